@@ -1,0 +1,220 @@
+use std::fmt;
+use std::time::Duration;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// What a gate concluded.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// The check held.
+    Pass,
+    /// The check held with a concern; blocks only in strict mode.
+    Warn,
+    /// The check did not hold.
+    Fail,
+    /// It ran, but there was no data and the gate's no-data policy says so; blocks only in
+    /// strict mode.
+    Inconclusive,
+    /// It could not run: a timeout, a refused connection, a malformed response, cancellation.
+    Error,
+    /// It was not run, for a stated reason.
+    Skipped,
+}
+
+impl Verdict {
+    /// Every verdict, in report order.
+    pub const ALL: [Verdict; 6] = [
+        Verdict::Pass,
+        Verdict::Warn,
+        Verdict::Fail,
+        Verdict::Inconclusive,
+        Verdict::Error,
+        Verdict::Skipped,
+    ];
+
+    /// The lowercase name used in every output format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Warn => "warn",
+            Verdict::Fail => "fail",
+            Verdict::Inconclusive => "inconclusive",
+            Verdict::Error => "error",
+            Verdict::Skipped => "skipped",
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The "why" behind a verdict, as data: what was seen next to what was expected.
+///
+/// Values that came from secrets are never put here; gates describe them instead
+/// (`"set (23 characters)"`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Observation {
+    /// What was measured, e.g. `summary.rolesBlocked` or a variable name.
+    pub name: String,
+    /// What was seen.
+    pub observed: Value,
+    /// What the rule wanted.
+    pub expected: Value,
+    /// The rule applied, e.g. `eq`, `le`, `url.scheme`.
+    pub rule: String,
+    /// The unit of `observed` and `expected`, when they have one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// The value this one was compared with, when the rule is relative.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Value>,
+}
+
+impl Observation {
+    /// An observation without unit or baseline.
+    ///
+    /// ```
+    /// use release_core::Observation;
+    /// let o = Observation::new("summary.rolesBlocked", 2, 0, "eq");
+    /// assert_eq!(o.observed, 2);
+    /// ```
+    pub fn new(
+        name: impl Into<String>,
+        observed: impl Into<Value>,
+        expected: impl Into<Value>,
+        rule: impl Into<String>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            observed: observed.into(),
+            expected: expected.into(),
+            rule: rule.into(),
+            unit: None,
+            baseline: None,
+        }
+    }
+
+    /// Sets the unit.
+    #[must_use]
+    pub fn unit(mut self, unit: impl Into<String>) -> Self {
+        self.unit = Some(unit.into());
+        self
+    }
+
+    /// Sets the baseline.
+    #[must_use]
+    pub fn baseline(mut self, baseline: impl Into<Value>) -> Self {
+        self.baseline = Some(baseline.into());
+        self
+    }
+}
+
+/// Context a reader wants beside the verdict that is not a rule outcome, such as which source
+/// each variable came from or the tail of a command's output. Already redacted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Evidence {
+    /// What this is about, e.g. a variable name.
+    pub name: String,
+    /// What was found, in words.
+    pub detail: String,
+}
+
+impl Evidence {
+    /// A piece of evidence.
+    pub fn new(name: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            detail: detail.into(),
+        }
+    }
+}
+
+/// The result of evaluating one gate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// One line a person reads first.
+    pub summary: String,
+    /// Why; every verdict but `pass` and `skipped` carries at least one.
+    pub observations: Vec<Observation>,
+    /// Context beside the observations.
+    pub evidence: Vec<Evidence>,
+    /// Wall time of the evaluation; the runner measures it.
+    pub duration: Duration,
+    /// How many attempts were made; `1` unless a retry or sustain wrapper ran more.
+    pub attempts: u32,
+}
+
+impl Evaluation {
+    /// An evaluation with the given verdict and summary.
+    pub fn new(verdict: Verdict, summary: impl Into<String>) -> Self {
+        Self {
+            verdict,
+            summary: summary.into(),
+            observations: Vec::new(),
+            evidence: Vec::new(),
+            duration: Duration::ZERO,
+            attempts: 1,
+        }
+    }
+
+    /// A passing evaluation.
+    pub fn pass(summary: impl Into<String>) -> Self {
+        Self::new(Verdict::Pass, summary)
+    }
+
+    /// A warning.
+    pub fn warn(summary: impl Into<String>) -> Self {
+        Self::new(Verdict::Warn, summary)
+    }
+
+    /// A failure.
+    pub fn fail(summary: impl Into<String>) -> Self {
+        Self::new(Verdict::Fail, summary)
+    }
+
+    /// No data, and the no-data policy says inconclusive.
+    pub fn inconclusive(summary: impl Into<String>) -> Self {
+        Self::new(Verdict::Inconclusive, summary)
+    }
+
+    /// The gate could not run.
+    pub fn error(summary: impl Into<String>) -> Self {
+        Self::new(Verdict::Error, summary)
+    }
+
+    /// The gate was not run; the summary is the reason.
+    pub fn skipped(reason: impl Into<String>) -> Self {
+        Self::new(Verdict::Skipped, reason)
+    }
+
+    /// Adds an observation.
+    #[must_use]
+    pub fn observation(mut self, observation: Observation) -> Self {
+        self.observations.push(observation);
+        self
+    }
+
+    /// Adds observations.
+    #[must_use]
+    pub fn observations(mut self, observations: impl IntoIterator<Item = Observation>) -> Self {
+        self.observations.extend(observations);
+        self
+    }
+
+    /// Adds evidence.
+    #[must_use]
+    pub fn evidence(mut self, evidence: impl IntoIterator<Item = Evidence>) -> Self {
+        self.evidence.extend(evidence);
+        self
+    }
+}

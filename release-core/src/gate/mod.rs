@@ -1,0 +1,9 @@
+//! The gate model: what a check is, what it reports and what it runs with.
+
+mod context;
+mod evaluation;
+mod traits;
+
+pub use context::{Clock, Context, ContextBuilder, SystemClock};
+pub use evaluation::{Evaluation, Evidence, Observation, Verdict};
+pub use traits::{DynGate, Gate, GateInfo};

@@ -1,0 +1,9 @@
+//! The `env` gate: required variables set, well-formed and not placeholders, without ever
+//! showing a value.
+
+mod check;
+mod host;
+mod spec;
+
+pub use check::EnvGate;
+pub use spec::{EnvGateSpec, IntegerRule, SecretRule, UrlRule, VarSpec};

@@ -1,0 +1,72 @@
+//! Release gates as a library: typed checks with explainable verdicts, plans that declare them,
+//! a bounded concurrent runner, reports in several formats and an append-only release log.
+//!
+//! The `release` CLI is a thin shell over this crate; anything it does, a Rust program can do.
+//!
+//! # Gates in code, without a plan file
+//!
+//! ```
+//! use release_core::gates::env::{EnvGate, EnvGateSpec, UrlRule, VarSpec};
+//! use release_core::{Context, DynGate, GateInfo, Policy, Outcome, Runner, Vars, Verdict};
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let spec = EnvGateSpec { vars: vec![
+//!     VarSpec { url: Some(UrlRule::default()), ..VarSpec::named("API_URL") },
+//!     VarSpec::named("DATABASE_URL"),
+//! ]};
+//! let gates: Vec<Box<dyn DynGate>> = vec![
+//!     Box::new(EnvGate::new(GateInfo::new("release-env", "env"), spec).unwrap()),
+//! ];
+//! let cx = Context::builder("production")
+//!     .vars(Vars::from_pairs([("API_URL", "http://localhost:3000")]))
+//!     .build();
+//! let report = Runner::new().run(&gates, &cx).await;
+//!
+//! let env = &report.results[0].evaluation;
+//! assert_eq!(env.verdict, Verdict::Fail);
+//! // DATABASE_URL is unset and API_URL points at localhost in production: one observation each.
+//! let rules: Vec<&str> = env.observations.iter().map(|o| o.rule.as_str()).collect();
+//! assert_eq!(rules, ["url.production_host", "required"]);
+//! assert_eq!(report.outcome(Policy::new(cx.is_strict())), Outcome::Blocked);
+//! # });
+//! ```
+//!
+//! # From a plan
+//!
+//! [`Plan::load`] reads a TOML plan and reports every problem with its line and column;
+//! [`Plan::build_gates`] turns the gates of a phase into runnable gates, and
+//! [`Summary::new`] turns a [`RunReport`] into the versioned JSON summary that
+//! [`report`] renders.
+
+#![warn(missing_docs)]
+
+pub mod atomic;
+mod dotenv;
+pub mod duration;
+pub mod exit_code;
+mod gate;
+pub mod gates;
+pub mod log;
+pub mod plan;
+mod policy;
+pub mod report;
+mod runner;
+pub mod schema;
+mod secret;
+mod summary;
+mod vars;
+
+pub use dotenv::{EnvFileError, EnvFileProblem, MAX_ENV_FILE_BYTES};
+pub use duration::HumanDuration;
+pub use gate::{
+    Clock, Context, ContextBuilder, DynGate, Evaluation, Evidence, Gate, GateInfo, Observation,
+    SystemClock, Verdict,
+};
+pub use plan::{Plan, PlanError};
+pub use policy::{Outcome, Policy};
+pub use runner::{GateResult, RunReport, Runner};
+pub use secret::{REDACTED, Redactor};
+pub use summary::{
+    Counts, GateRecord, RunMeta, SUMMARY_SCHEMA_VERSION, Summary, ToolInfo, new_run_id,
+};
+pub use vars::{VarSource, VarValue, Vars};

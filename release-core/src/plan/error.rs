@@ -1,0 +1,122 @@
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// One problem in a plan, at a position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// A diagnostic at a byte offset of the source.
+    pub(crate) fn at(source: &str, offset: usize, message: impl Into<String>) -> Self {
+        let (line, column) = line_column(source, offset);
+        Self {
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset, clamped to the source.
+pub(crate) fn line_column(source: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(source.len());
+    while !source.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &source[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+/// A plan that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// The file could not be read.
+    #[error("failed to read plan {}: {source}", path.display())]
+    Read {
+        /// The plan file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The plan is over the size limit.
+    #[error("plan {} is {size} bytes, over the limit of {limit}", path.display())]
+    TooLarge {
+        /// The plan file.
+        path: PathBuf,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The plan has errors; every one found is listed, in source order.
+    #[error("{}", Listing { path, diagnostics })]
+    Invalid {
+        /// The plan file.
+        path: PathBuf,
+        /// Every problem found.
+        diagnostics: Vec<Diagnostic>,
+    },
+}
+
+impl PlanError {
+    /// The problems found, empty for read errors.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        match self {
+            PlanError::Invalid { diagnostics, .. } => diagnostics,
+            _ => &[],
+        }
+    }
+}
+
+struct Listing<'a> {
+    path: &'a Path,
+    diagnostics: &'a [Diagnostic],
+}
+
+impl fmt::Display for Listing<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.diagnostics.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.path.display(),
+                d.line,
+                d.column,
+                d.message
+            )?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based_and_count_characters() {
+        let src = "a = 1\nbé = 2\n";
+        assert_eq!(line_column(src, 0), (1, 1));
+        assert_eq!(line_column(src, 6), (2, 1));
+        assert_eq!(line_column(src, 9), (2, 3));
+        assert_eq!(
+            line_column(src, 8),
+            (2, 2),
+            "inside a character clamps back"
+        );
+        assert_eq!(line_column(src, 999), (3, 1));
+    }
+}

@@ -1,0 +1,358 @@
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+
+use super::error::{Diagnostic, PlanError, line_column};
+use super::model::{
+    Environment, GateCommon, GateKindSpec, GateSpec, KNOWN_PHASES, Plan, ReleaseSection,
+};
+use crate::gate::GateInfo;
+use crate::gates::env::{EnvGate, EnvGateSpec};
+
+/// Plans larger than this are refused before parsing.
+pub const MAX_PLAN_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The keys every gate table may have besides its kind's own.
+const COMMON_KEYS: [&str; 6] = [
+    "id",
+    "title",
+    "phases",
+    "required",
+    "timeout",
+    "environments",
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Header {
+    #[serde(default)]
+    release: ReleaseSection,
+    #[serde(default)]
+    environments: BTreeMap<String, Spanned<Environment>>,
+    #[serde(default)]
+    tokens: BTreeMap<String, String>,
+}
+
+impl Plan {
+    /// Reads and validates a plan file.
+    pub fn load(path: &Path) -> Result<Plan, PlanError> {
+        let read_err = |source| PlanError::Read {
+            path: path.to_path_buf(),
+            source,
+        };
+        let size = std::fs::metadata(path).map_err(read_err)?.len();
+        if size > MAX_PLAN_BYTES {
+            return Err(PlanError::TooLarge {
+                path: path.to_path_buf(),
+                size,
+                limit: MAX_PLAN_BYTES,
+            });
+        }
+        let bytes = std::fs::read(path).map_err(read_err)?;
+        Self::from_bytes(path, &bytes)
+    }
+
+    /// Validates plan bytes; `path` names them in messages.
+    pub fn from_bytes(path: impl Into<PathBuf>, bytes: &[u8]) -> Result<Plan, PlanError> {
+        let path = path.into();
+        match std::str::from_utf8(bytes) {
+            Ok(source) => Self::parse(path, source),
+            Err(err) => {
+                let valid = String::from_utf8_lossy(&bytes[..err.valid_up_to()]).into_owned();
+                let (line, column) = line_column(&valid, valid.len());
+                let diagnostics = vec![Diagnostic {
+                    line,
+                    column,
+                    message: "invalid UTF-8; a plan is UTF-8 text".to_owned(),
+                }];
+                Err(PlanError::Invalid { path, diagnostics })
+            }
+        }
+    }
+
+    /// Validates plan text; `path` names it in messages. Every problem found is reported,
+    /// not only the first.
+    ///
+    /// ```
+    /// let err = release_core::Plan::parse("release.toml", "[release]\nnmae = 'x'\n").unwrap_err();
+    /// assert!(err.to_string().starts_with("release.toml:2:1: unknown field `nmae`"), "{err}");
+    /// ```
+    pub fn parse(path: impl Into<PathBuf>, source: &str) -> Result<Plan, PlanError> {
+        let path = path.into();
+        let mut loader = Loader {
+            source,
+            diagnostics: Vec::new(),
+        };
+        let plan = loader.plan(&path);
+        let mut diagnostics = loader.diagnostics;
+        match plan {
+            Some(plan) if diagnostics.is_empty() => Ok(plan),
+            _ => {
+                diagnostics.sort_by_key(|d| (d.line, d.column));
+                diagnostics.dedup();
+                if diagnostics.is_empty() {
+                    diagnostics.push(Diagnostic {
+                        line: 1,
+                        column: 1,
+                        message: "invalid plan".to_owned(),
+                    });
+                }
+                Err(PlanError::Invalid { path, diagnostics })
+            }
+        }
+    }
+}
+
+struct Loader<'s> {
+    source: &'s str,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl<'s> Loader<'s> {
+    fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
+        self.diagnostics
+            .push(Diagnostic::at(self.source, span.start, message));
+    }
+
+    fn deserialize<T: Deserialize<'s>>(&mut self, value: Spanned<DeValue<'s>>) -> Option<T> {
+        match T::deserialize(ValueDeserializer::from(value)) {
+            Ok(v) => Some(v),
+            Err(err) => {
+                let start = err.span().map_or(0, |s| s.start);
+                self.diagnostics
+                    .push(Diagnostic::at(self.source, start, err.message().trim_end()));
+                None
+            }
+        }
+    }
+
+    fn plan(&mut self, path: &Path) -> Option<Plan> {
+        let (root, errors) = DeTable::parse_recoverable(self.source);
+        if !errors.is_empty() {
+            for err in errors {
+                let start = err.span().map_or(0, |s| s.start);
+                self.diagnostics
+                    .push(Diagnostic::at(self.source, start, err.message().trim_end()));
+            }
+            return None;
+        }
+        let root_span = root.span();
+        let mut root = root.into_inner();
+        let gates = root.remove("gates");
+        let header: Option<Header> =
+            self.deserialize(Spanned::new(root_span.clone(), DeValue::Table(root)));
+        let gates = match gates {
+            Some(gates) => self.gates(gates),
+            None => Vec::new(),
+        };
+        let header = header?;
+        let mut environments = BTreeMap::new();
+        for (name, env) in header.environments {
+            let span = env.span();
+            let env = env.into_inner();
+            for (key, url) in [("api_url", &env.api_url), ("web_url", &env.web_url)] {
+                if let Some(url) = url
+                    && url::Url::parse(url).is_err()
+                {
+                    self.error(
+                        span.clone(),
+                        format!("environment `{name}`: `{key}` is not a valid URL"),
+                    );
+                }
+            }
+            environments.insert(name, env);
+        }
+        if environments.is_empty() {
+            self.error(
+                root_span.start..root_span.start,
+                "the plan declares no environment; add an `[environments.NAME]` table",
+            );
+        }
+        if let Some(default) = &header.release.default_environment
+            && !environments.contains_key(default)
+        {
+            self.error(0..0, format!("`release.default_environment` names `{default}`, which is not a declared environment"));
+        }
+        let plan = Plan {
+            path: path.to_path_buf(),
+            release: header.release,
+            environments,
+            tokens: header.tokens,
+            gates: gates.iter().filter_map(|(g, _)| g.clone()).collect(),
+        };
+        self.validate(&plan, &gates);
+        Some(plan)
+    }
+
+    /// Each gate is read on its own, so one bad gate does not hide the problems of the next.
+    fn gates(&mut self, gates: Spanned<DeValue<'s>>) -> Vec<(Option<GateSpec>, Range<usize>)> {
+        let span = gates.span();
+        let DeValue::Array(items) = gates.into_inner() else {
+            self.error(
+                span,
+                "`gates` must be an array of tables, written `[[gates]]`",
+            );
+            return Vec::new();
+        };
+        items
+            .into_iter()
+            .map(|item| {
+                let span = item.span();
+                (self.gate(item), span)
+            })
+            .collect()
+    }
+
+    fn gate(&mut self, item: Spanned<DeValue<'s>>) -> Option<GateSpec> {
+        let span = item.span();
+        let DeValue::Table(table) = item.into_inner() else {
+            self.error(span, "each gate must be a table, written `[[gates]]`");
+            return None;
+        };
+        let mut common = DeTable::new();
+        let mut rest = DeTable::new();
+        let mut kind: Option<Spanned<DeValue<'s>>> = None;
+        for (key, value) in table {
+            if key.get_ref() == "kind" {
+                kind = Some(value);
+            } else if COMMON_KEYS.contains(&key.get_ref().as_ref()) {
+                common.insert(key, value);
+            } else {
+                rest.insert(key, value);
+            }
+        }
+        let common: Option<GateCommon> =
+            self.deserialize(Spanned::new(span.clone(), DeValue::Table(common)));
+        let Some(kind) = kind else {
+            self.error(
+                span,
+                format!(
+                    "missing field `kind`; expected one of {}",
+                    quoted(&GateKindSpec::KINDS)
+                ),
+            );
+            return None;
+        };
+        let kind_span = kind.span();
+        let rest = Spanned::new(span.clone(), DeValue::Table(rest));
+        let spec = match kind.get_ref().as_str() {
+            Some("env") => self.deserialize::<EnvGateSpec>(rest).map(GateKindSpec::Env),
+            Some(other) => {
+                self.error(
+                    kind_span,
+                    format!(
+                        "unknown gate kind `{other}`; expected one of {}",
+                        quoted(&GateKindSpec::KINDS)
+                    ),
+                );
+                None
+            }
+            None => {
+                self.error(kind_span, "`kind` must be a string");
+                None
+            }
+        };
+        let (line, _) = line_column(self.source, span.start);
+        Some(GateSpec {
+            common: common?,
+            spec: spec?,
+            line,
+        })
+    }
+
+    fn validate(&mut self, plan: &Plan, gates: &[(Option<GateSpec>, Range<usize>)]) {
+        let mut seen = BTreeSet::new();
+        for (gate, span) in gates {
+            let Some(gate) = gate else { continue };
+            let id = &gate.common.id;
+            let at = span.clone();
+            if id.trim().is_empty() {
+                self.error(at.clone(), "gate `id` must not be empty");
+            } else if !seen.insert(id.clone()) {
+                self.error(at.clone(), format!("duplicate gate id `{id}`"));
+            }
+            if gate.common.phases.is_empty() {
+                self.error(
+                    at.clone(),
+                    format!(
+                        "gate `{id}` belongs to no phase; expected `phases` with one or more of {}",
+                        quoted(&KNOWN_PHASES)
+                    ),
+                );
+            }
+            for phase in &gate.common.phases {
+                if !KNOWN_PHASES.contains(&phase.as_str()) {
+                    self.error(
+                        at.clone(),
+                        format!(
+                            "gate `{id}`: unknown phase `{phase}`; expected one of {}",
+                            quoted(&KNOWN_PHASES)
+                        ),
+                    );
+                }
+            }
+            self.known_environments(
+                plan,
+                at.clone(),
+                &format!("gate `{id}`"),
+                gate.common.environments.as_deref(),
+            );
+            match &gate.spec {
+                GateKindSpec::Env(spec) => {
+                    let mut names = BTreeSet::new();
+                    for var in &spec.vars {
+                        if !names.insert(var.name.as_str()) {
+                            self.error(
+                                at.clone(),
+                                format!("gate `{id}`: variable `{}` is listed twice", var.name),
+                            );
+                        }
+                        if var.name.is_empty() {
+                            self.error(
+                                at.clone(),
+                                format!("gate `{id}`: a variable has an empty `name`"),
+                            );
+                        }
+                        let what = format!("gate `{id}`, variable `{}`", var.name);
+                        self.known_environments(
+                            plan,
+                            at.clone(),
+                            &what,
+                            var.environments.as_deref(),
+                        );
+                    }
+                    if let Err(err) = EnvGate::new(GateInfo::new(id.clone(), "env"), spec.clone()) {
+                        self.error(at.clone(), format!("gate `{id}`: {err}"));
+                    }
+                }
+            }
+        }
+    }
+
+    fn known_environments(
+        &mut self,
+        plan: &Plan,
+        at: Range<usize>,
+        what: &str,
+        envs: Option<&[String]>,
+    ) {
+        for env in envs.unwrap_or_default() {
+            if !plan.environments.contains_key(env) {
+                let known: Vec<&str> = plan.environments.keys().map(String::as_str).collect();
+                self.error(at.clone(), format!("{what} names environment `{env}`, which is not declared; expected one of {}", quoted(&known)));
+            }
+        }
+    }
+}
+
+fn quoted(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

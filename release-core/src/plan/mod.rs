@@ -1,0 +1,15 @@
+//! Plans: the TOML file that declares environments and gates, loaded with positioned errors.
+
+mod build;
+mod error;
+mod load;
+mod model;
+mod schema;
+
+pub use build::{BuildError, SelectedEnvironment};
+pub use error::{Diagnostic, PlanError};
+pub use load::MAX_PLAN_BYTES;
+pub use model::{
+    Environment, GateCommon, GateKindSpec, GateSpec, KNOWN_PHASES, Plan, ReleaseSection,
+};
+pub use schema::PlanDocument;

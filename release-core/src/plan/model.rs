@@ -1,0 +1,164 @@
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::duration::HumanDuration;
+use crate::gates::env::EnvGateSpec;
+
+/// The phases a gate may belong to, in runbook order.
+pub const KNOWN_PHASES: [&str; 5] = [
+    "preflight-env",
+    "preflight-platform",
+    "preflight-qa",
+    "smoke",
+    "launch",
+];
+
+/// A loaded, validated plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The file it was read from, for messages and relative paths.
+    pub path: PathBuf,
+    /// Names and where artifacts go.
+    pub release: ReleaseSection,
+    /// Target environments by name.
+    pub environments: BTreeMap<String, Environment>,
+    /// Token names to the variables that hold them, e.g. `admin = "RELEASE_ADMIN_TOKEN"`.
+    pub tokens: BTreeMap<String, String>,
+    /// Every gate, in plan order.
+    pub gates: Vec<GateSpec>,
+}
+
+/// The `[release]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseSection {
+    /// The product's name, shown in reports.
+    #[serde(default)]
+    pub name: String,
+    /// Where summaries and artifacts go, relative to the working directory.
+    #[serde(default = "default_artifacts_dir")]
+    pub artifacts_dir: PathBuf,
+    /// The release log; `<artifacts_dir>/release-log.jsonl` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<PathBuf>,
+    /// The environment used when neither `--env` nor `RELEASE_ENV` names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_environment: Option<String>,
+}
+
+impl Default for ReleaseSection {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            artifacts_dir: default_artifacts_dir(),
+            log: None,
+            default_environment: None,
+        }
+    }
+}
+
+fn default_artifacts_dir() -> PathBuf {
+    PathBuf::from("artifacts/release")
+}
+
+impl ReleaseSection {
+    /// The release log's path.
+    pub fn log_path(&self) -> PathBuf {
+        self.log
+            .clone()
+            .unwrap_or_else(|| self.artifacts_dir.join("release-log.jsonl"))
+    }
+}
+
+/// One `[environments.NAME]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    /// The API's base URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_url: Option<String>,
+    /// The web app's base URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_url: Option<String>,
+    /// Whether warnings and inconclusive results block; defaults to `production`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strict: Option<bool>,
+    /// Whether this is production (stricter URL rules); defaults to the name being
+    /// `production`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub production: Option<bool>,
+}
+
+/// The fields every gate has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GateCommon {
+    /// Unique within the plan.
+    pub id: String,
+    /// A human title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The phases the gate belongs to.
+    pub phases: Vec<String>,
+    /// Whether it blocks on `fail`/`error` (default `true`).
+    #[serde(default = "yes")]
+    pub required: bool,
+    /// How long it may run before it is reported `error: timed out`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<HumanDuration>,
+    /// The environments it runs in; all when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environments: Option<Vec<String>>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A gate's kind and its kind-specific settings.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GateKindSpec {
+    /// `kind = "env"`.
+    Env(EnvGateSpec),
+}
+
+impl GateKindSpec {
+    /// The kinds a plan may name.
+    pub const KINDS: [&str; 1] = ["env"];
+
+    /// The kind's name.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            GateKindSpec::Env(_) => "env",
+        }
+    }
+}
+
+/// One `[[gates]]` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GateSpec {
+    /// The common fields.
+    pub common: GateCommon,
+    /// The kind and its settings.
+    pub spec: GateKindSpec,
+    /// The line of the gate in the plan, for messages.
+    pub line: usize,
+}
+
+impl GateSpec {
+    /// Whether the gate runs in the named environment.
+    pub fn applies_to(&self, environment: &str) -> bool {
+        self.common
+            .environments
+            .as_ref()
+            .is_none_or(|envs| envs.iter().any(|e| e == environment))
+    }
+
+    /// Whether the gate belongs to the phase.
+    pub fn in_phase(&self, phase: &str) -> bool {
+        self.common.phases.iter().any(|p| p == phase)
+    }
+}

@@ -1,0 +1,46 @@
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+
+use super::model::{Environment, GateCommon, ReleaseSection};
+use crate::gates::env::EnvGateSpec;
+
+/// The shape of a plan file, for its JSON Schema (`release schema plan`). Loading reads each
+/// part separately to report every error with its position; this type describes the whole.
+#[derive(JsonSchema)]
+#[schemars(title = "release plan", deny_unknown_fields)]
+#[expect(
+    dead_code,
+    reason = "describes the plan's shape for the JSON Schema only"
+)]
+pub struct PlanDocument {
+    /// Names and where artifacts go.
+    #[schemars(default)]
+    release: Option<ReleaseSection>,
+    /// Target environments by name.
+    environments: BTreeMap<String, Environment>,
+    /// Token names to the variables that hold them.
+    #[schemars(default)]
+    tokens: Option<BTreeMap<String, String>>,
+    /// The gates, written `[[gates]]`.
+    #[schemars(default)]
+    gates: Option<Vec<GateDocument>>,
+}
+
+/// One gate: the common fields and its kind's own.
+#[derive(JsonSchema)]
+#[schemars(tag = "kind")]
+#[expect(
+    dead_code,
+    reason = "describes the plan's shape for the JSON Schema only"
+)]
+enum GateDocument {
+    /// Checks environment variables.
+    #[schemars(rename = "env")]
+    Env {
+        #[schemars(flatten)]
+        common: GateCommon,
+        #[schemars(flatten)]
+        spec: EnvGateSpec,
+    },
+}

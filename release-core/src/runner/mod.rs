@@ -1,0 +1,5 @@
+//! Runs a set of gates concurrently, bounded, with per-gate timeouts and cancellation.
+
+mod run;
+
+pub use run::{GateResult, RunReport, Runner};

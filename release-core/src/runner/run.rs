@@ -1,0 +1,197 @@
+use std::time::Duration;
+
+use futures_util::StreamExt as _;
+use futures_util::stream::FuturesUnordered;
+use jiff::Timestamp;
+use tokio::time::Instant;
+
+use crate::duration::format_duration;
+use crate::gate::{Context, DynGate, Evaluation, GateInfo, Observation, Verdict};
+use crate::policy::{Outcome, Policy};
+
+/// One gate's result, with who the gate is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GateResult {
+    /// The gate.
+    pub info: GateInfo,
+    /// What it concluded.
+    pub evaluation: Evaluation,
+}
+
+/// What a run produced: results in the order the gates were given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunReport {
+    /// When the run started.
+    pub started_at: Timestamp,
+    /// When the run finished.
+    pub finished_at: Timestamp,
+    /// Wall time of the run.
+    pub duration: Duration,
+    /// Whether the run was cancelled before every gate finished.
+    pub cancelled: bool,
+    /// One result per gate, in the order given.
+    pub results: Vec<GateResult>,
+}
+
+impl RunReport {
+    /// The outcome under a policy.
+    pub fn outcome(&self, policy: Policy) -> Outcome {
+        policy.outcome(
+            self.results
+                .iter()
+                .map(|r| (r.evaluation.verdict, r.info.required)),
+        )
+    }
+}
+
+/// Evaluates gates concurrently with a bound, a per-gate timeout, and cancellation through the
+/// context's token.
+///
+/// ```
+/// use release_core::{Context, DynGate, Evaluation, Gate, GateInfo, Runner, Verdict};
+///
+/// struct Always(GateInfo, Verdict);
+/// impl Gate for Always {
+///     fn info(&self) -> &GateInfo { &self.0 }
+///     async fn evaluate(&self, _: &Context) -> Evaluation {
+///         Evaluation::new(self.1, "as configured")
+///     }
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let gates: Vec<Box<dyn DynGate>> = vec![
+///     Box::new(Always(GateInfo::new("a", "demo"), Verdict::Pass)),
+///     Box::new(Always(GateInfo::new("b", "demo"), Verdict::Warn)),
+/// ];
+/// let report = Runner::new().run(&gates, &Context::builder("staging").build()).await;
+/// assert_eq!(report.results[1].evaluation.verdict, Verdict::Warn);
+/// # });
+/// ```
+#[derive(Debug, Clone)]
+pub struct Runner {
+    concurrency: usize,
+    default_timeout: Duration,
+}
+
+impl Default for Runner {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Runner {
+    /// Four gates at a time, 60 seconds each unless a gate sets its own timeout.
+    pub fn new() -> Self {
+        Self {
+            concurrency: 4,
+            default_timeout: Duration::from_secs(60),
+        }
+    }
+
+    /// How many gates run at once; at least one.
+    #[must_use]
+    pub fn concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency.max(1);
+        self
+    }
+
+    /// The timeout for gates that do not set their own.
+    #[must_use]
+    pub fn default_timeout(mut self, timeout: Duration) -> Self {
+        self.default_timeout = timeout;
+        self
+    }
+
+    /// Runs the gates. Cancelling the context's token stops in-flight gates (their futures
+    /// are dropped) and reports every unfinished gate as `error: cancelled`.
+    pub async fn run(&self, gates: &[Box<dyn DynGate>], cx: &Context) -> RunReport {
+        let started_at = cx.now();
+        let start = Instant::now();
+        let mut slots: Vec<Option<Evaluation>> = vec![None; gates.len()];
+        let mut pending = gates.iter().enumerate();
+        let mut in_flight = FuturesUnordered::new();
+        let mut cancelled = false;
+
+        for (index, gate) in pending.by_ref().take(self.concurrency) {
+            in_flight.push(self.evaluate_one(index, gate.as_ref(), cx));
+        }
+        while !in_flight.is_empty() {
+            tokio::select! {
+                biased;
+                () = cx.cancellation().cancelled() => {
+                    cancelled = true;
+                    break;
+                }
+                Some((index, evaluation)) = in_flight.next() => {
+                    slots[index] = Some(evaluation);
+                    if let Some((index, gate)) = pending.next() {
+                        in_flight.push(self.evaluate_one(index, gate.as_ref(), cx));
+                    }
+                }
+            }
+        }
+        drop(in_flight);
+
+        let results = gates
+            .iter()
+            .zip(slots)
+            .map(|(gate, slot)| GateResult {
+                info: gate.info().clone(),
+                evaluation: slot.unwrap_or_else(cancelled_evaluation),
+            })
+            .collect();
+        RunReport {
+            started_at,
+            finished_at: cx.now(),
+            duration: start.elapsed(),
+            cancelled,
+            results,
+        }
+    }
+
+    async fn evaluate_one(
+        &self,
+        index: usize,
+        gate: &dyn DynGate,
+        cx: &Context,
+    ) -> (usize, Evaluation) {
+        let timeout = gate.info().timeout.unwrap_or(self.default_timeout);
+        let start = Instant::now();
+        let mut evaluation = match tokio::time::timeout(timeout, gate.evaluate_boxed(cx)).await {
+            Ok(evaluation) => evaluation,
+            Err(_) => timed_out(timeout),
+        };
+        evaluation.duration = start.elapsed();
+        evaluation.attempts = evaluation.attempts.max(1);
+        if evaluation.verdict != Verdict::Pass && evaluation.observations.is_empty() {
+            // Every non-pass verdict carries its why; a gate that forgot one still says which
+            // verdict it gave, so a reader never sees a bare failure.
+            evaluation.observations.push(Observation::new(
+                "verdict",
+                evaluation.verdict.as_str(),
+                "pass",
+                "gate",
+            ));
+        }
+        (index, evaluation)
+    }
+}
+
+fn timed_out(timeout: Duration) -> Evaluation {
+    let limit = format_duration(timeout);
+    Evaluation::error(format!("timed out after {limit}")).observation(Observation::new(
+        "duration",
+        format!("more than {limit}"),
+        format!("at most {limit}"),
+        "timeout",
+    ))
+}
+
+fn cancelled_evaluation() -> Evaluation {
+    Evaluation::error("cancelled").observation(Observation::new(
+        "run",
+        "cancelled before the gate finished",
+        "the gate runs to the end",
+        "cancelled",
+    ))
+}
