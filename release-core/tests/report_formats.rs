@@ -1,0 +1,471 @@
+//! Every report format rendered from one hand-built summary with one gate of each verdict.
+//! The snapshots are the reviewed output; the other tests pin down what must hold for any
+//! summary: well-formed XML, one table row per gate, one annotation line per concern.
+
+use proptest::prelude::*;
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus};
+use release_core::report::{self, Format, RenderOptions, github, human, json, junit, markdown};
+use release_core::{
+    Counts, Evidence, GateRecord, Observation, Outcome, Summary, ToolInfo, Verdict,
+};
+use serde_json::json;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+fn at(text: &str) -> jiff::Timestamp {
+    text.parse().unwrap_or_default()
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a table of gates reads best as one call per row"
+)]
+fn gate(
+    id: &str,
+    kind: &str,
+    title: &str,
+    verdict: Verdict,
+    blocking: bool,
+    summary: &str,
+    duration_ms: u64,
+    observations: Vec<Observation>,
+) -> GateRecord {
+    GateRecord {
+        id: id.to_owned(),
+        kind: kind.to_owned(),
+        title: title.to_owned(),
+        verdict,
+        required: true,
+        blocking,
+        summary: summary.to_owned(),
+        duration_ms,
+        attempts: 1,
+        observations,
+        evidence: Vec::new(),
+    }
+}
+
+fn summary_of(gates: Vec<GateRecord>, strict: bool) -> Summary {
+    let mut counts = Counts::default();
+    for g in &gates {
+        counts.add(g.verdict);
+    }
+    let outcome = if gates.iter().any(|g| g.blocking) {
+        Outcome::Blocked
+    } else if gates
+        .iter()
+        .all(|g| matches!(g.verdict, Verdict::Pass | Verdict::Skipped))
+    {
+        Outcome::Passed
+    } else {
+        Outcome::PassedWithWarnings
+    };
+    Summary {
+        schema_version: 1,
+        tool: ToolInfo {
+            name: "release".to_owned(),
+            version: "0.1.0".to_owned(),
+        },
+        run_id: "20261127T100000Z-3f9a1c".to_owned(),
+        phase: "launch".to_owned(),
+        environment: "production".to_owned(),
+        strict,
+        started_at: at("2026-11-27T10:00:00Z"),
+        finished_at: at("2026-11-27T10:00:12.412Z"),
+        duration_ms: 12_412,
+        cancelled: false,
+        outcome,
+        counts,
+        gates,
+    }
+}
+
+/// One gate of each verdict; only `fail` and `error` block, as without `--strict`.
+fn six_gates(strict: bool) -> Summary {
+    let mut pass = gate(
+        "release-env",
+        "env",
+        "Release environment",
+        Verdict::Pass,
+        false,
+        "4 variables set",
+        38,
+        Vec::new(),
+    );
+    pass.evidence = vec![
+        Evidence::new("API_URL", "from .env.production"),
+        Evidence::new("DATABASE_URL", "from the process environment"),
+    ];
+    let mut fail = gate(
+        "ai-runtime-health",
+        "ai-runtime",
+        "AI runtime health",
+        Verdict::Fail,
+        true,
+        "2 roles blocked",
+        412,
+        vec![
+            Observation::new("summary.rolesBlocked", 2, 0, "eq"),
+            Observation::new("summary.status", "degraded", "ok", "eq"),
+        ],
+    );
+    fail.evidence = vec![Evidence::new("endpoint", "GET /healthz → 200")];
+    let mut error = gate(
+        "railway-deploy",
+        "railway",
+        "railway-deploy",
+        Verdict::Error,
+        true,
+        "connection refused after 3 attempts",
+        10_000,
+        vec![Observation::new(
+            "transport",
+            "connection refused",
+            "a response",
+            "http.reachable",
+        )],
+    );
+    error.attempts = 3;
+    let gates = vec![
+        pass,
+        gate(
+            "p99-latency",
+            "prometheus",
+            "p99 latency",
+            Verdict::Warn,
+            strict,
+            "p99 latency 612 ms is above 500 ms",
+            1_500,
+            vec![
+                Observation::new("histogram_quantile(0.99)", 612.5, 500, "le")
+                    .unit("ms")
+                    .baseline(480),
+            ],
+        ),
+        fail,
+        gate(
+            "alerts",
+            "alertmanager",
+            "No critical alerts",
+            Verdict::Inconclusive,
+            strict,
+            "no data for the last 5m",
+            90,
+            vec![Observation::new("alerts.firing", json!(null), 0, "eq")],
+        ),
+        error,
+        gate(
+            "announce",
+            "slack",
+            "Announce the release",
+            Verdict::Skipped,
+            false,
+            "SLACK_WEBHOOK_URL not set",
+            0,
+            Vec::new(),
+        ),
+    ];
+    summary_of(gates, strict)
+}
+
+fn verbose() -> RenderOptions {
+    RenderOptions {
+        color: false,
+        verbose: true,
+    }
+}
+
+#[test]
+fn human() {
+    insta::assert_snapshot!(
+        "human",
+        human::render(&six_gates(false), &RenderOptions::default())
+    );
+}
+
+#[test]
+fn human_verbose() {
+    insta::assert_snapshot!(
+        "human_verbose",
+        human::render(&six_gates(false), &verbose())
+    );
+}
+
+#[test]
+fn markdown() {
+    insta::assert_snapshot!("markdown", markdown::render(&six_gates(false)));
+}
+
+#[test]
+fn junit() -> TestResult {
+    insta::assert_snapshot!("junit", junit::render(&six_gates(false))?);
+    Ok(())
+}
+
+#[test]
+fn json() -> TestResult {
+    insta::assert_snapshot!("json", json::render(&six_gates(false))?);
+    Ok(())
+}
+
+#[test]
+fn github_annotations() {
+    insta::assert_snapshot!("github_annotations", github::annotations(&six_gates(false)));
+}
+
+#[test]
+fn render_dispatches_to_each_module() -> TestResult {
+    let summary = six_gates(false);
+    let options = verbose();
+    let render = |format| report::render(format, &summary, &options);
+    assert_eq!(render(Format::Human)?, human::render(&summary, &options));
+    assert_eq!(render(Format::Json)?, json::render(&summary)?);
+    assert_eq!(render(Format::Junit)?, junit::render(&summary)?);
+    assert_eq!(render(Format::Markdown)?, markdown::render(&summary));
+    Ok(())
+}
+
+#[test]
+fn json_is_one_document_that_reads_back_as_the_summary() -> TestResult {
+    let summary = six_gates(false);
+    let text = json::render(&summary)?;
+    assert!(text.ends_with("}\n") && !text.ends_with("\n\n"));
+    let mut documents = serde_json::Deserializer::from_str(&text).into_iter::<Summary>();
+    assert_eq!(documents.next().transpose()?, Some(summary));
+    assert!(documents.next().is_none());
+    Ok(())
+}
+
+fn parse_junit(summary: &Summary) -> Result<Report, Box<dyn std::error::Error>> {
+    let xml = junit::render(summary)?;
+    Report::deserialize_from_str(&xml).map_err(|e| format!("{e}\n{xml}").into())
+}
+
+fn case<'a>(report: &'a Report, id: &str) -> Result<&'a TestCase, String> {
+    report
+        .test_suites
+        .iter()
+        .flat_map(|suite| &suite.test_cases)
+        .find(|c| c.name.as_str() == id)
+        .ok_or_else(|| format!("no test case {id}"))
+}
+
+fn failure_kind(status: &TestCaseStatus) -> Option<NonSuccessKind> {
+    match status {
+        TestCaseStatus::NonSuccess { kind, .. } => Some(*kind),
+        _ => None,
+    }
+}
+
+#[test]
+fn junit_counts_match_the_test_cases() -> TestResult {
+    for strict in [false, true] {
+        let report = parse_junit(&six_gates(strict))?;
+        assert_eq!(report.test_suites.len(), 1);
+        let suite = &report.test_suites[0];
+        let cases = &suite.test_cases;
+        let count = |want: Option<NonSuccessKind>| {
+            cases
+                .iter()
+                .filter(|c| failure_kind(&c.status) == want)
+                .count()
+        };
+        let skipped = cases
+            .iter()
+            .filter(|c| matches!(c.status, TestCaseStatus::Skipped { .. }))
+            .count();
+        assert_eq!((suite.tests, report.tests), (cases.len(), 6));
+        assert_eq!(suite.failures, count(Some(NonSuccessKind::Failure)));
+        assert_eq!(suite.errors, count(Some(NonSuccessKind::Error)));
+        assert_eq!(suite.skipped, skipped);
+        assert_eq!(
+            (report.failures, report.errors, report.skipped),
+            (suite.failures, suite.errors, suite.skipped)
+        );
+        assert_eq!(suite.failures, if strict { 3 } else { 1 });
+        assert_eq!((suite.errors, suite.skipped), (1, 1));
+    }
+    Ok(())
+}
+
+#[test]
+fn junit_reports_non_blocking_concerns_as_passing_with_the_reason_in_system_out() -> TestResult {
+    let report = parse_junit(&six_gates(false))?;
+    for (id, says) in [
+        ("p99-latency", "warn: p99 latency 612 ms is above 500 ms\n"),
+        ("alerts", "inconclusive: no data for the last 5m\n"),
+    ] {
+        let case = case(&report, id)?;
+        assert!(matches!(case.status, TestCaseStatus::Success { .. }));
+        let out = case.system_out.as_ref().map_or("", |s| s.as_str());
+        assert!(out.starts_with(says), "{out}");
+    }
+    Ok(())
+}
+
+#[test]
+fn strict_mode_makes_warnings_and_inconclusive_results_failures_and_errors() -> TestResult {
+    let summary = six_gates(true);
+    let report = parse_junit(&summary)?;
+    for id in ["p99-latency", "alerts"] {
+        let status = &case(&report, id)?.status;
+        assert_eq!(failure_kind(status), Some(NonSuccessKind::Failure), "{id}");
+    }
+    let TestCaseStatus::NonSuccess {
+        message,
+        ty,
+        description,
+        ..
+    } = &case(&report, "p99-latency")?.status
+    else {
+        return Err("p99-latency is not a failure".into());
+    };
+    assert_eq!(
+        message.as_deref(),
+        Some("p99 latency 612 ms is above 500 ms")
+    );
+    assert_eq!(ty.as_deref(), Some("le"));
+    assert_eq!(
+        description.as_deref(),
+        Some("histogram_quantile(0.99): observed 612.5 ms, expected 500 ms, baseline 480 ms (le)")
+    );
+    let properties: Vec<(&str, &str)> = report.test_suites[0]
+        .properties
+        .iter()
+        .map(|p| (p.name.as_str(), p.value.as_str()))
+        .collect();
+    assert!(properties.contains(&("strict", "true")), "{properties:?}");
+
+    let annotations = github::annotations(&summary);
+    for id in ["p99-latency", "alerts"] {
+        let line = annotations
+            .lines()
+            .find(|l| l.contains(&format!("::{id}: ")));
+        assert!(
+            line.is_some_and(|l| l.starts_with("::error title=")),
+            "{id}:\n{annotations}"
+        );
+    }
+    assert_eq!(annotations.lines().count(), 4, "{annotations}");
+    assert!(annotations.lines().all(|l| l.starts_with("::error ")));
+    Ok(())
+}
+
+#[test]
+fn junit_stays_well_formed_whatever_the_gate_says() -> TestResult {
+    let nasty = "nul\u{0} cdata]]> <tag> & \"quoted\" 'single' \u{1b}[31mred\u{1b}[0m \u{ffff}end";
+    let mut summary = six_gates(false);
+    for g in &mut summary.gates {
+        g.summary = nasty.to_owned();
+        g.title = nasty.to_owned();
+        g.observations
+            .push(Observation::new("o]]>", nasty, "<&>", "eq"));
+        g.evidence.push(Evidence::new("e\u{0}", nasty));
+    }
+    summary.environment = "prod\u{0}<&>".to_owned();
+    let xml = junit::render(&summary)?;
+
+    assert!(
+        !xml.chars()
+            .any(|c| (c.is_control() && c != '\n') || c == '\u{fffe}' || c == '\u{ffff}'),
+        "{xml:?}"
+    );
+    assert!(
+        xml.contains("cdata]]&gt; &lt;tag&gt; &amp; &quot;quoted&quot;"),
+        "{xml}"
+    );
+    assert!(!xml.contains("]]>"));
+
+    let report = Report::deserialize_from_str(&xml).map_err(|e| format!("{e}\n{xml}"))?;
+    assert_eq!(
+        report.test_suites[0].name.as_str(),
+        "release.launch.prod<&>"
+    );
+    let expected = "nul cdata]]> <tag> & \"quoted\" 'single' red end";
+    let TestCaseStatus::NonSuccess {
+        message,
+        description,
+        ..
+    } = &case(&report, "ai-runtime-health")?.status
+    else {
+        return Err("ai-runtime-health is not a failure".into());
+    };
+    assert_eq!(message.as_deref(), Some(expected));
+    let body = description.as_deref().unwrap_or_default();
+    assert!(
+        body.contains(&format!("o]]>: observed {expected}, expected <&> (eq)")),
+        "{body}"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_summary_with_pipes_and_line_breaks_stays_one_table_row() {
+    let mut summary = six_gates(false);
+    summary.gates[2].summary = "a | b\nc\r\n| d \\| e ".to_owned();
+    let text = markdown::render(&summary);
+    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with('|')).collect();
+    assert_eq!(rows.len(), 2 + summary.gates.len(), "{text}");
+    assert!(
+        rows.contains(&r"| ai-runtime-health | ❌ fail | 412ms | a \| b c \| d \\\| e |"),
+        "{text}"
+    );
+}
+
+/// The number of cell separators in a GFM table row: pipes not escaped by a backslash.
+fn unescaped_pipes(row: &str) -> usize {
+    let mut count = 0;
+    let mut chars = row.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '|' => count += 1,
+            _ => {}
+        }
+    }
+    count
+}
+
+proptest! {
+    #[test]
+    fn any_gate_text_keeps_every_format_in_shape(
+        id in "\\PC{1,12}",
+        title in any::<String>(),
+        text in any::<String>(),
+        name in any::<String>(),
+        strict in any::<bool>(),
+    ) {
+        let mut summary = six_gates(strict);
+        for g in &mut summary.gates {
+            g.id = format!("{id}-{}", g.verdict);
+            g.title = title.clone();
+            g.summary = text.clone();
+            g.observations.push(Observation::new(name.clone(), text.clone(), 1, "eq"));
+            g.evidence.push(Evidence::new(name.clone(), text.clone()));
+        }
+
+        let xml = junit::render(&summary);
+        prop_assert!(xml.is_ok(), "{:?}", xml);
+        let xml = xml.unwrap_or_default();
+        let report = Report::deserialize_from_str(&xml);
+        prop_assert!(report.is_ok(), "{:?}\n{}", report.err(), xml);
+
+        let md = markdown::render(&summary);
+        let rows: Vec<&str> = md.lines().filter(|l| l.starts_with("| ")).collect();
+        prop_assert_eq!(rows.len(), 1 + summary.gates.len(), "{}", md);
+        for row in rows {
+            prop_assert_eq!(unescaped_pipes(row), 5, "{}", row);
+        }
+
+        let annotations = github::annotations(&summary);
+        prop_assert_eq!(annotations.lines().count(), 4, "{}", annotations);
+        prop_assert!(annotations.lines().all(|l| l.starts_with("::")));
+
+        let plain = human::render(&summary, &verbose());
+        prop_assert!(!plain.chars().any(|c| c.is_control() && c != '\n'), "{:?}", plain);
+        let table_rows = plain.lines().filter(|l| l.starts_with('│')).count();
+        prop_assert_eq!(table_rows, 1 + summary.gates.len(), "{}", plain);
+    }
+}
