@@ -39,6 +39,11 @@
 //! [`report`] renders.
 
 #![warn(missing_docs)]
+// Library code must not panic on any input; tests may (integration tests are other crates).
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod atomic;
 mod dotenv;

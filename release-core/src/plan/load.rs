@@ -26,16 +26,18 @@ const COMMON_KEYS: [&str; 6] = [
     "environments",
 ];
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The top-level tables, each read on its own so that a mistake in one does not hide the
+/// mistakes in the others.
+#[derive(Default)]
 struct Header {
-    #[serde(default)]
     release: ReleaseSection,
-    #[serde(default)]
     environments: BTreeMap<String, Spanned<Environment>>,
-    #[serde(default)]
     tokens: BTreeMap<String, String>,
+    /// Each gate as read (`None` when it had errors) with its span.
+    gates: Vec<(Option<GateSpec>, Range<usize>)>,
 }
+
+const TOP_LEVEL_KEYS: [&str; 4] = ["release", "environments", "tokens", "gates"];
 
 impl Plan {
     /// Reads and validates a plan file.
@@ -141,15 +143,7 @@ impl<'s> Loader<'s> {
             return None;
         }
         let root_span = root.span();
-        let mut root = root.into_inner();
-        let gates = root.remove("gates");
-        let header: Option<Header> =
-            self.deserialize(Spanned::new(root_span.clone(), DeValue::Table(root)));
-        let gates = match gates {
-            Some(gates) => self.gates(gates),
-            None => Vec::new(),
-        };
-        let header = header?;
+        let header = self.header(root.into_inner())?;
         let mut environments = BTreeMap::new();
         for (name, env) in header.environments {
             let span = env.span();
@@ -182,10 +176,62 @@ impl<'s> Loader<'s> {
             release: header.release,
             environments,
             tokens: header.tokens,
-            gates: gates.iter().filter_map(|(g, _)| g.clone()).collect(),
+            gates: header.gates.iter().filter_map(|(g, _)| g.clone()).collect(),
         };
-        self.validate(&plan, &gates);
+        self.validate(&plan, &header.gates);
         Some(plan)
+    }
+
+    fn header(&mut self, root: DeTable<'s>) -> Option<Header> {
+        let mut header = Header::default();
+        let mut ok = true;
+        for (key, value) in root {
+            match key.get_ref().as_ref() {
+                "release" => match self.deserialize(value) {
+                    Some(release) => header.release = release,
+                    None => ok = false,
+                },
+                "environments" => {
+                    let span = value.span();
+                    let DeValue::Table(table) = value.into_inner() else {
+                        self.error(
+                            span,
+                            "`environments` must be a table of `[environments.NAME]` tables",
+                        );
+                        ok = false;
+                        continue;
+                    };
+                    for (name, env) in table {
+                        let env_span = env.span();
+                        match self.deserialize::<Environment>(env) {
+                            Some(env) => {
+                                header.environments.insert(
+                                    name.into_inner().into_owned(),
+                                    Spanned::new(env_span, env),
+                                );
+                            }
+                            None => ok = false,
+                        }
+                    }
+                }
+                "tokens" => match self.deserialize(value) {
+                    Some(tokens) => header.tokens = tokens,
+                    None => ok = false,
+                },
+                "gates" => header.gates = self.gates(value),
+                other => {
+                    self.error(
+                        key.span(),
+                        format!(
+                            "unknown field `{other}`, expected one of {}",
+                            quoted(&TOP_LEVEL_KEYS)
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(header)
     }
 
     /// Each gate is read on its own, so one bad gate does not hide the problems of the next.
@@ -240,7 +286,7 @@ impl<'s> Loader<'s> {
         let kind_span = kind.span();
         let rest = Spanned::new(span.clone(), DeValue::Table(rest));
         let spec = match kind.get_ref().as_str() {
-            Some("env") => self.deserialize::<EnvGateSpec>(rest).map(GateKindSpec::Env),
+            Some("env") => self.env_spec(rest).map(GateKindSpec::Env),
             Some(other) => {
                 self.error(
                     kind_span,
@@ -262,6 +308,39 @@ impl<'s> Loader<'s> {
             spec: spec?,
             line,
         })
+    }
+
+    /// Reads each variable on its own, so that every variable's mistake is reported.
+    fn env_spec(&mut self, rest: Spanned<DeValue<'s>>) -> Option<EnvGateSpec> {
+        let span = rest.span();
+        let DeValue::Table(mut table) = rest.into_inner() else {
+            return None;
+        };
+        let Some((key, vars)) = table.remove_entry("vars") else {
+            return self.deserialize(Spanned::new(span, DeValue::Table(table)));
+        };
+        let vars_span = vars.span();
+        let DeValue::Array(items) = vars.into_inner() else {
+            self.error(vars_span, "`vars` must be an array of tables, written `[[gates.vars]]` or `vars = [{ name = ... }]`");
+            return None;
+        };
+        let mut parsed = Vec::new();
+        let mut ok = true;
+        for item in items {
+            match self.deserialize(item) {
+                Some(var) => parsed.push(var),
+                None => ok = false,
+            }
+        }
+        // The other keys are checked against the spec with `vars` emptied, so an unknown key
+        // next to `vars` is still named.
+        table.insert(
+            key,
+            Spanned::new(vars_span, DeValue::Array(toml::de::DeArray::new())),
+        );
+        let mut spec: EnvGateSpec = self.deserialize(Spanned::new(span, DeValue::Table(table)))?;
+        spec.vars = parsed;
+        ok.then_some(spec)
     }
 
     fn validate(&mut self, plan: &Plan, gates: &[(Option<GateSpec>, Range<usize>)]) {

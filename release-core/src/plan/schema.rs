@@ -29,7 +29,7 @@ pub struct PlanDocument {
 
 /// One gate: the common fields and its kind's own.
 #[derive(JsonSchema)]
-#[schemars(tag = "kind")]
+#[schemars(tag = "kind", deny_unknown_fields)]
 #[expect(
     dead_code,
     reason = "describes the plan's shape for the JSON Schema only"

@@ -183,7 +183,7 @@ impl EnvGate {
             && !allowed.iter().any(|a| a == text)
         {
             fail(
-                "not one of the allowed values",
+                "a value not among the allowed ones",
                 format!("one of: {}", allowed.join(", ")),
                 "one_of",
             );
@@ -192,11 +192,15 @@ impl EnvGate {
             && !regex.is_match(text)
         {
             let pattern = var.regex.as_deref().unwrap_or_default();
-            fail("does not match", format!("matches /{pattern}/"), "regex");
+            fail(
+                "a value that does not match",
+                format!("matches /{pattern}/"),
+                "regex",
+            );
         }
         if var.boolean && parse_bool(text).is_none() {
             fail(
-                "not a boolean",
+                "a value that is not a boolean",
                 "one of: true, false, 1, 0, yes, no, on, off".to_owned(),
                 "boolean",
             );
@@ -235,10 +239,21 @@ impl Gate for EnvGate {
         } else {
             let mut bad: Vec<&str> = problems.iter().map(|o| o.name.as_str()).collect();
             bad.dedup();
+            // The one-liner names a few variables; the observations name them all.
+            const NAMED: usize = 3;
+            let mut named = bad
+                .iter()
+                .take(NAMED)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if bad.len() > NAMED {
+                named.push_str(&format!(" and {} more", bad.len() - NAMED));
+            }
             Evaluation::fail(format!(
-                "{} of {checked}: {}",
+                "{} in {} of {checked}: {named}",
                 plural(problems.len(), "problem"),
-                bad.join(", ")
+                plural(bad.len(), "variable"),
             ))
         };
         evaluation.observations(problems).evidence(evidence)
@@ -253,7 +268,11 @@ fn check_url(
 ) {
     let schemes = rule.schemes.join(", ");
     let Ok(url) = url::Url::parse(text) else {
-        fail("not a URL", format!("a URL with scheme {schemes}"), "url");
+        fail(
+            "a value that is not a URL",
+            format!("a URL with scheme {schemes}"),
+            "url",
+        );
         return;
     };
     if !rule
@@ -305,7 +324,7 @@ fn check_integer(text: &str, rule: &IntegerRule, fail: &mut impl FnMut(&str, Str
         (None, None) => "an integer".to_owned(),
     };
     match text.parse::<i64>() {
-        Err(_) => fail("not an integer", range, "integer"),
+        Err(_) => fail("a value that is not an integer", range, "integer"),
         Ok(n) if rule.min.is_some_and(|min| n < min) => {
             fail("an integer below the minimum", range, "integer.min")
         }

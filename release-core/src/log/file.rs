@@ -1,0 +1,186 @@
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead as _, BufReader, Read as _, Seek as _, SeekFrom, Write as _};
+use std::path::{Path, PathBuf};
+
+use super::record::LogRecord;
+
+/// A line longer than this is not a record of ours; it is reported, not parsed.
+const MAX_LINE_BYTES: usize = 1024 * 1024;
+
+/// The release log could not be used.
+#[derive(Debug, thiserror::Error)]
+#[error("failed to {action} release log {}: {source}", path.display())]
+pub struct LogError {
+    /// What was being done: `append to`, `read`, `lock`.
+    pub action: &'static str,
+    /// The log file.
+    pub path: PathBuf,
+    /// Why.
+    pub source: std::io::Error,
+}
+
+/// A line that is not a valid record, typically the tail of a write cut short by a crash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TornLine {
+    /// 1-based line number.
+    pub line: usize,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// What reading the log found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LogContents {
+    /// Valid records with their line numbers, oldest first.
+    pub records: Vec<(usize, LogRecord)>,
+    /// Lines that could not be read as records; they were skipped.
+    pub problems: Vec<TornLine>,
+}
+
+/// An append-only JSON Lines file.
+///
+/// ```
+/// use release_core::log::ReleaseLog;
+/// let dir = tempfile::tempdir().unwrap();
+/// let log = ReleaseLog::new(dir.path().join("release-log.jsonl"));
+/// assert!(log.read().unwrap().records.is_empty(), "a missing log is an empty one");
+/// ```
+#[derive(Debug, Clone)]
+pub struct ReleaseLog {
+    path: PathBuf,
+}
+
+impl ReleaseLog {
+    /// The log at `path`; nothing is touched until it is used.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    /// Its path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn error(&self, action: &'static str) -> impl FnOnce(std::io::Error) -> LogError + '_ {
+        move |source| LogError {
+            action,
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Appends one record under an exclusive lock and fsyncs it. When the file ends in a torn
+    /// line, the torn line is first closed with a newline, so it stays one bad line that
+    /// [`read`](Self::read) reports instead of swallowing the new record.
+    pub fn append(&self, record: &LogRecord) -> Result<(), LogError> {
+        let mut line = serde_json::to_vec(record)
+            .map_err(|e| self.error("serialize a record for")(std::io::Error::other(e)))?;
+        line.push(b'\n');
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(self.error("create the directory of"))?;
+        }
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(&self.path)
+            .map_err(self.error("open"))?;
+        file.lock().map_err(self.error("lock"))?;
+        let result = (|| {
+            if ends_without_newline(&mut file)? {
+                file.write_all(b"\n")?;
+            }
+            file.write_all(&line)?;
+            file.sync_all()
+        })();
+        // Closing the file releases the lock too; unlocking first makes the order explicit.
+        let _ = file.unlock();
+        result.map_err(self.error("append to"))
+    }
+
+    /// Reads every record, reporting lines that are not records. A missing file is an empty
+    /// log.
+    pub fn read(&self) -> Result<LogContents, LogError> {
+        let file = match File::open(&self.path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(LogContents::default()),
+            Err(e) => return Err(self.error("open")(e)),
+        };
+        file.lock_shared().map_err(self.error("lock"))?;
+        let mut contents = LogContents::default();
+        let mut reader = BufReader::new(file);
+        let mut buf = Vec::new();
+        let mut number = 0;
+        loop {
+            buf.clear();
+            let read = (&mut reader)
+                .take(MAX_LINE_BYTES as u64 + 1)
+                .read_until(b'\n', &mut buf)
+                .map_err(self.error("read"))?;
+            if read == 0 {
+                break;
+            }
+            number += 1;
+            let complete = buf.ends_with(b"\n");
+            if !complete && buf.len() > MAX_LINE_BYTES {
+                contents.problems.push(TornLine {
+                    line: number,
+                    reason: format!("longer than {MAX_LINE_BYTES} bytes; skipped"),
+                });
+                skip_rest_of_line(&mut reader).map_err(self.error("read"))?;
+                continue;
+            }
+            let text = String::from_utf8_lossy(&buf);
+            let text = text.trim();
+            if text.is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<LogRecord>(text) {
+                Ok(record) => contents.records.push((number, record)),
+                Err(e) => {
+                    let reason = if !complete || e.is_eof() {
+                        "incomplete record, likely a write cut short (torn line); skipped"
+                            .to_owned()
+                    } else {
+                        format!("not a valid record ({e}); skipped")
+                    };
+                    contents.problems.push(TornLine {
+                        line: number,
+                        reason,
+                    });
+                }
+            }
+        }
+        Ok(contents)
+    }
+}
+
+fn ends_without_newline(file: &mut File) -> std::io::Result<bool> {
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return Ok(false);
+    }
+    file.seek(SeekFrom::Start(len - 1))?;
+    let mut last = [0u8; 1];
+    file.read_exact(&mut last)?;
+    Ok(last[0] != b'\n')
+}
+
+fn skip_rest_of_line(reader: &mut impl std::io::BufRead) -> std::io::Result<()> {
+    loop {
+        let available = reader.fill_buf()?;
+        if available.is_empty() {
+            return Ok(());
+        }
+        match available.iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                reader.consume(i + 1);
+                return Ok(());
+            }
+            None => {
+                let n = available.len();
+                reader.consume(n);
+            }
+        }
+    }
+}

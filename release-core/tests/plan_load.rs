@@ -1,0 +1,284 @@
+//! Loading plans: the shipped plan loads, and every kind of mistake is reported with its
+//! position, several at once.
+
+use release_core::plan::{Diagnostic, GateKindSpec, KNOWN_PHASES};
+use release_core::{Plan, PlanError};
+
+fn diagnostics(source: &str) -> Vec<Diagnostic> {
+    match Plan::parse("plan.toml", source) {
+        Ok(_) => panic!("expected the plan to be refused"),
+        Err(err) => err.diagnostics().to_vec(),
+    }
+}
+
+fn at(source: &str) -> Vec<(usize, usize, String)> {
+    diagnostics(source)
+        .into_iter()
+        .map(|d| (d.line, d.column, d.message))
+        .collect()
+}
+
+const MINIMAL: &str = "[environments.staging]\n";
+
+#[test]
+fn the_runbook_plan_loads() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/plans/runbook.toml"
+    );
+    let plan = Plan::load(std::path::Path::new(path)).expect("runbook plan is valid");
+    assert_eq!(plan.environments.len(), 2);
+    let env = plan
+        .gates
+        .iter()
+        .find(|g| g.common.id == "release-env")
+        .expect("env gate");
+    let GateKindSpec::Env(spec) = &env.spec;
+    assert!(spec.vars.iter().any(|v| v.name == "DATABASE_URL"));
+    assert!(plan.secret_variables().contains("SESSION_SECRET"));
+    assert!(
+        plan.secret_variables().contains("RELEASE_ADMIN_TOKEN"),
+        "token variables are secret"
+    );
+    let production = plan.select_environment(Some("production")).unwrap();
+    assert!(production.production && production.strict);
+    let staging = plan.select_environment(None).unwrap();
+    assert_eq!(staging.name, "staging");
+    assert!(!staging.strict);
+}
+
+#[test]
+fn unknown_keys_are_errors_at_every_level_and_all_are_reported() {
+    let source = r#"
+[release]
+name = "x"
+colour = "blue"
+
+[environments.staging]
+api_url = "https://api.example.com"
+strictt = true
+
+[[gates]]
+id = "env"
+kind = "env"
+phases = ["preflight-env"]
+retries = 3
+
+[[gates.vars]]
+name = "A"
+requird = true
+"#;
+    let found = at(source);
+    let messages: Vec<&str> = found.iter().map(|(_, _, m)| m.as_str()).collect();
+    assert_eq!(found.len(), 4, "{found:#?}");
+    assert_eq!((found[0].0, found[0].1), (4, 1));
+    assert!(
+        messages[0].contains("unknown field `colour`"),
+        "{}",
+        messages[0]
+    );
+    assert_eq!(found[1].0, 8);
+    assert!(messages[1].contains("unknown field `strictt`"));
+    assert!(
+        messages[1].contains("expected one of"),
+        "says what was expected: {}",
+        messages[1]
+    );
+    assert_eq!(found[2].0, 14);
+    assert!(messages[2].contains("unknown field `retries`"));
+    assert_eq!(found[3].0, 18);
+    assert!(messages[3].contains("unknown field `requird`"));
+}
+
+#[test]
+fn the_error_names_file_line_and_column() {
+    let err = Plan::parse("plans/release.toml", "[environments.staging]\n\n[[gates]]\nid = \"a\"\nkind = \"env\"\nphases = [\"preflight-env\"]\ntimeout = \"soon\"\nvars = []\n")
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.starts_with("plans/release.toml:7:11: invalid duration \"soon\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn semantic_mistakes_are_collected_together() {
+    let source = r#"
+[environments.staging]
+[environments.production]
+
+[[gates]]
+id = "env"
+kind = "env"
+phases = ["preflight-env", "prefligth-qa"]
+environments = ["prod"]
+vars = [
+  { name = "PORT", integer = { min = 10, max = 1 } },
+  { name = "PORT" },
+  { name = "RX", regex = "([a-z" },
+  { name = "ONLY", environments = ["qa"] },
+]
+
+[[gates]]
+id = "env"
+kind = "env"
+phases = []
+vars = []
+
+[[gates]]
+id = "smoke"
+kind = "htttp"
+phases = ["smoke"]
+"#;
+    let messages: Vec<String> = diagnostics(source).into_iter().map(|d| d.message).collect();
+    let expect = [
+        "unknown phase `prefligth-qa`",
+        "names environment `prod`, which is not declared",
+        "variable `PORT` is listed twice",
+        "names environment `qa`",
+        "integer range is empty",
+        "duplicate gate id `env`",
+        "belongs to no phase",
+        "unknown gate kind `htttp`; expected one of `env`",
+    ];
+    for needle in expect {
+        assert!(
+            messages.iter().any(|m| m.contains(needle)),
+            "missing {needle:?} in {messages:#?}"
+        );
+    }
+    assert!(messages.iter().all(|m| !m.is_empty()));
+}
+
+#[test]
+fn an_invalid_regex_is_reported_with_the_reason() {
+    let source = "[environments.a]\n[[gates]]\nid='e'\nkind='env'\nphases=['preflight-env']\nvars=[{name='X', regex='(unclosed'}]\n";
+    let messages: Vec<String> = diagnostics(source).into_iter().map(|d| d.message).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("variable `X`: invalid regex")),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn syntax_errors_are_positioned() {
+    let found = at("[environments.staging]\napi_url = \"https://x\n[[gates]\n");
+    assert!(!found.is_empty());
+    assert_eq!(found[0].0, 2, "{found:?}");
+}
+
+#[test]
+fn a_plan_without_environments_or_with_a_bad_default_is_refused() {
+    let messages: Vec<String> = diagnostics("[release]\ndefault_environment = 'prod'\n")
+        .into_iter()
+        .map(|d| d.message)
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("declares no environment")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("default_environment` names `prod`")),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn gates_must_be_an_array_of_tables() {
+    let found = at(&format!("gates = 3\n{MINIMAL}"));
+    assert!(found[0].2.contains("array of tables"), "{found:?}");
+    let found = at(&format!("gates = [1]\n{MINIMAL}"));
+    assert!(found[0].2.contains("must be a table"), "{found:?}");
+}
+
+#[test]
+fn a_missing_kind_is_named() {
+    let found = at(&format!(
+        "{MINIMAL}[[gates]]\nid = 'x'\nphases = ['smoke']\n"
+    ));
+    assert!(found[0].2.contains("missing field `kind`"), "{found:?}");
+}
+
+#[test]
+fn invalid_utf8_is_positioned() {
+    let err = Plan::from_bytes("p.toml", b"[release]\nname = \"\xff\"\n").unwrap_err();
+    let d = &err.diagnostics()[0];
+    assert_eq!((d.line, d.column), (2, 9));
+    assert!(d.message.contains("UTF-8"));
+}
+
+#[test]
+fn a_missing_file_is_a_read_error_naming_it() {
+    let err = Plan::load(std::path::Path::new("/nonexistent/release.toml")).unwrap_err();
+    assert!(matches!(err, PlanError::Read { .. }));
+    assert!(err.to_string().contains("/nonexistent/release.toml"));
+}
+
+#[test]
+fn phases_are_the_runbook_phases() {
+    assert_eq!(
+        KNOWN_PHASES,
+        [
+            "preflight-env",
+            "preflight-platform",
+            "preflight-qa",
+            "smoke",
+            "launch"
+        ]
+    );
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn check(bytes: &[u8]) {
+        match Plan::from_bytes("fuzz.toml", bytes) {
+            Ok(_) => {}
+            Err(PlanError::Invalid { diagnostics, .. }) => {
+                assert!(!diagnostics.is_empty());
+                let lines = bytes.split(|b| *b == b'\n').count();
+                for d in diagnostics {
+                    assert!(d.line >= 1 && d.column >= 1, "{d:?}");
+                    assert!(d.line <= lines + 1, "{d:?} beyond {lines} lines");
+                    assert!(!d.message.is_empty());
+                }
+            }
+            Err(other) => panic!("unexpected error kind: {other}"),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            check(&bytes);
+        }
+
+        #[test]
+        fn plan_shaped_text_never_panics(
+            lines in proptest::collection::vec(
+                prop_oneof![
+                    Just("[environments.staging]".to_owned()),
+                    Just("[[gates]]".to_owned()),
+                    Just("[[gates.vars]]".to_owned()),
+                    Just("kind = 'env'".to_owned()),
+                    Just("phases = ['preflight-env']".to_owned()),
+                    "[a-z_]{1,8} = ('[^'\n]{0,12}'|[0-9]{1,3}|true|\\[\\])",
+                    "[^\n]{0,20}",
+                ],
+                0..24,
+            )
+        ) {
+            check(lines.join("\n").as_bytes());
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! The runner: bounded concurrency, per-gate timeouts, plan order, cancellation.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use release_core::{
+    Context, DynGate, Evaluation, Gate, GateInfo, Outcome, Policy, Runner, Verdict,
+};
+use tokio_util::sync::CancellationToken;
+
+/// Sleeps, then gives a verdict; counts how many run at once.
+struct Sleeper {
+    info: GateInfo,
+    sleep: Duration,
+    verdict: Verdict,
+    running: Arc<AtomicUsize>,
+    peak: Arc<AtomicUsize>,
+}
+
+impl Gate for Sleeper {
+    fn info(&self) -> &GateInfo {
+        &self.info
+    }
+
+    async fn evaluate(&self, _cx: &Context) -> Evaluation {
+        let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        tokio::time::sleep(self.sleep).await;
+        self.running.fetch_sub(1, Ordering::SeqCst);
+        Evaluation::new(self.verdict, format!("slept {:?}", self.sleep))
+    }
+}
+
+struct Gates {
+    running: Arc<AtomicUsize>,
+    peak: Arc<AtomicUsize>,
+    gates: Vec<Box<dyn DynGate>>,
+}
+
+impl Gates {
+    fn new() -> Self {
+        Self {
+            running: Arc::default(),
+            peak: Arc::default(),
+            gates: Vec::new(),
+        }
+    }
+
+    fn add(mut self, id: &str, sleep_ms: u64, verdict: Verdict, timeout: Option<u64>) -> Self {
+        let mut info = GateInfo::new(id, "test");
+        info.timeout = timeout.map(Duration::from_millis);
+        self.gates.push(Box::new(Sleeper {
+            info,
+            sleep: Duration::from_millis(sleep_ms),
+            verdict,
+            running: self.running.clone(),
+            peak: self.peak.clone(),
+        }));
+        self
+    }
+}
+
+fn ids_and_verdicts(report: &release_core::RunReport) -> Vec<(String, Verdict)> {
+    report
+        .results
+        .iter()
+        .map(|r| (r.info.id.clone(), r.evaluation.verdict))
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn results_come_back_in_plan_order_whatever_finishes_first() {
+    let set = Gates::new()
+        .add("slow", 300, Verdict::Pass, None)
+        .add("fast", 10, Verdict::Warn, None)
+        .add("middle", 100, Verdict::Fail, None);
+    let report = Runner::new()
+        .run(&set.gates, &Context::builder("staging").build())
+        .await;
+    assert_eq!(
+        ids_and_verdicts(&report),
+        [
+            ("slow".into(), Verdict::Pass),
+            ("fast".into(), Verdict::Warn),
+            ("middle".into(), Verdict::Fail)
+        ]
+    );
+    assert_eq!(report.outcome(Policy::new(false)), Outcome::Blocked);
+    assert!(!report.cancelled);
+}
+
+#[tokio::test(start_paused = true)]
+async fn concurrency_is_bounded() {
+    let mut set = Gates::new();
+    for i in 0..10 {
+        set = set.add(&format!("g{i}"), 50, Verdict::Pass, None);
+    }
+    let report = Runner::new()
+        .concurrency(3)
+        .run(&set.gates, &Context::builder("staging").build())
+        .await;
+    assert_eq!(report.results.len(), 10);
+    assert_eq!(set.peak.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_overrunning_gate_becomes_an_error_with_its_limit() {
+    let set = Gates::new()
+        .add("hangs", 60_000, Verdict::Pass, Some(1500))
+        .add("default-timeout", 60_000, Verdict::Pass, None)
+        .add("ok", 10, Verdict::Pass, Some(1500));
+    let report = Runner::new()
+        .default_timeout(Duration::from_secs(5))
+        .run(&set.gates, &Context::builder("staging").build())
+        .await;
+    let hangs = &report.results[0].evaluation;
+    assert_eq!(hangs.verdict, Verdict::Error);
+    assert_eq!(hangs.summary, "timed out after 1.5s");
+    assert_eq!(hangs.observations[0].rule, "timeout");
+    assert_eq!(report.results[1].evaluation.summary, "timed out after 5s");
+    assert_eq!(report.results[2].evaluation.verdict, Verdict::Pass);
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancelling_keeps_finished_results_and_marks_the_rest_cancelled() {
+    let set = Gates::new()
+        .add("quick", 10, Verdict::Pass, None)
+        .add("long", 10_000, Verdict::Pass, None)
+        .add("queued", 10, Verdict::Pass, None);
+    let cancel = CancellationToken::new();
+    let cx = Context::builder("staging")
+        .cancellation(cancel.clone())
+        .build();
+    let trigger = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        cancel.cancel();
+    });
+    let report = Runner::new().concurrency(2).run(&set.gates, &cx).await;
+    trigger.await.unwrap();
+    assert!(report.cancelled);
+    assert_eq!(report.results[0].evaluation.verdict, Verdict::Pass);
+    for r in &report.results[1..] {
+        // "queued" started once "quick" finished, so it also ran; only "long" was in flight.
+        if r.info.id == "long" {
+            assert_eq!(r.evaluation.verdict, Verdict::Error);
+            assert_eq!(r.evaluation.summary, "cancelled");
+            assert_eq!(r.evaluation.observations[0].rule, "cancelled");
+        }
+    }
+    assert_eq!(
+        set.running.load(Ordering::SeqCst),
+        1,
+        "the in-flight gate was stopped mid-sleep, not awaited"
+    );
+    assert!(
+        report.duration < Duration::from_secs(1),
+        "cancellation does not wait for the long gate"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_gate_that_forgets_its_why_still_gets_an_observation() {
+    let set = Gates::new()
+        .add("bare", 1, Verdict::Fail, None)
+        .add("fine", 1, Verdict::Pass, None);
+    let report = Runner::new()
+        .run(&set.gates, &Context::builder("staging").build())
+        .await;
+    let bare = &report.results[0].evaluation;
+    assert_eq!(bare.observations.len(), 1);
+    assert_eq!(bare.observations[0].observed, "fail");
+    assert!(report.results[1].evaluation.observations.is_empty());
+}
+
+#[tokio::test]
+async fn an_empty_set_passes_and_a_single_concurrency_runs_in_sequence() {
+    let report = Runner::new()
+        .run(&[], &Context::builder("staging").build())
+        .await;
+    assert!(report.results.is_empty());
+    assert_eq!(report.outcome(Policy::new(true)), Outcome::Passed);
+    assert_eq!(
+        Runner::new()
+            .concurrency(0)
+            .run(&[], &Context::builder("x").build())
+            .await
+            .results
+            .len(),
+        0
+    );
+}
