@@ -1,0 +1,125 @@
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use release_core::report::Format;
+
+/// Release gates from a plan: preflight checks, reports in four formats, and an exit code to
+/// branch on (0 passed, 1 blocked, 2 invalid usage, plan or input, 3 hold).
+#[derive(Debug, Parser)]
+#[command(
+    name = "release",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Flags accepted before or after the subcommand.
+#[derive(Debug, Args)]
+pub(crate) struct GlobalArgs {
+    /// The plan file.
+    #[arg(
+        long,
+        global = true,
+        env = "RELEASE_PLAN",
+        default_value = "release.toml",
+        hide_env_values = true
+    )]
+    pub(crate) plan: PathBuf,
+    /// The target environment (default: the plan's `default_environment`, or its only one).
+    #[arg(
+        long = "env",
+        global = true,
+        env = "RELEASE_ENV",
+        hide_env_values = true
+    )]
+    pub(crate) environment: Option<String>,
+    /// A dotenv file read beneath the process environment (the process wins).
+    #[arg(long, global = true, env = "RELEASE_ENV_FILE", hide_env_values = true)]
+    pub(crate) env_file: Option<PathBuf>,
+    /// Output format on stdout.
+    #[arg(long, global = true, default_value = "human", value_parser = parse_format)]
+    pub(crate) format: Format,
+    /// Also write the JSON summary to this file (atomically).
+    #[arg(long, global = true)]
+    pub(crate) out: Option<PathBuf>,
+    /// Warnings and inconclusive results block (default: the environment's setting).
+    #[arg(long, global = true)]
+    pub(crate) strict: bool,
+    /// When to colour human output.
+    #[arg(long, global = true, default_value = "auto")]
+    pub(crate) color: ColorWhen,
+    /// More detail: evidence of passing gates, debug logs on stderr.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub(crate) verbose: u8,
+    /// Less on stderr: errors only.
+    #[arg(short, long, global = true)]
+    pub(crate) quiet: bool,
+}
+
+fn parse_format(text: &str) -> Result<Format, String> {
+    text.parse::<Format>().map_err(|e| e.to_string())
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run preflight gates: `release preflight` runs every preflight phase, `release preflight
+    /// env` one of them.
+    Preflight {
+        #[command(subcommand)]
+        step: Option<PreflightStep>,
+    },
+    /// Inspect plans.
+    Plan {
+        #[command(subcommand)]
+        command: PlanCommand,
+    },
+    /// Read the release log.
+    Log {
+        #[command(subcommand)]
+        command: LogCommand,
+    },
+    /// Print the JSON Schema of a document the tool reads or writes.
+    Schema {
+        /// Which schema.
+        #[arg(value_parser = ["plan", "summary", "log-record"])]
+        name: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub(crate) enum PreflightStep {
+    /// Required release environment variables: set, well-formed, no placeholders.
+    Env,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PlanCommand {
+    /// Validate the plan and list the gates of each phase for the environment.
+    Check,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum LogCommand {
+    /// Show the release log's records, oldest first; torn lines are reported and skipped.
+    Show {
+        /// Only the last N records.
+        #[arg(long)]
+        last: Option<usize>,
+        /// The log file (default: the plan's `release.log`).
+        #[arg(long)]
+        log: Option<PathBuf>,
+    },
+}

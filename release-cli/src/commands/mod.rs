@@ -1,0 +1,35 @@
+//! One file per command; each returns the exit code or a [`CliError`].
+
+mod log_show;
+mod phase;
+mod plan_check;
+
+use release_core::schema::SchemaName;
+
+use crate::cli::{Cli, Command, LogCommand, PlanCommand, PreflightStep};
+use crate::error::CliError;
+
+pub(crate) fn run(cli: Cli) -> Result<i32, CliError> {
+    let global = &cli.global;
+    match cli.command {
+        Command::Preflight { step: None } => phase::run(
+            global,
+            "preflight",
+            &["preflight-env", "preflight-platform", "preflight-qa"],
+        ),
+        Command::Preflight {
+            step: Some(PreflightStep::Env),
+        } => phase::run(global, "preflight-env", &["preflight-env"]),
+        Command::Plan {
+            command: PlanCommand::Check,
+        } => plan_check::run(global),
+        Command::Log {
+            command: LogCommand::Show { last, log },
+        } => log_show::run(global, last, log),
+        Command::Schema { name } => {
+            let name: SchemaName = name.parse().map_err(CliError::Input)?;
+            crate::output::print_stdout(&Default::default(), &name.render())?;
+            Ok(release_core::exit_code::PASSED)
+        }
+    }
+}

@@ -1,0 +1,29 @@
+use release_core::exit_code;
+
+/// Why the command could not do its job; every variant maps to an exit code.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CliError {
+    /// A bad plan, flag or input file: exit 2.
+    #[error("{0}")]
+    Input(String),
+    /// The tool's own output could not be written (the summary, the log): exit 2, after the
+    /// report was printed.
+    #[error("{0}")]
+    Output(String),
+}
+
+impl CliError {
+    pub(crate) fn input(err: impl std::fmt::Display) -> Self {
+        Self::Input(err.to_string())
+    }
+
+    pub(crate) fn output(err: impl std::fmt::Display) -> Self {
+        Self::Output(err.to_string())
+    }
+
+    pub(crate) fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Input(_) | CliError::Output(_) => exit_code::INVALID_INPUT,
+        }
+    }
+}

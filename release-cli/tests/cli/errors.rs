@@ -1,0 +1,164 @@
+//! Exit 2 with a one-line reason naming the file and position.
+
+use crate::support::{Release, env_file, runbook_plan};
+
+#[test]
+fn a_bad_plan_exits_2_naming_file_line_and_column_for_every_problem() {
+    let plan = "[release]\nnmae = 'x'\n\n[environments.staging]\n[[gates]]\nid = 'e'\nkind = 'env'\nphases = ['preflight-env']\nvars = [{ name = 'A', integer = { min = 5, max = 1 } }]\ntimeout = 'soon'\n";
+    let (run, _dir) = Release::new()
+        .file("release.toml", plan)
+        .args(["preflight", "env"])
+        .run();
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stdout, "", "nothing on stdout when the plan is invalid");
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(
+        lines[0],
+        "error: release.toml:2:1: unknown field `nmae`, expected one of `name`, `artifacts_dir`, `log`, `default_environment`"
+    );
+    assert!(
+        lines[1].starts_with("error: release.toml:10:11: invalid duration \"soon\""),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(lines.len(), 2, "{}", run.stderr);
+}
+
+#[test]
+fn semantic_errors_are_reported_after_the_shape_is_right() {
+    let plan = "[environments.staging]\n[[gates]]\nid = 'e'\nkind = 'env'\nphases = ['preflight-env']\nvars = [{ name = 'A', integer = { min = 5, max = 1 } }]\n";
+    let (run, _dir) = Release::new()
+        .file("release.toml", plan)
+        .args(["plan", "check"])
+        .run();
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "error: release.toml:2:1: gate `e`: variable `A`: integer range is empty: min 5 > max 1\n"
+    );
+}
+
+#[test]
+fn a_missing_plan_exits_2_naming_it() {
+    let (run, _dir) = Release::new()
+        .args(["preflight", "env", "--plan", "nope.toml"])
+        .run();
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "error: failed to read plan nope.toml: No such file or directory (os error 2)\n"
+    );
+}
+
+#[test]
+fn a_bad_flag_exits_2() {
+    let (run, _dir) = Release::new()
+        .args(["preflight", "env", "--format", "yaml"])
+        .run();
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("yaml"), "{}", run.stderr);
+    let (run, _dir) = Release::new()
+        .args(["preflight", "env", "--no-such-flag"])
+        .run();
+    assert_eq!(run.code, 2);
+}
+
+#[test]
+fn an_unknown_environment_exits_2_listing_the_known_ones() {
+    let (run, _dir) = Release::new()
+        .args([
+            "preflight",
+            "env",
+            "--plan",
+            &runbook_plan(),
+            "--env",
+            "prod",
+        ])
+        .run();
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("environment `prod` is not declared"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("`production`, `staging`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn an_unreadable_or_malformed_env_file_exits_2_with_positions() {
+    let (run, _dir) = Release::new()
+        .args([
+            "preflight",
+            "env",
+            "--plan",
+            &runbook_plan(),
+            "--env-file",
+            "missing.env",
+        ])
+        .run();
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .starts_with("error: failed to read env file missing.env:"),
+        "{}",
+        run.stderr
+    );
+
+    let (run, _dir) = Release::new()
+        .file("bad.env", "A=1\nB='unterminated\nC D\n")
+        .args([
+            "preflight",
+            "env",
+            "--plan",
+            &runbook_plan(),
+            "--env-file",
+            "bad.env",
+        ])
+        .run();
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "error: bad.env:2:3: unterminated single quote\nerror: bad.env:3:3: expected `=` after the variable name\n"
+    );
+}
+
+#[test]
+fn a_phase_without_gates_is_not_a_pass() {
+    let (run, _dir) = Release::new()
+        .file("release.toml", "[environments.staging]\n")
+        .args(["preflight", "env"])
+        .run();
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("no gates in phase preflight-env"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn an_unwritable_out_path_is_reported_after_the_report() {
+    let (run, _dir) = Release::new()
+        .file("blocker", "a file where a directory is needed")
+        .args([
+            "preflight",
+            "env",
+            "--plan",
+            &runbook_plan(),
+            "--env-file",
+            &env_file("staging"),
+        ])
+        .args(["--format", "json", "--out", "blocker/summary.json"])
+        .run();
+    assert_eq!(run.code, 2, "a lost summary makes a passing run unusable");
+    serde_json::from_str::<serde_json::Value>(&run.stdout).expect("the report still printed");
+    assert!(
+        run.stderr.contains("failed to write blocker/summary.json"),
+        "{}",
+        run.stderr
+    );
+}

@@ -1,0 +1,10 @@
+//! End-to-end tests of the `release` binary: real process, real files, outputs snapshotted
+//! with times, durations, run ids and paths redacted.
+
+mod canary;
+mod errors;
+mod github;
+mod log;
+mod plan;
+mod preflight;
+mod support;

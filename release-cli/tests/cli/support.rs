@@ -1,0 +1,139 @@
+//! A small builder over the real `release` binary, in the style of just's `tests/test.rs`.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+/// One invocation of `release` in its own temporary working directory, with a clean
+/// environment: only what the test sets reaches the binary.
+pub(crate) struct Release {
+    dir: tempfile::TempDir,
+    args: Vec<String>,
+    envs: Vec<(String, String)>,
+}
+
+/// What the binary did.
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+    pub(crate) dir: PathBuf,
+}
+
+impl Release {
+    pub(crate) fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+            args: Vec::new(),
+            envs: Vec::new(),
+        }
+    }
+
+    pub(crate) fn arg(mut self, arg: impl AsRef<str>) -> Self {
+        self.args.push(arg.as_ref().to_owned());
+        self
+    }
+
+    pub(crate) fn args<I: IntoIterator<Item = S>, S: AsRef<str>>(mut self, args: I) -> Self {
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self
+    }
+
+    pub(crate) fn env(mut self, key: &str, value: impl AsRef<str>) -> Self {
+        self.envs.push((key.to_owned(), value.as_ref().to_owned()));
+        self
+    }
+
+    /// Writes a file in the working directory and returns its path.
+    pub(crate) fn file(self, name: &str, contents: impl AsRef<[u8]>) -> Self {
+        let path = self.dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(path, contents).expect("write file");
+        self
+    }
+
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub(crate) fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Runs the binary; the temporary directory lives on in the returned guard.
+    pub(crate) fn run(self) -> (Run, tempfile::TempDir) {
+        let dir = self.dir.path().to_path_buf();
+        let run = self.execute(&dir);
+        (run, self.dir)
+    }
+
+    /// Runs the binary in another test's directory, to share files between runs.
+    pub(crate) fn run_in(self, dir: &Path) -> (Run, tempfile::TempDir) {
+        let run = self.execute(dir);
+        (run, self.dir)
+    }
+
+    fn execute(&self, dir: &Path) -> Run {
+        let mut cmd = Command::cargo_bin("release").expect("binary");
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .current_dir(dir)
+            .args(&self.args);
+        for (k, v) in &self.envs {
+            cmd.env(k, v);
+        }
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = cmd.output().expect("run release");
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+            dir: dir.to_path_buf(),
+        }
+    }
+}
+
+/// The shipped runbook plan.
+pub(crate) fn runbook_plan() -> String {
+    release_testkit::fixtures::plan("runbook")
+        .display()
+        .to_string()
+}
+
+/// An example env file.
+pub(crate) fn env_file(name: &str) -> String {
+    release_testkit::fixtures::env_file(name)
+        .display()
+        .to_string()
+}
+
+/// Replaces what changes between runs (times, durations, run ids, paths) with stable tokens.
+pub(crate) fn redact(text: &str, dir: &Path) -> String {
+    let mut out = text.replace(&dir.display().to_string(), "[TMP]");
+    out = out.replace(
+        &release_testkit::fixtures::root().display().to_string(),
+        "[FIXTURES]",
+    );
+    let rules: [(&str, &str); 6] = [
+        (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z", "[TIME]"),
+        (r"\d{8}T\d{6}Z-[0-9a-f]{6}", "[RUN_ID]"),
+        (r#""duration_ms": \d+"#, r#""duration_ms": "[MS]""#),
+        (r#"time="[0-9.]+""#, r#"time="[SECONDS]""#),
+        (r"\b\d+(\.\d+)?(ms|s)\b", "[DURATION]"),
+        (r#"timestamp="[^"]+""#, r#"timestamp="[TIME]""#),
+    ];
+    for (pattern, replacement) in rules {
+        out = regex::Regex::new(pattern)
+            .expect("regex")
+            .replace_all(&out, replacement)
+            .into_owned();
+    }
+    out
+}
