@@ -350,3 +350,44 @@ mod tests {
         assert_eq!(pairs("export=1"), vec![("export".into(), "1".into(), 1)]);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Any text gives either assignments or positioned problems, and problems never quote
+        /// the text.
+        #[test]
+        fn arbitrary_text_never_panics(text in "(\\PC|[\\n\\r\\t'\"#=\\\\ ]){0,200}") {
+            let lines = text.split('\n').count();
+            match parse(&text) {
+                Ok(entries) => {
+                    for e in entries {
+                        prop_assert!(e.line >= 1 && e.line <= lines);
+                    }
+                }
+                Err(problems) => {
+                    prop_assert!(!problems.is_empty());
+                    for p in problems {
+                        prop_assert!(p.line >= 1 && p.line <= lines && p.column >= 1);
+                        prop_assert!(["invalid", "expected", "unterminated", "unexpected"].iter().any(|w| p.message.starts_with(w)));
+                    }
+                }
+            }
+        }
+
+        /// Assignment-shaped lines with arbitrary values round-trip when quoted.
+        #[test]
+        fn single_quoted_values_round_trip(name in "[A-Z_][A-Z0-9_]{0,10}", value in "[^'\\n\\r]{0,40}") {
+            let text = format!("{name}='{value}'\n");
+            let entries = parse(&text).map_err(|p| TestCaseError::fail(format!("{p:?}")))?;
+            prop_assert_eq!(entries.len(), 1);
+            prop_assert_eq!(secrecy::ExposeSecret::expose_secret(&entries[0].value), value.as_str());
+        }
+    }
+}

@@ -165,13 +165,18 @@ impl Runner {
         evaluation.attempts = evaluation.attempts.max(1);
         if evaluation.verdict != Verdict::Pass && evaluation.observations.is_empty() {
             // Every non-pass verdict carries its why; a gate that forgot one still says which
-            // verdict it gave, so a reader never sees a bare failure.
-            evaluation.observations.push(Observation::new(
-                "verdict",
-                evaluation.verdict.as_str(),
-                "pass",
-                "gate",
-            ));
+            // verdict it gave (or, when skipped, the reason), so a reader never sees a bare
+            // failure.
+            let fallback = match evaluation.verdict {
+                Verdict::Skipped => Observation::new(
+                    "reason",
+                    evaluation.summary.clone(),
+                    "the gate runs",
+                    "skipped",
+                ),
+                verdict => Observation::new("verdict", verdict.as_str(), "pass", "gate"),
+            };
+            evaluation.observations.push(fallback);
         }
         (index, evaluation)
     }
