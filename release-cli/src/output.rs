@@ -1,8 +1,10 @@
-//! Where things go: reports to stdout, logs and errors to stderr, secrets nowhere.
+//! Where things go: reports to stdout, logs and errors to stderr.
+//!
+//! Secrets are kept out structurally, before anything is rendered (`Summary::redact`), so that
+//! a coincidental match can never corrupt a JSON or XML document on its way out.
 
 use std::io::{IsTerminal as _, Write as _};
 
-use release_core::Redactor;
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::{ColorWhen, GlobalArgs};
@@ -38,28 +40,20 @@ pub(crate) fn stdout_color(when: ColorWhen) -> bool {
     }
 }
 
-/// Writes to stdout through the redactor: the last guard before anything leaves the process.
-pub(crate) fn print_stdout(redactor: &Redactor, text: &str) -> Result<(), CliError> {
-    write_guarded(&mut std::io::stdout().lock(), redactor, text)
-}
-
-/// Writes to stderr through the redactor.
-pub(crate) fn print_stderr(redactor: &Redactor, text: &str) {
-    let _ = write_guarded(&mut std::io::stderr().lock(), redactor, text);
-}
-
-fn write_guarded(
-    out: &mut impl std::io::Write,
-    redactor: &Redactor,
-    text: &str,
-) -> Result<(), CliError> {
-    let text = redactor.redact(text);
+/// Writes to stdout.
+pub(crate) fn print_stdout(text: &str) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         // A closed pipe (`release ... | head`) is the reader's choice, not a failure.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(CliError::output(format!("failed to write output: {e}"))),
     }
+}
+
+/// Writes to stderr; a failure to write there has nowhere to be reported.
+pub(crate) fn print_stderr(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 /// An error for a person: one line per problem, prefixed `error:`.

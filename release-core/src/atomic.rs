@@ -32,11 +32,13 @@ pub fn write(path: &Path, contents: &[u8]) -> Result<(), WriteError> {
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir).map_err(error)?;
-    let mut file = tempfile::Builder::new()
-        .prefix(".release-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(error)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".release-").suffix(".tmp");
+    // Temporary files are private by default; an artifact is shared like any file the user
+    // writes, so it gets the usual mode (the umask still applies).
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let mut file = builder.tempfile_in(dir).map_err(error)?;
     file.write_all(contents).map_err(error)?;
     file.as_file().sync_all().map_err(error)?;
     file.persist(path).map_err(|e| error(e.error))?;
@@ -64,6 +66,23 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("a.json")]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn artifacts_are_readable_like_ordinary_files() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.json");
+        write(&path, b"{}").unwrap();
+        let plain = dir.path().join("plain");
+        std::fs::write(&plain, b"{}").unwrap();
+        let readable = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o444;
+        assert_eq!(
+            readable(&path),
+            readable(&plain),
+            "read bits as for any file the user writes"
+        );
     }
 
     #[test]

@@ -41,13 +41,11 @@ pub enum EnvFileError {
         /// Why.
         source: std::io::Error,
     },
-    /// The file is over [`MAX_ENV_FILE_BYTES`].
-    #[error("env file {} is {size} bytes, over the limit of {MAX_ENV_FILE_BYTES}", path.display())]
+    /// The file holds more than [`MAX_ENV_FILE_BYTES`].
+    #[error("env file {} is over the limit of {MAX_ENV_FILE_BYTES} bytes", path.display())]
     TooLarge {
         /// The file.
         path: PathBuf,
-        /// Its size.
-        size: u64,
     },
     /// The file has syntax errors; all of them are listed.
     #[error("{}", SyntaxList { path, problems })]
@@ -88,14 +86,11 @@ pub(crate) fn read(path: &Path) -> Result<Vec<Entry>, EnvFileError> {
         path: path.to_path_buf(),
         source,
     };
-    let size = std::fs::metadata(path).map_err(read_err)?.len();
-    if size > MAX_ENV_FILE_BYTES {
+    let Some(bytes) = crate::read::read_limited(path, MAX_ENV_FILE_BYTES).map_err(read_err)? else {
         return Err(EnvFileError::TooLarge {
             path: path.to_path_buf(),
-            size,
         });
-    }
-    let bytes = std::fs::read(path).map_err(read_err)?;
+    };
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(err) => {
@@ -140,7 +135,7 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Entry>, Vec<EnvFileProblem>> {
         };
         let (rest, mut column) = match trimmed.strip_prefix("export") {
             Some(after) if after.starts_with([' ', '\t']) => {
-                let after_ws = after.trim_start();
+                let after_ws = after.trim_start_matches([' ', '\t']);
                 (
                     after_ws,
                     indent + 1 + "export".len() + (after.len() - after_ws.len()),
@@ -173,8 +168,9 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Entry>, Vec<EnvFileProblem>> {
         let value = match value_trimmed.chars().next() {
             Some('\'') => match value_trimmed[1..].find('\'') {
                 Some(end) => {
-                    let tail = &value_trimmed[end + 2..];
-                    check_tail(tail, column + end + 2, line_no)
+                    // `end + 2` is just past the closing quote, an ASCII byte: a char boundary.
+                    let (quoted, tail) = value_trimmed.split_at(end + 2);
+                    check_tail(tail, column + quoted.chars().count(), line_no)
                         .map(|()| value_trimmed[1..end + 1].to_owned())
                 }
                 None => Err(problem(column, "unterminated single quote")),
@@ -263,7 +259,7 @@ fn parse_double_quoted<'a>(
         match lines.next() {
             Some((_, next)) => {
                 value.push('\n');
-                current = next;
+                current = next.strip_suffix('\r').unwrap_or(next);
                 current_line += 1;
                 column_offset = 1;
             }
@@ -320,6 +316,11 @@ mod tests {
     #[test]
     fn double_quotes_may_span_lines() {
         assert_eq!(
+            pairs("K=\"a\r\nb\r\nc\"\r\n"),
+            vec![("K".into(), "a\nb\nc".into(), 1)],
+            "CRLF files"
+        );
+        assert_eq!(
             pairs("K=\"line1\nline2\"\nN=1"),
             vec![
                 ("K".into(), "line1\nline2".into(), 1),
@@ -343,6 +344,12 @@ mod tests {
         let found = problems("A=1\nB=\"never closed\nC=2\n");
         assert_eq!((found[0].line, found[0].column), (2, 3));
         assert_eq!(found[0].message, "unterminated double quote");
+    }
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let found = problems("K='é€' junk\n");
+        assert_eq!((found[0].line, found[0].column), (1, 8));
     }
 
     #[test]
@@ -373,8 +380,10 @@ mod properties {
                 }
                 Err(problems) => {
                     prop_assert!(!problems.is_empty());
+                    let widths: Vec<usize> = text.split('\n').map(|l| l.chars().count()).collect();
                     for p in problems {
                         prop_assert!(p.line >= 1 && p.line <= lines && p.column >= 1);
+                        prop_assert!(p.column <= widths[p.line - 1] + 1, "{:?} beyond its line", p);
                         prop_assert!(["invalid", "expected", "unterminated", "unexpected"].iter().any(|w| p.message.starts_with(w)));
                     }
                 }

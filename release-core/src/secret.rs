@@ -11,9 +11,10 @@ use secrecy::{ExposeSecret, SecretString};
 /// What replaces a secret value in text.
 pub const REDACTED: &str = "[redacted]";
 
-/// Values shorter than this are not searched for: replacing every `a` in a report would hide
-/// everything and protect nothing. Such values fail any secret rule's minimum length anyway.
-const MIN_REDACTABLE_LEN: usize = 4;
+/// Values shorter than this are not searched for: a secret such as `true` or `test` would
+/// otherwise be "found" in the report's own words and mangle it, while telling a reader what the
+/// value is. Such values fail the secret rules' minimum length (16 by default) anyway.
+pub const MIN_REDACTABLE_LEN: usize = 8;
 
 /// A set of secret values to replace with [`REDACTED`] wherever they appear.
 #[derive(Default)]
@@ -60,6 +61,34 @@ impl Redactor {
         self.secrets.is_empty()
     }
 
+    /// Replaces every known secret inside a JSON value's strings, keys included.
+    pub fn redact_json(&self, value: &mut serde_json::Value) {
+        if self.secrets.is_empty() {
+            return;
+        }
+        match value {
+            serde_json::Value::String(s) => self.redact_in_place(s),
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| self.redact_json(v)),
+            serde_json::Value::Object(map) => {
+                let entries = std::mem::take(map);
+                for (mut key, mut v) in entries {
+                    self.redact_in_place(&mut key);
+                    self.redact_json(&mut v);
+                    map.insert(key, v);
+                }
+            }
+            serde_json::Value::Null | serde_json::Value::Bool(_) | serde_json::Value::Number(_) => {
+            }
+        }
+    }
+
+    /// Replaces every known secret in a string.
+    pub fn redact_in_place(&self, text: &mut String) {
+        if let Cow::Owned(redacted) = self.redact(text) {
+            *text = redacted;
+        }
+    }
+
     /// The text with every known secret replaced.
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut out = Cow::Borrowed(text);
@@ -80,9 +109,12 @@ mod tests {
     #[test]
     fn replaces_longest_secret_first() {
         let mut r = Redactor::new();
-        r.add("abcd");
         r.add("abcdefgh");
-        assert_eq!(r.redact("x abcdefgh y abcd"), "x [redacted] y [redacted]");
+        r.add("abcdefgh-ijkl");
+        assert_eq!(
+            r.redact("x abcdefgh-ijkl y abcdefgh"),
+            "x [redacted] y [redacted]"
+        );
     }
 
     #[test]
@@ -90,8 +122,21 @@ mod tests {
         let mut r = Redactor::new();
         r.add("a");
         r.add("");
+        r.add("true");
         assert!(r.is_empty());
-        assert_eq!(r.redact("banana"), "banana");
+        assert_eq!(r.redact("strict: true"), "strict: true");
+    }
+
+    #[test]
+    fn redacts_inside_json_values_and_keys() {
+        let mut r = Redactor::new();
+        r.add("s3cr3t-value");
+        let mut v = serde_json::json!({ "a": ["x s3cr3t-value y", 1, null], "s3cr3t-value": true });
+        r.redact_json(&mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({ "a": ["x [redacted] y", 1, null], "[redacted]": true })
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::gate::{Evidence, Observation, Verdict};
 use crate::policy::{Outcome, Policy};
 use crate::runner::RunReport;
+use crate::secret::Redactor;
 
 /// The summary format version; bumped on any change that is not an addition.
 pub const SUMMARY_SCHEMA_VERSION: u32 = 1;
@@ -196,6 +197,36 @@ impl Summary {
             outcome: report.outcome(meta.policy),
             counts,
             gates,
+        }
+    }
+}
+
+impl Summary {
+    /// Replaces every known secret in the summary's text. Applied to the summary before any
+    /// format is rendered, so a coincidental match can never break a document's syntax.
+    pub fn redact(&mut self, redactor: &Redactor) {
+        if redactor.is_empty() {
+            return;
+        }
+        for gate in &mut self.gates {
+            redactor.redact_in_place(&mut gate.title);
+            redactor.redact_in_place(&mut gate.summary);
+            for o in &mut gate.observations {
+                redactor.redact_in_place(&mut o.name);
+                redactor.redact_json(&mut o.observed);
+                redactor.redact_json(&mut o.expected);
+                redactor.redact_in_place(&mut o.rule);
+                if let Some(unit) = &mut o.unit {
+                    redactor.redact_in_place(unit);
+                }
+                if let Some(baseline) = &mut o.baseline {
+                    redactor.redact_json(baseline);
+                }
+            }
+            for e in &mut gate.evidence {
+                redactor.redact_in_place(&mut e.name);
+                redactor.redact_in_place(&mut e.detail);
+            }
         }
     }
 }

@@ -258,6 +258,14 @@ fn secret_rules_refuse_short_values_and_placeholders() {
         ..VarSpec::named("S")
     };
     assert!(rule_of("S", "f3a9c1e7b2d84f6a9e0c", secret()).is_empty());
+    assert!(
+        rule_of("S", "Zq8vxxx2Lr7Kp4Wn9Tb3", secret()).is_empty(),
+        "a real secret may contain xxx"
+    );
+    assert!(
+        rule_of("S", "sk-xxxxxxxxxxxxxxxxxxxx", secret())
+            .contains(&"secret.placeholder".to_owned())
+    );
     assert_eq!(
         rule_of("S", "short-but-real", secret()),
         ["secret.min_length"]

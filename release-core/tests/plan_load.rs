@@ -282,3 +282,48 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn problems_found_after_reading_point_at_the_key_that_causes_them() {
+    let source = "[release]\ndefault_environment = 'prod'\n[environments.staging]\n[[gates]]\nid = 'e'\nkind = 'env'\nphases = ['smoke', 'smok']\ntimeout = '0s'\n[[gates.vars]]\nname = 'A'\n[[gates.vars]]\nname = 'A'\n";
+    let found = at(source);
+    let positions: Vec<(usize, usize, &str)> =
+        found.iter().map(|(l, c, m)| (*l, *c, m.as_str())).collect();
+    assert_eq!(positions[0].0, 2, "default_environment: {positions:?}");
+    assert_eq!(
+        (positions[1].0, positions[1].1),
+        (7, 10),
+        "phases: {positions:?}"
+    );
+    assert!(positions[1].2.contains("unknown phase `smok`"));
+    assert_eq!(positions[2].0, 8, "timeout: {positions:?}");
+    assert!(positions[2].2.contains("longer than zero"));
+    assert_eq!(positions[3].0, 11, "the second `A`: {positions:?}");
+    assert!(positions[3].2.contains("listed twice"));
+}
+
+#[test]
+fn a_mistake_in_one_section_does_not_hide_the_others() {
+    let source = "[release]\nnmae = 'x'\n[environments.staging]\nstrictt = true\n[[gates]]\nid = 'e'\nkind = 'env'\nphases = ['nope']\nenvironments = ['staging']\nvars = [{ name = 'A' }]\n";
+    let messages: Vec<String> = diagnostics(source).into_iter().map(|d| d.message).collect();
+    assert_eq!(messages.len(), 3, "{messages:#?}");
+    assert!(
+        messages[2].contains("unknown phase `nope`"),
+        "{messages:#?}"
+    );
+    assert!(
+        !messages.iter().any(|m| m.contains("not declared")),
+        "a broken environment is still declared: {messages:#?}"
+    );
+}
+
+#[test]
+fn an_env_gate_must_check_something() {
+    let messages: Vec<String> = diagnostics(
+        "[environments.a]\n[[gates]]\nid='e'\nkind='env'\nphases=['preflight-env']\nvars=[]\n",
+    )
+    .into_iter()
+    .map(|d| d.message)
+    .collect();
+    assert!(messages[0].contains("checks no variables"), "{messages:?}");
+}

@@ -178,3 +178,26 @@ fn a_missing_log_is_empty_and_an_unreadable_one_is_an_error() {
     let err = ReleaseLog::new(dir.path()).read().unwrap_err();
     assert!(err.to_string().contains("release log"), "{err}");
 }
+
+#[test]
+fn a_lock_held_elsewhere_fails_the_append_instead_of_hanging() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = ReleaseLog::new(dir.path().join("log.jsonl"))
+        .lock_wait(std::time::Duration::from_millis(100));
+    log.append(&record("first")).unwrap();
+    // Another open file description holding the lock stands in for a stuck process.
+    let holder = std::fs::File::open(log.path()).unwrap();
+    holder.lock().unwrap();
+    let err = log.append(&record("second")).unwrap_err();
+    assert!(
+        err.to_string().starts_with("failed to lock release log"),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("held its lock for over 100ms"),
+        "{err}"
+    );
+    holder.unlock().unwrap();
+    log.append(&record("third")).unwrap();
+    assert_eq!(ids(&log), ["first", "third"]);
+}

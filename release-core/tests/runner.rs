@@ -190,3 +190,33 @@ async fn an_empty_set_passes_and_a_single_concurrency_runs_in_sequence() {
         0
     );
 }
+
+struct Panics(GateInfo);
+
+impl Gate for Panics {
+    fn info(&self) -> &GateInfo {
+        &self.0
+    }
+
+    async fn evaluate(&self, _cx: &Context) -> Evaluation {
+        panic!("bug in a custom gate, token hunter2-hunter2");
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_gate_becomes_an_error_and_the_run_goes_on() {
+    let mut redactor = release_core::Redactor::new();
+    redactor.add("hunter2-hunter2");
+    let cx = Context::builder("staging").redactor(redactor).build();
+    let mut gates: Vec<Box<dyn DynGate>> =
+        vec![Box::new(Panics(GateInfo::new("panics", "custom")))];
+    gates.extend(Gates::new().add("after", 1, Verdict::Pass, None).gates);
+    let report = Runner::new().run(&gates, &cx).await;
+    let panicked = &report.results[0].evaluation;
+    assert_eq!(panicked.verdict, Verdict::Error);
+    assert_eq!(
+        panicked.summary,
+        "the gate panicked: bug in a custom gate, token [redacted]"
+    );
+    assert_eq!(report.results[1].evaluation.verdict, Verdict::Pass);
+}

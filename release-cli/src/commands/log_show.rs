@@ -8,6 +8,7 @@ use release_core::report::Format;
 use release_core::{Plan, PlanError, exit_code};
 use serde_json::json;
 
+use super::listing_format;
 use crate::cli::GlobalArgs;
 use crate::error::CliError;
 use crate::output;
@@ -17,6 +18,7 @@ pub(crate) fn run(
     last: Option<usize>,
     log: Option<PathBuf>,
 ) -> Result<i32, CliError> {
+    let format = listing_format(global, "log show")?;
     let path = match log {
         Some(path) => path,
         None => match Plan::load(&global.plan) {
@@ -36,17 +38,14 @@ pub(crate) fn run(
     let records = &contents.records[skip..];
 
     for problem in &contents.problems {
-        output::print_stderr(
-            &Default::default(),
-            &format!(
-                "warning: {}:{}: {}\n",
-                path.display(),
-                problem.line,
-                problem.reason
-            ),
-        );
+        output::print_stderr(&format!(
+            "warning: {}:{}: {}\n",
+            path.display(),
+            problem.line,
+            problem.reason
+        ));
     }
-    let text = match global.format {
+    let text = match format {
         Format::Json => {
             let doc = json!({
                 "log": path.display().to_string(),
@@ -88,6 +87,6 @@ pub(crate) fn run(
             out
         }
     };
-    output::print_stdout(&Default::default(), &text)?;
+    output::print_stdout(&text)?;
     Ok(exit_code::PASSED)
 }

@@ -6,7 +6,9 @@ mod plan_check;
 
 use release_core::schema::SchemaName;
 
-use crate::cli::{Cli, Command, LogCommand, PlanCommand, PreflightStep};
+use release_core::report::Format;
+
+use crate::cli::{Cli, Command, GlobalArgs, LogCommand, PlanCommand, PreflightStep};
 use crate::error::CliError;
 
 pub(crate) fn run(cli: Cli) -> Result<i32, CliError> {
@@ -28,8 +30,19 @@ pub(crate) fn run(cli: Cli) -> Result<i32, CliError> {
         } => log_show::run(global, last, log),
         Command::Schema { name } => {
             let name: SchemaName = name.parse().map_err(CliError::Input)?;
-            crate::output::print_stdout(&Default::default(), &name.render())?;
+            crate::output::print_stdout(&name.render())?;
             Ok(release_core::exit_code::PASSED)
         }
+    }
+}
+
+/// Commands that list things print human text or JSON; a report-only format is a usage error,
+/// not something to ignore silently.
+fn listing_format(global: &GlobalArgs, command: &str) -> Result<Format, CliError> {
+    match global.format {
+        Format::Human | Format::Json => Ok(global.format),
+        other => Err(CliError::Input(format!(
+            "`release {command}` prints human or json, not {other}"
+        ))),
     }
 }

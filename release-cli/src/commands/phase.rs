@@ -4,7 +4,9 @@ use std::path::Path;
 
 use release_core::log::{LogRecord, ReleaseLog};
 use release_core::report::{self, Format, RenderOptions, github};
-use release_core::{Context, Plan, Policy, Redactor, RunMeta, Runner, Summary, Vars, new_run_id};
+use release_core::{
+    Context, Outcome, Plan, Policy, Redactor, RunMeta, Runner, Summary, Vars, exit_code, new_run_id,
+};
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::GlobalArgs;
@@ -43,12 +45,10 @@ pub(crate) fn run(global: &GlobalArgs, phase: &str, phases: &[&str]) -> Result<i
         .enable_all()
         .build()
         .map_err(|e| CliError::Output(format!("failed to start the async runtime: {e}")))?;
-    let report = runtime.block_on(async {
-        tokio::spawn(interrupt_on_ctrl_c(cancel));
-        Runner::new().run(&gates, &cx).await
-    });
-    // The signal task may still be waiting; dropping the runtime ends it.
-    drop(runtime);
+    // The runtime, and with it the Ctrl-C listener, lives until the summary and log are
+    // written, so a second Ctrl-C still ends the process at any point.
+    runtime.spawn(interrupt_on_ctrl_c(cancel));
+    let report = runtime.block_on(Runner::new().run(&gates, &cx));
 
     let meta = RunMeta {
         run_id: new_run_id(report.started_at),
@@ -56,25 +56,22 @@ pub(crate) fn run(global: &GlobalArgs, phase: &str, phases: &[&str]) -> Result<i
         environment: selected.name.clone(),
         policy: Policy::new(strict),
     };
-    let summary = Summary::new(&meta, &report);
-    let redactor = cx.redactor();
-    publish(global, &plan, &summary, redactor)
+    let mut summary = Summary::new(&meta, &report);
+    summary.redact(cx.redactor());
+    let code = publish(global, &plan, &summary);
+    drop(runtime);
+    code
 }
 
 /// Prints the report, writes `--out`, GitHub annotations and step summary, and the release
 /// log. The report is printed first, so a failure to write a file never hides it.
-fn publish(
-    global: &GlobalArgs,
-    plan: &Plan,
-    summary: &Summary,
-    redactor: &Redactor,
-) -> Result<i32, CliError> {
+fn publish(global: &GlobalArgs, plan: &Plan, summary: &Summary) -> Result<i32, CliError> {
     let options = RenderOptions {
         color: global.format == Format::Human && output::stdout_color(global.color),
         verbose: global.verbose > 0,
     };
     let rendered = report::render(global.format, summary, &options).map_err(CliError::output)?;
-    output::print_stdout(redactor, &rendered)?;
+    output::print_stdout(&rendered)?;
 
     let mut failures = Vec::new();
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
@@ -82,12 +79,12 @@ fn publish(
         // Machine formats keep stdout one document; annotations then go to stderr, which the
         // runner reads as well.
         if global.format.is_machine() {
-            output::print_stderr(redactor, &annotations);
+            output::print_stderr(&annotations);
         } else {
-            output::print_stdout(redactor, &annotations)?;
+            output::print_stdout(&annotations)?;
         }
         if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
-            && let Err(e) = github::append_step_summary(Path::new(&path), summary, redactor)
+            && let Err(e) = github::append_step_summary(Path::new(&path), summary)
         {
             failures.push(format!("failed to append to GITHUB_STEP_SUMMARY: {e}"));
         }
@@ -95,12 +92,14 @@ fn publish(
 
     let mut summary_path = None;
     if let Some(out) = &global.out {
-        match report::json::render(summary) {
-            Ok(json) => match release_core::atomic::write(out, redactor.redact(&json).as_bytes()) {
-                Ok(()) => summary_path = Some(out.display().to_string()),
-                Err(e) => failures.push(e.to_string()),
-            },
-            Err(e) => failures.push(e.to_string()),
+        let written = report::json::render(summary)
+            .map_err(|e| e.to_string())
+            .and_then(|json| {
+                release_core::atomic::write(out, json.as_bytes()).map_err(|e| e.to_string())
+            });
+        match written {
+            Ok(()) => summary_path = Some(out.display().to_string()),
+            Err(e) => failures.push(e),
         }
     }
 
@@ -111,21 +110,18 @@ fn publish(
     }
 
     if summary.cancelled {
-        output::print_stderr(
-            redactor,
-            "interrupted: unfinished gates are reported as `error: cancelled`\n",
-        );
+        output::print_stderr("interrupted: unfinished gates are reported as `error: cancelled`\n");
     }
     if failures.is_empty() {
         return Ok(summary.outcome.exit_code());
     }
-    for failure in &failures {
-        output::print_error(&CliError::Output(failure.clone()));
+    for failure in failures {
+        output::print_error(&CliError::Output(failure));
     }
     // A blocked release stays blocked; otherwise the lost artifact makes the run unusable.
     Ok(match summary.outcome {
-        release_core::Outcome::Blocked => release_core::exit_code::BLOCKED,
-        _ => release_core::exit_code::INVALID_INPUT,
+        Outcome::Blocked => exit_code::BLOCKED,
+        Outcome::Passed | Outcome::PassedWithWarnings => exit_code::INVALID_INPUT,
     })
 }
 
@@ -140,9 +136,14 @@ fn redactor_for(plan: &Plan, vars: &Vars) -> Redactor {
     redactor
 }
 
+/// The first Ctrl-C stops in-flight gates and lets the summary be written; a second one
+/// ends the process at once, with the shell's conventional code for SIGINT.
 async fn interrupt_on_ctrl_c(cancel: CancellationToken) {
-    if tokio::signal::ctrl_c().await.is_ok() {
-        tracing::warn!("interrupted: stopping in-flight gates");
+    while tokio::signal::ctrl_c().await.is_ok() {
+        if cancel.is_cancelled() {
+            std::process::exit(130);
+        }
+        tracing::warn!("interrupted: stopping in-flight gates; press Ctrl-C again to exit now");
         cancel.cancel();
     }
 }

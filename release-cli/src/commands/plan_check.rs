@@ -8,6 +8,7 @@ use release_core::report::Format;
 use release_core::{Plan, exit_code};
 use serde::Serialize;
 
+use super::listing_format;
 use crate::cli::GlobalArgs;
 use crate::error::CliError;
 use crate::output;
@@ -42,6 +43,7 @@ struct GateListing {
 }
 
 pub(crate) fn run(global: &GlobalArgs) -> Result<i32, CliError> {
+    let format = listing_format(global, "plan check")?;
     let plan = Plan::load(&global.plan).map_err(CliError::input)?;
     // Without --env every environment is listed: checking a plan should show all of it.
     let names: Vec<String> = match global.environment.as_deref() {
@@ -84,14 +86,14 @@ pub(crate) fn run(global: &GlobalArgs) -> Result<i32, CliError> {
         gates: plan.gates.len(),
         environments,
     };
-    let text = match global.format {
+    let text = match format {
         Format::Json => format!(
             "{}\n",
             serde_json::to_string_pretty(&listing).map_err(CliError::output)?
         ),
         _ => human(&listing, plan.environments.len()),
     };
-    output::print_stdout(&Default::default(), &text)?;
+    output::print_stdout(&text)?;
     Ok(exit_code::PASSED)
 }
 

@@ -2,30 +2,50 @@
 //! none of the four formats, the --out file, the release log, RUST_LOG=trace logs, GitHub
 //! annotations and step summary, help text, or any error.
 
-use crate::support::{Release, runbook_plan};
+use crate::support::{Release, env_file, runbook_plan};
 
-const IN_PROCESS: &str = "canaryPROC7f3a9c1e5b2d8f4a6c0e";
-const IN_FILE: &str = "canaryFILE9e2b4d6f8a1c3e5b7d9f";
+/// Values of secret variables (redacted if they ever reached text) and of plain variables
+/// (never redacted), planted in the process environment and in an env file.
+const SECRET_IN_PROCESS: &str = "canarySECRETPROC7f3a9c1e5b2d8f";
+const SECRET_IN_FILE: &str = "canarySECRETFILE9e2b4d6f8a1c3e";
+const PLAIN_IN_PROCESS: &str = "canaryPLAINPROC4c6e8a0b2d4f6a8";
+const PLAIN_IN_FILE: &str = "canaryPLAINFILE1b3d5f7a9c2e4b6";
+const CANARIES: [&str; 4] = [
+    SECRET_IN_PROCESS,
+    SECRET_IN_FILE,
+    PLAIN_IN_PROCESS,
+    PLAIN_IN_FILE,
+];
 
 fn with_canaries(release: Release) -> Release {
     release
         .file(
             "planted.env",
             format!(
-                "SESSION_SECRET={IN_FILE}\nRELEASE_ADMIN_TOKEN=\"{IN_FILE}-admin\"\nPORT={IN_FILE}\nPUBLIC_WEB_URL=https://{IN_FILE}.localhost\nOPENAI_API_KEY=sk-{IN_FILE}\n"
+                "SESSION_SECRET={SECRET_IN_FILE}\nRELEASE_ADMIN_TOKEN=\"{SECRET_IN_FILE}-admin\"\nPORT={PLAIN_IN_FILE}\nPUBLIC_WEB_URL=https://{PLAIN_IN_FILE}.localhost\nOPENAI_API_KEY=sk-{SECRET_IN_FILE}\nCORS_ALLOWED_ORIGINS={PLAIN_IN_FILE}\n"
             ),
         )
-        .env("DATABASE_URL", format!("postgresql://u:{IN_PROCESS}@localhost/db"))
-        .env("RAILWAY_TOKEN", IN_PROCESS)
-        .env("APP_ENV", IN_PROCESS)
+        .env("DATABASE_URL", format!("postgresql://u:{SECRET_IN_PROCESS}@localhost/db"))
+        .env("RAILWAY_TOKEN", SECRET_IN_PROCESS)
+        .env("APP_ENV", PLAIN_IN_PROCESS)
+        .env("AI_RUNTIME_DEFAULT_MODEL", format!("{PLAIN_IN_PROCESS} model"))
         .env("RUST_LOG", "trace")
         .env("GITHUB_ACTIONS", "true")
 }
 
+/// No canary, and no `[redacted]` either: values are never formatted in the first place, so
+/// the redactor should have nothing to catch.
 fn assert_clean(what: &str, text: &str) {
-    for canary in ["canaryPROC", "canaryFILE"] {
-        assert!(!text.contains(canary), "{what} leaks {canary}:\n{text}");
+    for canary in CANARIES {
+        assert!(
+            !text.contains(&canary[..20]),
+            "{what} leaks {canary}:\n{text}"
+        );
     }
+    assert!(
+        !text.contains("[redacted]"),
+        "{what} needed the redactor:\n{text}"
+    );
 }
 
 #[test]
@@ -82,7 +102,7 @@ fn errors_and_help_do_not_contain_a_planted_secret() {
     let (run, _dir) = with_canaries(Release::new())
         .file(
             "bad.env",
-            format!("X='{IN_FILE}\n{IN_FILE} junk\nY=\"{IN_FILE}\" trailing\n"),
+            format!("X='{SECRET_IN_FILE}\n{PLAIN_IN_FILE} junk\nY=\"{SECRET_IN_FILE}\" trailing\n"),
         )
         .args([
             "preflight",
@@ -106,9 +126,9 @@ fn errors_and_help_do_not_contain_a_planted_secret() {
 
     // Help shows flags whose values come from the environment without those values.
     let (run, _dir) = with_canaries(Release::new())
-        .env("RELEASE_ENV", IN_PROCESS)
-        .env("RELEASE_ENV_FILE", IN_FILE)
-        .env("RELEASE_PLAN", IN_PROCESS)
+        .env("RELEASE_ENV", PLAIN_IN_PROCESS)
+        .env("RELEASE_ENV_FILE", PLAIN_IN_FILE)
+        .env("RELEASE_PLAN", SECRET_IN_PROCESS)
         .args(["preflight", "env", "--help"])
         .run();
     assert_eq!(run.code, 0);
@@ -120,4 +140,35 @@ fn errors_and_help_do_not_contain_a_planted_secret() {
         .run();
     assert_eq!(run.code, 2);
     assert_clean("environment error", &run.stderr);
+}
+
+#[test]
+fn a_secret_that_equals_report_words_is_redacted_without_breaking_documents() {
+    // A secret that happens to be a word of the report itself: the report's text about it is
+    // redacted in the summary before rendering, so JSON and XML stay well-formed.
+    let release = || {
+        Release::new()
+            .args([
+                "preflight",
+                "env",
+                "--plan",
+                &runbook_plan(),
+                "--env-file",
+                &env_file("staging"),
+            ])
+            .env("SESSION_SECRET", "variables")
+    };
+    let (json, _dir) = release()
+        .args(["--format", "json", "--out", "summary.json"])
+        .run();
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).expect("valid JSON");
+    assert_eq!(doc["gates"][0]["title"], "Release environment [redacted]");
+    assert!(!json.stdout.contains("variables"));
+    let (junit, _dir) = release().args(["--format", "junit"]).run();
+    assert!(
+        junit.stdout.contains("<testsuites name=\"release\""),
+        "{}",
+        junit.stdout
+    );
+    assert!(!junit.stdout.contains("variables"));
 }

@@ -34,7 +34,7 @@ fn semantic_errors_are_reported_after_the_shape_is_right() {
     assert_eq!(run.code, 2);
     assert_eq!(
         run.stderr,
-        "error: release.toml:2:1: gate `e`: variable `A`: integer range is empty: min 5 > max 1\n"
+        "error: release.toml:6:9: gate `e`: variable `A`: integer range is empty: min 5 > max 1\n"
     );
 }
 
@@ -161,4 +161,41 @@ fn an_unwritable_out_path_is_reported_after_the_report() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn listing_commands_refuse_report_formats() {
+    for command in [["plan", "check"], ["log", "show"]] {
+        let (run, _dir) = Release::new()
+            .args(command)
+            .args(["--plan", &runbook_plan(), "--format", "junit"])
+            .run();
+        assert_eq!(run.code, 2, "{command:?}");
+        assert!(
+            run.stderr.contains("prints human or json, not junit"),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn endless_inputs_are_refused_at_the_size_limit() {
+    let (run, _dir) = Release::new()
+        .args(["preflight", "env", "--plan", "/dev/zero"])
+        .run();
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("over the limit"), "{}", run.stderr);
+    let (run, _dir) = Release::new()
+        .args([
+            "preflight",
+            "env",
+            "--plan",
+            &runbook_plan(),
+            "--env-file",
+            "/dev/zero",
+        ])
+        .run();
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("over the limit"), "{}", run.stderr);
 }

@@ -242,3 +242,33 @@ fn out_writes_the_json_summary_and_the_log_records_it() {
     assert_eq!(record["summary_path"], "reports/summary.json");
     assert_eq!(record["outcome"], "passed");
 }
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let run = |extra: &[&str], no_color: bool| {
+        let mut release = Release::new()
+            .args([
+                "preflight",
+                "env",
+                "--plan",
+                &runbook_plan(),
+                "--env-file",
+                &env_file("staging"),
+            ])
+            .args(extra);
+        if no_color {
+            release = release.env("NO_COLOR", "1");
+        }
+        release.run().0.stdout
+    };
+    assert!(
+        !run(&[], false).contains('\u{1b}'),
+        "auto: stdout is a pipe here, so no colour"
+    );
+    assert!(
+        run(&["--color", "always"], false).contains("\u{1b}["),
+        "always colours"
+    );
+    assert!(!run(&["--color", "never"], false).contains('\u{1b}'));
+    assert!(!run(&["--color", "auto"], true).contains('\u{1b}'));
+}

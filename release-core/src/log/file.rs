@@ -1,11 +1,17 @@
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead as _, BufReader, Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use super::record::LogRecord;
 
 /// A line longer than this is not a record of ours; it is reported, not parsed.
 const MAX_LINE_BYTES: usize = 1024 * 1024;
+
+/// How long to wait for another writer's lock before giving up: appends take milliseconds, so
+/// a lock held this long belongs to a stuck process, and waiting forever would hang a release.
+const LOCK_WAIT: Duration = Duration::from_secs(10);
+const LOCK_POLL: Duration = Duration::from_millis(20);
 
 /// The release log could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -48,12 +54,24 @@ pub struct LogContents {
 #[derive(Debug, Clone)]
 pub struct ReleaseLog {
     path: PathBuf,
+    lock_wait: Duration,
 }
 
 impl ReleaseLog {
     /// The log at `path`; nothing is touched until it is used.
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into() }
+        Self {
+            path: path.into(),
+            lock_wait: LOCK_WAIT,
+        }
+    }
+
+    /// How long to wait for another process's lock (default 10 s) before failing with a
+    /// `lock` error rather than hanging.
+    #[must_use]
+    pub fn lock_wait(mut self, wait: Duration) -> Self {
+        self.lock_wait = wait;
+        self
     }
 
     /// Its path.
@@ -85,7 +103,7 @@ impl ReleaseLog {
             .create(true)
             .open(&self.path)
             .map_err(self.error("open"))?;
-        file.lock().map_err(self.error("lock"))?;
+        lock(&file, File::try_lock, self.lock_wait).map_err(self.error("lock"))?;
         let result = (|| {
             if ends_without_newline(&mut file)? {
                 file.write_all(b"\n")?;
@@ -106,7 +124,7 @@ impl ReleaseLog {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(LogContents::default()),
             Err(e) => return Err(self.error("open")(e)),
         };
-        file.lock_shared().map_err(self.error("lock"))?;
+        lock(&file, File::try_lock_shared, self.lock_wait).map_err(self.error("lock"))?;
         let mut contents = LogContents::default();
         let mut reader = BufReader::new(file);
         let mut buf = Vec::new();
@@ -152,6 +170,31 @@ impl ReleaseLog {
             }
         }
         Ok(contents)
+    }
+}
+
+/// Takes a lock, polling until `wait` has passed.
+fn lock(
+    file: &File,
+    try_lock: fn(&File) -> Result<(), std::fs::TryLockError>,
+    wait: Duration,
+) -> std::io::Result<()> {
+    let deadline = Instant::now() + wait;
+    loop {
+        match try_lock(file) {
+            Ok(()) => return Ok(()),
+            Err(std::fs::TryLockError::Error(e)) => return Err(e),
+            Err(std::fs::TryLockError::WouldBlock) if Instant::now() >= deadline => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!(
+                        "another process has held its lock for over {}",
+                        crate::duration::format_duration(wait)
+                    ),
+                ));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => std::thread::sleep(LOCK_POLL),
+        }
     }
 }
 

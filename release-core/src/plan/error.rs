@@ -49,12 +49,10 @@ pub enum PlanError {
         source: std::io::Error,
     },
     /// The plan is over the size limit.
-    #[error("plan {} is {size} bytes, over the limit of {limit}", path.display())]
+    #[error("plan {} is over the limit of {limit} bytes", path.display())]
     TooLarge {
         /// The plan file.
         path: PathBuf,
-        /// Its size.
-        size: u64,
         /// The limit.
         limit: u64,
     },

@@ -33,8 +33,37 @@ struct Header {
     release: ReleaseSection,
     environments: BTreeMap<String, Spanned<Environment>>,
     tokens: BTreeMap<String, String>,
-    /// Each gate as read (`None` when it had errors) with its span.
-    gates: Vec<(Option<GateSpec>, Range<usize>)>,
+    /// Each gate as read (`None` when it had errors) with the spans of its parts.
+    gates: Vec<(Option<GateSpec>, GateSpans)>,
+    /// Where `release.default_environment` is written.
+    default_environment_at: Option<Range<usize>>,
+    /// Whether every part was read without error; validation runs either way.
+    complete: bool,
+}
+
+/// Where a gate's parts are written, so that a problem found after reading points at the key
+/// that causes it rather than at the gate.
+#[derive(Default)]
+struct GateSpans {
+    gate: Range<usize>,
+    keys: BTreeMap<String, Range<usize>>,
+    vars: Vec<Range<usize>>,
+}
+
+impl GateSpans {
+    fn key(&self, key: &str) -> Range<usize> {
+        self.keys
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| self.gate.clone())
+    }
+
+    fn var(&self, index: usize) -> Range<usize> {
+        self.vars
+            .get(index)
+            .cloned()
+            .unwrap_or_else(|| self.key("vars"))
+    }
 }
 
 const TOP_LEVEL_KEYS: [&str; 4] = ["release", "environments", "tokens", "gates"];
@@ -46,15 +75,12 @@ impl Plan {
             path: path.to_path_buf(),
             source,
         };
-        let size = std::fs::metadata(path).map_err(read_err)?.len();
-        if size > MAX_PLAN_BYTES {
+        let Some(bytes) = crate::read::read_limited(path, MAX_PLAN_BYTES).map_err(read_err)? else {
             return Err(PlanError::TooLarge {
                 path: path.to_path_buf(),
-                size,
                 limit: MAX_PLAN_BYTES,
             });
-        }
-        let bytes = std::fs::read(path).map_err(read_err)?;
+        };
         Self::from_bytes(path, &bytes)
     }
 
@@ -80,7 +106,8 @@ impl Plan {
     /// not only the first.
     ///
     /// ```
-    /// let err = release_core::Plan::parse("release.toml", "[release]\nnmae = 'x'\n").unwrap_err();
+    /// let source = "[release]\nnmae = 'x'\n\n[environments.staging]\n";
+    /// let err = release_core::Plan::parse("release.toml", source).unwrap_err();
     /// assert!(err.to_string().starts_with("release.toml:2:1: unknown field `nmae`"), "{err}");
     /// ```
     pub fn parse(path: impl Into<PathBuf>, source: &str) -> Result<Plan, PlanError> {
@@ -143,7 +170,7 @@ impl<'s> Loader<'s> {
             return None;
         }
         let root_span = root.span();
-        let header = self.header(root.into_inner())?;
+        let header = self.header(root.into_inner());
         let mut environments = BTreeMap::new();
         for (name, env) in header.environments {
             let span = env.span();
@@ -169,7 +196,8 @@ impl<'s> Loader<'s> {
         if let Some(default) = &header.release.default_environment
             && !environments.contains_key(default)
         {
-            self.error(0..0, format!("`release.default_environment` names `{default}`, which is not a declared environment"));
+            let at = header.default_environment_at.clone().unwrap_or(0..0);
+            self.error(at, format!("`release.default_environment` names `{default}`, which is not a declared environment"));
         }
         let plan = Plan {
             path: path.to_path_buf(),
@@ -179,18 +207,25 @@ impl<'s> Loader<'s> {
             gates: header.gates.iter().filter_map(|(g, _)| g.clone()).collect(),
         };
         self.validate(&plan, &header.gates);
-        Some(plan)
+        header.complete.then_some(plan)
     }
 
-    fn header(&mut self, root: DeTable<'s>) -> Option<Header> {
+    fn header(&mut self, root: DeTable<'s>) -> Header {
         let mut header = Header::default();
         let mut ok = true;
         for (key, value) in root {
             match key.get_ref().as_ref() {
-                "release" => match self.deserialize(value) {
-                    Some(release) => header.release = release,
-                    None => ok = false,
-                },
+                "release" => {
+                    header.default_environment_at = value
+                        .get_ref()
+                        .as_table()
+                        .and_then(|t| t.get("default_environment"))
+                        .map(Spanned::span);
+                    match self.deserialize(value) {
+                        Some(release) => header.release = release,
+                        None => ok = false,
+                    }
+                }
                 "environments" => {
                     let span = value.span();
                     let DeValue::Table(table) = value.into_inner() else {
@@ -203,15 +238,15 @@ impl<'s> Loader<'s> {
                     };
                     for (name, env) in table {
                         let env_span = env.span();
-                        match self.deserialize::<Environment>(env) {
-                            Some(env) => {
-                                header.environments.insert(
-                                    name.into_inner().into_owned(),
-                                    Spanned::new(env_span, env),
-                                );
-                            }
-                            None => ok = false,
-                        }
+                        // An environment with a mistake is still declared, so gates naming it
+                        // do not get a second, misleading error.
+                        let env = self.deserialize::<Environment>(env).unwrap_or_else(|| {
+                            ok = false;
+                            Environment::default()
+                        });
+                        header
+                            .environments
+                            .insert(name.into_inner().into_owned(), Spanned::new(env_span, env));
                     }
                 }
                 "tokens" => match self.deserialize(value) {
@@ -231,11 +266,12 @@ impl<'s> Loader<'s> {
                 }
             }
         }
-        ok.then_some(header)
+        header.complete = ok;
+        header
     }
 
     /// Each gate is read on its own, so one bad gate does not hide the problems of the next.
-    fn gates(&mut self, gates: Spanned<DeValue<'s>>) -> Vec<(Option<GateSpec>, Range<usize>)> {
+    fn gates(&mut self, gates: Spanned<DeValue<'s>>) -> Vec<(Option<GateSpec>, GateSpans)> {
         let span = gates.span();
         let DeValue::Array(items) = gates.into_inner() else {
             self.error(
@@ -244,25 +280,24 @@ impl<'s> Loader<'s> {
             );
             return Vec::new();
         };
-        items
-            .into_iter()
-            .map(|item| {
-                let span = item.span();
-                (self.gate(item), span)
-            })
-            .collect()
+        items.into_iter().map(|item| self.gate(item)).collect()
     }
 
-    fn gate(&mut self, item: Spanned<DeValue<'s>>) -> Option<GateSpec> {
+    fn gate(&mut self, item: Spanned<DeValue<'s>>) -> (Option<GateSpec>, GateSpans) {
         let span = item.span();
+        let mut spans = GateSpans {
+            gate: span.clone(),
+            ..GateSpans::default()
+        };
         let DeValue::Table(table) = item.into_inner() else {
             self.error(span, "each gate must be a table, written `[[gates]]`");
-            return None;
+            return (None, spans);
         };
         let mut common = DeTable::new();
         let mut rest = DeTable::new();
         let mut kind: Option<Spanned<DeValue<'s>>> = None;
         for (key, value) in table {
+            spans.keys.insert(key.get_ref().to_string(), value.span());
             if key.get_ref() == "kind" {
                 kind = Some(value);
             } else if COMMON_KEYS.contains(&key.get_ref().as_ref()) {
@@ -281,12 +316,12 @@ impl<'s> Loader<'s> {
                     quoted(&GateKindSpec::KINDS)
                 ),
             );
-            return None;
+            return (None, spans);
         };
         let kind_span = kind.span();
         let rest = Spanned::new(span.clone(), DeValue::Table(rest));
         let spec = match kind.get_ref().as_str() {
-            Some("env") => self.env_spec(rest).map(GateKindSpec::Env),
+            Some("env") => self.env_spec(rest, &mut spans.vars).map(GateKindSpec::Env),
             Some(other) => {
                 self.error(
                     kind_span,
@@ -303,15 +338,19 @@ impl<'s> Loader<'s> {
             }
         };
         let (line, _) = line_column(self.source, span.start);
-        Some(GateSpec {
-            common: common?,
-            spec: spec?,
-            line,
-        })
+        let gate = match (common, spec) {
+            (Some(common), Some(spec)) => Some(GateSpec { common, spec, line }),
+            _ => None,
+        };
+        (gate, spans)
     }
 
     /// Reads each variable on its own, so that every variable's mistake is reported.
-    fn env_spec(&mut self, rest: Spanned<DeValue<'s>>) -> Option<EnvGateSpec> {
+    fn env_spec(
+        &mut self,
+        rest: Spanned<DeValue<'s>>,
+        var_spans: &mut Vec<Range<usize>>,
+    ) -> Option<EnvGateSpec> {
         let span = rest.span();
         let DeValue::Table(mut table) = rest.into_inner() else {
             return None;
@@ -327,6 +366,7 @@ impl<'s> Loader<'s> {
         let mut parsed = Vec::new();
         let mut ok = true;
         for item in items {
+            var_spans.push(item.span());
             match self.deserialize(item) {
                 Some(var) => parsed.push(var),
                 None => ok = false,
@@ -343,72 +383,77 @@ impl<'s> Loader<'s> {
         ok.then_some(spec)
     }
 
-    fn validate(&mut self, plan: &Plan, gates: &[(Option<GateSpec>, Range<usize>)]) {
+    fn validate(&mut self, plan: &Plan, gates: &[(Option<GateSpec>, GateSpans)]) {
         let mut seen = BTreeSet::new();
-        for (gate, span) in gates {
+        for (gate, spans) in gates {
             let Some(gate) = gate else { continue };
             let id = &gate.common.id;
-            let at = span.clone();
             if id.trim().is_empty() {
-                self.error(at.clone(), "gate `id` must not be empty");
+                self.error(spans.key("id"), "gate `id` must not be empty");
             } else if !seen.insert(id.clone()) {
-                self.error(at.clone(), format!("duplicate gate id `{id}`"));
+                self.error(spans.key("id"), format!("duplicate gate id `{id}`"));
             }
             if gate.common.phases.is_empty() {
-                self.error(
-                    at.clone(),
-                    format!(
-                        "gate `{id}` belongs to no phase; expected `phases` with one or more of {}",
-                        quoted(&KNOWN_PHASES)
-                    ),
+                let message = format!(
+                    "gate `{id}` belongs to no phase; expected `phases` with one or more of {}",
+                    quoted(&KNOWN_PHASES)
                 );
+                self.error(spans.key("phases"), message);
             }
             for phase in &gate.common.phases {
                 if !KNOWN_PHASES.contains(&phase.as_str()) {
-                    self.error(
-                        at.clone(),
-                        format!(
-                            "gate `{id}`: unknown phase `{phase}`; expected one of {}",
-                            quoted(&KNOWN_PHASES)
-                        ),
+                    let message = format!(
+                        "gate `{id}`: unknown phase `{phase}`; expected one of {}",
+                        quoted(&KNOWN_PHASES)
                     );
+                    self.error(spans.key("phases"), message);
                 }
             }
+            if gate.common.timeout.is_some_and(|t| t.get().is_zero()) {
+                self.error(
+                    spans.key("timeout"),
+                    format!("gate `{id}`: `timeout` must be longer than zero"),
+                );
+            }
+            let what = format!("gate `{id}`");
             self.known_environments(
                 plan,
-                at.clone(),
-                &format!("gate `{id}`"),
+                spans.key("environments"),
+                &what,
                 gate.common.environments.as_deref(),
             );
             match &gate.spec {
-                GateKindSpec::Env(spec) => {
-                    let mut names = BTreeSet::new();
-                    for var in &spec.vars {
-                        if !names.insert(var.name.as_str()) {
-                            self.error(
-                                at.clone(),
-                                format!("gate `{id}`: variable `{}` is listed twice", var.name),
-                            );
-                        }
-                        if var.name.is_empty() {
-                            self.error(
-                                at.clone(),
-                                format!("gate `{id}`: a variable has an empty `name`"),
-                            );
-                        }
-                        let what = format!("gate `{id}`, variable `{}`", var.name);
-                        self.known_environments(
-                            plan,
-                            at.clone(),
-                            &what,
-                            var.environments.as_deref(),
-                        );
-                    }
-                    if let Err(err) = EnvGate::new(GateInfo::new(id.clone(), "env"), spec.clone()) {
-                        self.error(at.clone(), format!("gate `{id}`: {err}"));
-                    }
-                }
+                GateKindSpec::Env(spec) => self.validate_env(plan, id, spec, spans),
             }
+        }
+    }
+
+    fn validate_env(&mut self, plan: &Plan, id: &str, spec: &EnvGateSpec, spans: &GateSpans) {
+        if spec.vars.is_empty() {
+            self.error(
+                spans.key("vars"),
+                format!("gate `{id}` checks no variables; add `[[gates.vars]]` entries"),
+            );
+        }
+        let mut names = BTreeSet::new();
+        for (index, var) in spec.vars.iter().enumerate() {
+            let at = spans.var(index);
+            if var.name.is_empty() {
+                self.error(
+                    at.clone(),
+                    format!("gate `{id}`: a variable has an empty `name`"),
+                );
+            } else if !names.insert(var.name.as_str()) {
+                self.error(
+                    at.clone(),
+                    format!("gate `{id}`: variable `{}` is listed twice", var.name),
+                );
+            }
+            let what = format!("gate `{id}`, variable `{}`", var.name);
+            self.known_environments(plan, at, &what, var.environments.as_deref());
+        }
+        if let Err(err) = EnvGate::new(GateInfo::new(id, "env"), spec.clone()) {
+            self.error(spans.var(err.index), format!("gate `{id}`: {err}"));
         }
     }
 

@@ -1,5 +1,9 @@
 use std::time::Duration;
 
+use std::any::Any;
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt as _;
 use futures_util::StreamExt as _;
 use futures_util::stream::FuturesUnordered;
 use jiff::Timestamp;
@@ -157,8 +161,12 @@ impl Runner {
     ) -> (usize, Evaluation) {
         let timeout = gate.info().timeout.unwrap_or(self.default_timeout);
         let start = Instant::now();
-        let mut evaluation = match tokio::time::timeout(timeout, gate.evaluate_boxed(cx)).await {
-            Ok(evaluation) => evaluation,
+        // A panicking gate (a library user's, say) must not take the run and its summary down
+        // with it; it becomes an error like any other probe that went wrong.
+        let guarded = AssertUnwindSafe(gate.evaluate_boxed(cx)).catch_unwind();
+        let mut evaluation = match tokio::time::timeout(timeout, guarded).await {
+            Ok(Ok(evaluation)) => evaluation,
+            Ok(Err(panic)) => panicked(panic.as_ref(), cx),
             Err(_) => timed_out(timeout),
         };
         evaluation.duration = start.elapsed();
@@ -189,6 +197,21 @@ fn timed_out(timeout: Duration) -> Evaluation {
         format!("more than {limit}"),
         format!("at most {limit}"),
         "timeout",
+    ))
+}
+
+fn panicked(panic: &(dyn Any + Send), cx: &Context) -> Evaluation {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_owned());
+    let message = cx.redactor().redact(&message).into_owned();
+    Evaluation::error(format!("the gate panicked: {message}")).observation(Observation::new(
+        "panic",
+        message,
+        "an evaluation",
+        "panic",
     ))
 }
 

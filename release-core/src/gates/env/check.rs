@@ -107,14 +107,9 @@ impl EnvGate {
                     )));
                 }
                 let regex = match &var.regex {
-                    Some(pattern) => Some(
-                        RegexBuilder::new(&format!("^(?:{pattern})$"))
-                            .size_limit(REGEX_SIZE_LIMIT)
-                            .build()
-                            .map_err(|e| {
-                                error(format!("invalid regex: {}", last_line(&e.to_string())))
-                            })?,
-                    ),
+                    Some(pattern) => Some(compile_anchored(pattern).map_err(|e| {
+                        error(format!("invalid regex: {}", last_line(&e.to_string())))
+                    })?),
                     None => None,
                 };
                 Ok((var, regex))
@@ -366,12 +361,22 @@ fn is_placeholder(text: &str, extra: &[String]) -> bool {
         || (bare.starts_with("{{") && bare.ends_with("}}"))
         || bare.starts_with("your-")
         || bare.starts_with("your_")
-        || bare.starts_with("sk-xxx")
-        || bare.contains("xxx")
+        || without_key_prefix(bare).starts_with("xxx")
         || bare.contains("changeme");
     let mut chars = bare.chars();
     let one_repeated_char = chars.next().is_some_and(|first| chars.all(|c| c == first));
     templated || one_repeated_char
+}
+
+/// The value after a short key-type prefix such as `sk-`, `pk_` or `ghp_`, so that `sk-xxxx…`
+/// is recognised while a random secret that merely contains `xxx` is not.
+fn without_key_prefix(value: &str) -> &str {
+    match value.find(['-', '_']) {
+        Some(i) if i <= 8 && value[..i].chars().all(|c| c.is_ascii_alphanumeric()) => {
+            &value[i + 1..]
+        }
+        _ => value,
+    }
 }
 
 fn parse_bool(text: &str) -> Option<bool> {
@@ -380,6 +385,14 @@ fn parse_bool(text: &str) -> Option<bool> {
         "false" | "0" | "no" | "off" => Some(false),
         _ => None,
     }
+}
+
+/// The pattern must match the whole value. It is compiled on its own first, so that a
+/// pattern such as `a)|(b` cannot close the anchoring group and escape the anchors.
+fn compile_anchored(pattern: &str) -> Result<Regex, regex::Error> {
+    let build = |p: &str| RegexBuilder::new(p).size_limit(REGEX_SIZE_LIMIT).build();
+    build(pattern)?;
+    build(&format!("^(?:{pattern})$"))
 }
 
 /// The regex crate's message ends with the line that says what is wrong.

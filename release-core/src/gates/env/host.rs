@@ -36,6 +36,12 @@ pub(crate) fn classify(host: &Host<&str>) -> HostClass {
 }
 
 fn classify_name(name: &str) -> HostClass {
+    // For schemes the URL standard does not know (`postgres`, `redis`), hosts are opaque: an
+    // address arrives here as a name, and must be judged as the address it is.
+    let unbracketed = name.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = unbracketed.parse::<IpAddr>() {
+        return classify_ip(ip);
+    }
     let name = name.trim_end_matches('.').to_ascii_lowercase();
     if name == "localhost" || name.ends_with(".localhost") {
         return HostClass::Local;
@@ -119,6 +125,11 @@ mod tests {
             ("https://8.8.8.8", Public),
             ("https://172.32.0.1", Public),
             ("https://EXAMPLE.COM.", Public),
+            ("postgres://u:p@127.0.0.1:5432/db", Local),
+            ("redis://10.0.0.5:6379", Private),
+            ("postgres://u:p@[::1]:5432/db", Local),
+            ("rediss://[fd12::5]:6379", Private),
+            ("postgres://u:p@db.example.com:5432/db", Public),
         ] {
             assert_eq!(class(url), Some(expected), "{url}");
         }
