@@ -86,7 +86,11 @@ impl Vars {
             Some(path) => Self::from_env_file(path)?,
             None => Self::default(),
         };
+        let from_file = vars.vars.len();
         vars.overlay(Self::from_process());
+        // Counts and sources only: a value, or even which names are set, is nobody's business
+        // in a log.
+        tracing::debug!(from_file, total = vars.vars.len(), env_file = ?env_file, "variables loaded");
         Ok(vars)
     }
 

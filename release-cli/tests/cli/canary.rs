@@ -2,7 +2,7 @@
 //! none of the four formats, the --out file, the release log, RUST_LOG=trace logs, GitHub
 //! annotations and step summary, help text, or any error.
 
-use crate::support::{Release, env_file, runbook_plan};
+use crate::support::{Release, preflight_env, runbook_plan};
 
 /// Values of secret variables (redacted if they ever reached text) and of plain variables
 /// (never redacted), planted in the process environment and in an env file.
@@ -146,18 +146,7 @@ fn errors_and_help_do_not_contain_a_planted_secret() {
 fn a_secret_that_equals_report_words_is_redacted_without_breaking_documents() {
     // A secret that happens to be a word of the report itself: the report's text about it is
     // redacted in the summary before rendering, so JSON and XML stay well-formed.
-    let release = || {
-        Release::new()
-            .args([
-                "preflight",
-                "env",
-                "--plan",
-                &runbook_plan(),
-                "--env-file",
-                &env_file("staging"),
-            ])
-            .env("SESSION_SECRET", "variables")
-    };
+    let release = || preflight_env("staging").env("SESSION_SECRET", "variables");
     let (json, _dir) = release()
         .args(["--format", "json", "--out", "summary.json"])
         .run();

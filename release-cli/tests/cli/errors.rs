@@ -1,6 +1,6 @@
 //! Exit 2 with a one-line reason naming the file and position.
 
-use crate::support::{Release, env_file, runbook_plan};
+use crate::support::{Release, env_file, runbook_plan, runbook_preflight};
 
 #[test]
 fn a_bad_plan_exits_2_naming_file_line_and_column_for_every_problem() {
@@ -65,16 +65,7 @@ fn a_bad_flag_exits_2() {
 
 #[test]
 fn an_unknown_environment_exits_2_listing_the_known_ones() {
-    let (run, _dir) = Release::new()
-        .args([
-            "preflight",
-            "env",
-            "--plan",
-            &runbook_plan(),
-            "--env",
-            "prod",
-        ])
-        .run();
+    let (run, _dir) = runbook_preflight().args(["--env", "prod"]).run();
     assert_eq!(run.code, 2);
     assert!(
         run.stderr.contains("environment `prod` is not declared"),
@@ -90,15 +81,8 @@ fn an_unknown_environment_exits_2_listing_the_known_ones() {
 
 #[test]
 fn an_unreadable_or_malformed_env_file_exits_2_with_positions() {
-    let (run, _dir) = Release::new()
-        .args([
-            "preflight",
-            "env",
-            "--plan",
-            &runbook_plan(),
-            "--env-file",
-            "missing.env",
-        ])
+    let (run, _dir) = runbook_preflight()
+        .args(["--env-file", "missing.env"])
         .run();
     assert_eq!(run.code, 2);
     assert!(
@@ -108,16 +92,9 @@ fn an_unreadable_or_malformed_env_file_exits_2_with_positions() {
         run.stderr
     );
 
-    let (run, _dir) = Release::new()
+    let (run, _dir) = runbook_preflight()
         .file("bad.env", "A=1\nB='unterminated\nC D\n")
-        .args([
-            "preflight",
-            "env",
-            "--plan",
-            &runbook_plan(),
-            "--env-file",
-            "bad.env",
-        ])
+        .args(["--env-file", "bad.env"])
         .run();
     assert_eq!(run.code, 2);
     assert_eq!(
@@ -142,16 +119,9 @@ fn a_phase_without_gates_is_not_a_pass() {
 
 #[test]
 fn an_unwritable_out_path_is_reported_after_the_report() {
-    let (run, _dir) = Release::new()
+    let (run, _dir) = runbook_preflight()
         .file("blocker", "a file where a directory is needed")
-        .args([
-            "preflight",
-            "env",
-            "--plan",
-            &runbook_plan(),
-            "--env-file",
-            &env_file("staging"),
-        ])
+        .args(["--env-file", &env_file("staging")])
         .args(["--format", "json", "--out", "blocker/summary.json"])
         .run();
     assert_eq!(run.code, 2, "a lost summary makes a passing run unusable");
@@ -186,16 +156,7 @@ fn endless_inputs_are_refused_at_the_size_limit() {
         .run();
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("over the limit"), "{}", run.stderr);
-    let (run, _dir) = Release::new()
-        .args([
-            "preflight",
-            "env",
-            "--plan",
-            &runbook_plan(),
-            "--env-file",
-            "/dev/zero",
-        ])
-        .run();
+    let (run, _dir) = runbook_preflight().args(["--env-file", "/dev/zero"]).run();
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("over the limit"), "{}", run.stderr);
 }

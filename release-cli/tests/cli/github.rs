@@ -1,29 +1,16 @@
 //! Under GitHub Actions: annotations, and a step summary appended.
 
-use crate::support::{Release, env_file, runbook_plan};
+use crate::support::{Release, broken_production};
 
-fn broken_production(format: &str) -> Release {
-    Release::new()
-        .args([
-            "preflight",
-            "env",
-            "--plan",
-            &runbook_plan(),
-            "--env",
-            "production",
-        ])
-        .args([
-            "--env-file",
-            &env_file("production-broken"),
-            "--format",
-            format,
-        ])
+fn under_github_actions(format: &str) -> Release {
+    broken_production()
+        .args(["--format", format])
         .env("GITHUB_ACTIONS", "true")
 }
 
 #[test]
 fn machine_formats_keep_stdout_one_document_and_annotate_on_stderr() {
-    let release = broken_production("json").file("summary.md", "## earlier step\n");
+    let release = under_github_actions("json").file("summary.md", "## earlier step\n");
     let summary_path = release.path("summary.md");
     let (run, _dir) = release
         .env("GITHUB_STEP_SUMMARY", summary_path.display().to_string())
@@ -55,7 +42,10 @@ fn machine_formats_keep_stdout_one_document_and_annotate_on_stderr() {
 
 #[test]
 fn human_output_carries_the_annotations_on_stdout() {
-    let (run, _dir) = broken_production("human").arg("--color").arg("never").run();
+    let (run, _dir) = under_github_actions("human")
+        .arg("--color")
+        .arg("never")
+        .run();
     assert_eq!(run.code, 1);
     assert!(
         run.stdout.lines().any(|l| l.starts_with("::error ")),
@@ -66,21 +56,6 @@ fn human_output_carries_the_annotations_on_stdout() {
 
 #[test]
 fn outside_github_actions_there_are_no_annotations() {
-    let (run, _dir) = Release::new()
-        .args([
-            "preflight",
-            "env",
-            "--plan",
-            &runbook_plan(),
-            "--env",
-            "production",
-        ])
-        .args([
-            "--env-file",
-            &env_file("production-broken"),
-            "--color",
-            "never",
-        ])
-        .run();
+    let (run, _dir) = broken_production().args(["--color", "never"]).run();
     assert!(!run.stdout.contains("::error") && !run.stderr.contains("::error"));
 }

@@ -2,7 +2,7 @@
 
 use std::io::Write as _;
 
-use crate::support::{Release, env_file, redact, runbook_plan};
+use crate::support::{Release, env_file, preflight_env, redact, runbook_plan, runbook_preflight};
 
 #[test]
 fn every_gate_command_appends_and_log_show_lists_them() {
@@ -14,17 +14,8 @@ fn every_gate_command_appends_and_log_show_lists_them() {
         } else {
             "production"
         };
-        let (run, _keep) = Release::new()
-            .args([
-                "preflight",
-                "env",
-                "--plan",
-                &runbook_plan(),
-                "--env",
-                env,
-                "--env-file",
-                &env_file(env_name),
-            ])
+        let (run, _keep) = runbook_preflight()
+            .args(["--env", env, "--env-file", &env_file(env_name)])
             .args(["--format", "json"])
             .env("RELEASE_PLAN", "ignored-because-flag-wins.toml")
             .run_in(&dir);
@@ -59,17 +50,8 @@ fn a_torn_line_is_reported_by_log_show_and_the_next_append_is_intact() {
     let release = Release::new();
     let dir = release.dir().to_path_buf();
     let run_preflight = || {
-        Release::new()
-            .args([
-                "preflight",
-                "env",
-                "--plan",
-                &runbook_plan(),
-                "--env-file",
-                &env_file("staging"),
-                "--format",
-                "json",
-            ])
+        preflight_env("staging")
+            .args(["--format", "json"])
             .run_in(&dir)
     };
     assert_eq!(run_preflight().0.code, 0);

@@ -135,5 +135,35 @@ pub(crate) fn redact(text: &str, dir: &Path) -> String {
             .replace_all(&out, replacement)
             .into_owned();
     }
-    out
+    // Table columns widen with the real durations ("0ms" or "12ms"), so borders and padding
+    // are collapsed in table lines; the cells' contents stay as they are.
+    let borders = regex::Regex::new("[─═]+").expect("regex");
+    let padding = regex::Regex::new(" {2,}").expect("regex");
+    out.lines()
+        .map(|line| {
+            if line.starts_with(['│', '┌', '╞', '└', '├']) {
+                let line = borders.replace_all(line, "─");
+                padding.replace_all(&line, " ").into_owned()
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + if out.ends_with('\n') { "\n" } else { "" }
+}
+
+/// `release preflight env` on the runbook plan.
+pub(crate) fn runbook_preflight() -> Release {
+    Release::new().args(["preflight", "env", "--plan", &runbook_plan()])
+}
+
+/// `release preflight env` on the runbook plan with an example env file.
+pub(crate) fn preflight_env(env_file_name: &str) -> Release {
+    runbook_preflight().args(["--env-file", &env_file(env_file_name)])
+}
+
+/// `release preflight env` against production with the broken example environment.
+pub(crate) fn broken_production() -> Release {
+    preflight_env("production-broken").args(["--env", "production"])
 }

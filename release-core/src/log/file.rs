@@ -113,7 +113,9 @@ impl ReleaseLog {
         })();
         // Closing the file releases the lock too; unlocking first makes the order explicit.
         let _ = file.unlock();
-        result.map_err(self.error("append to"))
+        result.map_err(self.error("append to"))?;
+        tracing::debug!(log = %self.path.display(), run_id = %record.run_id, "release log appended");
+        Ok(())
     }
 
     /// Reads every record, reporting lines that are not records. A missing file is an empty

@@ -81,7 +81,14 @@ impl Plan {
                 limit: MAX_PLAN_BYTES,
             });
         };
-        Self::from_bytes(path, &bytes)
+        let plan = Self::from_bytes(path, &bytes)?;
+        tracing::debug!(
+            plan = %path.display(),
+            environments = plan.environments.len(),
+            gates = plan.gates.len(),
+            "plan loaded"
+        );
+        Ok(plan)
     }
 
     /// Validates plan bytes; `path` names them in messages.

@@ -116,6 +116,11 @@ impl Runner {
         let mut in_flight = FuturesUnordered::new();
         let mut cancelled = false;
 
+        tracing::debug!(
+            gates = gates.len(),
+            concurrency = self.concurrency,
+            "run started"
+        );
         for (index, gate) in pending.by_ref().take(self.concurrency) {
             in_flight.push(self.evaluate_one(index, gate.as_ref(), cx));
         }
@@ -123,6 +128,7 @@ impl Runner {
             tokio::select! {
                 biased;
                 () = cx.cancellation().cancelled() => {
+                    tracing::warn!(in_flight = in_flight.len(), "run cancelled; unfinished gates are reported as cancelled");
                     cancelled = true;
                     break;
                 }
@@ -171,6 +177,13 @@ impl Runner {
         };
         evaluation.duration = start.elapsed();
         evaluation.attempts = evaluation.attempts.max(1);
+        tracing::debug!(
+            gate = %gate.info().id,
+            verdict = %evaluation.verdict,
+            duration = %format_duration(evaluation.duration),
+            observations = evaluation.observations.len(),
+            "gate finished"
+        );
         if evaluation.verdict != Verdict::Pass && evaluation.observations.is_empty() {
             // Every non-pass verdict carries its why; a gate that forgot one still says which
             // verdict it gave (or, when skipped, the reason), so a reader never sees a bare
