@@ -1,6 +1,8 @@
-//! Paths of the files under the workspace's `fixtures/` directory.
+//! The files under the workspace's `fixtures/` directory: paths, and the recorded responses.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+pub use crate::recorded::{FixtureError, RecordedResponse};
 
 /// The `fixtures/` directory of this workspace.
 ///
@@ -37,4 +39,96 @@ pub fn env_file(name: &str) -> PathBuf {
 /// ```
 pub fn schema(name: &str) -> PathBuf {
     root().join("schemas").join(format!("{name}.schema.json"))
+}
+
+/// `fixtures/responses/`, the recorded upstream responses, one directory per system.
+///
+/// ```
+/// assert!(release_testkit::fixtures::responses_dir().join("health").is_dir());
+/// ```
+pub fn responses_dir() -> PathBuf {
+    root().join("responses")
+}
+
+/// Loads `fixtures/responses/<system>/<case>.json`.
+///
+/// ```
+/// let recorded = release_testkit::fixtures::response("health", "spring-down").unwrap();
+/// assert_eq!(recorded.status, 503);
+/// assert_eq!(recorded.body["status"], "DOWN");
+///
+/// assert!(release_testkit::fixtures::response("health", "../plans/runbook").is_err());
+/// ```
+pub fn response(system: &str, case: &str) -> Result<RecordedResponse, FixtureError> {
+    for name in [system, case] {
+        if !valid_name(name) {
+            return Err(FixtureError::Name {
+                name: name.to_owned(),
+            });
+        }
+    }
+    let path = responses_dir().join(system).join(format!("{case}.json"));
+    let text = std::fs::read_to_string(&path).map_err(|source| FixtureError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    RecordedResponse::from_json_at(&text, path)
+}
+
+/// Every recorded response as `(system, case, path)`, sorted by system, then case, so contract
+/// tests can iterate over all of them.
+///
+/// ```
+/// let all = release_testkit::fixtures::responses().unwrap();
+/// assert!(all.iter().any(|(system, case, _)| system == "health" && case == "plain-ok"));
+/// for (system, case, path) in &all {
+///     assert!(path.is_file());
+///     release_testkit::fixtures::response(system, case).unwrap();
+/// }
+/// ```
+pub fn responses() -> Result<Vec<(String, String, PathBuf)>, FixtureError> {
+    let mut all = Vec::new();
+    for system_dir in read_dir_sorted(&responses_dir())? {
+        let Some(system) = file_name(&system_dir) else {
+            continue;
+        };
+        if !system_dir.is_dir() {
+            continue;
+        }
+        for path in read_dir_sorted(&system_dir)? {
+            if path.extension().is_none_or(|ext| ext != "json") || !path.is_file() {
+                continue;
+            }
+            if let Some(case) = path.file_stem().and_then(|stem| stem.to_str()) {
+                all.push((system.clone(), case.to_owned(), path.clone()));
+            }
+        }
+    }
+    Ok(all)
+}
+
+fn read_dir_sorted(dir: &Path) -> Result<Vec<PathBuf>, FixtureError> {
+    let read_error = |source| FixtureError::Read {
+        path: dir.to_owned(),
+        source,
+    };
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(read_error)? {
+        paths.push(entry.map_err(read_error)?.path());
+    }
+    paths.sort();
+    Ok(paths)
+}
+
+fn file_name(path: &Path) -> Option<String> {
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .map(str::to_owned)
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }

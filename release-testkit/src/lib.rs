@@ -1,15 +1,46 @@
-//! Test kit for release gates: the shipped fixtures, found from any test.
+//! Test kit for release gates: a mock deployment on loopback, fault injection, health bodies in
+//! every common format, and the recorded upstream responses under `fixtures/`.
 //!
-//! Mock environments on loopback (health, admin API, Railway, Prometheus, Alertmanager) join
-//! this crate with the gates that talk to them; today it locates the fixtures that contract
-//! tests read.
+//! A [`MockEnvironment`] serves the app's API and web surfaces for a [`Scenario`], in the style
+//! of wiremock's `MockServer::start()`; [`Fault`]s make one path misbehave; [`HealthBody`] and
+//! [`RecordedResponse`] serve any recorded shape. The `release-mock` binary serves a scenario so
+//! a pipeline can be rehearsed.
 //!
 //! ```
+//! use release_testkit::{Fault, MockEnvironment, Scenario};
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let env = MockEnvironment::start(Scenario::Healthy).await;
+//! env.inject("/api/projects", Fault::MalformedJson).await;
+//!
+//! let body = reqwest::get(format!("{}/api/projects", env.api_url()))
+//!     .await
+//!     .unwrap()
+//!     .text()
+//!     .await
+//!     .unwrap();
+//! assert!(serde_json::from_str::<serde_json::Value>(&body).is_err());
+//!
 //! let plan = release_testkit::fixtures::plan("runbook");
-//! assert!(plan.ends_with("fixtures/plans/runbook.toml"));
 //! assert!(plan.is_file());
+//! # });
 //! ```
 
 #![warn(missing_docs)]
 
+mod app;
+mod embedded;
+mod environment;
+mod fault;
 pub mod fixtures;
+mod health;
+mod recorded;
+mod route;
+mod scenario;
+mod times;
+
+pub use environment::{DEFAULT_ADMIN_TOKEN, MockEnvironment, MockEnvironmentBuilder, StartError};
+pub use fault::Fault;
+pub use health::HealthBody;
+pub use recorded::{FixtureError, RecordedResponse};
+pub use scenario::{ParseScenarioError, Scenario};

@@ -1,0 +1,103 @@
+//! The recorded responses of the app's systems (`health`, `ai-runtime`, `agent-gateway`),
+//! compiled into the crate so a mock environment works wherever the binary runs. Unit tests
+//! check they equal the files and that none of those systems' files is left out.
+
+use crate::recorded::RecordedResponse;
+
+macro_rules! recorded {
+    ($($system:literal / $case:literal),* $(,)?) => {
+        /// `(system, case, file text)` for every embedded recorded response.
+        pub(crate) const EMBEDDED: &[(&str, &str, &str)] = &[
+            $((
+                $system,
+                $case,
+                include_str!(concat!("../../fixtures/responses/", $system, "/", $case, ".json")),
+            )),*
+        ];
+    };
+}
+
+recorded! {
+    "health" / "health-json-pass",
+    "health" / "health-json-warn",
+    "health" / "health-json-fail",
+    "health" / "health-json-alias-mixed-case",
+    "health" / "spring-up",
+    "health" / "spring-down",
+    "health" / "spring-out-of-service",
+    "health" / "spring-unknown",
+    "health" / "spring-legacy-details",
+    "health" / "simple-ok",
+    "health" / "plain-ok",
+    "health" / "readyz-verbose-passed",
+    "health" / "readyz-failed",
+    "health" / "empty-body",
+    "health" / "malformed-json",
+    "ai-runtime" / "health-ok",
+    "ai-runtime" / "health-roles-blocked",
+    "ai-runtime" / "health-rolesblocked-top-level",
+    "ai-runtime" / "health-missing-summary",
+    "ai-runtime" / "dry-run-ok",
+    "ai-runtime" / "dry-run-failed",
+    "agent-gateway" / "sessions-fresh",
+    "agent-gateway" / "sessions-stale",
+    "agent-gateway" / "sessions-empty",
+    "agent-gateway" / "sessions-missing-lastactivity",
+}
+
+/// An embedded recorded response. A missing or broken one (which the unit test below rules
+/// out) is served as a 500 that says so, rather than panicking.
+pub(crate) fn response(system: &str, case: &str) -> RecordedResponse {
+    let found = EMBEDDED.iter().find(|(s, c, _)| *s == system && *c == case);
+    let result = match found {
+        Some((_, _, text)) => RecordedResponse::from_json(text).map_err(|err| err.to_string()),
+        None => Err(format!("no embedded recorded response {system}/{case}")),
+    };
+    result.unwrap_or_else(|reason| RecordedResponse {
+        description: None,
+        status: 500,
+        headers: [("content-type".to_owned(), "text/plain".to_owned())].into(),
+        body: serde_json::Value::String(format!("release-testkit: {reason}")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_embedded_response_parses_and_matches_its_file() {
+        for (system, case, text) in EMBEDDED {
+            let embedded = RecordedResponse::from_json(text)
+                .unwrap_or_else(|err| panic!("{system}/{case}: {err}"));
+            let on_disk = crate::fixtures::response(system, case)
+                .unwrap_or_else(|err| panic!("{system}/{case}: {err}"));
+            assert_eq!(embedded, on_disk, "{system}/{case}");
+            assert_eq!(response(system, case), on_disk, "{system}/{case}");
+        }
+    }
+
+    #[test]
+    fn every_file_of_the_embedded_systems_is_embedded() {
+        for (system, case, _) in crate::fixtures::responses().unwrap() {
+            if ["health", "ai-runtime", "agent-gateway"].contains(&system.as_str()) {
+                assert!(
+                    EMBEDDED.iter().any(|(s, c, _)| *s == system && *c == case),
+                    "{system}/{case} is not in embedded.rs"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_missing_embedded_response_is_a_500_not_a_panic() {
+        let missing = response("health", "no-such-case");
+        assert_eq!(missing.status, 500);
+        assert!(
+            missing
+                .body
+                .as_str()
+                .is_some_and(|text| text.contains("no-such-case"))
+        );
+    }
+}

@@ -1,0 +1,122 @@
+//! The `release-mock` binary.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use release_testkit::Scenario;
+
+fn release_mock() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_release-mock"))
+}
+
+#[test]
+fn scenarios_lists_every_scenario_with_its_description() {
+    let output = release_mock().arg("scenarios").output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), Scenario::ALL.len(), "{stdout}");
+    for (line, scenario) in lines.iter().zip(Scenario::ALL) {
+        assert!(line.starts_with(scenario.name()), "{line}");
+        assert!(line.ends_with(scenario.description()), "{line}");
+    }
+}
+
+#[test]
+fn an_unknown_scenario_is_a_usage_error() {
+    let output = release_mock()
+        .args(["serve", "--scenario", "sunny"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("roles-blocked"), "{stderr}");
+}
+
+/// Kills the child (by its own handle) when the test ends, even on a failed assertion.
+struct Serving(Child);
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `release-mock serve` and reads its three `KEY=value` lines.
+fn serve(args: &[&str]) -> (Serving, Vec<(String, String)>) {
+    let mut child = release_mock()
+        .arg("serve")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let serving = Serving(child);
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().take(3) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut vars = Vec::new();
+    for _ in 0..3 {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("release-mock printed its variables")
+            .unwrap();
+        let (key, value) = line.split_once('=').expect("KEY=value");
+        vars.push((key.to_owned(), value.to_owned()));
+    }
+    (serving, vars)
+}
+
+#[tokio::test]
+async fn serve_prints_the_urls_and_token_and_serves_the_scenario() {
+    let (_serving, vars) = serve(&["--scenario", "roles-blocked"]);
+    let keys: Vec<&str> = vars.iter().map(|(key, _)| key.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["RELEASE_API_URL", "RELEASE_WEB_URL", "RELEASE_ADMIN_TOKEN"]
+    );
+    let (api, web, token) = (&vars[0].1, &vars[1].1, &vars[2].1);
+    assert_eq!(token, release_testkit::DEFAULT_ADMIN_TOKEN);
+
+    let response = reqwest::Client::new()
+        .get(format!("{api}/api/admin/ai-runtime/health"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains(r#""rolesBlocked":2"#)
+    );
+    assert_eq!(
+        reqwest::get(format!("{web}/login")).await.unwrap().status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn serve_uses_the_given_port() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (_serving, vars) = serve(&["--scenario", "healthy", "--port", &port.to_string()]);
+    assert_eq!(vars[0].1, format!("http://127.0.0.1:{port}"));
+    let health = reqwest::get(format!("{}/health", vars[0].1)).await.unwrap();
+    assert_eq!(health.status(), 200);
+}
