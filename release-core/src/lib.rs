@@ -46,6 +46,7 @@
 )]
 
 pub mod atomic;
+pub mod clients;
 mod dotenv;
 pub mod duration;
 pub mod exit_code;
@@ -65,8 +66,8 @@ mod vars;
 pub use dotenv::{EnvFileError, EnvFileProblem, MAX_ENV_FILE_BYTES};
 pub use duration::HumanDuration;
 pub use gate::{
-    Clock, Context, ContextBuilder, DynGate, Evaluation, Evidence, Gate, GateInfo, Observation,
-    SystemClock, Verdict,
+    Baseline, Clock, Context, ContextBuilder, DynGate, Evaluation, Evidence, Gate, GateInfo,
+    Measurement, Observation, SystemClock, Verdict,
 };
 pub use plan::{Plan, PlanError};
 pub use policy::{Outcome, Policy};

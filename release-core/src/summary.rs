@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::gate::{Evidence, Observation, Verdict};
+use crate::gate::{Evidence, Measurement, Observation, Verdict};
 use crate::policy::{Outcome, Policy};
 use crate::runner::RunReport;
 use crate::secret::Redactor;
@@ -109,6 +109,9 @@ pub struct GateRecord {
     /// Context beside the observations.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<Evidence>,
+    /// Numbers later runs compare with.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub measurements: Vec<Measurement>,
 }
 
 /// The JSON summary of one run of one phase.
@@ -180,6 +183,7 @@ impl Summary {
                     attempts: e.attempts,
                     observations: e.observations.clone(),
                     evidence: e.evidence.clone(),
+                    measurements: e.measurements.clone(),
                 }
             })
             .collect();

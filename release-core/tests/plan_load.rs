@@ -33,7 +33,9 @@ fn the_runbook_plan_loads() {
         .iter()
         .find(|g| g.common.id == "release-env")
         .expect("env gate");
-    let GateKindSpec::Env(spec) = &env.spec;
+    let GateKindSpec::Env(spec) = &env.spec else {
+        panic!("release-env is an env gate")
+    };
     assert!(spec.vars.iter().any(|v| v.name == "DATABASE_URL"));
     assert!(plan.secret_variables().contains("SESSION_SECRET"));
     assert!(
@@ -139,7 +141,7 @@ phases = ["smoke"]
         "integer range is empty",
         "duplicate gate id `env`",
         "belongs to no phase",
-        "unknown gate kind `htttp`; expected one of `env`",
+        "unknown gate kind `htttp`; expected one of `env`, `http`, `ai-runtime`, `sessions`",
     ];
     for needle in expect {
         assert!(

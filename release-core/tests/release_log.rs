@@ -21,6 +21,7 @@ fn record(run_id: &str) -> LogRecord {
         },
         tool_version: "0.1.0".to_owned(),
         summary_path: None,
+        measurements: Default::default(),
     }
 }
 

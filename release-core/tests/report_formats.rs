@@ -42,6 +42,7 @@ fn gate(
         attempts: 1,
         observations,
         evidence: Vec::new(),
+        measurements: Vec::new(),
     }
 }
 

@@ -1,11 +1,22 @@
+use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use jiff::Timestamp;
 use tokio_util::sync::CancellationToken;
 
+use crate::clients::{HttpClient, HttpError};
 use crate::secret::Redactor;
 use crate::vars::Vars;
+
+/// A value from an earlier run that a relative rule compares with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Baseline {
+    /// The earlier value.
+    pub value: f64,
+    /// Where it came from, e.g. `release log: run 20261127T100000Z-3f9a1c`.
+    pub source: String,
+}
 
 /// Where "now" comes from, so tests can fix it.
 pub trait Clock: Send + Sync + fmt::Debug {
@@ -34,6 +45,10 @@ pub struct Context {
     redactor: Arc<Redactor>,
     clock: Arc<dyn Clock>,
     cancel: CancellationToken,
+    urls: Arc<BTreeMap<String, String>>,
+    tokens: Arc<BTreeMap<String, String>>,
+    baselines: Arc<BTreeMap<String, Baseline>>,
+    http: Arc<OnceLock<Result<HttpClient, HttpError>>>,
 }
 
 impl Context {
@@ -55,6 +70,10 @@ impl Context {
             redactor: Redactor::default(),
             clock: Arc::new(SystemClock),
             cancel: CancellationToken::new(),
+            urls: BTreeMap::new(),
+            tokens: BTreeMap::new(),
+            baselines: BTreeMap::new(),
+            http: None,
         }
     }
 
@@ -92,6 +111,73 @@ impl Context {
     pub fn cancellation(&self) -> &CancellationToken {
         &self.cancel
     }
+
+    /// The shared HTTP client, built on first use.
+    pub fn http(&self) -> Result<&HttpClient, HttpError> {
+        self.http
+            .get_or_init(HttpClient::new)
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// A base URL by name (`api_url`, `web_url`).
+    pub fn url(&self, name: &str) -> Option<&str> {
+        self.urls.get(name).map(String::as_str)
+    }
+
+    /// A URL template with `{api_url}` and `{web_url}` replaced by the environment's base
+    /// URLs (without a trailing slash).
+    ///
+    /// ```
+    /// let cx = release_core::Context::builder("staging").url("api_url", "http://127.0.0.1:8080/").build();
+    /// assert_eq!(cx.expand_url("{api_url}/health").unwrap(), "http://127.0.0.1:8080/health");
+    /// assert!(cx.expand_url("{web_url}/").unwrap_err().contains("web_url"));
+    /// ```
+    pub fn expand_url(&self, template: &str) -> Result<String, String> {
+        let mut out = String::with_capacity(template.len() + 32);
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let Some(close) = after.find('}') else {
+                return Err(format!("unclosed `{{` in URL template `{template}`"));
+            };
+            let name = &after[..close];
+            match self.url(name) {
+                Some(base) => out.push_str(base.trim_end_matches('/')),
+                None => {
+                    return Err(format!(
+                        "environment `{}` has no `{name}`; set it in the plan, with --{} or with RELEASE_{}",
+                        self.environment,
+                        name.replace('_', "-"),
+                        name.to_ascii_uppercase()
+                    ));
+                }
+            }
+            rest = &after[close + 1..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    /// A token's value by its plan name (`admin`), read from the variable `[tokens]` names.
+    /// The error names the token and the variable, never a value.
+    pub fn token(&self, name: &str) -> Result<secrecy::SecretString, String> {
+        let var = self
+            .tokens
+            .get(name)
+            .ok_or_else(|| format!("token `{name}` is not declared in the plan's [tokens]"))?;
+        match self.vars.get(var) {
+            Some(value) if !value.expose().is_empty() => Ok(value.expose().to_owned().into()),
+            Some(_) => Err(format!("token `{name}`: {var} is set but empty")),
+            None => Err(format!("token `{name}`: {var} is not set")),
+        }
+    }
+
+    /// The baseline recorded for a measurement, keyed `<gate id>.<measurement>`.
+    pub fn baseline(&self, key: &str) -> Option<&Baseline> {
+        self.baselines.get(key)
+    }
 }
 
 /// Builds a [`Context`].
@@ -104,9 +190,41 @@ pub struct ContextBuilder {
     redactor: Redactor,
     clock: Arc<dyn Clock>,
     cancel: CancellationToken,
+    urls: BTreeMap<String, String>,
+    tokens: BTreeMap<String, String>,
+    baselines: BTreeMap<String, Baseline>,
+    http: Option<HttpClient>,
 }
 
 impl ContextBuilder {
+    /// A base URL by name, e.g. `url("api_url", "https://api.example.com")`.
+    #[must_use]
+    pub fn url(mut self, name: impl Into<String>, url: impl Into<String>) -> Self {
+        self.urls.insert(name.into(), url.into());
+        self
+    }
+
+    /// A token name and the variable that holds its value, as in the plan's `[tokens]`.
+    #[must_use]
+    pub fn token(mut self, name: impl Into<String>, variable: impl Into<String>) -> Self {
+        self.tokens.insert(name.into(), variable.into());
+        self
+    }
+
+    /// A baseline for a measurement, keyed `<gate id>.<measurement>`.
+    #[must_use]
+    pub fn baseline(mut self, key: impl Into<String>, baseline: Baseline) -> Self {
+        self.baselines.insert(key.into(), baseline);
+        self
+    }
+
+    /// The HTTP client to share (default: one built on first use).
+    #[must_use]
+    pub fn http(mut self, client: HttpClient) -> Self {
+        self.http = Some(client);
+        self
+    }
+
     /// Whether the target is production; defaults to the name being `production`.
     #[must_use]
     pub fn production(mut self, production: bool) -> Self {
@@ -159,6 +277,13 @@ impl ContextBuilder {
             redactor: Arc::new(self.redactor),
             clock: self.clock,
             cancel: self.cancel,
+            urls: Arc::new(self.urls),
+            tokens: Arc::new(self.tokens),
+            baselines: Arc::new(self.baselines),
+            http: Arc::new(match self.http {
+                Some(client) => OnceLock::from(Ok(client)),
+                None => OnceLock::new(),
+            }),
         }
     }
 }

@@ -137,6 +137,19 @@ impl Evidence {
     }
 }
 
+/// A number a later run can compare with, such as the count of stale sessions; recorded in
+/// the summary and the release log, where baselines come from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Measurement {
+    /// What was measured, unique within the gate, e.g. `stale_active_sessions`.
+    pub name: String,
+    /// The value.
+    pub value: f64,
+    /// Its unit, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
+
 /// The result of evaluating one gate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
@@ -148,6 +161,8 @@ pub struct Evaluation {
     pub observations: Vec<Observation>,
     /// Context beside the observations.
     pub evidence: Vec<Evidence>,
+    /// Numbers later runs compare with.
+    pub measurements: Vec<Measurement>,
     /// Wall time of the evaluation; the runner measures it.
     pub duration: Duration,
     /// How many attempts were made; `1` unless a retry or sustain wrapper ran more.
@@ -162,6 +177,7 @@ impl Evaluation {
             summary: summary.into(),
             observations: Vec::new(),
             evidence: Vec::new(),
+            measurements: Vec::new(),
             duration: Duration::ZERO,
             attempts: 1,
         }
@@ -208,6 +224,17 @@ impl Evaluation {
     #[must_use]
     pub fn observations(mut self, observations: impl IntoIterator<Item = Observation>) -> Self {
         self.observations.extend(observations);
+        self
+    }
+
+    /// Records a measurement for later baselines.
+    #[must_use]
+    pub fn measurement(mut self, name: impl Into<String>, value: f64, unit: Option<&str>) -> Self {
+        self.measurements.push(Measurement {
+            name: name.into(),
+            value,
+            unit: unit.map(str::to_owned),
+        });
         self
     }
 

@@ -4,6 +4,6 @@ mod context;
 mod evaluation;
 mod traits;
 
-pub use context::{Clock, Context, ContextBuilder, SystemClock};
-pub use evaluation::{Evaluation, Evidence, Observation, Verdict};
+pub use context::{Baseline, Clock, Context, ContextBuilder, SystemClock};
+pub use evaluation::{Evaluation, Evidence, Measurement, Observation, Verdict};
 pub use traits::{DynGate, Gate, GateInfo};

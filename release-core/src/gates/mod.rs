@@ -1,5 +1,11 @@
 //! The built-in gate kinds, one module each.
 
+pub mod ai_runtime;
 pub mod env;
+pub mod http;
+pub mod sessions;
 
+pub use ai_runtime::AiRuntimeGate;
 pub use env::EnvGate;
+pub use http::HttpGate;
+pub use sessions::SessionsGate;

@@ -1,8 +1,10 @@
 //! The release log: an append-only JSON Lines record of every run, written under an exclusive
 //! file lock and fsynced; a torn last line is reported, never silently dropped.
 
+mod baseline;
 mod file;
 mod record;
 
+pub use baseline::{baselines_from_log, baselines_from_summary};
 pub use file::{LogContents, LogError, ReleaseLog, TornLine};
 pub use record::{LOG_SCHEMA_VERSION, LogRecord};

@@ -1,3 +1,5 @@
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -33,6 +35,9 @@ pub struct LogRecord {
     /// Where the JSON summary was written, when it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary_path: Option<String>,
+    /// The run's measurements, keyed `<gate id>.<measurement>`: the baselines of later runs.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub measurements: BTreeMap<String, f64>,
 }
 
 impl LogRecord {
@@ -53,6 +58,15 @@ impl LogRecord {
             counts: summary.counts,
             tool_version: summary.tool.version.clone(),
             summary_path,
+            measurements: summary
+                .gates
+                .iter()
+                .flat_map(|g| {
+                    g.measurements
+                        .iter()
+                        .map(move |m| (format!("{}.{}", g.id, m.name), m.value))
+                })
+                .collect(),
         }
     }
 }

@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 
 use super::model::{Environment, GateKindSpec, GateSpec, Plan};
 use crate::gate::{DynGate, GateInfo};
-use crate::gates::env::EnvGate;
+use crate::gates::{AiRuntimeGate, EnvGate, HttpGate, SessionsGate};
 
 /// A plan could not be turned into gates for a run.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +41,85 @@ pub enum BuildError {
     },
 }
 
+/// Base URLs given on the command line or in `RELEASE_API_URL`/`RELEASE_WEB_URL`; they win
+/// over the plan's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UrlOverrides {
+    /// Replaces the environment's `api_url`.
+    pub api_url: Option<String>,
+    /// Replaces the environment's `web_url`.
+    pub web_url: Option<String>,
+}
+
+/// Which gates of a phase run: `--only` and `--skip` name gate ids, kinds or phases. A gate
+/// left out is reported as `skipped` with the reason, never silently dropped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GateFilter {
+    /// When not empty, only gates matching one of these run.
+    pub only: Vec<String>,
+    /// Gates matching one of these do not run.
+    pub skip: Vec<String>,
+}
+
+impl GateFilter {
+    fn matches(names: &[String], gate: &GateSpec) -> Option<String> {
+        names
+            .iter()
+            .find(|n| {
+                **n == gate.common.id || *n == gate.spec.kind() || gate.common.phases.contains(n)
+            })
+            .cloned()
+    }
+
+    /// Why the gate is left out, or `None` when it runs.
+    pub fn excludes(&self, gate: &GateSpec) -> Option<String> {
+        if let Some(name) = Self::matches(&self.skip, gate) {
+            return Some(format!("left out by --skip {name}"));
+        }
+        if !self.only.is_empty() && Self::matches(&self.only, gate).is_none() {
+            return Some(format!("not selected by --only {}", self.only.join(",")));
+        }
+        None
+    }
+
+    /// Names that match no gate of the plan: a typo in `--only api-helth` must not pass
+    /// quietly with nothing checked.
+    pub fn unknown_names<'a>(&'a self, plan: &Plan) -> Vec<&'a str> {
+        self.only
+            .iter()
+            .chain(&self.skip)
+            .filter(|name| {
+                !plan
+                    .gates
+                    .iter()
+                    .any(|g| Self::matches(std::slice::from_ref(*name), g).is_some())
+            })
+            .map(String::as_str)
+            .collect()
+    }
+}
+
+/// A gate that only reports why it did not run.
+struct LeftOut {
+    info: GateInfo,
+    reason: String,
+}
+
+impl crate::gate::Gate for LeftOut {
+    fn info(&self) -> &GateInfo {
+        &self.info
+    }
+
+    async fn evaluate(&self, _cx: &crate::Context) -> crate::Evaluation {
+        crate::Evaluation::skipped(self.reason.clone()).observation(crate::Observation::new(
+            "selection",
+            self.reason.clone(),
+            "selected",
+            "skipped",
+        ))
+    }
+}
+
 /// The environment a run targets, with its effective settings.
 #[derive(Debug, Clone)]
 pub struct SelectedEnvironment<'p> {
@@ -52,6 +131,34 @@ pub struct SelectedEnvironment<'p> {
     pub production: bool,
     /// Whether warnings block, before any `--strict` flag.
     pub strict: bool,
+}
+
+impl SelectedEnvironment<'_> {
+    /// A context for this environment's gates: its base URLs (overrides win), the plan's
+    /// tokens, production and strictness. Add variables, baselines and a cancellation token
+    /// before building it.
+    pub fn context(&self, plan: &Plan, overrides: &UrlOverrides) -> crate::ContextBuilder {
+        let mut builder = crate::Context::builder(self.name.clone())
+            .production(self.production)
+            .strict(self.strict);
+        let api = overrides
+            .api_url
+            .clone()
+            .or_else(|| self.settings.api_url.clone());
+        let web = overrides
+            .web_url
+            .clone()
+            .or_else(|| self.settings.web_url.clone());
+        for (name, url) in [("api_url", api), ("web_url", web)] {
+            if let Some(url) = url {
+                builder = builder.url(name, url);
+            }
+        }
+        for (name, variable) in &plan.tokens {
+            builder = builder.token(name.clone(), variable.clone());
+        }
+        builder
+    }
 }
 
 impl GateSpec {
@@ -75,10 +182,22 @@ impl GateSpec {
             id: self.common.id.clone(),
             message,
         };
+        self.build_gate().map_err(error)
+    }
+
+    /// The runnable gate, or why the settings cannot be used.
+    pub(crate) fn build_gate(&self) -> Result<Box<dyn DynGate>, String> {
+        fn boxed<G: crate::gate::Gate + 'static>(gate: G) -> Box<dyn DynGate> {
+            Box::new(gate)
+        }
+        let info = self.info();
         match &self.spec {
-            GateKindSpec::Env(spec) => EnvGate::new(self.info(), spec.clone())
-                .map(|g| Box::new(g) as Box<dyn DynGate>)
-                .map_err(|e| error(e.to_string())),
+            GateKindSpec::Env(spec) => EnvGate::new(info, spec.clone())
+                .map(boxed)
+                .map_err(|e| e.to_string()),
+            GateKindSpec::Http(spec) => HttpGate::new(info, spec.clone()).map(boxed),
+            GateKindSpec::AiRuntime(spec) => AiRuntimeGate::new(info, spec.clone()).map(boxed),
+            GateKindSpec::Sessions(spec) => SessionsGate::new(info, spec.clone()).map(boxed),
         }
     }
 }
@@ -143,8 +262,25 @@ impl Plan {
         phases: &[&str],
         environment: &str,
     ) -> Result<Vec<Box<dyn DynGate>>, BuildError> {
+        self.build_selected_gates(phases, environment, &GateFilter::default())
+    }
+
+    /// The runnable gates of these phases for the environment; gates the filter leaves out
+    /// are reported `skipped`.
+    pub fn build_selected_gates(
+        &self,
+        phases: &[&str],
+        environment: &str,
+        filter: &GateFilter,
+    ) -> Result<Vec<Box<dyn DynGate>>, BuildError> {
         self.gates_for(phases, environment)
-            .map(|g| g.build(self))
+            .map(|g| match filter.excludes(g) {
+                Some(reason) => Ok(Box::new(LeftOut {
+                    info: g.info(),
+                    reason,
+                }) as Box<dyn DynGate>),
+                None => g.build(self),
+            })
             .collect()
     }
 
@@ -153,13 +289,13 @@ impl Plan {
     pub fn secret_variables(&self) -> BTreeSet<String> {
         let mut names: BTreeSet<String> = self.tokens.values().cloned().collect();
         for gate in &self.gates {
-            match &gate.spec {
-                GateKindSpec::Env(spec) => names.extend(
+            if let GateKindSpec::Env(spec) = &gate.spec {
+                names.extend(
                     spec.vars
                         .iter()
                         .filter(|v| v.secret.is_some())
                         .map(|v| v.name.clone()),
-                ),
+                );
             }
         }
         names

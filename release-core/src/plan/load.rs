@@ -194,6 +194,9 @@ impl<'s> Loader<'s> {
             }
             environments.insert(name, env);
         }
+        if header.release.concurrency == 0 {
+            self.error(0..0, "`release.concurrency` must be at least 1");
+        }
         if environments.is_empty() {
             self.error(
                 root_span.start..root_span.start,
@@ -329,6 +332,9 @@ impl<'s> Loader<'s> {
         let rest = Spanned::new(span.clone(), DeValue::Table(rest));
         let spec = match kind.get_ref().as_str() {
             Some("env") => self.env_spec(rest, &mut spans.vars).map(GateKindSpec::Env),
+            Some("http") => self.deserialize(rest).map(GateKindSpec::Http),
+            Some("ai-runtime") => self.deserialize(rest).map(GateKindSpec::AiRuntime),
+            Some("sessions") => self.deserialize(rest).map(GateKindSpec::Sessions),
             Some(other) => {
                 self.error(
                     kind_span,
@@ -431,6 +437,21 @@ impl<'s> Loader<'s> {
             );
             match &gate.spec {
                 GateKindSpec::Env(spec) => self.validate_env(plan, id, spec, spans),
+                GateKindSpec::Http(_) | GateKindSpec::AiRuntime(_) | GateKindSpec::Sessions(_) => {
+                    if let Err(problem) = gate.build_gate() {
+                        self.error(spans.gate.clone(), format!("gate `{id}`: {problem}"));
+                    }
+                }
+            }
+            if let Some(token) = gate_token(&gate.spec)
+                && !plan.tokens.contains_key(token)
+            {
+                let known: Vec<&str> = plan.tokens.keys().map(String::as_str).collect();
+                let message = format!(
+                    "gate `{id}` uses token `{token}`, which `[tokens]` does not declare; expected one of {}",
+                    quoted(&known)
+                );
+                self.error(spans.key("token"), message);
             }
         }
     }
@@ -477,6 +498,16 @@ impl<'s> Loader<'s> {
                 self.error(at.clone(), format!("{what} names environment `{env}`, which is not declared; expected one of {}", quoted(&known)));
             }
         }
+    }
+}
+
+/// The token a gate sends, if any.
+fn gate_token(spec: &GateKindSpec) -> Option<&str> {
+    match spec {
+        GateKindSpec::Env(_) => None,
+        GateKindSpec::Http(spec) => spec.token.as_deref(),
+        GateKindSpec::AiRuntime(spec) => Some(&spec.token),
+        GateKindSpec::Sessions(spec) => Some(&spec.token),
     }
 }
 

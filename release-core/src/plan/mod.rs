@@ -6,7 +6,7 @@ mod load;
 mod model;
 mod schema;
 
-pub use build::{BuildError, SelectedEnvironment};
+pub use build::{BuildError, GateFilter, SelectedEnvironment, UrlOverrides};
 pub use error::{Diagnostic, PlanError};
 pub use load::MAX_PLAN_BYTES;
 pub use model::{

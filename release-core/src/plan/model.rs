@@ -5,7 +5,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::duration::HumanDuration;
+use crate::gates::ai_runtime::AiRuntimeGateSpec;
 use crate::gates::env::EnvGateSpec;
+use crate::gates::http::HttpGateSpec;
+use crate::gates::sessions::SessionsGateSpec;
 
 /// The phases a gate may belong to, in runbook order.
 pub const KNOWN_PHASES: [&str; 5] = [
@@ -47,6 +50,14 @@ pub struct ReleaseSection {
     /// The environment used when neither `--env` nor `RELEASE_ENV` names one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_environment: Option<String>,
+    /// How many gates run at once (default 128): enough for every HTTP probe of a large
+    /// plan to be in flight together; lower it for gates that are heavy on this machine.
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+}
+
+fn default_concurrency() -> usize {
+    128
 }
 
 impl Default for ReleaseSection {
@@ -56,6 +67,7 @@ impl Default for ReleaseSection {
             artifacts_dir: default_artifacts_dir(),
             log: None,
             default_environment: None,
+            concurrency: default_concurrency(),
         }
     }
 }
@@ -123,16 +135,25 @@ fn yes() -> bool {
 pub enum GateKindSpec {
     /// `kind = "env"`.
     Env(EnvGateSpec),
+    /// `kind = "http"`.
+    Http(HttpGateSpec),
+    /// `kind = "ai-runtime"`.
+    AiRuntime(AiRuntimeGateSpec),
+    /// `kind = "sessions"`.
+    Sessions(SessionsGateSpec),
 }
 
 impl GateKindSpec {
     /// The kinds a plan may name.
-    pub const KINDS: [&str; 1] = ["env"];
+    pub const KINDS: [&str; 4] = ["env", "http", "ai-runtime", "sessions"];
 
     /// The kind's name.
     pub fn kind(&self) -> &'static str {
         match self {
             GateKindSpec::Env(_) => "env",
+            GateKindSpec::Http(_) => "http",
+            GateKindSpec::AiRuntime(_) => "ai-runtime",
+            GateKindSpec::Sessions(_) => "sessions",
         }
     }
 }

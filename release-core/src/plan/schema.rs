@@ -3,7 +3,10 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 
 use super::model::{Environment, GateCommon, ReleaseSection};
+use crate::gates::ai_runtime::AiRuntimeGateSpec;
 use crate::gates::env::EnvGateSpec;
+use crate::gates::http::HttpGateSpec;
+use crate::gates::sessions::SessionsGateSpec;
 
 /// The shape of a plan file, for its JSON Schema (`release schema plan`). Loading reads each
 /// part separately to report every error with its position; this type describes the whole.
@@ -42,5 +45,29 @@ enum GateDocument {
         common: GateCommon,
         #[schemars(flatten)]
         spec: EnvGateSpec,
+    },
+    /// One HTTP request with expectations.
+    #[schemars(rename = "http")]
+    Http {
+        #[schemars(flatten)]
+        common: GateCommon,
+        #[schemars(flatten)]
+        spec: HttpGateSpec,
+    },
+    /// The AI runtime control plane.
+    #[schemars(rename = "ai-runtime")]
+    AiRuntime {
+        #[schemars(flatten)]
+        common: GateCommon,
+        #[schemars(flatten)]
+        spec: AiRuntimeGateSpec,
+    },
+    /// Stale agent-gateway sessions.
+    #[schemars(rename = "sessions")]
+    Sessions {
+        #[schemars(flatten)]
+        common: GateCommon,
+        #[schemars(flatten)]
+        spec: SessionsGateSpec,
     },
 }

@@ -158,6 +158,7 @@ mod tests {
             attempts: 1,
             observations: Vec::new(),
             evidence: Vec::new(),
+            measurements: Vec::new(),
         }
     }
 

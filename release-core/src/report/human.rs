@@ -208,6 +208,7 @@ mod tests {
                     attempts: 1,
                     observations: vec![Observation::new("x", 1, 0, "eq")],
                     evidence: Vec::new(),
+                    measurements: Vec::new(),
                 }
             })
             .collect();

@@ -84,10 +84,10 @@ impl Default for Runner {
 }
 
 impl Runner {
-    /// Four gates at a time, 60 seconds each unless a gate sets its own timeout.
+    /// 128 gates at a time, 60 seconds each unless a gate sets its own timeout.
     pub fn new() -> Self {
         Self {
-            concurrency: 4,
+            concurrency: 128,
             default_timeout: Duration::from_secs(60),
         }
     }

@@ -1,0 +1,9 @@
+//! Clients for the systems gates talk to, each bounded: connect and total timeouts, capped
+//! bodies, bounded retries.
+
+mod http;
+mod retry;
+
+pub(crate) use http::redact_url as redact_url_for_reports;
+pub use http::{DEFAULT_BODY_CAP, HttpClient, HttpError, HttpErrorKind, HttpRequest, HttpResponse};
+pub use retry::{RetryDecision, RetryPolicy};

@@ -1,0 +1,9 @@
+//! The `ai-runtime` gates: the runtime control plane's health, and dry-run probes of
+//! critical roles (runbook post-release step 3).
+
+mod check;
+mod spec;
+
+pub use check::AiRuntimeGate;
+pub(crate) use check::parse_json;
+pub use spec::{AiRuntimeGateSpec, Probe, Require};

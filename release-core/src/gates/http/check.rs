@@ -1,0 +1,359 @@
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::assert::CompiledAssertion;
+use super::exchange::{self, Exchange};
+use super::health::{self, HealthStatus};
+use super::spec::HttpGateSpec;
+use crate::clients::{DEFAULT_BODY_CAP, HttpRequest, HttpResponse, RetryPolicy};
+use crate::duration::format_duration;
+use crate::gate::{Context, Evaluation, Evidence, Gate, GateInfo, Observation, Verdict};
+
+/// One HTTP request with expectations: status, headers, latency, health body, JSON.
+///
+/// ```
+/// use release_core::gates::http::{HttpGate, HttpGateSpec};
+/// use release_core::GateInfo;
+///
+/// let spec: HttpGateSpec = toml::from_str(r#"
+///     url = "{api_url}/health"
+///     expect = { status = 200, health = true, json = [{ path = "$.status", op = "in", value = ["pass", "ok"] }] }
+/// "#).unwrap();
+/// let gate = HttpGate::new(GateInfo::new("api-health", "http"), spec).unwrap();
+/// ```
+#[derive(Debug)]
+pub struct HttpGate {
+    info: GateInfo,
+    spec: HttpGateSpec,
+    method: reqwest::Method,
+    assertions: Vec<CompiledAssertion>,
+}
+
+impl HttpGate {
+    /// A gate from its spec; fails on a bad method, path or regex.
+    pub fn new(info: GateInfo, spec: HttpGateSpec) -> Result<Self, String> {
+        let method = reqwest::Method::from_bytes(spec.method.to_ascii_uppercase().as_bytes())
+            .map_err(|_| format!("invalid method `{}`", spec.method))?;
+        if spec.body.is_some() && spec.json.is_some() {
+            return Err("set `body` or `json`, not both".to_owned());
+        }
+        if let Some(budget) = spec.expect.latency
+            && let (Some(warn), Some(fail)) = (budget.warn, budget.fail)
+            && warn > fail
+        {
+            return Err(format!("latency `warn` ({warn}) is above `fail` ({fail})"));
+        }
+        let assertions = spec
+            .expect
+            .json
+            .iter()
+            .cloned()
+            .map(CompiledAssertion::new)
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            info,
+            spec,
+            method,
+            assertions,
+        })
+    }
+
+    fn request(&self, cx: &Context) -> Result<HttpRequest, Evaluation> {
+        let url = cx
+            .expand_url(&self.spec.url)
+            .map_err(|e| exchange::misconfigured("url", e))?;
+        let bearer = match &self.spec.token {
+            Some(name) => Some(
+                cx.token(name)
+                    .map_err(|e| exchange::misconfigured("token", e))?,
+            ),
+            None => None,
+        };
+        let body = match (&self.spec.body, &self.spec.json) {
+            (Some(text), _) => Some((
+                "text/plain; charset=utf-8".to_owned(),
+                text.clone().into_bytes(),
+            )),
+            (None, Some(json)) => {
+                Some(("application/json".to_owned(), json.to_string().into_bytes()))
+            }
+            (None, None) => None,
+        };
+        Ok(HttpRequest {
+            method: self.method.clone(),
+            url,
+            headers: self
+                .spec
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            bearer,
+            body,
+            timeout: exchange::DEFAULT_BUDGET,
+            body_cap: self.spec.max_body_bytes.unwrap_or(DEFAULT_BODY_CAP),
+        })
+    }
+
+    fn policy(&self) -> RetryPolicy {
+        let mut policy = RetryPolicy {
+            retries: self.spec.retries,
+            ..RetryPolicy::default()
+        };
+        if let Some(backoff) = self.spec.retry_backoff {
+            policy.backoff = backoff.get();
+        }
+        policy
+    }
+
+    /// The findings on a response: each a verdict and the observation behind it.
+    fn judge(&self, cx: &Context, response: &HttpResponse) -> Vec<(Verdict, Observation)> {
+        let expect = &self.spec.expect;
+        let mut findings = Vec::new();
+        let status_ok = match &expect.status {
+            Some(allowed) => allowed.allows(response.status),
+            None => (200..300).contains(&response.status),
+        };
+        if !status_ok {
+            let expected = match &expect.status {
+                Some(allowed) if allowed.0.len() == 1 => Value::from(allowed.0[0]),
+                Some(allowed) => Value::from(allowed.0.clone()),
+                None => Value::from("2xx"),
+            };
+            findings.push((
+                Verdict::Fail,
+                Observation::new("status", response.status, expected, "status"),
+            ));
+        }
+        for (name, wanted) in &expect.headers {
+            let found = response.header(name);
+            if !found.is_some_and(|v| {
+                v.to_ascii_lowercase()
+                    .contains(&wanted.to_ascii_lowercase())
+            }) {
+                let observed = found.map_or(Value::from("absent"), |v| {
+                    Value::from(cx.redactor().redact(v).into_owned())
+                });
+                findings.push((
+                    Verdict::Fail,
+                    Observation::new(
+                        format!("header {name}"),
+                        observed,
+                        format!("contains {wanted}"),
+                        "header",
+                    ),
+                ));
+            }
+        }
+        if let Some(budget) = expect.latency {
+            let ms = u64::try_from(response.latency.as_millis()).unwrap_or(u64::MAX);
+            let over =
+                |limit: Option<crate::HumanDuration>| limit.filter(|l| response.latency > l.get());
+            if let Some(limit) = over(budget.fail) {
+                findings.push((
+                    Verdict::Fail,
+                    latency_observation(ms, limit.get(), "latency.fail"),
+                ));
+            } else if let Some(limit) = over(budget.warn) {
+                findings.push((
+                    Verdict::Warn,
+                    latency_observation(ms, limit.get(), "latency.warn"),
+                ));
+            }
+        }
+        if expect.health {
+            findings.extend(health_findings(response));
+        }
+        if !self.assertions.is_empty() {
+            findings.extend(self.json_findings(cx, response));
+        }
+        findings
+    }
+
+    fn json_findings(&self, cx: &Context, response: &HttpResponse) -> Vec<(Verdict, Observation)> {
+        let unreadable = |why: String| {
+            vec![(
+                Verdict::Error,
+                Observation::new("body", why, "a JSON body", "json"),
+            )]
+        };
+        if response.truncated {
+            return unreadable(format!("larger than the {} byte cap", response.body.len()));
+        }
+        if response.body.iter().all(u8::is_ascii_whitespace) {
+            return unreadable("empty".to_owned());
+        }
+        let mut body: Value = match serde_json::from_slice(&response.body) {
+            Ok(body) => body,
+            Err(e) => return unreadable(format!("malformed JSON: {e}")),
+        };
+        // Values that came from secrets are hidden before any observation can copy them.
+        cx.redactor().redact_json(&mut body);
+        self.assertions
+            .iter()
+            .filter_map(|a| a.check(&body))
+            .map(|o| (Verdict::Fail, o))
+            .collect()
+    }
+}
+
+fn latency_observation(ms: u64, limit: Duration, rule: &str) -> Observation {
+    let limit_ms = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX);
+    Observation::new("latency", ms, format!("<= {limit_ms}"), rule).unit("ms")
+}
+
+fn health_findings(response: &HttpResponse) -> Vec<(Verdict, Observation)> {
+    let reading = match health::read(response) {
+        Ok(reading) => reading,
+        Err(why) => {
+            return vec![(
+                Verdict::Error,
+                Observation::new("health", why, "a health status", "health"),
+            )];
+        }
+    };
+    let verdict = match reading.status {
+        HealthStatus::Pass => return Vec::new(),
+        HealthStatus::Warn => Verdict::Warn,
+        HealthStatus::Fail => Verdict::Fail,
+        HealthStatus::Unknown => Verdict::Inconclusive,
+    };
+    let observed = match reading.http_override {
+        Some(code) => format!("{} with HTTP {code}", reading.reported),
+        None => reading.reported.clone(),
+    };
+    let mut findings = vec![(
+        verdict,
+        Observation::new("health.status", observed, "pass", "health"),
+    )];
+    for (name, status, output) in reading.components {
+        let observed = match output {
+            Some(output) => format!("{status}: {output}"),
+            None => status,
+        };
+        let verdict = match HealthStatus::parse(observed.split(':').next().unwrap_or_default()) {
+            HealthStatus::Warn => Verdict::Warn,
+            _ => verdict.max(Verdict::Warn),
+        };
+        findings.push((
+            verdict,
+            Observation::new(
+                format!("health.{name}"),
+                observed,
+                "pass",
+                "health.component",
+            ),
+        ));
+    }
+    findings
+}
+
+/// The worst verdict, in the order fail/error > inconclusive > warn.
+pub(crate) fn worst(verdicts: impl IntoIterator<Item = Verdict>) -> Verdict {
+    let rank = |v: Verdict| match v {
+        Verdict::Pass | Verdict::Skipped => 0,
+        Verdict::Warn => 1,
+        Verdict::Inconclusive => 2,
+        Verdict::Fail => 3,
+        Verdict::Error => 4,
+    };
+    verdicts
+        .into_iter()
+        .max_by_key(|v| rank(*v))
+        .unwrap_or(Verdict::Pass)
+}
+
+/// Evidence of the exchange: the request, and each retried attempt.
+pub(crate) fn exchange_evidence(
+    method: &str,
+    request: &HttpRequest,
+    exchange: &Exchange,
+) -> Vec<Evidence> {
+    let shown_url = reqwest::Url::parse(&request.url)
+        .map(|u| crate::clients::redact_url_for_reports(&u))
+        .unwrap_or_else(|_| "an invalid URL".to_owned());
+    let mut evidence = vec![Evidence::new("request", format!("{method} {shown_url}"))];
+    if let Ok(response) = &exchange.result {
+        evidence.push(Evidence::new(
+            "response",
+            format!(
+                "{} in {}, {} bytes{}",
+                response.status,
+                format_duration(response.latency),
+                response.body.len(),
+                if response.truncated {
+                    " (cut at the cap)"
+                } else {
+                    ""
+                }
+            ),
+        ));
+    }
+    evidence.extend(
+        exchange
+            .retried
+            .iter()
+            .map(|line| Evidence::new("retried", line.clone())),
+    );
+    evidence
+}
+
+impl Gate for HttpGate {
+    fn info(&self) -> &GateInfo {
+        &self.info
+    }
+
+    async fn evaluate(&self, cx: &Context) -> Evaluation {
+        let request = match self.request(cx) {
+            Ok(request) => request,
+            Err(evaluation) => return evaluation,
+        };
+        let budget = exchange::budget(self.info.timeout);
+        let exchange = exchange::send(cx, request.clone(), self.policy(), budget).await;
+        let evidence = exchange_evidence(self.method.as_str(), &request, &exchange);
+        let response = match &exchange.result {
+            Ok(response) => response,
+            Err(error) => {
+                let mut evaluation =
+                    exchange::no_response(cx, error, exchange.attempts, "response")
+                        .evidence(evidence);
+                evaluation.attempts = exchange.attempts;
+                return evaluation;
+            }
+        };
+        let findings = self.judge(cx, response);
+        let verdict = worst(findings.iter().map(|(v, _)| *v));
+        let summary = match findings.iter().find(|(v, _)| *v == verdict) {
+            None => format!("{} in {}", response.status, exchange::took(response)),
+            // An unreadable answer is its own explanation.
+            Some((Verdict::Error, o)) => format!("{}: {}", o.name, plain(&o.observed)),
+            Some((_, o)) => {
+                let unit = o
+                    .unit
+                    .as_deref()
+                    .map(|u| format!(" {u}"))
+                    .unwrap_or_default();
+                format!(
+                    "{}: {}{unit}, expected {}{unit}",
+                    o.name,
+                    plain(&o.observed),
+                    plain(&o.expected)
+                )
+            }
+        };
+        let mut evaluation = Evaluation::new(verdict, summary)
+            .observations(findings.into_iter().map(|(_, o)| o))
+            .evidence(evidence);
+        evaluation.attempts = exchange.attempts;
+        evaluation
+    }
+}
+
+/// A JSON value as a person reads it: strings without quotes.
+pub(crate) fn plain(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,12 @@
+//! The `http` gate: one request, with expectations on status, headers, latency, health bodies
+//! and JSON; and the bounded exchange the other HTTP-based gates share.
+
+mod assert;
+mod check;
+pub(crate) mod exchange;
+pub(crate) mod health;
+mod spec;
+
+pub use check::HttpGate;
+pub(crate) use check::{plain, worst};
+pub use spec::{Expect, HttpGateSpec, JsonAssertion, LatencyBudget, Op, StatusSet};

@@ -1,0 +1,332 @@
+//! The HTTP gates against hostile and broken upstreams, over real HTTP on loopback: hung
+//! sockets, huge, empty and malformed bodies, rate limits, status errors and cross-host
+//! redirects. Each gives a verdict with its reason; none panics or leaks the token.
+
+use std::time::Duration;
+
+use release_core::gates::http::{HttpGate, HttpGateSpec};
+use release_core::gates::sessions::{SessionsGate, SessionsGateSpec};
+use release_core::{Baseline, Context, Evaluation, Gate, GateInfo, Redactor, Verdict};
+use release_testkit::{Fault, MockEnvironment, RecordedResponse, Scenario};
+
+fn http_gate(toml_spec: &str, timeout: Option<Duration>) -> HttpGate {
+    let spec: HttpGateSpec = toml::from_str(toml_spec).expect("spec");
+    let mut info = GateInfo::new("probe", "http");
+    info.timeout = timeout;
+    HttpGate::new(info, spec).expect("gate")
+}
+
+fn context(env: &MockEnvironment) -> Context {
+    let mut redactor = Redactor::new();
+    redactor.add(env.admin_token());
+    Context::builder("staging")
+        .url("api_url", env.api_url())
+        .url("web_url", env.web_url())
+        .token("admin", "RELEASE_ADMIN_TOKEN")
+        .vars(release_core::Vars::from_pairs([(
+            "RELEASE_ADMIN_TOKEN",
+            env.admin_token(),
+        )]))
+        .redactor(redactor)
+        .build()
+}
+
+fn dump(evaluation: &Evaluation) -> String {
+    format!("{evaluation:?}")
+}
+
+#[tokio::test]
+async fn a_hung_endpoint_costs_at_most_the_gates_timeout() {
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    env.inject("/health", Fault::Hang).await;
+    let gate = http_gate(
+        "url = '{api_url}/health'\nretries = 3",
+        Some(Duration::from_secs(1)),
+    );
+    let started = std::time::Instant::now();
+    let evaluation = gate.evaluate(&context(&env)).await;
+    let elapsed = started.elapsed();
+    assert_eq!(evaluation.verdict, Verdict::Error);
+    assert!(
+        evaluation.summary.starts_with("no answer within"),
+        "{}",
+        evaluation.summary
+    );
+    assert_eq!(evaluation.observations[0].rule, "timeout");
+    assert!(
+        elapsed < Duration::from_secs(5),
+        "a 1 s budget took {elapsed:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_huge_body_is_cut_at_the_cap_and_reported() {
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    env.inject("/health", Fault::OversizedBody(10 * 1024 * 1024))
+        .await;
+    let gate = http_gate("url = '{api_url}/health'\nexpect = { health = true }", None);
+    let evaluation = gate.evaluate(&context(&env)).await;
+    assert_eq!(evaluation.verdict, Verdict::Error, "{}", dump(&evaluation));
+    assert!(
+        evaluation.observations[0]
+            .observed
+            .as_str()
+            .unwrap()
+            .contains("larger than the 1048576 byte cap")
+    );
+    let response = evaluation
+        .evidence
+        .iter()
+        .find(|e| e.name == "response")
+        .unwrap();
+    assert_eq!(
+        response.detail.split(", ").nth(1),
+        Some("1048576 bytes (cut at the cap)"),
+        "read up to the cap only"
+    );
+
+    // Without anything to parse, a big page is only noted.
+    let status_only = http_gate("url = '{api_url}/health'", None)
+        .evaluate(&context(&env))
+        .await;
+    assert_eq!(status_only.verdict, Verdict::Pass);
+}
+
+#[tokio::test]
+async fn empty_and_malformed_bodies_are_errors_with_the_reason() {
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    env.inject("/health", Fault::EmptyBody).await;
+    env.inject("/ready", Fault::MalformedJson).await;
+    let cx = context(&env);
+    let empty = http_gate("url = '{api_url}/health'\nexpect = { health = true }", None)
+        .evaluate(&cx)
+        .await;
+    assert_eq!(empty.verdict, Verdict::Error);
+    assert_eq!(
+        empty.observations[0].observed,
+        "empty body where a health status was expected"
+    );
+    let json =
+        "url = '{api_url}/ready'\nexpect = { json = [{ path = '$.status', value = 'pass' }] }";
+    let malformed = http_gate(json, None).evaluate(&cx).await;
+    assert_eq!(malformed.verdict, Verdict::Error);
+    assert!(
+        malformed.observations[0]
+            .observed
+            .as_str()
+            .unwrap()
+            .starts_with("malformed JSON"),
+        "{}",
+        dump(&malformed)
+    );
+}
+
+#[tokio::test]
+async fn rate_limits_are_retried_after_the_servers_delay() {
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    env.inject(
+        "/health",
+        Fault::RateLimited {
+            retry_after_secs: 1,
+            times: 1,
+        },
+    )
+    .await;
+    let gate = http_gate(
+        "url = '{api_url}/health'\nretries = 2\nretry_backoff = '10ms'",
+        None,
+    );
+    let started = std::time::Instant::now();
+    let evaluation = gate.evaluate(&context(&env)).await;
+    assert_eq!(evaluation.verdict, Verdict::Pass, "{}", dump(&evaluation));
+    assert_eq!(evaluation.attempts, 2);
+    assert!(
+        evaluation
+            .evidence
+            .iter()
+            .any(|e| e.detail == "attempt 1: status 429")
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After: 1 wins over a 10ms backoff"
+    );
+
+    // Without retries, the 429 is the answer.
+    env.inject(
+        "/ready",
+        Fault::RateLimited {
+            retry_after_secs: 1,
+            times: 5,
+        },
+    )
+    .await;
+    let once = http_gate("url = '{api_url}/ready'", None)
+        .evaluate(&context(&env))
+        .await;
+    assert_eq!(once.verdict, Verdict::Fail);
+    assert_eq!(once.observations[0].observed, 429);
+}
+
+#[tokio::test]
+async fn status_and_header_expectations_fail_with_observations() {
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    env.inject("/health", Fault::Status(502)).await;
+    let evaluation = http_gate(
+        "url = '{api_url}/health'\nexpect = { status = [200, 204] }",
+        None,
+    )
+    .evaluate(&context(&env))
+    .await;
+    assert_eq!(evaluation.verdict, Verdict::Fail);
+    assert_eq!(evaluation.summary, "status: 502, expected [200,204]");
+    let header = http_gate(
+        "url = '{web_url}/'\nexpect = { headers = { content-type = 'application/json' } }",
+        None,
+    )
+    .evaluate(&context(&env))
+    .await;
+    assert_eq!(header.verdict, Verdict::Fail);
+    assert_eq!(header.observations[0].rule, "header");
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_host_never_carries_the_token() {
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    env.inject("/api/admin/ai-runtime/health", Fault::RedirectToOtherHost)
+        .await;
+    let gate = http_gate(
+        "url = '{api_url}/api/admin/ai-runtime/health'\ntoken = 'admin'\nexpect = { health = true }",
+        None,
+    );
+    let evaluation = gate.evaluate(&context(&env)).await;
+    assert_eq!(
+        evaluation.verdict,
+        Verdict::Pass,
+        "the other host answers pass: {}",
+        dump(&evaluation)
+    );
+    let first = env.received_requests().await;
+    assert!(
+        first
+            .iter()
+            .any(|r| r.headers.get("authorization").is_some()),
+        "the token went to its own host"
+    );
+    let other = env.other_host_requests().await;
+    assert_eq!(other.len(), 1, "the redirect was followed");
+    assert!(
+        other[0].headers.get("authorization").is_none(),
+        "the token did not follow the redirect"
+    );
+    assert!(!dump(&evaluation).contains(env.admin_token()));
+}
+
+#[tokio::test]
+async fn observed_values_that_hold_a_secret_are_redacted() {
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    let body = format!(
+        r#"{{ "status": 200, "headers": {{ "content-type": "application/json" }}, "body": {{ "echo": "token={}" }} }}"#,
+        env.admin_token()
+    );
+    env.serve_recorded("GET", "/echo", &RecordedResponse::from_json(&body).unwrap())
+        .await;
+    let gate = http_gate(
+        "url = '{api_url}/echo'\nexpect = { json = [{ path = '$.echo', value = 'nothing' }] }",
+        None,
+    );
+    let evaluation = gate.evaluate(&context(&env)).await;
+    assert_eq!(evaluation.verdict, Verdict::Fail);
+    assert_eq!(evaluation.observations[0].observed, "token=[redacted]");
+}
+
+#[tokio::test]
+async fn a_missing_token_or_base_url_is_an_error_naming_it() {
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    let cx = Context::builder("staging")
+        .url("api_url", env.api_url())
+        .token("admin", "RELEASE_ADMIN_TOKEN")
+        .build();
+    let no_token = http_gate("url = '{api_url}/health'\ntoken = 'admin'", None)
+        .evaluate(&cx)
+        .await;
+    assert_eq!(no_token.verdict, Verdict::Error);
+    assert_eq!(
+        no_token.summary,
+        "token `admin`: RELEASE_ADMIN_TOKEN is not set"
+    );
+    let no_url = http_gate("url = '{web_url}/'", None).evaluate(&cx).await;
+    assert_eq!(no_url.verdict, Verdict::Error);
+    assert!(
+        no_url.summary.contains("has no `web_url`"),
+        "{}",
+        no_url.summary
+    );
+}
+
+fn sessions_gate() -> SessionsGate {
+    let spec: SessionsGateSpec = toml::from_str("max_stale = { warn = 10, fail = 20 }\ngrowth = { warn = 2, fail = 5, warn_percent = 50, fail_percent = 200 }").unwrap();
+    SessionsGate::new(GateInfo::new("agent-sessions", "sessions"), spec).unwrap()
+}
+
+async fn sessions_with_baseline(baseline: Option<f64>) -> Evaluation {
+    let env = MockEnvironment::start(Scenario::StaleSessions).await;
+    let mut builder = Context::builder("staging")
+        .url("api_url", env.api_url())
+        .token("admin", "RELEASE_ADMIN_TOKEN")
+        .vars(release_core::Vars::from_pairs([(
+            "RELEASE_ADMIN_TOKEN",
+            env.admin_token(),
+        )]));
+    if let Some(value) = baseline {
+        builder = builder.baseline(
+            "agent-sessions.stale_active_sessions",
+            Baseline {
+                value,
+                source: "release log: run r1".into(),
+            },
+        );
+    }
+    sessions_gate().evaluate(&builder.build()).await
+}
+
+#[tokio::test]
+async fn session_growth_is_judged_against_the_baseline_and_names_it() {
+    // Six stale sessions in the sample; absolute limits (10/20) hold.
+    let none = sessions_with_baseline(None).await;
+    assert_eq!(none.verdict, Verdict::Pass, "{}", dump(&none));
+    assert_eq!(none.measurements[0].value, 6.0);
+
+    let from_four = sessions_with_baseline(Some(4.0)).await;
+    assert_eq!(
+        from_four.verdict,
+        Verdict::Pass,
+        "+2 and +50% are at, not over, the limits: {}",
+        dump(&from_four)
+    );
+
+    let from_two = sessions_with_baseline(Some(2.0)).await;
+    assert_eq!(from_two.verdict, Verdict::Warn, "{}", dump(&from_two));
+    let rules: Vec<&str> = from_two
+        .observations
+        .iter()
+        .map(|o| o.rule.as_str())
+        .collect();
+    assert_eq!(rules, ["growth.warn", "growth.warn_percent"]);
+    assert_eq!(from_two.observations[0].baseline, Some(2.0.into()));
+    assert!(
+        from_two
+            .evidence
+            .iter()
+            .any(|e| e.detail == "2 from release log: run r1")
+    );
+
+    // A zero baseline counts as 1 for relative limits: 0 -> 6 is +500%, and +6 sessions.
+    let from_zero = sessions_with_baseline(Some(0.0)).await;
+    assert_eq!(from_zero.verdict, Verdict::Fail);
+    let rules: Vec<&str> = from_zero
+        .observations
+        .iter()
+        .map(|o| o.rule.as_str())
+        .collect();
+    assert_eq!(rules, ["growth.fail", "growth.fail_percent"]);
+}
