@@ -60,6 +60,23 @@ pub(crate) struct GlobalArgs {
     /// Less on stderr: errors only.
     #[arg(short, long, global = true)]
     pub(crate) quiet: bool,
+    /// The API's base URL, replacing the environment's `api_url`.
+    #[arg(long, global = true, env = "RELEASE_API_URL", hide_env_values = true)]
+    pub(crate) api_url: Option<String>,
+    /// The web app's base URL, replacing the environment's `web_url`.
+    #[arg(long, global = true, env = "RELEASE_WEB_URL", hide_env_values = true)]
+    pub(crate) web_url: Option<String>,
+    /// Run only gates with these ids, kinds or phases (comma-separated or repeated); the
+    /// rest are reported as skipped.
+    #[arg(long, global = true, value_delimiter = ',')]
+    pub(crate) only: Vec<String>,
+    /// Leave out gates with these ids, kinds or phases (reported as skipped).
+    #[arg(long, global = true, value_delimiter = ',')]
+    pub(crate) skip: Vec<String>,
+    /// A summary file whose measurements are the baselines (default: the last successful
+    /// run in the release log).
+    #[arg(long, global = true)]
+    pub(crate) baseline: Option<PathBuf>,
 }
 
 fn parse_format(text: &str) -> Result<Format, String> {
@@ -80,6 +97,22 @@ pub(crate) enum Command {
     Preflight {
         #[command(subcommand)]
         step: Option<PreflightStep>,
+    },
+    /// Production smoke checks: `/health`, `/ready` and the critical flows (the `smoke`
+    /// phase).
+    Smoke,
+    /// The post-release launch gate: smoke plus the control-plane gates (the `smoke` and
+    /// `launch` phases). Writes `<artifacts_dir>/<env>-launch-gate-summary.json`.
+    LaunchGate,
+    /// The whole runbook against a built-in mock environment on loopback: preflight env,
+    /// smoke and the launch gate, with the shipped plan.
+    Demo {
+        /// The mock environment's behaviour.
+        #[arg(long, default_value = "healthy")]
+        scenario: String,
+        /// Where artifacts go (default: a new temporary directory, kept and named).
+        #[arg(long)]
+        dir: Option<PathBuf>,
     },
     /// Inspect plans.
     Plan {

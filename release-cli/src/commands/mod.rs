@@ -1,5 +1,6 @@
 //! One file per command; each returns the exit code or a [`CliError`].
 
+mod demo;
 mod log_show;
 mod phase;
 mod plan_check;
@@ -14,14 +15,13 @@ use crate::error::CliError;
 pub(crate) fn run(cli: Cli) -> Result<i32, CliError> {
     let global = &cli.global;
     match cli.command {
-        Command::Preflight { step: None } => phase::run(
-            global,
-            "preflight",
-            &["preflight-env", "preflight-platform", "preflight-qa"],
-        ),
+        Command::Preflight { step: None } => phase::run(global, phase::PREFLIGHT),
         Command::Preflight {
             step: Some(PreflightStep::Env),
-        } => phase::run(global, "preflight-env", &["preflight-env"]),
+        } => phase::run(global, phase::PREFLIGHT_ENV),
+        Command::Smoke => phase::run(global, phase::SMOKE),
+        Command::LaunchGate => phase::run(global, phase::LAUNCH_GATE),
+        Command::Demo { scenario, dir } => demo::run(global, &scenario, dir),
         Command::Plan {
             command: PlanCommand::Check,
         } => plan_check::run(global),

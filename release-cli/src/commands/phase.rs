@@ -1,84 +1,222 @@
-//! Running the gates of one or more phases: the heart of `release preflight` and friends.
+//! Running the gates of one or more phases: the heart of `release preflight`, `smoke`,
+//! `launch-gate` and `demo`.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
-use release_core::log::{LogRecord, ReleaseLog};
+use release_core::log::{LogRecord, ReleaseLog, baselines_from_log, baselines_from_summary};
+use release_core::plan::{GateFilter, UrlOverrides};
 use release_core::report::{self, Format, RenderOptions, github};
 use release_core::{
-    Context, Outcome, Plan, Policy, Redactor, RunMeta, Runner, Summary, Vars, exit_code, new_run_id,
+    Baseline, Outcome, Plan, Policy, Redactor, RunMeta, Runner, Summary, Vars, exit_code,
+    new_run_id,
 };
+use tokio::runtime::Runtime;
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::GlobalArgs;
 use crate::error::CliError;
 use crate::output;
 
-pub(crate) fn run(global: &GlobalArgs, phase: &str, phases: &[&str]) -> Result<i32, CliError> {
+/// A command that runs gates.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Phase {
+    /// The name in the summary and the log, e.g. `launch-gate`.
+    pub(crate) label: &'static str,
+    /// The plan phases it runs.
+    pub(crate) phases: &'static [&'static str],
+    /// Whether it always writes `<artifacts_dir>/<env>-<label>-summary.json`.
+    pub(crate) writes_summary: bool,
+}
+
+pub(crate) const PREFLIGHT: Phase = Phase {
+    label: "preflight",
+    phases: &["preflight-env", "preflight-platform", "preflight-qa"],
+    writes_summary: false,
+};
+pub(crate) const PREFLIGHT_ENV: Phase = Phase {
+    label: "preflight-env",
+    phases: &["preflight-env"],
+    writes_summary: false,
+};
+pub(crate) const SMOKE: Phase = Phase {
+    label: "smoke",
+    phases: &["smoke"],
+    writes_summary: false,
+};
+pub(crate) const LAUNCH_GATE: Phase = Phase {
+    label: "launch-gate",
+    phases: &["smoke", "launch"],
+    writes_summary: true,
+};
+
+/// The async runtime and the Ctrl-C listener of one invocation. The listener lives until the
+/// summary and log are written, so a second Ctrl-C still ends the process at any point.
+pub(crate) struct Session {
+    pub(crate) runtime: Runtime,
+    cancel: CancellationToken,
+}
+
+impl Session {
+    pub(crate) fn start() -> Result<Self, CliError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| CliError::Output(format!("failed to start the async runtime: {e}")))?;
+        let cancel = CancellationToken::new();
+        runtime.spawn(interrupt_on_ctrl_c(cancel.clone()));
+        Ok(Self { runtime, cancel })
+    }
+}
+
+/// What a run targets: the plan, its variables, and the command line's choices.
+pub(crate) struct Target<'p> {
+    pub(crate) plan: &'p Plan,
+    pub(crate) vars: Vars,
+    pub(crate) environment: Option<String>,
+    pub(crate) overrides: UrlOverrides,
+    pub(crate) filter: GateFilter,
+    pub(crate) baseline_file: Option<PathBuf>,
+    pub(crate) strict: bool,
+}
+
+impl<'p> Target<'p> {
+    pub(crate) fn from_args(global: &GlobalArgs, plan: &'p Plan) -> Result<Self, CliError> {
+        let filter = GateFilter {
+            only: global.only.clone(),
+            skip: global.skip.clone(),
+        };
+        let unknown = filter.unknown_names(plan);
+        if !unknown.is_empty() {
+            return Err(CliError::Input(format!(
+                "--only/--skip name no gate id, kind or phase of {}: {}",
+                plan.path.display(),
+                unknown.join(", ")
+            )));
+        }
+        Ok(Self {
+            plan,
+            vars: Vars::load(global.env_file.as_deref()).map_err(CliError::input)?,
+            environment: global.environment.clone(),
+            overrides: UrlOverrides {
+                api_url: global.api_url.clone(),
+                web_url: global.web_url.clone(),
+            },
+            filter,
+            baseline_file: global.baseline.clone(),
+            strict: global.strict,
+        })
+    }
+}
+
+pub(crate) fn run(global: &GlobalArgs, phase: Phase) -> Result<i32, CliError> {
     let plan = Plan::load(&global.plan).map_err(CliError::input)?;
+    let target = Target::from_args(global, &plan)?;
+    let session = Session::start()?;
+    let summary = execute(&session, &target, phase)?;
+    publish(global, &plan, &summary, phase, global.format)
+}
+
+/// Runs the phase's gates and returns the redacted summary.
+pub(crate) fn execute(
+    session: &Session,
+    target: &Target<'_>,
+    phase: Phase,
+) -> Result<Summary, CliError> {
+    let plan = target.plan;
     let selected = plan
-        .select_environment(global.environment.as_deref())
+        .select_environment(target.environment.as_deref())
         .map_err(CliError::input)?;
-    let vars = Vars::load(global.env_file.as_deref()).map_err(CliError::input)?;
-    let redactor = redactor_for(&plan, &vars);
     let gates = plan
-        .build_gates(phases, &selected.name)
+        .build_selected_gates(phase.phases, &selected.name, &target.filter)
         .map_err(CliError::input)?;
     if gates.is_empty() {
         return Err(CliError::Input(format!(
             "{}: no gates in phase {} for environment `{}`; nothing to check is not a pass",
             plan.path.display(),
-            phases.join(", "),
+            phase.phases.join(", "),
             selected.name
         )));
     }
-    let strict = global.strict || selected.strict;
-    let cancel = CancellationToken::new();
-    let cx = Context::builder(selected.name.clone())
-        .production(selected.production)
+    let strict = target.strict || selected.strict;
+    let mut builder = selected
+        .context(plan, &target.overrides)
         .strict(strict)
-        .vars(vars)
-        .redactor(redactor)
-        .cancellation(cancel.clone())
-        .build();
-
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Output(format!("failed to start the async runtime: {e}")))?;
-    // The runtime, and with it the Ctrl-C listener, lives until the summary and log are
-    // written, so a second Ctrl-C still ends the process at any point.
-    runtime.spawn(interrupt_on_ctrl_c(cancel));
-    let report = runtime.block_on(Runner::new().run(&gates, &cx));
-
+        .vars(target.vars.clone())
+        .redactor(redactor_for(plan, &target.vars))
+        .cancellation(session.cancel.clone());
+    for (key, baseline) in baselines(plan, &selected.name, target.baseline_file.as_deref())? {
+        builder = builder.baseline(key, baseline);
+    }
+    let cx = builder.build();
+    let runner = Runner::new().concurrency(plan.release.concurrency);
+    let report = session.runtime.block_on(runner.run(&gates, &cx));
     let meta = RunMeta {
         run_id: new_run_id(report.started_at),
-        phase: phase.to_owned(),
+        phase: phase.label.to_owned(),
         environment: selected.name.clone(),
         policy: Policy::new(strict),
     };
     let mut summary = Summary::new(&meta, &report);
     summary.redact(cx.redactor());
-    let code = publish(global, &plan, &summary);
-    drop(runtime);
-    code
+    Ok(summary)
 }
 
-/// Prints the report, writes `--out`, GitHub annotations and step summary, and the release
-/// log. The report is printed first, so a failure to write a file never hides it.
-fn publish(global: &GlobalArgs, plan: &Plan, summary: &Summary) -> Result<i32, CliError> {
+/// Baselines from `--baseline FILE`, else from the release log's last successful run.
+fn baselines(
+    plan: &Plan,
+    environment: &str,
+    file: Option<&Path>,
+) -> Result<BTreeMap<String, Baseline>, CliError> {
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            CliError::Input(format!("failed to read baseline {}: {e}", path.display()))
+        })?;
+        let summary: Summary = serde_json::from_str(&text).map_err(|e| {
+            CliError::Input(format!("{}: not a release summary: {e}", path.display()))
+        })?;
+        return Ok(baselines_from_summary(&summary, path));
+    }
+    let log = ReleaseLog::new(plan.release.log_path());
+    let contents = log.read().map_err(CliError::input)?;
+    for problem in &contents.problems {
+        tracing::warn!(line = problem.line, reason = %problem.reason, "release log line skipped while reading baselines");
+    }
+    Ok(baselines_from_log(&contents, environment))
+}
+
+/// Prints the report, writes the summaries, GitHub annotations and step summary, and the
+/// release log. The report is printed first, so a failure to write a file never hides it.
+pub(crate) fn publish(
+    global: &GlobalArgs,
+    plan: &Plan,
+    summary: &Summary,
+    phase: Phase,
+    format: Format,
+) -> Result<i32, CliError> {
     let options = RenderOptions {
-        color: global.format == Format::Human && output::stdout_color(global.color),
+        color: format == Format::Human && output::stdout_color(global.color),
         verbose: global.verbose > 0,
     };
-    let rendered = report::render(global.format, summary, &options).map_err(CliError::output)?;
+    let rendered = report::render(format, summary, &options).map_err(CliError::output)?;
     output::print_stdout(&rendered)?;
+    record(global, plan, summary, phase, format.is_machine())
+}
 
+/// Everything but the report on stdout: annotations, step summary, summary files, log.
+pub(crate) fn record(
+    global: &GlobalArgs,
+    plan: &Plan,
+    summary: &Summary,
+    phase: Phase,
+    machine_stdout: bool,
+) -> Result<i32, CliError> {
     let mut failures = Vec::new();
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
         let annotations = github::annotations(summary);
         // Machine formats keep stdout one document; annotations then go to stderr, which the
         // runner reads as well.
-        if global.format.is_machine() {
+        if machine_stdout {
             output::print_stderr(&annotations);
         } else {
             output::print_stdout(&annotations)?;
@@ -90,16 +228,29 @@ fn publish(global: &GlobalArgs, plan: &Plan, summary: &Summary) -> Result<i32, C
         }
     }
 
+    let mut targets: Vec<PathBuf> = global.out.iter().cloned().collect();
+    if phase.writes_summary {
+        let default = plan.release.artifacts_dir.join(format!(
+            "{}-{}-summary.json",
+            summary.environment, phase.label
+        ));
+        targets.insert(0, default);
+    }
     let mut summary_path = None;
-    if let Some(out) = &global.out {
-        let written = report::json::render(summary)
-            .map_err(|e| e.to_string())
-            .and_then(|json| {
-                release_core::atomic::write(out, json.as_bytes()).map_err(|e| e.to_string())
-            });
-        match written {
-            Ok(()) => summary_path = Some(out.display().to_string()),
-            Err(e) => failures.push(e),
+    if !targets.is_empty() {
+        match report::json::render(summary) {
+            Ok(json) => {
+                for target in &targets {
+                    match release_core::atomic::write(target, json.as_bytes()) {
+                        Ok(()) => {
+                            tracing::debug!(path = %target.display(), "summary written");
+                            summary_path.get_or_insert_with(|| target.display().to_string());
+                        }
+                        Err(e) => failures.push(e.to_string()),
+                    }
+                }
+            }
+            Err(e) => failures.push(e.to_string()),
         }
     }
 

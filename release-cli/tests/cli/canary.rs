@@ -161,3 +161,88 @@ fn a_secret_that_equals_report_words_is_redacted_without_breaking_documents() {
     );
     assert!(!junit.stdout.contains("variables"));
 }
+
+#[test]
+fn the_admin_token_appears_nowhere_and_does_not_follow_a_redirect() {
+    use release_testkit::{Fault, MockEnvironment, Scenario};
+
+    const ADMIN_CANARY: &str = "canaryADMIN3d5f7b9a1c2e4d6f8a0b2c4e";
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let env = runtime.block_on(async {
+        let env = MockEnvironment::builder()
+            .scenario(Scenario::RolesBlocked)
+            .admin_token(ADMIN_CANARY)
+            .start()
+            .await
+            .unwrap();
+        env.inject(
+            "/api/admin/agent-gateway/sessions",
+            Fault::RedirectToOtherHost,
+        )
+        .await;
+        env
+    });
+    for format in ["human", "json", "junit", "markdown"] {
+        let release = Release::new();
+        let step_summary = release.path("step-summary.md");
+        let (run, dir) = release
+            .args([
+                "launch-gate",
+                "--plan",
+                &runbook_plan(),
+                "--format",
+                format,
+                "--out",
+                "out.json",
+                "-vv",
+            ])
+            .env("RELEASE_API_URL", env.api_url())
+            .env("RELEASE_WEB_URL", env.web_url())
+            .env("RELEASE_ADMIN_TOKEN", ADMIN_CANARY)
+            .env("RUST_LOG", "trace")
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_STEP_SUMMARY", step_summary.display().to_string())
+            .run();
+        assert_eq!(
+            run.code, 1,
+            "{format}: roles-blocked blocks: {}",
+            run.stderr
+        );
+        for (what, text) in [
+            ("stdout", run.stdout.clone()),
+            ("stderr", run.stderr.clone()),
+        ] {
+            assert!(
+                !text.contains(&ADMIN_CANARY[..20]),
+                "{format} {what} leaks the admin token"
+            );
+        }
+        for file in [
+            "out.json",
+            "artifacts/release/release-log.jsonl",
+            "artifacts/release/staging-launch-gate-summary.json",
+            "step-summary.md",
+        ] {
+            let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
+            assert!(
+                !text.contains(&ADMIN_CANARY[..20]),
+                "{format}: {file} leaks the admin token"
+            );
+        }
+    }
+    let redirected = runtime.block_on(env.other_host_requests());
+    assert!(
+        !redirected.is_empty(),
+        "the sessions gate followed the redirect"
+    );
+    for request in redirected {
+        assert!(
+            request.headers.get("authorization").is_none(),
+            "the token followed the redirect to another host"
+        );
+    }
+}

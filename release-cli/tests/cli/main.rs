@@ -4,6 +4,7 @@
 mod canary;
 mod errors;
 mod github;
+mod launch;
 mod log;
 mod plan;
 mod preflight;
