@@ -330,3 +330,157 @@ async fn session_growth_is_judged_against_the_baseline_and_names_it() {
         .collect();
     assert_eq!(rules, ["growth.fail", "growth.fail_percent"]);
 }
+
+/// A sessions gate over a sample served at `/sample`, with a baseline.
+async fn sessions_over(sample: serde_json::Value, spec: &str, baseline: Option<f64>) -> Evaluation {
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    let recorded = serde_json::json!({ "status": 200, "headers": { "content-type": "application/json" }, "body": sample });
+    env.serve_recorded(
+        "GET",
+        "/sample",
+        &RecordedResponse::from_json(&recorded.to_string()).unwrap(),
+    )
+    .await;
+    let spec: SessionsGateSpec =
+        toml::from_str(&format!("url = '{{api_url}}/sample'\n{spec}")).unwrap();
+    let gate = SessionsGate::new(GateInfo::new("s", "sessions"), spec).unwrap();
+    let mut builder = Context::builder("staging")
+        .url("api_url", env.api_url())
+        .token("admin", "RELEASE_ADMIN_TOKEN")
+        .vars(release_core::Vars::from_pairs([(
+            "RELEASE_ADMIN_TOKEN",
+            env.admin_token(),
+        )]));
+    if let Some(value) = baseline {
+        builder = builder.baseline(
+            "s.stale_active_sessions",
+            Baseline {
+                value,
+                source: "test".into(),
+            },
+        );
+    }
+    gate.evaluate(&builder.build()).await
+}
+
+fn stale_sessions(n: usize) -> serde_json::Value {
+    let sessions: Vec<_> = (0..n)
+        .map(|i| serde_json::json!({ "id": format!("s{i}"), "status": "active", "lastActivityAt": "2020-01-01T00:00:00Z" }))
+        .collect();
+    serde_json::json!({ "total": n, "active": n, "sessions": sessions })
+}
+
+#[tokio::test]
+async fn the_zero_baseline_rule_counts_zero_as_one() {
+    // 0 -> 3 reads as +200% (the documented rule), not +300%: at, not over, a fail limit of 200%.
+    let evaluation = sessions_over(
+        stale_sessions(3),
+        "max_stale = { fail = 100 }\ngrowth = { fail_percent = 200 }",
+        Some(0.0),
+    )
+    .await;
+    assert_eq!(evaluation.verdict, Verdict::Pass, "{evaluation:?}");
+    let over = sessions_over(
+        stale_sessions(4),
+        "max_stale = { fail = 100 }\ngrowth = { fail_percent = 200 }",
+        Some(0.0),
+    )
+    .await;
+    assert_eq!(over.verdict, Verdict::Fail, "0 -> 4 is +300%: {over:?}");
+    assert_eq!(over.observations[0].baseline, Some(0.0.into()));
+}
+
+#[tokio::test]
+async fn stale_sessions_fail_by_the_plans_limits() {
+    let env = MockEnvironment::start(Scenario::StaleSessions).await;
+    let spec: SessionsGateSpec = toml::from_str("max_stale = { warn = 2, fail = 5 }").unwrap();
+    let gate = SessionsGate::new(GateInfo::new("agent-sessions", "sessions"), spec).unwrap();
+    let evaluation = gate.evaluate(&context(&env)).await;
+    assert_eq!(evaluation.verdict, Verdict::Fail);
+    assert_eq!(evaluation.observations[0].rule, "max_stale.fail");
+    assert_eq!(evaluation.observations[0].expected, "<= 5");
+}
+
+#[tokio::test]
+async fn an_empty_or_unlabelled_sample_is_never_a_silent_pass() {
+    let empty = sessions_over(
+        serde_json::json!({ "total": 500, "active": 300, "sessions": [] }),
+        "max_stale = { fail = 5 }",
+        None,
+    )
+    .await;
+    assert_eq!(empty.verdict, Verdict::Inconclusive, "{empty:?}");
+    let unlabelled = sessions_over(
+        serde_json::json!({ "sessions": [ { "id": "x" } ] }),
+        "max_stale = { fail = 5 }",
+        None,
+    )
+    .await;
+    assert_eq!(unlabelled.verdict, Verdict::Warn, "{unlabelled:?}");
+    assert_eq!(unlabelled.observations[0].name, "sessions.status");
+}
+
+#[test]
+fn a_sessions_gate_needs_an_absolute_limit() {
+    let spec: SessionsGateSpec = toml::from_str("growth = { warn = 2 }").unwrap();
+    let err = SessionsGate::new(GateInfo::new("s", "sessions"), spec).unwrap_err();
+    assert!(err.contains("max_stale"), "{err}");
+}
+
+#[tokio::test]
+async fn a_server_slower_than_the_retries_can_afford_keeps_its_real_answer() {
+    // A 503 after 700 ms with a 1 s budget: a retry would only time out and hide the 503.
+    use wiremock::matchers::path;
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    wiremock::Mock::given(path("/slow503"))
+        .respond_with(wiremock::ResponseTemplate::new(503).set_delay(Duration::from_millis(700)))
+        .mount(env.api_server())
+        .await;
+    let gate = http_gate(
+        "url = '{api_url}/slow503'\nretries = 3\nretry_backoff = '10ms'",
+        Some(Duration::from_secs(1)),
+    );
+    let evaluation = gate.evaluate(&context(&env)).await;
+    assert_eq!(evaluation.verdict, Verdict::Fail, "{evaluation:?}");
+    assert_eq!(evaluation.observations[0].observed, 503);
+    assert_eq!(evaluation.attempts, 1);
+}
+
+#[tokio::test]
+async fn a_failing_component_under_a_passing_service_warns() {
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    let body = r#"{ "status": 200, "headers": { "content-type": "application/health+json" }, "body": { "status": "pass", "checks": { "db:responseTime": [ { "status": "fail", "output": "timeout" } ] } } }"#;
+    env.serve_recorded("GET", "/mixed", &RecordedResponse::from_json(body).unwrap())
+        .await;
+    let evaluation = http_gate("url = '{api_url}/mixed'\nexpect = { health = true }", None)
+        .evaluate(&context(&env))
+        .await;
+    assert_eq!(evaluation.verdict, Verdict::Warn, "{evaluation:?}");
+    assert_eq!(evaluation.observations[0].name, "health.db:responseTime");
+}
+
+#[tokio::test]
+async fn control_plane_roles_that_are_not_ready_warn_and_an_empty_runtime_fails() {
+    use release_core::gates::ai_runtime::{AiRuntimeGate, AiRuntimeGateSpec};
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    let serve = |path: &str, body: serde_json::Value| {
+        let recorded = serde_json::json!({ "status": 200, "headers": { "content-type": "application/json" }, "body": body });
+        let recorded = RecordedResponse::from_json(&recorded.to_string()).unwrap();
+        let path = path.to_owned();
+        let env = &env;
+        async move { env.serve_recorded("GET", &path, &recorded).await }
+    };
+    serve("/unready", serde_json::json!({ "summary": { "health": "ok", "rolesTotal": 2, "rolesBlocked": 0 },
+        "roles": [ { "role": "a", "status": "ready" }, { "role": "b", "status": "unavailable" } ] })).await;
+    serve("/empty", serde_json::json!({ "summary": { "health": "ok", "rolesTotal": 0, "rolesBlocked": 0 }, "roles": [] })).await;
+    let gate = |path: &str| {
+        let spec: AiRuntimeGateSpec =
+            toml::from_str(&format!("url = '{{api_url}}{path}'")).unwrap();
+        AiRuntimeGate::new(GateInfo::new("ai", "ai-runtime"), spec).unwrap()
+    };
+    let unready = gate("/unready").evaluate(&context(&env)).await;
+    assert_eq!(unready.verdict, Verdict::Warn, "{unready:?}");
+    assert_eq!(unready.summary, "roles.b: unavailable, expected ready");
+    let empty = gate("/empty").evaluate(&context(&env)).await;
+    assert_eq!(empty.verdict, Verdict::Fail, "{empty:?}");
+}

@@ -299,7 +299,7 @@ fn problems_found_after_reading_point_at_the_key_that_causes_them() {
     );
     assert!(positions[1].2.contains("unknown phase `smok`"));
     assert_eq!(positions[2].0, 8, "timeout: {positions:?}");
-    assert!(positions[2].2.contains("longer than zero"));
+    assert!(positions[2].2.contains("longer than zero and at most 24h"));
     assert_eq!(positions[3].0, 11, "the second `A`: {positions:?}");
     assert!(positions[3].2.contains("listed twice"));
 }

@@ -78,10 +78,7 @@ pub(crate) fn run(
             api_url: Some(mock.api_url()),
             web_url: Some(mock.web_url()),
         },
-        filter: release_core::plan::GateFilter {
-            only: global.only.clone(),
-            skip: global.skip.clone(),
-        },
+        filter: phase::selection(global, &plan)?,
         baseline_file: global.baseline.clone(),
         strict: global.strict,
     };

@@ -82,18 +82,7 @@ pub(crate) struct Target<'p> {
 
 impl<'p> Target<'p> {
     pub(crate) fn from_args(global: &GlobalArgs, plan: &'p Plan) -> Result<Self, CliError> {
-        let filter = GateFilter {
-            only: global.only.clone(),
-            skip: global.skip.clone(),
-        };
-        let unknown = filter.unknown_names(plan);
-        if !unknown.is_empty() {
-            return Err(CliError::Input(format!(
-                "--only/--skip name no gate id, kind or phase of {}: {}",
-                plan.path.display(),
-                unknown.join(", ")
-            )));
-        }
+        let filter = selection(global, plan)?;
         Ok(Self {
             plan,
             vars: Vars::load(global.env_file.as_deref()).map_err(CliError::input)?,
@@ -107,6 +96,24 @@ impl<'p> Target<'p> {
             strict: global.strict,
         })
     }
+}
+
+/// The gates `--only`/`--skip` select; a name that matches no gate is a usage error, since a
+/// typo must not pass with nothing checked.
+pub(crate) fn selection(global: &GlobalArgs, plan: &Plan) -> Result<GateFilter, CliError> {
+    let filter = GateFilter {
+        only: global.only.clone(),
+        skip: global.skip.clone(),
+    };
+    let unknown = filter.unknown_names(plan);
+    if !unknown.is_empty() {
+        return Err(CliError::Input(format!(
+            "--only/--skip name no gate id, kind or phase of {}: {}",
+            plan.path.display(),
+            unknown.join(", ")
+        )));
+    }
+    Ok(filter)
 }
 
 pub(crate) fn run(global: &GlobalArgs, phase: Phase) -> Result<i32, CliError> {
@@ -130,6 +137,16 @@ pub(crate) fn execute(
     let gates = plan
         .build_selected_gates(phase.phases, &selected.name, &target.filter)
         .map_err(CliError::input)?;
+    let selected_count = plan
+        .gates_for(phase.phases, &selected.name)
+        .filter(|g| target.filter.excludes(g).is_none())
+        .count();
+    if selected_count == 0 && !gates.is_empty() {
+        return Err(CliError::Input(format!(
+            "--only/--skip leave no gate of phase {} to run; nothing checked is not a pass",
+            phase.phases.join(", ")
+        )));
+    }
     if gates.is_empty() {
         return Err(CliError::Input(format!(
             "{}: no gates in phase {} for environment `{}`; nothing to check is not a pass",
@@ -229,7 +246,15 @@ pub(crate) fn record(
     }
 
     let mut targets: Vec<PathBuf> = global.out.iter().cloned().collect();
-    if phase.writes_summary {
+    // A run with gates left out is not the launch gate's result; the file later steps read
+    // (health report, rollback) is only written for the whole phase.
+    let partial = global_selection_active(global);
+    if partial && phase.writes_summary {
+        output::print_stderr(
+            "note: --only/--skip left gates out, so the phase's summary file is not written (use --out)\n",
+        );
+    }
+    if phase.writes_summary && !partial {
         let default = plan.release.artifacts_dir.join(format!(
             "{}-{}-summary.json",
             summary.environment, phase.label
@@ -274,6 +299,10 @@ pub(crate) fn record(
         Outcome::Blocked => exit_code::BLOCKED,
         Outcome::Passed | Outcome::PassedWithWarnings => exit_code::INVALID_INPUT,
     })
+}
+
+fn global_selection_active(global: &GlobalArgs) -> bool {
+    !global.only.is_empty() || !global.skip.is_empty()
 }
 
 /// Secret variables' and tokens' values, so that text from elsewhere cannot carry them out.

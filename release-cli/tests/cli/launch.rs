@@ -161,55 +161,70 @@ fn only_and_skip_select_gates_and_report_the_rest_as_skipped() {
 }
 
 #[test]
-fn stale_sessions_become_the_next_runs_baseline() {
-    let mock = mock(Scenario::StaleSessions);
-    let release = against(&mock);
+fn a_passing_runs_count_becomes_the_next_runs_baseline() {
+    // First a healthy environment: no stale sessions, a pass, recorded as the baseline.
+    let healthy = mock(Scenario::Healthy);
+    let release = against(&healthy);
     let dir = release.dir().to_path_buf();
     let (first, _keep) = release
         .args(["launch-gate", "--only", "sessions", "--format", "json"])
         .run_in(&dir);
     assert_eq!(first.code, 0, "{}", first.stderr);
     let first: serde_json::Value = serde_json::from_str(&first.stdout).unwrap();
-    let evidence = |summary: &serde_json::Value| {
+    let sessions = |summary: &serde_json::Value| {
         summary["gates"]
             .as_array()
             .unwrap()
             .iter()
             .find(|g| g["id"] == "agent-sessions")
-            .unwrap()["evidence"]
-            .to_string()
+            .unwrap()
+            .clone()
     };
     assert!(
-        evidence(&first).contains("none yet"),
-        "{}",
-        evidence(&first)
+        sessions(&first)["evidence"]
+            .to_string()
+            .contains("none yet")
     );
 
-    let (second, _keep) = against(&mock)
+    // Then six stale sessions: +6 over a baseline of 0 fails the growth limits, and the report
+    // names the baseline and the run it came from.
+    let stale = mock(Scenario::StaleSessions);
+    let (second, _keep) = against(&stale)
         .args(["launch-gate", "--only", "sessions", "--format", "json"])
         .run_in(&dir);
+    assert_eq!(second.code, 1, "{}", second.stderr);
     let second: serde_json::Value = serde_json::from_str(&second.stdout).unwrap();
     let run_id = first["run_id"].as_str().unwrap();
+    let gate = sessions(&second);
+    assert_eq!(gate["verdict"], "fail");
     assert!(
-        evidence(&second).contains(&format!("6 from release log: run {run_id}")),
-        "{}",
-        evidence(&second)
+        gate["evidence"]
+            .to_string()
+            .contains(&format!("0 from release log: run {run_id}")),
+        "{gate}"
+    );
+
+    // The failing count is not a baseline: a third run still compares with the first.
+    let (third, _keep) = against(&stale)
+        .args(["launch-gate", "--only", "sessions", "--format", "json"])
+        .run_in(&dir);
+    let third: serde_json::Value = serde_json::from_str(&third.stdout).unwrap();
+    assert!(
+        sessions(&third)["evidence"]
+            .to_string()
+            .contains(&format!("run {run_id}"))
     );
 
     // An explicit baseline file wins over the log.
-    let baseline = serde_json::to_string(&{
-        let mut b = first.clone();
-        b["run_id"] = "chosen".into();
-        for gate in b["gates"].as_array_mut().unwrap() {
-            if gate["id"] == "agent-sessions" {
-                gate["measurements"][0]["value"] = 1.0.into();
-            }
+    let mut chosen = first.clone();
+    chosen["run_id"] = "chosen".into();
+    for gate in chosen["gates"].as_array_mut().unwrap() {
+        if gate["id"] == "agent-sessions" {
+            gate["measurements"][0]["value"] = 5.0.into();
         }
-        b
-    })
-    .unwrap();
-    std::fs::write(dir.join("baseline.json"), baseline).unwrap();
-    let (third, _keep) = against(&mock)
+    }
+    std::fs::write(dir.join("baseline.json"), chosen.to_string()).unwrap();
+    let (fourth, _keep) = against(&stale)
         .args([
             "launch-gate",
             "--only",
@@ -220,16 +235,56 @@ fn stale_sessions_become_the_next_runs_baseline() {
             "json",
         ])
         .run_in(&dir);
-    assert_eq!(
-        third.code, 1,
-        "6 stale over a baseline of 1 is +500%, over the fail limit of +200%"
-    );
-    let third: serde_json::Value = serde_json::from_str(&third.stdout).unwrap();
+    let fourth: serde_json::Value = serde_json::from_str(&fourth.stdout).unwrap();
+    let gate = sessions(&fourth);
     assert!(
-        evidence(&third).contains("1 from baseline.json: run chosen"),
-        "{}",
-        evidence(&third)
+        gate["evidence"]
+            .to_string()
+            .contains("5 from baseline.json: run chosen"),
+        "{gate}"
     );
+    assert_eq!(
+        gate["verdict"], "warn",
+        "6 stale over 5 is +1 and +20%: only max_stale.warn (3) is crossed"
+    );
+}
+
+#[test]
+fn gate_selection_never_lets_a_run_pass_with_nothing_or_too_little_checked() {
+    let mock = mock(Scenario::Healthy);
+    let (nothing, _dir) = against(&mock)
+        .args(["launch-gate", "--skip", "smoke,launch"])
+        .run();
+    assert_eq!(nothing.code, 2, "{}", nothing.stderr);
+    assert!(
+        nothing.stderr.contains("leave no gate"),
+        "{}",
+        nothing.stderr
+    );
+
+    // In a strict run, a required gate left out blocks.
+    let (strict, dir) = against(&mock)
+        .args([
+            "launch-gate",
+            "--strict",
+            "--only",
+            "web-home",
+            "--format",
+            "json",
+        ])
+        .run();
+    assert_eq!(strict.code, 1, "{}", strict.stderr);
+    let summary: serde_json::Value = serde_json::from_str(&strict.stdout).unwrap();
+    assert_eq!(summary["counts"]["inconclusive"], 8);
+    assert!(
+        !dir.path()
+            .join("artifacts/release/staging-launch-gate-summary.json")
+            .exists(),
+        "a partial run does not write the phase's summary file"
+    );
+
+    let (demo, _dir) = Release::new().args(["demo", "--only", "api-helth"]).run();
+    assert_eq!(demo.code, 2, "the demo checks names too: {}", demo.stderr);
 }
 
 #[test]

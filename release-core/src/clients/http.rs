@@ -190,6 +190,9 @@ impl HttpClient {
         let inner = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+            // A Referer would carry the first URL, query string included, to wherever a
+            // redirect leads.
+            .referer(false)
             .user_agent(concat!("release/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| HttpError::new(HttpErrorKind::Request, describe(&e)))?;

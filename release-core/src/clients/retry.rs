@@ -46,6 +46,7 @@ impl RetryPolicy {
     /// assert_eq!(policy.decide(3, None, ms(5000)), RetryDecision::Stop);
     /// assert_eq!(policy.decide(1, Some(ms(1000)), ms(5000)), RetryDecision::RetryAfter(ms(1000)));
     /// assert_eq!(policy.decide(1, Some(ms(9000)), ms(5000)), RetryDecision::Stop);
+    /// assert_eq!(policy.decide(1, Some(Duration::from_secs(45)), Duration::MAX), RetryDecision::Stop);
     /// ```
     pub fn decide(
         &self,
@@ -58,8 +59,9 @@ impl RetryPolicy {
         }
         let exponent = attempt.saturating_sub(1).min(16);
         let backoff = self.backoff.saturating_mul(1 << exponent);
-        let wait = retry_after.unwrap_or(backoff).min(self.max_wait);
-        if wait >= remaining {
+        // A server that asks for more patience than we have is not retried early.
+        let wait = retry_after.unwrap_or(backoff.min(self.max_wait));
+        if wait > self.max_wait || wait >= remaining {
             RetryDecision::Stop
         } else {
             RetryDecision::RetryAfter(wait)

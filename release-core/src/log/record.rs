@@ -35,7 +35,8 @@ pub struct LogRecord {
     /// Where the JSON summary was written, when it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary_path: Option<String>,
-    /// The run's measurements, keyed `<gate id>.<measurement>`: the baselines of later runs.
+    /// The passing gates' measurements, keyed `<gate id>.<measurement>`: the baselines of
+    /// later runs.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub measurements: BTreeMap<String, f64>,
 }
@@ -58,9 +59,12 @@ impl LogRecord {
             counts: summary.counts,
             tool_version: summary.tool.version.clone(),
             summary_path,
+            // Only a passing gate's values may become a baseline: a value that already warned
+            // would otherwise ratchet the yardstick up run by run.
             measurements: summary
                 .gates
                 .iter()
+                .filter(|g| g.verdict == crate::gate::Verdict::Pass)
                 .flat_map(|g| {
                     g.measurements
                         .iter()

@@ -110,7 +110,21 @@ impl crate::gate::Gate for LeftOut {
         &self.info
     }
 
-    async fn evaluate(&self, _cx: &crate::Context) -> crate::Evaluation {
+    async fn evaluate(&self, cx: &crate::Context) -> crate::Evaluation {
+        // A strict run stands for the whole release: leaving out a required gate cannot give
+        // it a pass, so the gate is inconclusive (which blocks) instead of skipped.
+        if cx.is_strict() && self.info.required {
+            return crate::Evaluation::inconclusive(format!(
+                "{}; a strict run needs every required gate",
+                self.reason
+            ))
+            .observation(crate::Observation::new(
+                "selection",
+                self.reason.clone(),
+                "selected (strict run)",
+                "selection",
+            ));
+        }
         crate::Evaluation::skipped(self.reason.clone()).observation(crate::Observation::new(
             "selection",
             self.reason.clone(),

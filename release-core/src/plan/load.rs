@@ -422,10 +422,15 @@ impl<'s> Loader<'s> {
                     self.error(spans.key("phases"), message);
                 }
             }
-            if gate.common.timeout.is_some_and(|t| t.get().is_zero()) {
+            const MAX_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(86_400);
+            if gate
+                .common
+                .timeout
+                .is_some_and(|t| t.get().is_zero() || t.get() > MAX_TIMEOUT)
+            {
                 self.error(
                     spans.key("timeout"),
-                    format!("gate `{id}`: `timeout` must be longer than zero"),
+                    format!("gate `{id}`: `timeout` must be longer than zero and at most 24h"),
                 );
             }
             let what = format!("gate `{id}`");

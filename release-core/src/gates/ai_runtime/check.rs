@@ -3,8 +3,9 @@ use serde_json::{Value, json};
 
 use super::spec::{AiRuntimeGateSpec, Probe, Require};
 use crate::clients::{DEFAULT_BODY_CAP, HttpRequest, HttpResponse, RetryPolicy};
-use crate::gate::{Context, Evaluation, Evidence, Gate, GateInfo, Observation};
+use crate::gate::{Context, Evaluation, Evidence, Gate, GateInfo, Observation, Verdict};
 use crate::gates::http::exchange::{self, Exchange};
+use crate::gates::http::{check_retries, clip, plain, worst};
 
 const HEALTH_PATH: &str = "{api_url}/api/admin/ai-runtime/health";
 const DRY_RUN_PATH: &str = "{api_url}/api/admin/ai-runtime/dry-run";
@@ -26,6 +27,7 @@ pub struct AiRuntimeGate {
 impl AiRuntimeGate {
     /// A gate from its spec; a dry-run needs at least one role.
     pub fn new(info: GateInfo, spec: AiRuntimeGateSpec) -> Result<Self, String> {
+        check_retries(spec.retries)?;
         if spec.probe == Probe::DryRun && spec.roles.is_empty() {
             return Err("a dry-run probe needs `roles`, the critical roles to probe".to_owned());
         }
@@ -95,9 +97,9 @@ impl AiRuntimeGate {
         let mut errors = 0;
         let mut attempts = 0;
         for (role, exchange) in &results {
-            attempts += exchange.attempts;
+            attempts = attempts.max(exchange.attempts);
             match &exchange.result {
-                Ok(response) => match dry_run_outcome(cx, response) {
+                Ok(response) => match dry_run_outcome(cx, role, response) {
                     Ok(latency) => succeeded.push((role.as_str(), latency)),
                     Err(why) => failed.push(Observation::new(
                         format!("dry-run.{role}"),
@@ -137,7 +139,7 @@ impl AiRuntimeGate {
             .chain(
                 failed
                     .iter()
-                    .map(|o| Evidence::new(o.name.clone(), crate::gates::http::plain(&o.observed))),
+                    .map(|o| Evidence::new(o.name.clone(), plain(&o.observed))),
             )
             .collect();
         let mut evaluation = if enough {
@@ -152,7 +154,7 @@ impl AiRuntimeGate {
                 "no role could be probed: {}",
                 failed
                     .first()
-                    .map(|o| crate::gates::http::plain(&o.observed))
+                    .map(|o| plain(&o.observed))
                     .unwrap_or_default()
             ))
             .observations(failed)
@@ -174,11 +176,20 @@ impl AiRuntimeGate {
 }
 
 /// The dry-run answer: `Ok(latency)` when `ok` is true.
-fn dry_run_outcome(cx: &Context, response: &HttpResponse) -> Result<Option<u64>, String> {
+fn dry_run_outcome(
+    cx: &Context,
+    role: &str,
+    response: &HttpResponse,
+) -> Result<Option<u64>, String> {
     if !(200..300).contains(&response.status) {
         return Err(format!("status {}", response.status));
     }
     let body = parse_json(response)?;
+    if let Some(answered) = body.get("role").and_then(Value::as_str)
+        && answered != role
+    {
+        return Err(format!("answered for another role: {}", clip(answered)));
+    }
     match body.get("ok").and_then(Value::as_bool) {
         Some(true) => Ok(body.get("latencyMs").and_then(Value::as_u64)),
         Some(false) => {
@@ -186,7 +197,7 @@ fn dry_run_outcome(cx: &Context, response: &HttpResponse) -> Result<Option<u64>,
                 .get("error")
                 .and_then(Value::as_str)
                 .unwrap_or("ok: false");
-            Err(format!("failed: {}", cx.redactor().redact(why)))
+            Err(format!("failed: {}", clip(&cx.redactor().redact(why))))
         }
         None => Err("the answer has no boolean `ok`".to_owned()),
     }
@@ -228,69 +239,95 @@ fn judge_health(cx: &Context, response: &HttpResponse) -> Evaluation {
     let Some(blocked) = field("rolesBlocked").and_then(Value::as_u64) else {
         return malformed("no `rolesBlocked` count under `summary` or at the top level".to_owned());
     };
-    let blocked_roles: Vec<(String, String)> = body
-        .get("roles")
-        .and_then(Value::as_array)
-        .map(|roles| {
-            roles
-                .iter()
-                .filter(|r| {
-                    r.get("status")
-                        .and_then(Value::as_str)
-                        .is_some_and(|s| s.eq_ignore_ascii_case("blocked"))
-                        || r.get("blockedReason").is_some_and(|b| !b.is_null())
-                })
-                .map(|r| {
-                    let name = r
-                        .get("role")
-                        .and_then(Value::as_str)
-                        .unwrap_or("unnamed role")
-                        .to_owned();
-                    let reason = r
-                        .get("blockedReason")
-                        .and_then(Value::as_str)
-                        .unwrap_or("blocked")
-                        .to_owned();
-                    (name, cx.redactor().redact(&reason).into_owned())
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut observations = Vec::new();
+    let mut observations: Vec<(Verdict, Observation)> = Vec::new();
     if !health.eq_ignore_ascii_case("ok") {
-        observations.push(Observation::new("summary.health", health, "ok", "eq"));
-    }
-    if blocked > 0 {
-        observations.push(Observation::new("summary.rolesBlocked", blocked, 0, "eq"));
-    }
-    for (role, reason) in &blocked_roles {
-        observations.push(Observation::new(
-            format!("roles.{role}"),
-            format!("blocked: {reason}"),
-            "ready",
-            "role",
+        observations.push((
+            Verdict::Fail,
+            Observation::new("summary.health", health, "ok", "eq"),
         ));
     }
-    let evaluation = if observations.is_empty() {
-        let total = field("rolesTotal").and_then(Value::as_u64);
-        Evaluation::pass(match total {
+    if blocked > 0 {
+        observations.push((
+            Verdict::Fail,
+            Observation::new("summary.rolesBlocked", blocked, 0, "eq"),
+        ));
+    }
+    let total = field("rolesTotal").and_then(Value::as_u64);
+    if total == Some(0) {
+        observations.push((
+            Verdict::Fail,
+            Observation::new("summary.rolesTotal", 0, ">= 1", "ge"),
+        ));
+    }
+    let mut blocked_names = Vec::new();
+    for role in body
+        .get("roles")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let name = role
+            .get("role")
+            .and_then(Value::as_str)
+            .unwrap_or("unnamed role");
+        let status = role
+            .get("status")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown");
+        let reason = role.get("blockedReason").filter(|r| !r.is_null());
+        if status.eq_ignore_ascii_case("blocked") || reason.is_some() {
+            let reason = reason.and_then(Value::as_str).unwrap_or("blocked");
+            let reason = clip(&cx.redactor().redact(reason));
+            blocked_names.push(name.to_owned());
+            observations.push((
+                Verdict::Fail,
+                Observation::new(
+                    format!("roles.{name}"),
+                    format!("blocked: {reason}"),
+                    "ready",
+                    "role",
+                ),
+            ));
+        } else if !status.eq_ignore_ascii_case("ready") {
+            // Not blocked, not ready either (starting, unavailable): worth a warning, not a
+            // rollback.
+            observations.push((
+                Verdict::Warn,
+                Observation::new(format!("roles.{name}"), clip(status), "ready", "role"),
+            ));
+        }
+    }
+    let verdict = worst(observations.iter().map(|(v, _)| *v));
+    let summary = if observations.is_empty() {
+        match total {
             Some(total) => format!("health ok, {total} roles, none blocked"),
             None => "health ok, no roles blocked".to_owned(),
-        })
-    } else if blocked > 0 {
-        let names: Vec<&str> = blocked_roles.iter().map(|(r, _)| r.as_str()).collect();
-        let named = if names.is_empty() {
+        }
+    } else if !blocked_names.is_empty() || blocked > 0 {
+        let count = blocked.max(blocked_names.len() as u64);
+        let plural = if count == 1 { "role" } else { "roles" };
+        let named = if blocked_names.is_empty() {
             String::new()
         } else {
-            format!(": {}", names.join(", "))
+            format!(": {}", blocked_names.join(", "))
         };
-        let plural = if blocked == 1 { "role" } else { "roles" };
-        Evaluation::fail(format!("{blocked} {plural} blocked{named}"))
+        format!("{count} {plural} blocked{named}")
     } else {
-        Evaluation::fail(format!("summary.health is {health}, expected ok"))
+        observations
+            .iter()
+            .find(|(v, _)| *v == verdict)
+            .map(|(_, o)| {
+                format!(
+                    "{}: {}, expected {}",
+                    o.name,
+                    plain(&o.observed),
+                    plain(&o.expected)
+                )
+            })
+            .unwrap_or_default()
     };
-    evaluation
-        .observations(observations)
+    Evaluation::new(verdict, summary)
+        .observations(observations.into_iter().map(|(_, o)| o))
         .measurement("roles_blocked", blocked as f64, None)
 }
 

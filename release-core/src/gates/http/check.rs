@@ -10,6 +10,18 @@ use crate::clients::{DEFAULT_BODY_CAP, HttpRequest, HttpResponse, RetryPolicy};
 use crate::duration::format_duration;
 use crate::gate::{Context, Evaluation, Evidence, Gate, GateInfo, Observation, Verdict};
 
+/// The largest body cap a plan may ask for: a health check that needs more is not a health
+/// check.
+const MAX_BODY_CAP: usize = 64 * 1024 * 1024;
+
+/// More retries than this only hide a broken service.
+pub(crate) fn check_retries(retries: u32) -> Result<(), String> {
+    if retries > 10 {
+        return Err(format!("`retries` is {retries}; at most 10"));
+    }
+    Ok(())
+}
+
 /// One HTTP request with expectations: status, headers, latency, health body, JSON.
 ///
 /// ```
@@ -35,6 +47,19 @@ impl HttpGate {
     pub fn new(info: GateInfo, spec: HttpGateSpec) -> Result<Self, String> {
         let method = reqwest::Method::from_bytes(spec.method.to_ascii_uppercase().as_bytes())
             .map_err(|_| format!("invalid method `{}`", spec.method))?;
+        check_retries(spec.retries)?;
+        if spec
+            .retry_backoff
+            .is_some_and(|b| b.get().is_zero() || b.get() > std::time::Duration::from_secs(60))
+        {
+            return Err("`retry_backoff` must be longer than zero and at most 1m".to_owned());
+        }
+        if spec
+            .max_body_bytes
+            .is_some_and(|b| b == 0 || b > MAX_BODY_CAP)
+        {
+            return Err(format!("`max_body_bytes` must be from 1 to {MAX_BODY_CAP}"));
+        }
         if spec.body.is_some() && spec.json.is_some() {
             return Err("set `body` or `json`, not both".to_owned());
         }
@@ -213,28 +238,34 @@ fn health_findings(response: &HttpResponse) -> Vec<(Verdict, Observation)> {
             )];
         }
     };
-    let verdict = match reading.status {
-        HealthStatus::Pass => return Vec::new(),
+    let overall = match reading.status {
+        HealthStatus::Pass => Verdict::Pass,
         HealthStatus::Warn => Verdict::Warn,
         HealthStatus::Fail => Verdict::Fail,
         HealthStatus::Unknown => Verdict::Inconclusive,
     };
-    let observed = match reading.http_override {
-        Some(code) => format!("{} with HTTP {code}", reading.reported),
-        None => reading.reported.clone(),
-    };
-    let mut findings = vec![(
-        verdict,
-        Observation::new("health.status", observed, "pass", "health"),
-    )];
-    for (name, status, output) in reading.components {
-        let observed = match output {
-            Some(output) => format!("{status}: {output}"),
-            None => status,
+    let mut findings = Vec::new();
+    if overall != Verdict::Pass {
+        let observed = match reading.http_override {
+            Some(code) => format!("{} with HTTP {code}", reading.reported),
+            None => reading.reported.clone(),
         };
-        let verdict = match HealthStatus::parse(observed.split(':').next().unwrap_or_default()) {
-            HealthStatus::Warn => Verdict::Warn,
-            _ => verdict.max(Verdict::Warn),
+        findings.push((
+            overall,
+            Observation::new("health.status", observed, "pass", "health"),
+        ));
+    }
+    for (name, status, output) in reading.components {
+        // The top level is not a strict roll-up (the draft's own example passes with warning
+        // checks): a failing component under a passing service is still worth a warning, and
+        // fails only when the service says it fails too.
+        let verdict = match (HealthStatus::parse(&status), overall) {
+            (HealthStatus::Fail, Verdict::Fail) => Verdict::Fail,
+            _ => Verdict::Warn,
+        };
+        let observed = match output {
+            Some(output) => format!("{status}: {}", clip(&output)),
+            None => status,
         };
         findings.push((
             verdict,
@@ -274,6 +305,11 @@ pub(crate) fn exchange_evidence(
         .map(|u| crate::clients::redact_url_for_reports(&u))
         .unwrap_or_else(|_| "an invalid URL".to_owned());
     let mut evidence = vec![Evidence::new("request", format!("{method} {shown_url}"))];
+    if let Ok(response) = &exchange.result
+        && response.final_url != shown_url
+    {
+        evidence.push(Evidence::new("redirected to", response.final_url.clone()));
+    }
     if let Ok(response) = &exchange.result {
         evidence.push(Evidence::new(
             "response",
@@ -347,6 +383,21 @@ impl Gate for HttpGate {
             .evidence(evidence);
         evaluation.attempts = exchange.attempts;
         evaluation
+    }
+}
+
+/// Text from an upstream (a reason, an error, a component's output) as a report shows it: at
+/// most 200 characters, so one verbose upstream cannot bloat every summary and log.
+pub(crate) fn clip(text: &str) -> String {
+    const MAX: usize = 200;
+    let count = text.chars().count();
+    if count <= MAX {
+        text.to_owned()
+    } else {
+        format!(
+            "{}… ({count} characters)",
+            text.chars().take(MAX).collect::<String>()
+        )
     }
 }
 

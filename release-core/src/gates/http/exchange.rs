@@ -32,13 +32,19 @@ pub(crate) fn budget(timeout: Option<Duration>) -> Duration {
     timeout.saturating_sub((timeout / 20).min(Duration::from_millis(250)))
 }
 
-fn retryable(result: &Result<HttpResponse, HttpError>) -> bool {
+/// Whether another attempt may help. A method that changes state (POST, PATCH) is retried only
+/// when the server surely did not act: no connection, or a 429/503 that says "not now". A
+/// timeout or a 500 may have come after the work was done.
+fn retryable(method: &reqwest::Method, result: &Result<HttpResponse, HttpError>) -> bool {
+    let idempotent = !matches!(*method, reqwest::Method::POST | reqwest::Method::PATCH);
     match result {
-        Ok(response) => response.status == 429 || response.status >= 500,
-        Err(e) => matches!(
-            e.kind,
-            HttpErrorKind::Connect | HttpErrorKind::Timeout | HttpErrorKind::Body
-        ),
+        Ok(response) if response.status == 429 || response.status == 503 => true,
+        Ok(response) => idempotent && response.status >= 500,
+        Err(e) => match e.kind {
+            HttpErrorKind::Connect => true,
+            HttpErrorKind::Timeout | HttpErrorKind::Body => idempotent,
+            HttpErrorKind::Request | HttpErrorKind::Redirect => false,
+        },
     }
 }
 
@@ -56,7 +62,11 @@ pub(crate) async fn send(
     policy: RetryPolicy,
     budget: Duration,
 ) -> Exchange {
-    let deadline = Instant::now() + budget;
+    // A budget too large to add to now (a hostile plan) is as good as no deadline at all.
+    let start = Instant::now();
+    let deadline = start
+        .checked_add(budget)
+        .unwrap_or(start + Duration::from_secs(86_400 * 365));
     let client = match cx.http() {
         Ok(client) => client,
         Err(e) => {
@@ -71,10 +81,11 @@ pub(crate) async fn send(
     let mut retried = Vec::new();
     loop {
         attempts += 1;
-        let remaining = deadline.saturating_duration_since(Instant::now());
+        let attempt_start = Instant::now();
+        let remaining = deadline.saturating_duration_since(attempt_start);
         request.timeout = remaining.max(Duration::from_millis(1));
         let result = client.send(&request).await;
-        if !retryable(&result) {
+        if !retryable(&request.method, &result) {
             return Exchange {
                 result,
                 attempts,
@@ -82,7 +93,12 @@ pub(crate) async fn send(
             };
         }
         let retry_after = result.as_ref().ok().and_then(HttpResponse::retry_after);
-        let remaining = deadline.saturating_duration_since(Instant::now());
+        // Another attempt is only worth it if, after the wait, it has as long as this one
+        // took; otherwise it would end in a timeout that hides this attempt's real answer.
+        let took = attempt_start.elapsed();
+        let remaining = deadline
+            .saturating_duration_since(Instant::now())
+            .saturating_sub(took);
         match policy.decide(attempts, retry_after, remaining) {
             RetryDecision::Stop => {
                 return Exchange {

@@ -205,8 +205,12 @@ fn read_text(text: &str) -> Result<HealthReading, String> {
             );
         }
     }
-    let (status, reported) =
+    let (mut status, reported) =
         verdict.ok_or("Kubernetes check output without its closing `check passed|failed` line")?;
+    // A failed check line is a failure whatever the closing line claims.
+    if !components.is_empty() {
+        status = HealthStatus::Fail;
+    }
     Ok(HealthReading {
         status,
         reported,
@@ -319,6 +323,12 @@ mod tests {
                 Some("reason withheld".into())
             )]
         );
+    }
+
+    #[test]
+    fn a_failed_check_line_fails_whatever_the_last_line_says() {
+        let body = "[+]ping ok\n[-]etcd failed: reason withheld\nreadyz check passed";
+        assert_eq!(status(200, "text/plain", body), HealthStatus::Fail);
     }
 
     #[test]

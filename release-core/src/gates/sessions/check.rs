@@ -32,6 +32,15 @@ pub struct SessionsGate {
 impl SessionsGate {
     /// A gate from its spec; limits must be ordered (`warn` not above `fail`).
     pub fn new(info: GateInfo, spec: SessionsGateSpec) -> Result<Self, String> {
+        crate::gates::http::check_retries(spec.retries)?;
+        if spec.max_stale.warn.is_none() && spec.max_stale.fail.is_none() {
+            // Without an absolute limit, the first run (no baseline yet) could never fail.
+            return Err("set `max_stale.warn` or `max_stale.fail`: an absolute limit applies until a baseline exists".to_owned());
+        }
+        const MAX_STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(30 * 86_400);
+        if spec.stale_after.get() > MAX_STALE_AFTER || spec.stale_after.get().is_zero() {
+            return Err("`stale_after` must be longer than zero and at most 30 days".to_owned());
+        }
         if let (Some(warn), Some(fail)) = (spec.max_stale.warn, spec.max_stale.fail)
             && warn > fail
         {
@@ -75,7 +84,10 @@ struct Sample {
     active: usize,
     stale: usize,
     undated: usize,
+    unknown_status: usize,
     total: Option<u64>,
+    /// The endpoint's own count of active sessions, when it gives one.
+    reported_active: Option<u64>,
 }
 
 fn read_sample(
@@ -95,14 +107,17 @@ fn read_sample(
         active: 0,
         stale: 0,
         undated: 0,
+        unknown_status: 0,
         total: body.get("total").and_then(Value::as_u64),
+        reported_active: body.get("active").and_then(Value::as_u64),
     };
     for session in sessions {
-        let active = session
-            .get("status")
-            .and_then(Value::as_str)
-            .is_some_and(|s| s.eq_ignore_ascii_case("active"));
-        if !active {
+        let Some(status) = session.get("status").and_then(Value::as_str) else {
+            // A session whose status cannot be read might be an active one.
+            sample.unknown_status += 1;
+            continue;
+        };
+        if !status.eq_ignore_ascii_case("active") {
             continue;
         }
         sample.active += 1;
@@ -165,6 +180,18 @@ impl Gate for SessionsGate {
 
 impl SessionsGate {
     fn judge(&self, cx: &Context, sample: &Sample) -> Evaluation {
+        if sample.sampled == 0 && sample.reported_active.is_some_and(|a| a > 0) {
+            let active = sample.reported_active.unwrap_or_default();
+            return Evaluation::inconclusive(format!(
+                "the endpoint reports {active} active sessions but sampled none"
+            ))
+            .observation(Observation::new(
+                "sessions",
+                "an empty sample",
+                format!("a sample of the {active} active sessions"),
+                "no_data",
+            ));
+        }
         let stale = sample.stale as u64;
         let stale_after = format_duration(self.spec.stale_after.get());
         let mut findings: Vec<(Verdict, Observation)> = Vec::new();
@@ -205,6 +232,17 @@ impl SessionsGate {
                 ));
                 findings.extend(self.growth_findings(stale as f64, baseline));
             }
+        }
+        if sample.unknown_status > 0 {
+            findings.push((
+                Verdict::Warn,
+                Observation::new(
+                    "sessions.status",
+                    format!("missing on {} sessions", sample.unknown_status),
+                    "a status string",
+                    "json",
+                ),
+            ));
         }
         if sample.undated > 0 {
             // Missing data is never a silent pass: active sessions whose activity cannot be
@@ -249,7 +287,9 @@ impl SessionsGate {
     ) -> Vec<(Verdict, Observation)> {
         let g = self.spec.growth;
         let growth = stale - baseline.value;
-        let percent = growth / baseline.value.max(1.0) * 100.0;
+        // A zero baseline counts as 1 for percentages (see `GrowthLimits`): 0 -> 3 is +200%.
+        let base = baseline.value.max(1.0);
+        let percent = (stale - base) / base * 100.0;
         let observe = |expected: String, rule: &str| {
             Observation::new(STALE_MEASUREMENT, stale, expected, rule).baseline(baseline.value)
         };
