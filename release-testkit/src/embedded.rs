@@ -1,8 +1,11 @@
-//! The recorded responses of the app's systems (`health`, `ai-runtime`, `agent-gateway`),
-//! compiled into the crate so a mock environment works wherever the binary runs. Unit tests
-//! check they equal the files and that none of those systems' files is left out.
+//! The recorded responses of the app's systems (`health`, `ai-runtime`, `agent-gateway`) and
+//! the Railway cases, compiled into the crate so a mock environment works wherever the binary
+//! runs. Unit tests check they equal the files and that none of those files is left out.
 
-use crate::recorded::RecordedResponse;
+use std::path::PathBuf;
+
+use crate::railway_case::RailwayCase;
+use crate::recorded::{FixtureError, RecordedResponse};
 
 macro_rules! recorded {
     ($($system:literal / $case:literal),* $(,)?) => {
@@ -43,6 +46,47 @@ recorded! {
     "agent-gateway" / "sessions-stale",
     "agent-gateway" / "sessions-empty",
     "agent-gateway" / "sessions-missing-lastactivity",
+}
+
+macro_rules! railway {
+    ($($case:literal),* $(,)?) => {
+        /// `(case, file text)` for every embedded Railway case, sorted by name.
+        pub(crate) const RAILWAY_CASES: &[(&str, &str)] = &[
+            $((
+                $case,
+                include_str!(concat!("../../fixtures/responses/railway/", $case, ".json")),
+            )),*
+        ];
+
+        /// The names in [`RAILWAY_CASES`].
+        pub(crate) const RAILWAY_CASE_NAMES: &[&str] = &[$($case),*];
+    };
+}
+
+railway! {
+    "crashed-deployment",
+    "crashed-running-instances",
+    "deploying",
+    "healthy",
+    "missing-api-service",
+    "missing-data",
+    "needs-approval",
+    "never-deployed",
+    "no-healthcheck",
+    "not-json",
+    "rate-limited",
+    "restart-never",
+    "single-replica",
+    "sleeping-service",
+    "unauthorized",
+    "unknown-status",
+}
+
+/// An embedded Railway case, or `None` when there is no such case.
+pub(crate) fn railway_case(name: &str) -> Option<Result<RailwayCase, FixtureError>> {
+    let (_, text) = RAILWAY_CASES.iter().find(|(case, _)| *case == name)?;
+    let path = PathBuf::from(format!("fixtures/responses/railway/{name}.json (embedded)"));
+    Some(RailwayCase::from_json_at(text, path))
 }
 
 /// An embedded recorded response. A missing or broken one (which the unit test below rules
@@ -87,6 +131,33 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn every_embedded_railway_case_parses_and_matches_its_file() {
+        assert!(!RAILWAY_CASES.is_empty());
+        for (name, _) in RAILWAY_CASES {
+            let embedded = railway_case(name)
+                .unwrap_or_else(|| panic!("{name} is listed"))
+                .unwrap_or_else(|err| panic!("{name}: {err}"));
+            let on_disk =
+                crate::fixtures::railway_case(name).unwrap_or_else(|err| panic!("{name}: {err}"));
+            assert_eq!(embedded, on_disk, "{name}");
+        }
+        let names: Vec<&str> = RAILWAY_CASES.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, RAILWAY_CASE_NAMES);
+        assert!(names.is_sorted(), "keep the railway! list sorted");
+        assert!(railway_case("no-such-case").is_none());
+    }
+
+    #[test]
+    fn every_railway_case_file_is_embedded() {
+        let on_disk: Vec<String> = crate::fixtures::railway_cases()
+            .unwrap()
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(on_disk, RAILWAY_CASE_NAMES, "embedded.rs lists every case");
     }
 
     #[test]

@@ -11,7 +11,8 @@ use crate::app::{Endpoint, EndpointResponder, Serve, web_page};
 use crate::embedded;
 use crate::fault::Fault;
 use crate::health::HealthBody;
-use crate::recorded::RecordedResponse;
+use crate::railway::{self, RailwayMock};
+use crate::recorded::{FixtureError, RecordedResponse};
 use crate::route::{Route, normalize_path};
 use crate::scenario::Scenario;
 
@@ -35,7 +36,10 @@ const OVERRIDE_PRIORITY: u8 = 2;
 /// endpoints `GET /api/admin/ai-runtime/health`, `POST /api/admin/ai-runtime/dry-run` and
 /// `GET /api/admin/agent-gateway/sessions`, which answer 401 `{"error":"unauthorized"}` without
 /// `Authorization: Bearer <admin token>`. The web server answers `GET /`, `GET /login` and
-/// `GET /health` (`{"status":"ok"}`).
+/// `GET /health` (`{"status":"ok"}`). A [`RailwayMock`] serves Railway's GraphQL API
+/// ([`railway_url`](MockEnvironment::railway_url)) with the `healthy` case in every scenario,
+/// `api-down` included (the platform sees the deployment; the probes fail), unless the builder
+/// chose another case.
 ///
 /// ```
 /// use release_testkit::{MockEnvironment, Scenario};
@@ -62,6 +66,7 @@ pub struct MockEnvironment {
     other: MockServer,
     api_url: String,
     other_host_url: String,
+    railway: RailwayMock,
     routes: Vec<Arc<EndpointResponder>>,
     /// In `api-down`, the API URL's port: bound so no one else gets it, never listening, so
     /// connections are refused.
@@ -97,6 +102,16 @@ pub enum StartError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// The Railway case chosen with [`MockEnvironmentBuilder::railway_case`] could not be
+    /// loaded.
+    #[error("failed to load Railway case {name:?}")]
+    RailwayCase {
+        /// The case name given.
+        name: String,
+        /// The underlying error.
+        #[source]
+        source: FixtureError,
+    },
 }
 
 /// Configures a [`MockEnvironment`]: see [`MockEnvironment::builder`].
@@ -120,6 +135,7 @@ pub struct MockEnvironmentBuilder {
     scenario: Scenario,
     admin_token: Option<String>,
     api_port: Option<u16>,
+    railway_case: Option<String>,
 }
 
 impl MockEnvironmentBuilder {
@@ -165,6 +181,24 @@ impl MockEnvironmentBuilder {
         self
     }
 
+    /// The Railway case the [`RailwayMock`] serves (default `healthy`; see
+    /// [`RailwayMock::CASES`]). An unknown case makes [`start`](Self::start) fail.
+    ///
+    /// ```
+    /// use release_testkit::{MockEnvironment, StartError};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let env = MockEnvironment::builder().railway_case("deploying").start().await.unwrap();
+    /// # drop(env);
+    /// let err = MockEnvironment::builder().railway_case("sunny").start().await.unwrap_err();
+    /// assert!(matches!(err, StartError::RailwayCase { .. }));
+    /// # });
+    /// ```
+    pub fn railway_case(mut self, name: impl Into<String>) -> Self {
+        self.railway_case = Some(name.into());
+        self
+    }
+
     /// Binds the servers and mounts the scenario.
     ///
     /// ```
@@ -185,6 +219,12 @@ impl MockEnvironmentBuilder {
             None => DEFAULT_ADMIN_TOKEN.into(),
         };
         let scenario = self.scenario;
+        let railway_case = self.railway_case.as_deref().unwrap_or("healthy");
+        let railway_case =
+            railway::load_case(railway_case).map_err(|source| StartError::RailwayCase {
+                name: railway_case.to_owned(),
+                source,
+            })?;
 
         let (api, api_url, api_down_port) = if scenario == Scenario::ApiDown {
             let socket = reserve_refusing_port(self.api_port.unwrap_or(0))?;
@@ -205,6 +245,7 @@ impl MockEnvironmentBuilder {
         let web = start_server(0).await?;
         let other = start_server(0).await?;
         let other_host_url = format!("http://localhost:{}", other.address().port());
+        let railway = RailwayMock::serve(start_server(0).await?, &railway_case).await;
 
         let mut routes = Vec::new();
         if scenario != Scenario::ApiDown {
@@ -246,6 +287,7 @@ impl MockEnvironmentBuilder {
             other,
             api_url,
             other_host_url,
+            railway,
             routes,
             _api_down_port: api_down_port,
         })
@@ -261,6 +303,7 @@ impl fmt::Debug for MockEnvironmentBuilder {
                 &self.admin_token.as_ref().map(|_| "[redacted]"),
             )
             .field("api_port", &self.api_port)
+            .field("railway_case", &self.railway_case)
             .finish()
     }
 }
@@ -366,6 +409,43 @@ impl MockEnvironment {
     /// ```
     pub fn other_host_url(&self) -> String {
         self.other_host_url.clone()
+    }
+
+    /// The Railway GraphQL endpoint, `http://127.0.0.1:PORT/graphql/v2` (for `RAILWAY_API_URL`).
+    /// It serves the `healthy` case unless the builder chose another.
+    ///
+    /// ```
+    /// use release_testkit::{MockEnvironment, RailwayMock, Scenario};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let env = MockEnvironment::start(Scenario::ApiDown).await;
+    /// let reply = reqwest::Client::new()
+    ///     .post(env.railway_url())
+    ///     .header("Project-Access-Token", RailwayMock::PROJECT_TOKEN)
+    ///     .body(r#"{"query":"query ProjectToken { projectToken { id } }","operationName":"ProjectToken"}"#)
+    ///     .send()
+    ///     .await
+    ///     .unwrap();
+    /// assert!(reply.text().await.unwrap().contains(RailwayMock::PROJECT_ID));
+    /// # });
+    /// ```
+    pub fn railway_url(&self) -> String {
+        self.railway.url()
+    }
+
+    /// The Railway mock, to script further answers or read the requests it received.
+    ///
+    /// ```
+    /// use release_testkit::{MockEnvironment, Scenario, fixtures};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let env = MockEnvironment::start(Scenario::Healthy).await;
+    /// env.railway().script_case(&fixtures::railway_case("crashed-deployment").unwrap()).await;
+    /// assert!(env.railway().requests().await.is_empty());
+    /// # });
+    /// ```
+    pub fn railway(&self) -> &RailwayMock {
+        &self.railway
     }
 
     /// The bearer token the admin endpoints accept.
@@ -549,6 +629,7 @@ impl fmt::Debug for MockEnvironment {
             .field("api_url", &self.api_url)
             .field("web_url", &self.web.uri())
             .field("other_host_url", &self.other_host_url)
+            .field("railway_url", &self.railway.url())
             .field("admin_token", &"[redacted]")
             .finish_non_exhaustive()
     }

@@ -3,8 +3,9 @@
 //!
 //! A [`MockEnvironment`] serves the app's API and web surfaces for a [`Scenario`], in the style
 //! of wiremock's `MockServer::start()`; [`Fault`]s make one path misbehave; [`HealthBody`] and
-//! [`RecordedResponse`] serve any recorded shape. The `release-mock` binary serves a scenario so
-//! a pipeline can be rehearsed.
+//! [`RecordedResponse`] serve any recorded shape. A [`RailwayMock`] serves Railway's GraphQL API
+//! from scripted answers or a fixture [`RailwayCase`]; every mock environment runs one with the
+//! `healthy` case. The `release-mock` binary serves a scenario so a pipeline can be rehearsed.
 //!
 //! ```
 //! use release_testkit::{Fault, MockEnvironment, Scenario};
@@ -34,6 +35,8 @@ mod environment;
 mod fault;
 pub mod fixtures;
 mod health;
+mod railway;
+mod railway_case;
 mod recorded;
 mod route;
 mod scenario;
@@ -42,5 +45,7 @@ mod times;
 pub use environment::{DEFAULT_ADMIN_TOKEN, MockEnvironment, MockEnvironmentBuilder, StartError};
 pub use fault::Fault;
 pub use health::HealthBody;
+pub use railway::{RailwayMock, RailwayRequest};
+pub use railway_case::RailwayCase;
 pub use recorded::{FixtureError, RecordedResponse};
 pub use scenario::{ParseScenarioError, Scenario};

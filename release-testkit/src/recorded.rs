@@ -69,8 +69,9 @@ pub enum FixtureError {
         #[source]
         source: std::io::Error,
     },
-    /// The file is not a recorded response.
-    #[error("failed to parse recorded response {}", path.display())]
+    /// The file is not a recorded response (or, under `fixtures/responses/railway/`, not a
+    /// Railway case).
+    #[error("failed to parse fixture {}", path.display())]
     Parse {
         /// The file.
         path: PathBuf,
@@ -122,7 +123,7 @@ impl RecordedResponse {
         Ok(recorded)
     }
 
-    fn validate(&self) -> Result<(), String> {
+    pub(crate) fn validate(&self) -> Result<(), String> {
         if !valid_status(self.status) {
             return Err(format!("status {} is not between 100 and 999", self.status));
         }
@@ -135,6 +136,44 @@ impl RecordedResponse {
             }
         }
         Ok(())
+    }
+
+    /// A response with `status`, `content-type: application/json` and `body` serialized (a
+    /// string `body` is sent verbatim, as in a file). Handy for scripting a
+    /// [`RailwayMock`](crate::RailwayMock).
+    ///
+    /// ```
+    /// use release_testkit::RecordedResponse;
+    ///
+    /// let recorded = RecordedResponse::json(200, serde_json::json!({ "data": { "ok": true } }));
+    /// assert_eq!(recorded.content_type(), Some("application/json"));
+    /// assert_eq!(recorded.body_bytes(), br#"{"data":{"ok":true}}"#);
+    /// ```
+    pub fn json(status: u16, body: serde_json::Value) -> Self {
+        Self {
+            description: None,
+            status,
+            headers: [("content-type".to_owned(), "application/json".to_owned())].into(),
+            body,
+        }
+    }
+
+    /// The same response with one more header (replacing one of the same name, compared
+    /// case-insensitively). The name is stored in lower case.
+    ///
+    /// ```
+    /// use release_testkit::RecordedResponse;
+    ///
+    /// let recorded = RecordedResponse::json(429, serde_json::json!({ "data": null }))
+    ///     .with_header("Retry-After", "1");
+    /// assert_eq!(recorded.headers["retry-after"], "1");
+    /// ```
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers
+            .retain(|existing, _| !existing.eq_ignore_ascii_case(name));
+        self.headers
+            .insert(name.to_ascii_lowercase(), value.to_owned());
+        self
     }
 
     /// The `content-type` header, looked up case-insensitively.

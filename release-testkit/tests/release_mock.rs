@@ -5,7 +5,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use release_testkit::Scenario;
+use release_testkit::{RailwayMock, Scenario};
 
 fn release_mock() -> Command {
     Command::new(env!("CARGO_BIN_EXE_release-mock"))
@@ -45,7 +45,10 @@ impl Drop for Serving {
     }
 }
 
-/// Starts `release-mock serve` and reads its three `KEY=value` lines.
+/// How many `KEY=value` lines `release-mock serve` prints.
+const LINES: usize = 5;
+
+/// Starts `release-mock serve` and reads its `KEY=value` lines.
 fn serve(args: &[&str]) -> (Serving, Vec<(String, String)>) {
     let mut child = release_mock()
         .arg("serve")
@@ -59,14 +62,14 @@ fn serve(args: &[&str]) -> (Serving, Vec<(String, String)>) {
     let serving = Serving(child);
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().take(3) {
+        for line in BufReader::new(stdout).lines().take(LINES) {
             if tx.send(line).is_err() {
                 break;
             }
         }
     });
     let mut vars = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..LINES {
         let line = rx
             .recv_timeout(Duration::from_secs(30))
             .expect("release-mock printed its variables")
@@ -83,7 +86,13 @@ async fn serve_prints_the_urls_and_token_and_serves_the_scenario() {
     let keys: Vec<&str> = vars.iter().map(|(key, _)| key.as_str()).collect();
     assert_eq!(
         keys,
-        ["RELEASE_API_URL", "RELEASE_WEB_URL", "RELEASE_ADMIN_TOKEN"]
+        [
+            "RELEASE_API_URL",
+            "RELEASE_WEB_URL",
+            "RELEASE_ADMIN_TOKEN",
+            "RAILWAY_API_URL",
+            "RAILWAY_TOKEN"
+        ]
     );
     let (api, web, token) = (&vars[0].1, &vars[1].1, &vars[2].1);
     assert_eq!(token, release_testkit::DEFAULT_ADMIN_TOKEN);
@@ -119,4 +128,54 @@ async fn serve_uses_the_given_port() {
     assert_eq!(vars[0].1, format!("http://127.0.0.1:{port}"));
     let health = reqwest::get(format!("{}/health", vars[0].1)).await.unwrap();
     assert_eq!(health.status(), 200);
+}
+
+/// Posts a `ProjectToken` query with a project token and returns the reply's text.
+async fn project_token_query(url: &str, token: &str) -> String {
+    let body = serde_json::json!({
+        "query": "query ProjectToken { projectToken { id project { id name } environment { id name } } }",
+        "variables": {},
+        "operationName": "ProjectToken",
+    });
+    let response = reqwest::Client::new()
+        .post(url)
+        .header("Project-Access-Token", token)
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(&body).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn serve_prints_the_railway_url_and_a_token_that_the_railway_mock_accepts() {
+    let (_serving, vars) = serve(&[]);
+    assert_eq!(vars[3].0, "RAILWAY_API_URL");
+    assert_eq!(vars[4].0, "RAILWAY_TOKEN");
+    let (url, token) = (&vars[3].1, &vars[4].1);
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    assert!(url.ends_with("/graphql/v2"), "{url}");
+    assert_eq!(token, RailwayMock::PROJECT_TOKEN);
+    let reply = project_token_query(url, token).await;
+    assert!(reply.contains(RailwayMock::PROJECT_ID), "{reply}");
+}
+
+#[tokio::test]
+async fn serve_takes_a_railway_case() {
+    let (_serving, vars) = serve(&["--railway-case", "unauthorized"]);
+    let reply = project_token_query(&vars[3].1, &vars[4].1).await;
+    assert!(reply.contains("Not Authorized"), "{reply}");
+}
+
+#[test]
+fn an_unknown_railway_case_is_a_usage_error() {
+    let output = release_mock()
+        .args(["serve", "--railway-case", "sunny"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("crashed-running-instances"), "{stderr}");
 }

@@ -3,15 +3,17 @@
 //! ```text
 //! release-mock scenarios
 //! release-mock serve --scenario roles-blocked > mock.env &
-//! until [ "$(wc -l < mock.env)" -ge 3 ]; do sleep 0.1; done
-//! eval "$(cat mock.env)"    # RELEASE_API_URL, RELEASE_WEB_URL, RELEASE_ADMIN_TOKEN
+//! until [ "$(wc -l < mock.env)" -ge 5 ]; do sleep 0.1; done
+//! eval "$(cat mock.env)"    # RELEASE_API_URL, RELEASE_WEB_URL, RELEASE_ADMIN_TOKEN,
+//!                           # RAILWAY_API_URL, RAILWAY_TOKEN
 //! ```
 
 use std::io::Write;
 use std::process::ExitCode;
 
+use clap::builder::PossibleValuesParser;
 use clap::{Parser, Subcommand};
-use release_testkit::{MockEnvironment, Scenario};
+use release_testkit::{MockEnvironment, RailwayMock, Scenario};
 
 /// Serve a mock deployment (API, web and admin endpoints) on loopback.
 #[derive(Debug, Parser)]
@@ -23,8 +25,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve a scenario until Ctrl-C; prints RELEASE_API_URL, RELEASE_WEB_URL and
-    /// RELEASE_ADMIN_TOKEN as KEY=value lines on stdout
+    /// Serve a scenario until Ctrl-C; prints RELEASE_API_URL, RELEASE_WEB_URL,
+    /// RELEASE_ADMIN_TOKEN, RAILWAY_API_URL and RAILWAY_TOKEN as KEY=value lines on stdout
     Serve {
         /// The scenario (see `release-mock scenarios`)
         #[arg(long, value_name = "NAME", default_value = "healthy")]
@@ -32,6 +34,14 @@ enum Command {
         /// The API's port on 127.0.0.1 (default: a random free port)
         #[arg(long, value_name = "N")]
         port: Option<u16>,
+        /// What the Railway GraphQL mock answers (a case under fixtures/responses/railway/)
+        #[arg(
+            long,
+            value_name = "CASE",
+            default_value = "healthy",
+            value_parser = PossibleValuesParser::new(RailwayMock::CASES)
+        )]
+        railway_case: String,
     },
     /// List the scenarios with a one-line description each
     Scenarios,
@@ -42,7 +52,11 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Scenarios => print_scenarios(),
-        Command::Serve { scenario, port } => serve(scenario, port).await,
+        Command::Serve {
+            scenario,
+            port,
+            railway_case,
+        } => serve(scenario, port, &railway_case).await,
     }
 }
 
@@ -62,8 +76,10 @@ fn print_scenarios() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-async fn serve(scenario: Scenario, port: Option<u16>) -> ExitCode {
-    let mut builder = MockEnvironment::builder().scenario(scenario);
+async fn serve(scenario: Scenario, port: Option<u16>, railway_case: &str) -> ExitCode {
+    let mut builder = MockEnvironment::builder()
+        .scenario(scenario)
+        .railway_case(railway_case);
     if let Some(port) = port {
         builder = builder.api_port(port);
     }
@@ -75,10 +91,13 @@ async fn serve(scenario: Scenario, port: Option<u16>) -> ExitCode {
         }
     };
     let lines = format!(
-        "RELEASE_API_URL={}\nRELEASE_WEB_URL={}\nRELEASE_ADMIN_TOKEN={}\n",
+        "RELEASE_API_URL={}\nRELEASE_WEB_URL={}\nRELEASE_ADMIN_TOKEN={}\n\
+         RAILWAY_API_URL={}\nRAILWAY_TOKEN={}\n",
         env.api_url(),
         env.web_url(),
-        env.admin_token()
+        env.admin_token(),
+        env.railway_url(),
+        RailwayMock::PROJECT_TOKEN,
     );
     let mut out = std::io::stdout().lock();
     if out
@@ -90,7 +109,10 @@ async fn serve(scenario: Scenario, port: Option<u16>) -> ExitCode {
         return ExitCode::FAILURE;
     }
     drop(out);
-    eprintln!("release-mock: serving scenario {scenario}; press Ctrl-C to stop");
+    eprintln!(
+        "release-mock: serving scenario {scenario} (Railway case {railway_case}); press Ctrl-C \
+         to stop"
+    );
     match tokio::signal::ctrl_c().await {
         Ok(()) => {
             eprintln!("release-mock: stopped");
