@@ -112,6 +112,9 @@ pub struct GateRecord {
     /// Numbers later runs compare with.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub measurements: Vec<Measurement>,
+    /// Facts in the gate kind's own structure, e.g. the platform gate's deployment ids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
 }
 
 /// The JSON summary of one run of one phase.
@@ -184,6 +187,7 @@ impl Summary {
                     observations: e.observations.clone(),
                     evidence: e.evidence.clone(),
                     measurements: e.measurements.clone(),
+                    details: e.details.clone(),
                 }
             })
             .collect();
@@ -230,6 +234,9 @@ impl Summary {
             for e in &mut gate.evidence {
                 redactor.redact_in_place(&mut e.name);
                 redactor.redact_in_place(&mut e.detail);
+            }
+            if let Some(details) = &mut gate.details {
+                redactor.redact_json(details);
             }
         }
     }

@@ -43,6 +43,7 @@ fn gate(
         observations,
         evidence: Vec::new(),
         measurements: Vec::new(),
+        details: None,
     }
 }
 

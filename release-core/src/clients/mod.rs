@@ -2,6 +2,7 @@
 //! bodies, bounded retries.
 
 mod http;
+pub mod railway;
 mod retry;
 
 pub(crate) use http::redact_url as redact_url_for_reports;

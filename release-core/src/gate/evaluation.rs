@@ -163,6 +163,9 @@ pub struct Evaluation {
     pub evidence: Vec<Evidence>,
     /// Numbers later runs compare with.
     pub measurements: Vec<Measurement>,
+    /// Facts a later step needs in a structure of the gate kind's own, such as the deployment
+    /// ids a rollback returns to. Already redacted.
+    pub details: Option<Value>,
     /// Wall time of the evaluation; the runner measures it.
     pub duration: Duration,
     /// How many attempts were made; `1` unless a retry or sustain wrapper ran more.
@@ -178,6 +181,7 @@ impl Evaluation {
             observations: Vec::new(),
             evidence: Vec::new(),
             measurements: Vec::new(),
+            details: None,
             duration: Duration::ZERO,
             attempts: 1,
         }
@@ -235,6 +239,13 @@ impl Evaluation {
             value,
             unit: unit.map(str::to_owned),
         });
+        self
+    }
+
+    /// Sets the kind-specific details.
+    #[must_use]
+    pub fn details(mut self, details: Value) -> Self {
+        self.details = Some(details);
         self
     }
 

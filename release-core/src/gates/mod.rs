@@ -3,9 +3,11 @@
 pub mod ai_runtime;
 pub mod env;
 pub mod http;
+pub mod platform;
 pub mod sessions;
 
 pub use ai_runtime::AiRuntimeGate;
 pub use env::EnvGate;
 pub use http::HttpGate;
+pub use platform::PlatformGate;
 pub use sessions::SessionsGate;

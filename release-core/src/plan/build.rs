@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 
 use super::model::{Environment, GateKindSpec, GateSpec, Plan};
 use crate::gate::{DynGate, GateInfo};
-use crate::gates::{AiRuntimeGate, EnvGate, HttpGate, SessionsGate};
+use crate::gates::{AiRuntimeGate, EnvGate, HttpGate, PlatformGate, SessionsGate};
 
 /// A plan could not be turned into gates for a run.
 #[derive(Debug, thiserror::Error)]
@@ -212,6 +212,7 @@ impl GateSpec {
             GateKindSpec::Http(spec) => HttpGate::new(info, spec.clone()).map(boxed),
             GateKindSpec::AiRuntime(spec) => AiRuntimeGate::new(info, spec.clone()).map(boxed),
             GateKindSpec::Sessions(spec) => SessionsGate::new(info, spec.clone()).map(boxed),
+            GateKindSpec::Platform(spec) => PlatformGate::new(info, spec.clone()).map(boxed),
         }
     }
 }

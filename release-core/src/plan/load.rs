@@ -335,6 +335,7 @@ impl<'s> Loader<'s> {
             Some("http") => self.deserialize(rest).map(GateKindSpec::Http),
             Some("ai-runtime") => self.deserialize(rest).map(GateKindSpec::AiRuntime),
             Some("sessions") => self.deserialize(rest).map(GateKindSpec::Sessions),
+            Some("platform") => self.deserialize(rest).map(GateKindSpec::Platform),
             Some(other) => {
                 self.error(
                     kind_span,
@@ -442,7 +443,10 @@ impl<'s> Loader<'s> {
             );
             match &gate.spec {
                 GateKindSpec::Env(spec) => self.validate_env(plan, id, spec, spans),
-                GateKindSpec::Http(_) | GateKindSpec::AiRuntime(_) | GateKindSpec::Sessions(_) => {
+                GateKindSpec::Http(_)
+                | GateKindSpec::AiRuntime(_)
+                | GateKindSpec::Sessions(_)
+                | GateKindSpec::Platform(_) => {
                     if let Err(problem) = gate.build_gate() {
                         self.error(spans.gate.clone(), format!("gate `{id}`: {problem}"));
                     }
@@ -510,6 +514,7 @@ impl<'s> Loader<'s> {
 fn gate_token(spec: &GateKindSpec) -> Option<&str> {
     match spec {
         GateKindSpec::Env(_) => None,
+        GateKindSpec::Platform(_) => None,
         GateKindSpec::Http(spec) => spec.token.as_deref(),
         GateKindSpec::AiRuntime(spec) => Some(&spec.token),
         GateKindSpec::Sessions(spec) => Some(&spec.token),

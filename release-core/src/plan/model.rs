@@ -8,6 +8,7 @@ use crate::duration::HumanDuration;
 use crate::gates::ai_runtime::AiRuntimeGateSpec;
 use crate::gates::env::EnvGateSpec;
 use crate::gates::http::HttpGateSpec;
+use crate::gates::platform::PlatformGateSpec;
 use crate::gates::sessions::SessionsGateSpec;
 
 /// The phases a gate may belong to, in runbook order.
@@ -141,11 +142,13 @@ pub enum GateKindSpec {
     AiRuntime(AiRuntimeGateSpec),
     /// `kind = "sessions"`.
     Sessions(SessionsGateSpec),
+    /// `kind = "platform"`.
+    Platform(PlatformGateSpec),
 }
 
 impl GateKindSpec {
     /// The kinds a plan may name.
-    pub const KINDS: [&str; 4] = ["env", "http", "ai-runtime", "sessions"];
+    pub const KINDS: [&str; 5] = ["env", "http", "ai-runtime", "sessions", "platform"];
 
     /// The kind's name.
     pub fn kind(&self) -> &'static str {
@@ -154,6 +157,7 @@ impl GateKindSpec {
             GateKindSpec::Http(_) => "http",
             GateKindSpec::AiRuntime(_) => "ai-runtime",
             GateKindSpec::Sessions(_) => "sessions",
+            GateKindSpec::Platform(_) => "platform",
         }
     }
 }

@@ -6,6 +6,7 @@ use super::model::{Environment, GateCommon, ReleaseSection};
 use crate::gates::ai_runtime::AiRuntimeGateSpec;
 use crate::gates::env::EnvGateSpec;
 use crate::gates::http::HttpGateSpec;
+use crate::gates::platform::PlatformGateSpec;
 use crate::gates::sessions::SessionsGateSpec;
 
 /// The shape of a plan file, for its JSON Schema (`release schema plan`). Loading reads each
@@ -61,6 +62,14 @@ enum GateDocument {
         common: GateCommon,
         #[schemars(flatten)]
         spec: AiRuntimeGateSpec,
+    },
+    /// Railway's deployment and runtime baseline.
+    #[schemars(rename = "platform")]
+    Platform {
+        #[schemars(flatten)]
+        common: GateCommon,
+        #[schemars(flatten)]
+        spec: PlatformGateSpec,
     },
     /// Stale agent-gateway sessions.
     #[schemars(rename = "sessions")]

@@ -159,6 +159,7 @@ mod tests {
             observations: Vec::new(),
             evidence: Vec::new(),
             measurements: Vec::new(),
+            details: None,
         }
     }
 

@@ -209,6 +209,7 @@ mod tests {
                     observations: vec![Observation::new("x", 1, 0, "eq")],
                     evidence: Vec::new(),
                     measurements: Vec::new(),
+                    details: None,
                 }
             })
             .collect();

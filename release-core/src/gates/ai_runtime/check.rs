@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 use super::spec::{AiRuntimeGateSpec, Probe, Require};
 use crate::clients::{DEFAULT_BODY_CAP, HttpRequest, HttpResponse, RetryPolicy};
 use crate::gate::{Context, Evaluation, Evidence, Gate, GateInfo, Observation, Verdict};
-use crate::gates::http::exchange::{self, Exchange};
+use crate::gates::http::exchange::{self, Exchange, Misconfigured};
 use crate::gates::http::{check_retries, clip, plain, worst};
 
 const HEALTH_PATH: &str = "{api_url}/api/admin/ai-runtime/health";
@@ -34,17 +34,15 @@ impl AiRuntimeGate {
         Ok(Self { info, spec })
     }
 
-    fn request(&self, cx: &Context, body: Option<Value>) -> Result<HttpRequest, Evaluation> {
+    fn request(&self, cx: &Context, body: Option<Value>) -> Result<HttpRequest, Misconfigured> {
         let default = match self.spec.probe {
             Probe::Health => HEALTH_PATH,
             Probe::DryRun => DRY_RUN_PATH,
         };
         let url = cx
             .expand_url(self.spec.url.as_deref().unwrap_or(default))
-            .map_err(|e| exchange::misconfigured("url", e))?;
-        let bearer = cx
-            .token(&self.spec.token)
-            .map_err(|e| exchange::misconfigured("token", e))?;
+            .map_err(|e| ("url", e))?;
+        let bearer = cx.token(&self.spec.token).map_err(|e| ("token", e))?;
         let mut request = HttpRequest::get(url);
         request.bearer = Some(bearer);
         request.body_cap = DEFAULT_BODY_CAP;
@@ -66,7 +64,7 @@ impl AiRuntimeGate {
     async fn health(&self, cx: &Context) -> Evaluation {
         let request = match self.request(cx, None) {
             Ok(request) => request,
-            Err(evaluation) => return evaluation,
+            Err((what, problem)) => return exchange::misconfigured(what, problem),
         };
         let exchange = self.exchange(cx, request).await;
         let attempts = exchange.attempts;
@@ -83,7 +81,7 @@ impl AiRuntimeGate {
         for role in &self.spec.roles {
             match self.request(cx, Some(json!({ "role": role }))) {
                 Ok(request) => requests.push((role, request)),
-                Err(evaluation) => return evaluation,
+                Err((what, problem)) => return exchange::misconfigured(what, problem),
             }
         }
         let results = join_all(

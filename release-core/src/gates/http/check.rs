@@ -3,7 +3,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::assert::CompiledAssertion;
-use super::exchange::{self, Exchange};
+use super::exchange::{self, Exchange, Misconfigured};
 use super::health::{self, HealthStatus};
 use super::spec::HttpGateSpec;
 use crate::clients::{DEFAULT_BODY_CAP, HttpRequest, HttpResponse, RetryPolicy};
@@ -84,15 +84,10 @@ impl HttpGate {
         })
     }
 
-    fn request(&self, cx: &Context) -> Result<HttpRequest, Evaluation> {
-        let url = cx
-            .expand_url(&self.spec.url)
-            .map_err(|e| exchange::misconfigured("url", e))?;
+    fn request(&self, cx: &Context) -> Result<HttpRequest, Misconfigured> {
+        let url = cx.expand_url(&self.spec.url).map_err(|e| ("url", e))?;
         let bearer = match &self.spec.token {
-            Some(name) => Some(
-                cx.token(name)
-                    .map_err(|e| exchange::misconfigured("token", e))?,
-            ),
+            Some(name) => Some(cx.token(name).map_err(|e| ("token", e))?),
             None => None,
         };
         let body = match (&self.spec.body, &self.spec.json) {
@@ -343,7 +338,7 @@ impl Gate for HttpGate {
     async fn evaluate(&self, cx: &Context) -> Evaluation {
         let request = match self.request(cx) {
             Ok(request) => request,
-            Err(evaluation) => return evaluation,
+            Err((what, problem)) => return exchange::misconfigured(what, problem),
         };
         let budget = exchange::budget(self.info.timeout);
         let exchange = exchange::send(cx, request.clone(), self.policy(), budget).await;

@@ -35,8 +35,7 @@ pub(crate) fn budget(timeout: Option<Duration>) -> Duration {
 /// Whether another attempt may help. A method that changes state (POST, PATCH) is retried only
 /// when the server surely did not act: no connection, or a 429/503 that says "not now". A
 /// timeout or a 500 may have come after the work was done.
-fn retryable(method: &reqwest::Method, result: &Result<HttpResponse, HttpError>) -> bool {
-    let idempotent = !matches!(*method, reqwest::Method::POST | reqwest::Method::PATCH);
+fn retryable(idempotent: bool, result: &Result<HttpResponse, HttpError>) -> bool {
     match result {
         Ok(response) if response.status == 429 || response.status == 503 => true,
         Ok(response) => idempotent && response.status >= 500,
@@ -55,12 +54,38 @@ fn describe_attempt(result: &Result<HttpResponse, HttpError>) -> String {
     }
 }
 
-/// Sends the request, retrying as the policy allows while time is left in `budget`.
+/// Sends the request, retrying as the policy allows while time is left in `budget`; a POST
+/// or PATCH is retried only when the server surely did not act on it.
 pub(crate) async fn send(
+    cx: &Context,
+    request: HttpRequest,
+    policy: RetryPolicy,
+    budget: Duration,
+) -> Exchange {
+    let idempotent = !matches!(
+        request.method,
+        reqwest::Method::POST | reqwest::Method::PATCH
+    );
+    send_with(cx, request, policy, budget, idempotent).await
+}
+
+/// [`send`] for a request that is safe to repeat whatever its method, such as a GraphQL
+/// query sent by POST.
+pub(crate) async fn send_idempotent(
+    cx: &Context,
+    request: HttpRequest,
+    policy: RetryPolicy,
+    budget: Duration,
+) -> Exchange {
+    send_with(cx, request, policy, budget, true).await
+}
+
+async fn send_with(
     cx: &Context,
     mut request: HttpRequest,
     policy: RetryPolicy,
     budget: Duration,
+    idempotent: bool,
 ) -> Exchange {
     // A budget too large to add to now (a hostile plan) is as good as no deadline at all.
     let start = Instant::now();
@@ -85,7 +110,7 @@ pub(crate) async fn send(
         let remaining = deadline.saturating_duration_since(attempt_start);
         request.timeout = remaining.max(Duration::from_millis(1));
         let result = client.send(&request).await;
-        if !retryable(&request.method, &result) {
+        if !retryable(idempotent, &result) {
             return Exchange {
                 result,
                 attempts,
@@ -143,6 +168,9 @@ pub(crate) fn no_response(
         rule,
     ))
 }
+
+/// A config problem found before sending: what is wrong (`url`, `token`) and why.
+pub(crate) type Misconfigured = (&'static str, String);
 
 /// A config problem found at run time (a missing base URL or token): `error`, naming it.
 pub(crate) fn misconfigured(what: &str, problem: String) -> Evaluation {

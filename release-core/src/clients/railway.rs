@@ -1,0 +1,563 @@
+//! Railway's public GraphQL API (v2), read-only: the project, an environment's service
+//! instances with their latest deployments, and each service's recent deployments. Plain
+//! reqwest and serde; no code generator. Unknown enum values read as `Unknown(..)`, never as
+//! an error, because Railway adds statuses over time.
+
+use std::fmt;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+use serde_json::{Value, json};
+
+use super::http::{HttpRequest, HttpResponse};
+use super::retry::RetryPolicy;
+use crate::gate::Context;
+
+/// Railway's public endpoint.
+pub const RAILWAY_ENDPOINT: &str = "https://backboard.railway.com/graphql/v2";
+
+/// The token a run authenticates with. Railway's CLI prefers the project token when both
+/// are set, and so do we.
+#[derive(Clone)]
+pub enum RailwayAuth {
+    /// `RAILWAY_TOKEN`, sent as `Project-Access-Token`; scoped to one environment.
+    Project(SecretString),
+    /// `RAILWAY_API_TOKEN` (account or workspace), sent as `Authorization: Bearer`.
+    Account(SecretString),
+}
+
+impl fmt::Debug for RailwayAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RailwayAuth::Project(_) => "Project([redacted])",
+            RailwayAuth::Account(_) => "Account([redacted])",
+        })
+    }
+}
+
+impl RailwayAuth {
+    /// The token from the context's variables: `RAILWAY_TOKEN` first, then
+    /// `RAILWAY_API_TOKEN`. The error names the variables, never a value.
+    pub fn from_context(cx: &Context) -> Result<Self, String> {
+        let read = |name: &str| {
+            cx.vars()
+                .get(name)
+                .map(|v| v.expose().trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        if let Some(token) = read("RAILWAY_TOKEN") {
+            return Ok(RailwayAuth::Project(token.into()));
+        }
+        if let Some(token) = read("RAILWAY_API_TOKEN") {
+            return Ok(RailwayAuth::Account(token.into()));
+        }
+        Err("neither RAILWAY_TOKEN (a project token) nor RAILWAY_API_TOKEN (an account or workspace token) is set".to_owned())
+    }
+
+    /// Which kind of token, for messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RailwayAuth::Project(_) => "project token (RAILWAY_TOKEN)",
+            RailwayAuth::Account(_) => "account token (RAILWAY_API_TOKEN)",
+        }
+    }
+}
+
+/// A Railway call that gave no usable data.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Railway {operation}: {message}")]
+pub struct RailwayError {
+    /// The GraphQL operation, e.g. `EnvironmentInstances`.
+    pub operation: &'static str,
+    /// What went wrong, with what to do about it when that is known.
+    pub message: String,
+    /// Whether the request got no answer at all (connection, timeout), as opposed to an
+    /// answer that said no.
+    pub unreachable: bool,
+    /// Attempts made.
+    pub attempts: u32,
+}
+
+/// A status Railway gives a deployment (13 known; anything else is kept by name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeploymentStatus {
+    /// Building the image.
+    Building,
+    /// Was serving, then crashed (some instances may still run).
+    Crashed,
+    /// Being deployed.
+    Deploying,
+    /// Failed to build or deploy.
+    Failed,
+    /// Just created.
+    Initializing,
+    /// Waiting for someone to approve it.
+    NeedsApproval,
+    /// Queued.
+    Queued,
+    /// Superseded by a newer deployment.
+    Removed,
+    /// Being removed.
+    Removing,
+    /// Skipped (superseded before it ran, or by a watch path).
+    Skipped,
+    /// Asleep (serverless).
+    Sleeping,
+    /// Serving ("Active" in the dashboard).
+    Success,
+    /// Waiting (for CI).
+    Waiting,
+    /// A status this version does not know.
+    Unknown(String),
+}
+
+/// The status of one replica of a deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InstanceStatus {
+    /// Serving.
+    Running,
+    /// Any other status, by name (`CRASHED`, `EXITED`, `RESTARTING`, …).
+    Other(String),
+}
+
+fn upper<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    Ok(String::deserialize(deserializer)?.to_ascii_uppercase())
+}
+
+impl<'de> Deserialize<'de> for DeploymentStatus {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(match upper(deserializer)?.as_str() {
+            "BUILDING" => Self::Building,
+            "CRASHED" => Self::Crashed,
+            "DEPLOYING" => Self::Deploying,
+            "FAILED" => Self::Failed,
+            "INITIALIZING" => Self::Initializing,
+            "NEEDS_APPROVAL" => Self::NeedsApproval,
+            "QUEUED" => Self::Queued,
+            "REMOVED" => Self::Removed,
+            "REMOVING" => Self::Removing,
+            "SKIPPED" => Self::Skipped,
+            "SLEEPING" => Self::Sleeping,
+            "SUCCESS" => Self::Success,
+            "WAITING" => Self::Waiting,
+            other => Self::Unknown(other.to_owned()),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for InstanceStatus {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let status = upper(deserializer)?;
+        Ok(if status == "RUNNING" {
+            Self::Running
+        } else {
+            Self::Other(status)
+        })
+    }
+}
+
+impl fmt::Display for DeploymentStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            Self::Building => "BUILDING",
+            Self::Crashed => "CRASHED",
+            Self::Deploying => "DEPLOYING",
+            Self::Failed => "FAILED",
+            Self::Initializing => "INITIALIZING",
+            Self::NeedsApproval => "NEEDS_APPROVAL",
+            Self::Queued => "QUEUED",
+            Self::Removed => "REMOVED",
+            Self::Removing => "REMOVING",
+            Self::Skipped => "SKIPPED",
+            Self::Sleeping => "SLEEPING",
+            Self::Success => "SUCCESS",
+            Self::Waiting => "WAITING",
+            Self::Unknown(name) => name,
+        };
+        f.write_str(name)
+    }
+}
+
+/// One replica of a deployment.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct DeploymentInstance {
+    /// Its id.
+    pub id: String,
+    /// Its status.
+    pub status: InstanceStatus,
+}
+
+/// A deployment.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Deployment {
+    /// Its id, the target of a rollback.
+    pub id: String,
+    /// Its status.
+    pub status: DeploymentStatus,
+    /// When it was created (RFC 3339).
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// Whether its process exited ("Completed" in the dashboard).
+    #[serde(default)]
+    pub deployment_stopped: bool,
+    /// Its replicas.
+    #[serde(default)]
+    pub instances: Vec<DeploymentInstance>,
+}
+
+impl Deployment {
+    /// How many replicas are running.
+    pub fn running(&self) -> usize {
+        self.instances
+            .iter()
+            .filter(|i| i.status == InstanceStatus::Running)
+            .count()
+    }
+}
+
+/// A service's settings and latest deployment in one environment.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceInstance {
+    /// The service's id.
+    pub service_id: String,
+    /// The service's name, e.g. `api`.
+    pub service_name: String,
+    /// Replicas; Railway's default is 1 when unset.
+    #[serde(default)]
+    pub num_replicas: Option<i64>,
+    /// The path Railway probes while deploying.
+    #[serde(default)]
+    pub healthcheck_path: Option<String>,
+    /// Seconds Railway waits for the healthcheck.
+    #[serde(default)]
+    pub healthcheck_timeout: Option<i64>,
+    /// `ALWAYS`, `ON_FAILURE` or `NEVER`.
+    #[serde(default)]
+    pub restart_policy_type: Option<String>,
+    /// The region.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Whether the app sleeps when idle.
+    #[serde(default)]
+    pub sleep_application: Option<bool>,
+    /// The latest deployment; `None` for a service never deployed.
+    #[serde(default)]
+    pub latest_deployment: Option<Deployment>,
+}
+
+/// The project and environment a token or plan points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    /// The project id.
+    pub project_id: String,
+    /// The environment id.
+    pub environment_id: String,
+    /// The environment name.
+    pub environment_name: String,
+}
+
+/// A read-only Railway client on the context's HTTP client.
+#[derive(Debug)]
+pub struct RailwayClient<'cx> {
+    cx: &'cx Context,
+    endpoint: String,
+    auth: RailwayAuth,
+    policy: RetryPolicy,
+    budget: std::time::Duration,
+}
+
+const PROJECT_TOKEN: &str =
+    "query ProjectToken { projectToken { id project { id name } environment { id name } } }";
+const PROJECT: &str = "query Project($id: String!) { project(id: $id) { id name deletedAt environments { edges { node { id name canAccess deletedAt } } } services { edges { node { id name } } } } }";
+const ENVIRONMENT_INSTANCES: &str = "query EnvironmentInstances($environmentId: String!, $projectId: String!, $serviceInstancesFirst: Int, $serviceInstancesAfter: String) { environment(id: $environmentId, projectId: $projectId) { id name serviceInstances(first: $serviceInstancesFirst, after: $serviceInstancesAfter) { edges { node { id serviceId serviceName environmentId numReplicas healthcheckPath healthcheckTimeout restartPolicyType region sleepApplication latestDeployment { id status createdAt deploymentStopped instances { id status } } } } pageInfo { hasNextPage endCursor } } } }";
+const DEPLOYMENTS: &str = "query Deployments($input: DeploymentListInput!, $first: Int) { deployments(input: $input, first: $first) { edges { node { id createdAt status meta } } } }";
+
+/// Pages of service instances followed at most; 100 per page is more services than any
+/// environment has.
+const MAX_PAGES: usize = 10;
+
+#[derive(Deserialize)]
+struct Edges<T> {
+    edges: Vec<Edge<T>>,
+    #[serde(default, rename = "pageInfo")]
+    page_info: Option<PageInfo>,
+}
+
+#[derive(Deserialize)]
+struct Edge<T> {
+    node: T,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PageInfo {
+    has_next_page: bool,
+    end_cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Named {
+    id: String,
+    name: String,
+    #[serde(default, rename = "deletedAt")]
+    deleted_at: Option<String>,
+}
+
+/// A project's environments and services by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectView {
+    /// The project's name.
+    pub name: String,
+    /// (id, name) of each live environment.
+    pub environments: Vec<(String, String)>,
+    /// (id, name) of each service.
+    pub services: Vec<(String, String)>,
+}
+
+impl<'cx> RailwayClient<'cx> {
+    /// A client for `endpoint` (Railway's public one unless overridden) with the given auth,
+    /// retrying within `budget`.
+    pub fn new(
+        cx: &'cx Context,
+        endpoint: String,
+        auth: RailwayAuth,
+        retries: u32,
+        budget: std::time::Duration,
+    ) -> Self {
+        let policy = RetryPolicy {
+            retries,
+            ..RetryPolicy::default()
+        };
+        Self {
+            cx,
+            endpoint,
+            auth,
+            policy,
+            budget,
+        }
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        query: &str,
+        variables: Value,
+    ) -> Result<(T, u32), RailwayError> {
+        let error = |message: String, unreachable: bool, attempts: u32| RailwayError {
+            operation,
+            message,
+            unreachable,
+            attempts,
+        };
+        let body = json!({ "query": query, "variables": variables, "operationName": operation });
+        let mut request = HttpRequest::get(self.endpoint.clone());
+        request.method = reqwest::Method::POST;
+        request.body = Some(("application/json".to_owned(), body.to_string().into_bytes()));
+        match &self.auth {
+            RailwayAuth::Project(token) => {
+                request.headers.push((
+                    "Project-Access-Token".to_owned(),
+                    token.expose_secret().to_owned(),
+                ));
+            }
+            RailwayAuth::Account(token) => request.bearer = Some(token.clone()),
+        }
+        // Reads are safe to repeat, so the exchange may retry a POST here as it would a GET.
+        let exchange = crate::gates::http::exchange::send_idempotent(
+            self.cx,
+            request,
+            self.policy,
+            self.budget,
+        )
+        .await;
+        let attempts = exchange.attempts;
+        let response = exchange.result.map_err(|e| {
+            error(
+                self.cx.redactor().redact(&e.message).into_owned(),
+                true,
+                attempts,
+            )
+        })?;
+        let data = envelope(&response, self.auth.kind())
+            .map_err(|m| error(self.cx.redactor().redact(&m).into_owned(), false, attempts))?;
+        serde_json::from_value(data)
+            .map(|value| (value, attempts))
+            .map_err(|e| error(format!("unexpected response shape: {e}"), false, attempts))
+    }
+
+    /// The project and environment of a project token.
+    pub async fn token_scope(&self) -> Result<(Scope, u32), RailwayError> {
+        #[derive(Deserialize)]
+        struct Data {
+            #[serde(rename = "projectToken")]
+            project_token: TokenScope,
+        }
+        #[derive(Deserialize)]
+        struct TokenScope {
+            project: Named,
+            environment: Named,
+        }
+        let (data, attempts): (Data, u32) =
+            self.call("ProjectToken", PROJECT_TOKEN, json!({})).await?;
+        let t = data.project_token;
+        Ok((
+            Scope {
+                project_id: t.project.id,
+                environment_id: t.environment.id,
+                environment_name: t.environment.name,
+            },
+            attempts,
+        ))
+    }
+
+    /// A project's environments and services.
+    pub async fn project(&self, project_id: &str) -> Result<(ProjectView, u32), RailwayError> {
+        #[derive(Deserialize)]
+        struct Data {
+            project: Project,
+        }
+        #[derive(Deserialize)]
+        struct Project {
+            name: String,
+            environments: Edges<Named>,
+            services: Edges<Named>,
+        }
+        let (data, attempts): (Data, u32) = self
+            .call("Project", PROJECT, json!({ "id": project_id }))
+            .await?;
+        let p = data.project;
+        let live = |edges: Edges<Named>| {
+            edges
+                .edges
+                .into_iter()
+                .map(|e| e.node)
+                .filter(|n| n.deleted_at.is_none())
+                .map(|n| (n.id, n.name))
+                .collect()
+        };
+        Ok((
+            ProjectView {
+                name: p.name,
+                environments: live(p.environments),
+                services: live(p.services),
+            },
+            attempts,
+        ))
+    }
+
+    /// Every service instance of the environment, following pages.
+    pub async fn service_instances(
+        &self,
+        scope: &Scope,
+    ) -> Result<(Vec<ServiceInstance>, u32), RailwayError> {
+        #[derive(Deserialize)]
+        struct Data {
+            environment: Environment,
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Environment {
+            service_instances: Edges<ServiceInstance>,
+        }
+        let mut instances = Vec::new();
+        let mut after: Option<String> = None;
+        let mut attempts = 0;
+        for _ in 0..MAX_PAGES {
+            let variables = json!({
+                "environmentId": scope.environment_id,
+                "projectId": scope.project_id,
+                "serviceInstancesFirst": 100,
+                "serviceInstancesAfter": after,
+            });
+            let (data, tries): (Data, u32) = self
+                .call("EnvironmentInstances", ENVIRONMENT_INSTANCES, variables)
+                .await?;
+            attempts = attempts.max(tries);
+            let page = data.environment.service_instances;
+            instances.extend(page.edges.into_iter().map(|e| e.node));
+            match page.page_info {
+                Some(PageInfo {
+                    has_next_page: true,
+                    end_cursor: Some(cursor),
+                }) => after = Some(cursor),
+                _ => return Ok((instances, attempts)),
+            }
+        }
+        Ok((instances, attempts))
+    }
+
+    /// A service's most recent deployments, newest first.
+    pub async fn deployments(
+        &self,
+        scope: &Scope,
+        service_id: &str,
+    ) -> Result<(Vec<Deployment>, u32), RailwayError> {
+        #[derive(Deserialize)]
+        struct Data {
+            deployments: Edges<Deployment>,
+        }
+        let variables = json!({
+            "input": { "projectId": scope.project_id, "environmentId": scope.environment_id, "serviceId": service_id },
+            "first": 10,
+        });
+        let (data, attempts): (Data, u32) =
+            self.call("Deployments", DEPLOYMENTS, variables).await?;
+        Ok((
+            data.deployments.edges.into_iter().map(|e| e.node).collect(),
+            attempts,
+        ))
+    }
+}
+
+/// The `data` of a GraphQL answer, or why there is none. Railway reports errors with HTTP 200.
+fn envelope(response: &HttpResponse, token_kind: &str) -> Result<Value, String> {
+    if response.truncated {
+        return Err(format!(
+            "the answer is larger than the {} byte cap",
+            response.body.len()
+        ));
+    }
+    let body: Value = match serde_json::from_slice(&response.body) {
+        Ok(body) => body,
+        Err(_) => {
+            let kind = response
+                .content_type()
+                .unwrap_or_else(|| "no content type".to_owned());
+            return Err(format!(
+                "HTTP {} with a body that is not JSON ({kind}); a proxy or an outage page?",
+                response.status
+            ));
+        }
+    };
+    if let Some(first) = body
+        .get("errors")
+        .and_then(Value::as_array)
+        .and_then(|e| e.first())
+    {
+        let message = first
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or("an error without a message");
+        let lower = message.to_ascii_lowercase();
+        let hint = if lower.contains("project token not found") {
+            " (the project token is invalid or was revoked)".to_owned()
+        } else if lower.contains("not authorized") {
+            format!(
+                " (the {token_kind} is missing, expired, or not allowed to read this project and environment)"
+            )
+        } else {
+            String::new()
+        };
+        return Err(format!("{}{hint}", crate::gates::http::clip(message)));
+    }
+    if !(200..300).contains(&response.status) {
+        return Err(format!("HTTP {}", response.status));
+    }
+    match body.get("data") {
+        Some(data) if !data.is_null() => Ok(data.clone()),
+        _ => Err("the answer has neither data nor errors".to_owned()),
+    }
+}

@@ -1,0 +1,8 @@
+//! The `platform` gate: the Railway deployment and runtime baseline of the target environment
+//! (runbook preflight step 2), normal and strict.
+
+mod check;
+mod spec;
+
+pub use check::PlatformGate;
+pub use spec::PlatformGateSpec;
