@@ -136,6 +136,9 @@ pub(crate) enum Command {
 pub(crate) enum PreflightStep {
     /// Required release environment variables: set, well-formed, no placeholders.
     Env,
+    /// The Railway deployment and runtime baseline of the environment (`--strict` makes
+    /// warnings block and requires the `api` service).
+    Platform,
 }
 
 #[derive(Debug, Subcommand)]

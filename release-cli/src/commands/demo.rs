@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use release_core::plan::UrlOverrides;
 use release_core::report::Format;
 use release_core::{Plan, Vars};
-use release_testkit::{MockEnvironment, Scenario};
+use release_testkit::{MockEnvironment, RailwayMock, RecordedResponse, Scenario};
 
-use super::phase::{self, LAUNCH_GATE, PREFLIGHT_ENV, Phase, SMOKE, Session, Target};
+use super::phase::{self, LAUNCH_GATE, PREFLIGHT, Phase, SMOKE, Session, Target};
 use crate::cli::GlobalArgs;
 use crate::error::CliError;
 use crate::output;
@@ -18,7 +18,7 @@ const RUNBOOK_PLAN: &str = include_str!("../../../fixtures/plans/runbook.toml");
 const STAGING_ENV: &str = include_str!("../../../fixtures/env/staging.env");
 
 /// The phases the demo runs, in runbook order.
-const PHASES: [Phase; 3] = [PREFLIGHT_ENV, SMOKE, LAUNCH_GATE];
+const PHASES: [Phase; 3] = [PREFLIGHT, SMOKE, LAUNCH_GATE];
 
 pub(crate) fn run(
     global: &GlobalArgs,
@@ -53,11 +53,26 @@ pub(crate) fn run(
         .runtime
         .block_on(MockEnvironment::builder().scenario(scenario).start())
         .map_err(|e| CliError::Output(format!("failed to start the mock environment: {e}")))?;
+    let environment = global
+        .environment
+        .clone()
+        .unwrap_or_else(|| "staging".to_owned());
+    // The mock's recorded project token is scoped to production; scope it to the demo's
+    // environment, as a real token for that environment would be.
+    let token_scope = serde_json::json!({ "data": { "projectToken": {
+        "id": "pt-demo",
+        "project": { "id": RailwayMock::PROJECT_ID, "name": "acme" },
+        "environment": { "id": format!("env-{environment}"), "name": environment },
+    } } });
+    session.runtime.block_on(mock.railway().script(
+        "ProjectToken",
+        vec![RecordedResponse::json(200, token_scope)],
+    ));
     let mut vars = Vars::from_env_file(&env_file).map_err(CliError::input)?;
-    vars.overlay(Vars::from_pairs([(
-        "RELEASE_ADMIN_TOKEN",
-        mock.admin_token(),
-    )]));
+    vars.overlay(Vars::from_pairs([
+        ("RELEASE_ADMIN_TOKEN", mock.admin_token().to_owned()),
+        ("RAILWAY_API_URL", mock.railway_url()),
+    ]));
     output::print_stderr(&format!(
         "demo: scenario {scenario}; API {} and web {} on loopback; artifacts in {}\n",
         mock.api_url(),
@@ -68,12 +83,7 @@ pub(crate) fn run(
     let target = Target {
         plan: &plan,
         vars,
-        environment: Some(
-            global
-                .environment
-                .clone()
-                .unwrap_or_else(|| "staging".to_owned()),
-        ),
+        environment: Some(environment),
         overrides: UrlOverrides {
             api_url: Some(mock.api_url()),
             web_url: Some(mock.web_url()),

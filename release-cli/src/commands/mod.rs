@@ -19,6 +19,9 @@ pub(crate) fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Preflight {
             step: Some(PreflightStep::Env),
         } => phase::run(global, phase::PREFLIGHT_ENV),
+        Command::Preflight {
+            step: Some(PreflightStep::Platform),
+        } => phase::run(global, phase::PREFLIGHT_PLATFORM),
         Command::Smoke => phase::run(global, phase::SMOKE),
         Command::LaunchGate => phase::run(global, phase::LAUNCH_GATE),
         Command::Demo { scenario, dir } => demo::run(global, &scenario, dir),

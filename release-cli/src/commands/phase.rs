@@ -39,6 +39,11 @@ pub(crate) const PREFLIGHT_ENV: Phase = Phase {
     phases: &["preflight-env"],
     writes_summary: false,
 };
+pub(crate) const PREFLIGHT_PLATFORM: Phase = Phase {
+    label: "preflight-platform",
+    phases: &["preflight-platform"],
+    writes_summary: false,
+};
 pub(crate) const SMOKE: Phase = Phase {
     label: "smoke",
     phases: &["smoke"],
@@ -162,6 +167,15 @@ pub(crate) fn execute(
         .vars(target.vars.clone())
         .redactor(redactor_for(plan, &target.vars))
         .cancellation(session.cancel.clone());
+    // RAILWAY_API_URL, from the process or the env file, points the platform gate elsewhere.
+    if let Some(url) = target
+        .vars
+        .get("RAILWAY_API_URL")
+        .map(|v| v.expose().trim().to_owned())
+        .filter(|v| !v.is_empty())
+    {
+        builder = builder.url("railway_api_url", url);
+    }
     for (key, baseline) in baselines(plan, &selected.name, target.baseline_file.as_deref())? {
         builder = builder.baseline(key, baseline);
     }

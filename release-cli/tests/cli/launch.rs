@@ -300,7 +300,7 @@ fn demo_runs_the_runbook_against_the_mock_environment() {
         run.stderr
     );
     for phase in [
-        "release preflight-env · staging",
+        "release preflight · staging",
         "release smoke · staging",
         "release launch-gate · staging",
     ] {

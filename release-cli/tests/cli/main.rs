@@ -7,5 +7,6 @@ mod github;
 mod launch;
 mod log;
 mod plan;
+mod platform;
 mod preflight;
 mod support;
