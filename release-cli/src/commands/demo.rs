@@ -99,7 +99,7 @@ pub(crate) fn run(
         // Machine formats print one document: the launch gate's. The others are still
         // written to the artifacts and the log.
         let code = if global.format.is_machine() && !last {
-            phase::record(global, &plan, &summary, phase, true)?
+            phase::record(global, &plan, &summary, phase, true, None)?
         } else {
             if global.format == Format::Human && index > 0 {
                 output::print_stdout("\n")?;

@@ -231,7 +231,9 @@ pub(crate) fn publish(
     };
     let rendered = report::render(format, summary, &options).map_err(CliError::output)?;
     output::print_stdout(&rendered)?;
-    record(global, plan, summary, phase, format.is_machine())
+    // The JSON on stdout is the summary file's text too: a large run renders it once.
+    let json = (format == Format::Json).then_some(rendered);
+    record(global, plan, summary, phase, format.is_machine(), json)
 }
 
 /// Everything but the report on stdout: annotations, step summary, summary files, log.
@@ -241,6 +243,7 @@ pub(crate) fn record(
     summary: &Summary,
     phase: Phase,
     machine_stdout: bool,
+    json: Option<String>,
 ) -> Result<i32, CliError> {
     let mut failures = Vec::new();
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
@@ -277,7 +280,7 @@ pub(crate) fn record(
     }
     let mut summary_path = None;
     if !targets.is_empty() {
-        match report::json::render(summary) {
+        match json.map_or_else(|| report::json::render(summary), Ok) {
             Ok(json) => {
                 for target in &targets {
                     match release_core::atomic::write(target, json.as_bytes()) {

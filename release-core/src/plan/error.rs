@@ -12,29 +12,36 @@ pub struct Diagnostic {
     pub message: String,
 }
 
-impl Diagnostic {
-    /// A diagnostic at a byte offset of the source.
-    pub(crate) fn at(source: &str, offset: usize, message: impl Into<String>) -> Self {
-        let (line, column) = line_column(source, offset);
-        Self {
-            line,
-            column,
-            message: message.into(),
+/// Line starts of a source, so that each position costs a binary search instead of a scan
+/// from the top: a plan of a thousand gates asks for a position per gate.
+#[derive(Debug)]
+pub(crate) struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub(crate) fn new(source: &str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(source.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Self { starts }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset, clamped to the source.
+    pub(crate) fn position(&self, source: &str, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(source.len());
+        while !source.is_char_boundary(offset) {
+            offset -= 1;
         }
+        let line = self.starts.partition_point(|start| *start <= offset).max(1);
+        let start = self.starts.get(line - 1).copied().unwrap_or(0).min(offset);
+        (line, source[start..offset].chars().count() + 1)
     }
 }
 
 /// 1-based line and column (in characters) of a byte offset, clamped to the source.
 pub(crate) fn line_column(source: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(source.len());
-    while !source.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &source[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
+    LineIndex::new(source).position(source, offset)
 }
 
 /// A plan that cannot be used.

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
-use super::error::{Diagnostic, PlanError, line_column};
+use super::error::{Diagnostic, LineIndex, PlanError, line_column};
 use super::model::{
     Environment, GateCommon, GateKindSpec, GateSpec, KNOWN_PHASES, Plan, ReleaseSection,
 };
@@ -121,6 +121,7 @@ impl Plan {
         let path = path.into();
         let mut loader = Loader {
             source,
+            lines: LineIndex::new(source),
             diagnostics: Vec::new(),
         };
         let plan = loader.plan(&path);
@@ -145,13 +146,22 @@ impl Plan {
 
 struct Loader<'s> {
     source: &'s str,
+    lines: LineIndex,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl<'s> Loader<'s> {
+    fn diagnostic(&self, offset: usize, message: impl Into<String>) -> Diagnostic {
+        let (line, column) = self.lines.position(self.source, offset);
+        Diagnostic {
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+
     fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
-        self.diagnostics
-            .push(Diagnostic::at(self.source, span.start, message));
+        self.diagnostics.push(self.diagnostic(span.start, message));
     }
 
     fn deserialize<T: Deserialize<'s>>(&mut self, value: Spanned<DeValue<'s>>) -> Option<T> {
@@ -160,7 +170,7 @@ impl<'s> Loader<'s> {
             Err(err) => {
                 let start = err.span().map_or(0, |s| s.start);
                 self.diagnostics
-                    .push(Diagnostic::at(self.source, start, err.message().trim_end()));
+                    .push(self.diagnostic(start, err.message().trim_end()));
                 None
             }
         }
@@ -172,7 +182,7 @@ impl<'s> Loader<'s> {
             for err in errors {
                 let start = err.span().map_or(0, |s| s.start);
                 self.diagnostics
-                    .push(Diagnostic::at(self.source, start, err.message().trim_end()));
+                    .push(self.diagnostic(start, err.message().trim_end()));
             }
             return None;
         }
@@ -351,7 +361,7 @@ impl<'s> Loader<'s> {
                 None
             }
         };
-        let (line, _) = line_column(self.source, span.start);
+        let (line, _) = self.lines.position(self.source, span.start);
         let gate = match (common, spec) {
             (Some(common), Some(spec)) => Some(GateSpec { common, spec, line }),
             _ => None,
