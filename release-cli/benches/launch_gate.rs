@@ -64,8 +64,12 @@ fn main() -> Result<()> {
 #[derive(Debug, Clone, Copy)]
 struct Sample {
     wall: Duration,
-    cpu: Duration,
+    user: Duration,
+    sys: Duration,
     max_rss_kib: u64,
+    /// For `release`: the gates' run alone (the summary's `duration_ms`), which tells the
+    /// time spent running probes from the time spent starting, loading the plan and writing.
+    run: Option<Duration>,
 }
 
 /// A configuration's medians, and the spread of its wall time.
@@ -74,7 +78,10 @@ struct Figures {
     wall_over_d: f64,
     wall_min: f64,
     wall_max: f64,
+    run_over_d: Option<f64>,
     cpu_per_probe_us: f64,
+    user_per_probe_us: f64,
+    sys_per_probe_us: f64,
     peak_mib: f64,
 }
 
@@ -101,15 +108,25 @@ fn bench() -> Result<()> {
         DELAY.as_millis()
     )?;
     writeln!(out, "machine: {}\n", machine())?;
+    // Other processes on the machine (builds, say) move every figure; say how busy it was.
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load = load
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
+    writeln!(out, "load average (1, 5, 15 min) at start: {load}\n")?;
     writeln!(
         out,
-        "median of {RUNS} runs (after 1 warm-up); wall / d with (min–max) over the runs\n"
+        "median of {RUNS} runs (after 1 warm-up); wall / d with (min–max) over the runs; \
+         \"gates run\" is `release`'s own timing of the gates (the summary's `duration_ms`); \
+         CPU is user + sys of the process, divided by N\n"
     )?;
     writeln!(
         out,
-        "| N | process | wall / d | CPU / probe | peak RSS | target | reference (issue 3) |"
+        "| N | process | wall / d | gates run / d | CPU / probe (user + sys) | peak RSS | target | reference (issue 3) |"
     )?;
-    writeln!(out, "|---|---|---|---|---|---|---|")?;
+    writeln!(out, "|---|---|---|---|---|---|---|---|")?;
     for n in SIZES {
         eprintln!("N = {n}: release launch-gate");
         let release_figures = figures(n, || run_release(me, release, &base, n))?;
@@ -169,10 +186,17 @@ fn row(
     target: &str,
     reference: &str,
 ) -> Result<()> {
+    let run = f.run_over_d.map_or("–".to_owned(), |r| format!("{r:.2}"));
     writeln!(
         out,
-        "| {n} | {process} | {:.2} ({:.2}–{:.2}) | {:.0} µs | {:.1} MiB | {target} | {reference} |",
-        f.wall_over_d, f.wall_min, f.wall_max, f.cpu_per_probe_us, f.peak_mib
+        "| {n} | {process} | {:.2} ({:.2}–{:.2}) | {run} | {:.0} µs ({:.0} + {:.0}) | {:.1} MiB | {target} | {reference} |",
+        f.wall_over_d,
+        f.wall_min,
+        f.wall_max,
+        f.cpu_per_probe_us,
+        f.user_per_probe_us,
+        f.sys_per_probe_us,
+        f.peak_mib
     )?;
     Ok(())
 }
@@ -190,14 +214,30 @@ fn figures(n: usize, mut run: impl FnMut() -> Result<Sample>) -> Result<Figures>
         )
     };
     let (wall, wall_min, wall_max) = median(samples.iter().map(|s| s.wall.as_secs_f64()).collect());
-    let (cpu, _, _) = median(samples.iter().map(|s| s.cpu.as_secs_f64()).collect());
+    // The user/sys split is shown for the run of median total CPU, so the parts add up.
+    let mut by_cpu = samples.clone();
+    by_cpu.sort_by_key(|s| s.user + s.sys);
+    let middle = by_cpu[by_cpu.len() / 2];
+    let (cpu, user, sys) = (
+        (middle.user + middle.sys).as_secs_f64(),
+        middle.user.as_secs_f64(),
+        middle.sys.as_secs_f64(),
+    );
     let (rss, _, _) = median(samples.iter().map(|s| s.max_rss_kib as f64).collect());
+    let runs: Vec<f64> = samples
+        .iter()
+        .filter_map(|s| s.run.map(|r| r.as_secs_f64()))
+        .collect();
     let d = DELAY.as_secs_f64();
+    let per_probe_us = |seconds: f64| seconds * 1e6 / n as f64;
     Ok(Figures {
         wall_over_d: wall / d,
         wall_min: wall_min / d,
         wall_max: wall_max / d,
-        cpu_per_probe_us: cpu * 1e6 / n as f64,
+        run_over_d: (!runs.is_empty()).then(|| median(runs).0 / d),
+        cpu_per_probe_us: per_probe_us(cpu),
+        user_per_probe_us: per_probe_us(user),
+        sys_per_probe_us: per_probe_us(sys),
         peak_mib: rss / 1024.0,
     })
 }
@@ -219,7 +259,7 @@ fn run_release(me: &str, release: &str, base: &str, n: usize) -> Result<Sample> 
         "--format",
         "json",
     ];
-    let (sample, stdout) = measured(me, &args, dir.path())?;
+    let (mut sample, stdout) = measured(me, &args, dir.path())?;
     let summary: Value = serde_json::from_str(&stdout)
         .map_err(|e| format!("launch-gate printed no JSON summary ({e}): {stdout}"))?;
     let gates = summary["gates"].as_array().map_or(0, Vec::len);
@@ -232,6 +272,7 @@ fn run_release(me: &str, release: &str, base: &str, n: usize) -> Result<Sample> 
         )
         .into());
     }
+    sample.run = summary["duration_ms"].as_u64().map(Duration::from_millis);
     Ok(sample)
 }
 
@@ -279,8 +320,10 @@ fn measured(me: &str, command: &[&str], dir: &Path) -> Result<(Sample, String)> 
     }
     let sample = Sample {
         wall: Duration::from_micros(field("wall_us")?),
-        cpu: Duration::from_micros(field("user_us")? + field("sys_us")?),
+        user: Duration::from_micros(field("user_us")?),
+        sys: Duration::from_micros(field("sys_us")?),
         max_rss_kib: field("max_rss_kib")?,
+        run: None,
     };
     let stdout = report["stdout"].as_str().unwrap_or_default().to_owned();
     Ok((sample, stdout))

@@ -109,5 +109,6 @@ pub(crate) fn run(
         worst = worst.max(code);
     }
     drop(mock);
+    session.finish();
     Ok(worst)
 }
