@@ -286,3 +286,193 @@ async fn a_token_for_another_environment_fails() {
         "the project token is for environment `production`, not `staging`"
     );
 }
+
+/// The healthy case's `EnvironmentInstances` answer, changed by `edit`, served by a healthy mock.
+async fn healthy_with(edit: impl FnOnce(&mut serde_json::Value)) -> RailwayMock {
+    let mock = RailwayMock::start_healthy().await;
+    let mut body = fixtures::railway_case("healthy").unwrap().operations["EnvironmentInstances"][0]
+        .body
+        .clone();
+    edit(&mut body);
+    mock.script(
+        "EnvironmentInstances",
+        vec![release_testkit::RecordedResponse::json(200, body)],
+    )
+    .await;
+    mock
+}
+
+fn node<'a>(body: &'a mut serde_json::Value, service: &str) -> &'a mut serde_json::Value {
+    body["data"]["environment"]["serviceInstances"]["edges"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .map(|e| &mut e["node"])
+        .find(|n| n["serviceName"] == service)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_token_is_hidden_even_when_railway_echoes_it_and_no_plan_declares_it() {
+    const TOKEN: &str = "echoed-account-token-7d9f1b3c5e";
+    let mock = healthy_with(|body| {
+        node(body, "web")["healthcheckPath"] = format!("/health?t={TOKEN}").into()
+    })
+    .await;
+    // No redactor from a plan: the gate hides its own token.
+    let cx = Context::builder("production")
+        .url("railway_api_url", mock.url())
+        .vars(Vars::from_pairs([("RAILWAY_API_TOKEN", TOKEN)]))
+        .build();
+    let evaluation = gate(
+        &["web", "api", "worker"],
+        &format!("project = '{}'", RailwayMock::PROJECT_ID),
+    )
+    .evaluate(&cx)
+    .await;
+    let dump = format!("{evaluation:?}");
+    assert!(!dump.contains(TOKEN), "{dump}");
+    assert!(dump.contains("/health?t=[redacted]"));
+}
+
+#[tokio::test]
+async fn a_redirect_never_carries_the_project_token() {
+    use wiremock::matchers::method;
+    let mock = RailwayMock::start_healthy().await;
+    let redirector = wiremock::MockServer::start().await;
+    wiremock::Mock::given(method("POST"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(307).insert_header("location", mock.url().as_str()),
+        )
+        .mount(&redirector)
+        .await;
+    let cx = Context::builder("production")
+        .url(
+            "railway_api_url",
+            format!("{}/graphql/v2", redirector.uri()),
+        )
+        .vars(Vars::from_pairs([(
+            "RAILWAY_TOKEN",
+            RailwayMock::PROJECT_TOKEN,
+        )]))
+        .build();
+    let evaluation = gate(&["web"], "").evaluate(&cx).await;
+    assert_eq!(evaluation.verdict, Verdict::Error, "{evaluation:#?}");
+    assert!(
+        mock.requests().await.is_empty(),
+        "nothing followed the redirect to Railway's mock"
+    );
+}
+
+#[tokio::test]
+async fn a_project_token_for_another_project_fails() {
+    let mock = RailwayMock::start_healthy().await;
+    let cx = context(
+        &mock,
+        false,
+        &[("RAILWAY_TOKEN", RailwayMock::PROJECT_TOKEN)],
+    );
+    let evaluation = gate(&["web"], "project = 'some-other-project'")
+        .evaluate(&cx)
+        .await;
+    assert_eq!(evaluation.verdict, Verdict::Fail);
+    assert!(
+        evaluation
+            .summary
+            .starts_with("the project token is for project"),
+        "{}",
+        evaluation.summary
+    );
+}
+
+#[tokio::test]
+async fn hostile_answers_never_pass_silently() {
+    let vars = [("RAILWAY_TOKEN", RailwayMock::PROJECT_TOKEN)];
+    let all = ["web", "api", "worker"];
+
+    // A cursor that does not move.
+    let looping = healthy_with(|body| {
+        body["data"]["environment"]["serviceInstances"]["pageInfo"] =
+            serde_json::json!({ "hasNextPage": true, "endCursor": "c1" });
+    })
+    .await;
+    let evaluation = gate(&all, "")
+        .evaluate(&context(&looping, false, &vars))
+        .await;
+    assert_eq!(evaluation.verdict, Verdict::Error, "{evaluation:#?}");
+    assert!(
+        looping
+            .requests()
+            .await
+            .iter()
+            .filter(|r| r.operation.as_deref() == Some("EnvironmentInstances"))
+            .count()
+            <= 2
+    );
+
+    // Two services named api, the second failed.
+    let twins = healthy_with(|body| {
+        let mut twin = node(body, "api").clone();
+        twin["latestDeployment"]["status"] = "FAILED".into();
+        body["data"]["environment"]["serviceInstances"]["edges"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({ "node": twin }));
+    })
+    .await;
+    let evaluation = gate(&all, "")
+        .evaluate(&context(&twins, false, &vars))
+        .await;
+    assert_eq!(evaluation.verdict, Verdict::Inconclusive, "{evaluation:#?}");
+
+    // SUCCESS, but one of two instances crashed; and fields the schema promises are missing.
+    let limping = healthy_with(|body| {
+        node(body, "api")["latestDeployment"]["instances"][1]["status"] = "CRASHED".into();
+        node(body, "worker")
+            .as_object_mut()
+            .unwrap()
+            .remove("restartPolicyType");
+        node(body, "web")
+            .as_object_mut()
+            .unwrap()
+            .remove("sleepApplication");
+    })
+    .await;
+    let evaluation = gate(&all, "")
+        .evaluate(&context(&limping, false, &vars))
+        .await;
+    assert_eq!(evaluation.verdict, Verdict::Warn, "{evaluation:#?}");
+    let names: Vec<&str> = evaluation
+        .observations
+        .iter()
+        .map(|o| o.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "web.sleepApplication",
+            "api.instances",
+            "worker.restartPolicyType"
+        ]
+    );
+
+    // `errors` that is not an array still means the data cannot be trusted.
+    let odd = RailwayMock::start_healthy().await;
+    let scope = fixtures::railway_case("healthy").unwrap().operations["ProjectToken"][0]
+        .body
+        .clone();
+    let mut with_errors = scope.clone();
+    with_errors["errors"] = "upstream degraded".into();
+    odd.script(
+        "ProjectToken",
+        vec![release_testkit::RecordedResponse::json(200, with_errors)],
+    )
+    .await;
+    let evaluation = gate(&all, "").evaluate(&context(&odd, false, &vars)).await;
+    assert_eq!(evaluation.verdict, Verdict::Error);
+    assert!(
+        evaluation.summary.contains("upstream degraded"),
+        "{}",
+        evaluation.summary
+    );
+}

@@ -18,6 +18,9 @@ const MAX_REDIRECTS: usize = 5;
 #[derive(Debug, Clone)]
 pub struct HttpClient {
     inner: reqwest::Client,
+    /// For requests that carry credentials reqwest does not know to strip on a cross-host
+    /// redirect (Railway's `Project-Access-Token`): built on first use, never follows.
+    no_redirects: std::sync::Arc<std::sync::OnceLock<Result<reqwest::Client, HttpError>>>,
 }
 
 /// One request, with everything bounded.
@@ -35,6 +38,9 @@ pub struct HttpRequest {
     pub body: Option<(String, Vec<u8>)>,
     /// The whole exchange, connect to last body byte, must finish within this.
     pub timeout: Duration,
+    /// Whether redirects are followed (default). Turn it off for requests whose credentials
+    /// are in a header of their own: a redirect must not carry them to another host.
+    pub follow_redirects: bool,
     /// The most body bytes kept; the rest is not read.
     pub body_cap: usize,
 }
@@ -49,6 +55,7 @@ impl HttpRequest {
             bearer: None,
             body: None,
             timeout: Duration::from_secs(10),
+            follow_redirects: true,
             body_cap: DEFAULT_BODY_CAP,
         }
     }
@@ -187,23 +194,40 @@ fn describe(err: &dyn std::error::Error) -> String {
 impl HttpClient {
     /// A client with bounded connects and redirects.
     pub fn new() -> Result<Self, HttpError> {
-        let inner = reqwest::Client::builder()
+        let inner = Self::builder(reqwest::redirect::Policy::limited(MAX_REDIRECTS))?;
+        Ok(Self {
+            inner,
+            no_redirects: Default::default(),
+        })
+    }
+
+    fn builder(policy: reqwest::redirect::Policy) -> Result<reqwest::Client, HttpError> {
+        reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+            .redirect(policy)
             // A Referer would carry the first URL, query string included, to wherever a
             // redirect leads.
             .referer(false)
             .user_agent(concat!("release/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| HttpError::new(HttpErrorKind::Request, describe(&e)))?;
-        Ok(Self { inner })
+            .map_err(|e| HttpError::new(HttpErrorKind::Request, describe(&e)))
+    }
+
+    fn client_for(&self, request: &HttpRequest) -> Result<&reqwest::Client, HttpError> {
+        if request.follow_redirects {
+            return Ok(&self.inner);
+        }
+        self.no_redirects
+            .get_or_init(|| Self::builder(reqwest::redirect::Policy::none()))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// Sends one request and reads the body up to the cap; never more than `timeout` in all.
     pub async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, HttpError> {
         let start = Instant::now();
         let mut builder = self
-            .inner
+            .client_for(request)?
             .request(request.method.clone(), &request.url)
             .timeout(request.timeout);
         let mut headers = HeaderMap::new();
@@ -214,12 +238,19 @@ impl HttpClient {
                     format!("invalid header name `{name}`"),
                 )
             })?;
-            let value = HeaderValue::from_str(value).map_err(|_| {
+            let mut value = HeaderValue::from_str(value).map_err(|_| {
                 HttpError::new(
                     HttpErrorKind::Request,
                     format!("invalid value for header `{name}`"),
                 )
             })?;
+            // Credentials in headers of their own stay out of reqwest's and hyper's debug output.
+            if matches!(
+                name.as_str(),
+                "project-access-token" | "x-api-key" | "authorization"
+            ) {
+                value.set_sensitive(true);
+            }
             headers.append(name, value);
         }
         if let Some(token) = &request.bearer {

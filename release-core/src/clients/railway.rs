@@ -127,7 +127,8 @@ fn upper<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error>
 
 impl<'de> Deserialize<'de> for DeploymentStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(match upper(deserializer)?.as_str() {
+        let original = String::deserialize(deserializer)?;
+        Ok(match original.to_ascii_uppercase().as_str() {
             "BUILDING" => Self::Building,
             "CRASHED" => Self::Crashed,
             "DEPLOYING" => Self::Deploying,
@@ -141,7 +142,8 @@ impl<'de> Deserialize<'de> for DeploymentStatus {
             "SLEEPING" => Self::Sleeping,
             "SUCCESS" => Self::Success,
             "WAITING" => Self::Waiting,
-            other => Self::Unknown(other.to_owned()),
+            // Kept as written: a status is compared ignoring case, but shown as it came.
+            _ => Self::Unknown(original),
         })
     }
 }
@@ -266,7 +268,7 @@ pub struct RailwayClient<'cx> {
     endpoint: String,
     auth: RailwayAuth,
     policy: RetryPolicy,
-    budget: std::time::Duration,
+    deadline: tokio::time::Instant,
 }
 
 const PROJECT_TOKEN: &str =
@@ -318,8 +320,9 @@ pub struct ProjectView {
 }
 
 impl<'cx> RailwayClient<'cx> {
-    /// A client for `endpoint` (Railway's public one unless overridden) with the given auth,
-    /// retrying within `budget`.
+    /// A client for `endpoint` (Railway's public one unless overridden) with the given auth.
+    /// Every call of the client shares one deadline, `budget` from now: a gate makes several
+    /// calls and must still end within its own timeout.
     pub fn new(
         cx: &'cx Context,
         endpoint: String,
@@ -331,13 +334,33 @@ impl<'cx> RailwayClient<'cx> {
             retries,
             ..RetryPolicy::default()
         };
+        let now = tokio::time::Instant::now();
+        let deadline = now
+            .checked_add(budget)
+            .unwrap_or(now + std::time::Duration::from_secs(86_400));
         Self {
             cx,
             endpoint,
             auth,
             policy,
-            budget,
+            deadline,
         }
+    }
+
+    /// Text from Railway or from a library, with the run's secrets and this client's own
+    /// token hidden, then cut to a readable length (in that order, so no cut can split a
+    /// secret and leave half of it).
+    fn scrub(&self, text: &str) -> String {
+        let token = match &self.auth {
+            RailwayAuth::Project(token) | RailwayAuth::Account(token) => token.expose_secret(),
+        };
+        let text = self.cx.redactor().redact(text);
+        let text = if token.len() >= crate::MIN_REDACTABLE_LEN {
+            text.replace(token, crate::REDACTED)
+        } else {
+            text.into_owned()
+        };
+        crate::gates::http::clip(&text)
     }
 
     async fn call<T: DeserializeOwned>(
@@ -352,10 +375,23 @@ impl<'cx> RailwayClient<'cx> {
             unreachable,
             attempts,
         };
+        let remaining = self
+            .deadline
+            .saturating_duration_since(tokio::time::Instant::now());
+        if remaining.is_zero() {
+            return Err(error(
+                "the gate's time ran out before this call".to_owned(),
+                true,
+                0,
+            ));
+        }
         let body = json!({ "query": query, "variables": variables, "operationName": operation });
         let mut request = HttpRequest::get(self.endpoint.clone());
         request.method = reqwest::Method::POST;
         request.body = Some(("application/json".to_owned(), body.to_string().into_bytes()));
+        // Railway's API does not redirect; a redirect would carry the token elsewhere
+        // (reqwest strips `Authorization` on a cross-host redirect, not `Project-Access-Token`).
+        request.follow_redirects = false;
         match &self.auth {
             RailwayAuth::Project(token) => {
                 request.headers.push((
@@ -366,26 +402,24 @@ impl<'cx> RailwayClient<'cx> {
             RailwayAuth::Account(token) => request.bearer = Some(token.clone()),
         }
         // Reads are safe to repeat, so the exchange may retry a POST here as it would a GET.
-        let exchange = crate::gates::http::exchange::send_idempotent(
-            self.cx,
-            request,
-            self.policy,
-            self.budget,
-        )
-        .await;
+        let exchange =
+            crate::gates::http::exchange::send_idempotent(self.cx, request, self.policy, remaining)
+                .await;
         let attempts = exchange.attempts;
-        let response = exchange.result.map_err(|e| {
-            error(
-                self.cx.redactor().redact(&e.message).into_owned(),
-                true,
-                attempts,
-            )
-        })?;
+        let response = exchange
+            .result
+            .map_err(|e| error(self.scrub(&e.message), true, attempts))?;
         let data = envelope(&response, self.auth.kind())
-            .map_err(|m| error(self.cx.redactor().redact(&m).into_owned(), false, attempts))?;
+            .map_err(|m| error(self.scrub(&m), false, attempts))?;
         serde_json::from_value(data)
             .map(|value| (value, attempts))
-            .map_err(|e| error(format!("unexpected response shape: {e}"), false, attempts))
+            .map_err(|e| {
+                error(
+                    self.scrub(&format!("unexpected response shape: {e}")),
+                    false,
+                    attempts,
+                )
+            })
     }
 
     /// The project and environment of a project token.
@@ -478,15 +512,41 @@ impl<'cx> RailwayClient<'cx> {
             attempts = attempts.max(tries);
             let page = data.environment.service_instances;
             instances.extend(page.edges.into_iter().map(|e| e.node));
+            let paging_error = |message: &str| RailwayError {
+                operation: "EnvironmentInstances",
+                message: message.to_owned(),
+                unreachable: false,
+                attempts,
+            };
             match page.page_info {
                 Some(PageInfo {
                     has_next_page: true,
                     end_cursor: Some(cursor),
-                }) => after = Some(cursor),
+                }) => {
+                    // A cursor that does not move would list the same services again.
+                    if after.as_deref() == Some(cursor.as_str()) {
+                        return Err(paging_error("the next page's cursor repeats the last one"));
+                    }
+                    after = Some(cursor);
+                }
+                Some(PageInfo {
+                    has_next_page: true,
+                    end_cursor: None,
+                }) => {
+                    return Err(paging_error(
+                        "more pages are announced, without a cursor to fetch them",
+                    ));
+                }
                 _ => return Ok((instances, attempts)),
             }
         }
-        Ok((instances, attempts))
+        // A partial list would hide services: no verdict on part of an environment.
+        Err(RailwayError {
+            operation: "EnvironmentInstances",
+            message: format!("more than {MAX_PAGES} pages of services"),
+            unreachable: false,
+            attempts,
+        })
     }
 
     /// A service's most recent deployments, newest first.
@@ -532,14 +592,20 @@ fn envelope(response: &HttpResponse, token_kind: &str) -> Result<Value, String> 
             ));
         }
     };
-    if let Some(first) = body
-        .get("errors")
-        .and_then(Value::as_array)
-        .and_then(|e| e.first())
-    {
+    // Any `errors` that is there at all means the data cannot be trusted, whatever its shape.
+    let errors = body.get("errors").filter(|e| match e {
+        Value::Null => false,
+        Value::Array(items) => !items.is_empty(),
+        Value::Object(map) => !map.is_empty(),
+        Value::String(text) => !text.is_empty(),
+        Value::Bool(_) | Value::Number(_) => true,
+    });
+    if let Some(errors) = errors {
+        let first = errors.as_array().and_then(|e| e.first()).unwrap_or(errors);
         let message = first
             .get("message")
             .and_then(Value::as_str)
+            .or_else(|| first.as_str())
             .unwrap_or("an error without a message");
         let lower = message.to_ascii_lowercase();
         let hint = if lower.contains("project token not found") {
@@ -551,7 +617,8 @@ fn envelope(response: &HttpResponse, token_kind: &str) -> Result<Value, String> 
         } else {
             String::new()
         };
-        return Err(format!("{}{hint}", crate::gates::http::clip(message)));
+        // Cut (after redaction) by the caller.
+        return Err(format!("{message}{hint}"));
     }
     if !(200..300).contains(&response.status) {
         return Err(format!("HTTP {}", response.status));

@@ -242,6 +242,30 @@ impl Evaluation {
         self
     }
 
+    /// Replaces every secret the redactor knows in the evaluation's text: its summary,
+    /// observations, evidence and details.
+    pub fn redact(&mut self, redactor: &crate::Redactor) {
+        if redactor.is_empty() {
+            return;
+        }
+        redactor.redact_in_place(&mut self.summary);
+        for o in &mut self.observations {
+            redactor.redact_in_place(&mut o.name);
+            redactor.redact_json(&mut o.observed);
+            redactor.redact_json(&mut o.expected);
+            if let Some(baseline) = &mut o.baseline {
+                redactor.redact_json(baseline);
+            }
+        }
+        for e in &mut self.evidence {
+            redactor.redact_in_place(&mut e.name);
+            redactor.redact_in_place(&mut e.detail);
+        }
+        if let Some(details) = &mut self.details {
+            redactor.redact_json(details);
+        }
+    }
+
     /// Sets the kind-specific details.
     #[must_use]
     pub fn details(mut self, details: Value) -> Self {

@@ -304,6 +304,10 @@ impl Plan {
     pub fn secret_variables(&self) -> BTreeSet<String> {
         let mut names: BTreeSet<String> = self.tokens.values().cloned().collect();
         for gate in &self.gates {
+            // The platform gate reads Railway's tokens itself, declared as secrets or not.
+            if let GateKindSpec::Platform(_) = &gate.spec {
+                names.extend(["RAILWAY_TOKEN".to_owned(), "RAILWAY_API_TOKEN".to_owned()]);
+            }
             if let GateKindSpec::Env(spec) = &gate.spec {
                 names.extend(
                     spec.vars

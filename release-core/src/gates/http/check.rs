@@ -112,6 +112,7 @@ impl HttpGate {
             bearer,
             body,
             timeout: exchange::DEFAULT_BUDGET,
+            follow_redirects: true,
             body_cap: self.spec.max_body_bytes.unwrap_or(DEFAULT_BODY_CAP),
         })
     }

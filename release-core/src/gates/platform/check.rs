@@ -68,6 +68,24 @@ impl PlatformGate {
                     .await
                     .map_err(|e| unavailable(cx, &e))?;
                 *attempts = (*attempts).max(tries);
+                if let Some(project) = self
+                    .spec
+                    .project
+                    .as_ref()
+                    .filter(|p| **p != scope.project_id)
+                {
+                    let observation = Observation::new(
+                        "railway.project",
+                        scope.project_id.clone(),
+                        project.clone(),
+                        "scope",
+                    );
+                    return Err(Evaluation::fail(format!(
+                        "the project token is for project `{}`, not `{project}`",
+                        scope.project_id
+                    ))
+                    .observation(observation));
+                }
                 if !scope.environment_name.eq_ignore_ascii_case(&wanted) {
                     let observation = Observation::new(
                         "railway.environment",
@@ -194,6 +212,19 @@ fn judge_service(
                 "deployment.instances",
             );
         }
+        DeploymentStatus::Success if running < deployment.instances.len() => {
+            finding(
+                Verdict::Warn,
+                "instances",
+                format!(
+                    "{running} of {} instances running",
+                    deployment.instances.len()
+                )
+                .into(),
+                "every instance running",
+                "deployment.instances",
+            );
+        }
         DeploymentStatus::Success => {}
         DeploymentStatus::Crashed if running > 0 => {
             // Railway's CLI calls this "Online (n/m replicas crashed)": serving, but not well.
@@ -316,6 +347,26 @@ fn judge_service(
             "restart_policy",
         );
     }
+    if instance.restart_policy_type.is_none() {
+        // The schema says the field is always there; its absence means the answer is not what
+        // this gate was written for, which is never a silent pass.
+        finding(
+            Verdict::Warn,
+            "restartPolicyType",
+            "missing".into(),
+            "ALWAYS or ON_FAILURE",
+            "restart_policy",
+        );
+    }
+    if production && instance.sleep_application.is_none() {
+        finding(
+            Verdict::Warn,
+            "sleepApplication",
+            "missing".into(),
+            "false in production",
+            "sleep",
+        );
+    }
     if production && instance.sleep_application == Some(true) {
         finding(
             Verdict::Fail,
@@ -409,6 +460,20 @@ impl Gate for PlatformGate {
             ),
         )];
         for name in &services {
+            let matches = instances.iter().filter(|i| i.service_name == *name).count();
+            if matches > 1 {
+                // Which one serves traffic cannot be told from here; judging only the first
+                // could pass a failing twin.
+                findings.push((
+                    Verdict::Inconclusive,
+                    Observation::new(
+                        format!("{name}.service"),
+                        format!("{matches} services with this name"),
+                        "one service",
+                        "exists",
+                    ),
+                ));
+            }
             let instance = instances.iter().find(|i| i.service_name == *name);
             let (found, line) = judge_service(cx, &self.spec, name, instance);
             findings.extend(found);
@@ -443,6 +508,20 @@ impl Gate for PlatformGate {
                 }
                 Err(e) => (None, Some(cx.redactor().redact(&e.message).into_owned())),
             };
+            if let Some(note) = &note
+                && (cx.is_production() || cx.is_strict())
+            {
+                // Without the previous stable deployment a rollback would have no target.
+                findings.push((
+                    Verdict::Warn,
+                    Observation::new(
+                        format!("{}.history", instance.service_name),
+                        note.clone(),
+                        "the previous stable deployment",
+                        "rollback_target",
+                    ),
+                ));
+            }
             if let Some(note) = &note {
                 evidence.push(Evidence::new(
                     format!("{}.history", instance.service_name),
@@ -488,6 +567,16 @@ impl Gate for PlatformGate {
                 "deployments": deployments,
             }));
         evaluation.attempts = attempts.max(1);
+        // Anything Railway sent back is shown as it came, so the gate's own token is hidden
+        // here whether or not the plan declared its variable a secret.
+        let mut own = crate::Redactor::new();
+        match &auth {
+            RailwayAuth::Project(token) | RailwayAuth::Account(token) => {
+                own.add(secrecy::ExposeSecret::expose_secret(token))
+            }
+        }
+        evaluation.redact(&own);
+        evaluation.redact(cx.redactor());
         evaluation
     }
 }
