@@ -332,3 +332,83 @@ fn demo_runs_the_runbook_against_the_mock_environment() {
         unknown.stderr
     );
 }
+
+#[test]
+fn ctrl_c_stops_in_flight_gates_and_still_writes_the_summary() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let mock = mock(Scenario::Healthy);
+    mock._runtime
+        .block_on(mock.env.inject("/health", release_testkit::Fault::Hang));
+    let dir = tempfile::tempdir().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_release"))
+        .args([
+            "launch-gate",
+            "--plan",
+            &runbook_plan(),
+            "--format",
+            "json",
+            "--out",
+            "summary.json",
+        ])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RELEASE_API_URL", mock.env.api_url())
+        .env("RELEASE_WEB_URL", mock.env.web_url())
+        .env("RELEASE_ADMIN_TOKEN", mock.env.admin_token())
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the fast gates are done and only the hung one is in flight, then interrupt.
+    let log = dir.path().join("artifacts/release/release-log.jsonl");
+    std::thread::sleep(Duration::from_millis(1500));
+    let started = Instant::now();
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "the hung gate (5 s timeout) was not waited for"
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("the summary is still printed");
+    assert_eq!(summary["cancelled"], true);
+    let health = summary["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == "api-health")
+        .unwrap();
+    assert_eq!(health["verdict"], "error");
+    assert_eq!(health["summary"], "cancelled");
+    let finished = summary["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["verdict"] == "pass")
+        .count();
+    assert!(finished >= 1, "finished gates keep their results");
+    assert!(
+        dir.path().join("summary.json").is_file(),
+        "--out is written"
+    );
+    let record: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(&log).unwrap().trim()).unwrap();
+    assert_eq!(
+        record["outcome"], "blocked",
+        "the interrupted run is in the release log"
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted"));
+}
