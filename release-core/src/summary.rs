@@ -219,22 +219,10 @@ impl Summary {
         for gate in &mut self.gates {
             redactor.redact_in_place(&mut gate.title);
             redactor.redact_in_place(&mut gate.summary);
-            for o in &mut gate.observations {
-                redactor.redact_in_place(&mut o.name);
-                redactor.redact_json(&mut o.observed);
-                redactor.redact_json(&mut o.expected);
-                redactor.redact_in_place(&mut o.rule);
-                if let Some(unit) = &mut o.unit {
-                    redactor.redact_in_place(unit);
-                }
-                if let Some(baseline) = &mut o.baseline {
-                    redactor.redact_json(baseline);
-                }
-            }
-            for e in &mut gate.evidence {
-                redactor.redact_in_place(&mut e.name);
-                redactor.redact_in_place(&mut e.detail);
-            }
+            gate.observations
+                .iter_mut()
+                .for_each(|o| o.redact(redactor));
+            gate.evidence.iter_mut().for_each(|e| e.redact(redactor));
             if let Some(details) = &mut gate.details {
                 redactor.redact_json(details);
             }

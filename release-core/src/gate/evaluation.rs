@@ -109,6 +109,20 @@ impl Observation {
         self
     }
 
+    /// Replaces every secret the redactor knows in the observation's text.
+    pub fn redact(&mut self, redactor: &crate::Redactor) {
+        redactor.redact_in_place(&mut self.name);
+        redactor.redact_json(&mut self.observed);
+        redactor.redact_json(&mut self.expected);
+        redactor.redact_in_place(&mut self.rule);
+        if let Some(unit) = &mut self.unit {
+            redactor.redact_in_place(unit);
+        }
+        if let Some(baseline) = &mut self.baseline {
+            redactor.redact_json(baseline);
+        }
+    }
+
     /// Sets the baseline.
     #[must_use]
     pub fn baseline(mut self, baseline: impl Into<Value>) -> Self {
@@ -128,6 +142,12 @@ pub struct Evidence {
 }
 
 impl Evidence {
+    /// Replaces every secret the redactor knows in the evidence's text.
+    pub fn redact(&mut self, redactor: &crate::Redactor) {
+        redactor.redact_in_place(&mut self.name);
+        redactor.redact_in_place(&mut self.detail);
+    }
+
     /// A piece of evidence.
     pub fn new(name: impl Into<String>, detail: impl Into<String>) -> Self {
         Self {
@@ -249,18 +269,10 @@ impl Evaluation {
             return;
         }
         redactor.redact_in_place(&mut self.summary);
-        for o in &mut self.observations {
-            redactor.redact_in_place(&mut o.name);
-            redactor.redact_json(&mut o.observed);
-            redactor.redact_json(&mut o.expected);
-            if let Some(baseline) = &mut o.baseline {
-                redactor.redact_json(baseline);
-            }
-        }
-        for e in &mut self.evidence {
-            redactor.redact_in_place(&mut e.name);
-            redactor.redact_in_place(&mut e.detail);
-        }
+        self.observations
+            .iter_mut()
+            .for_each(|o| o.redact(redactor));
+        self.evidence.iter_mut().for_each(|e| e.redact(redactor));
         if let Some(details) = &mut self.details {
             redactor.redact_json(details);
         }
