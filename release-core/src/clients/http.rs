@@ -202,7 +202,10 @@ impl HttpClient {
     }
 
     fn builder(policy: reqwest::redirect::Policy) -> Result<reqwest::Client, HttpError> {
+        let tls = super::tls::client_config()
+            .map_err(|e| HttpError::new(HttpErrorKind::Request, format!("TLS set-up: {e}")))?;
         reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
             .connect_timeout(CONNECT_TIMEOUT)
             .redirect(policy)
             // A Referer would carry the first URL, query string included, to wherever a

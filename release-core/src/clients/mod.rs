@@ -4,6 +4,7 @@
 mod http;
 pub mod railway;
 mod retry;
+mod tls;
 
 pub(crate) use http::redact_url as redact_url_for_reports;
 pub use http::{DEFAULT_BODY_CAP, HttpClient, HttpError, HttpErrorKind, HttpRequest, HttpResponse};
