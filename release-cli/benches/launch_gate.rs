@@ -18,7 +18,10 @@
 //!   waited child (and keeps the *max* RSS), so only a process with a single child reads that
 //!   child's figures exactly;
 //! - `--bare-client BASE_URL N`: the bare tokio + reqwest client, run as a child like `release`
-//!   so its CPU and memory are measured the same way.
+//!   so its CPU and memory are measured the same way;
+//! - `--serve DIR N`: writes the plan of `N` gates to `DIR/release.toml` and serves until
+//!   killed, so `release` can be profiled (`perf record`, `strace`) by hand against the same
+//!   server.
 
 use std::error::Error;
 use std::fmt::Write as _;
@@ -43,6 +46,7 @@ const RUNS: usize = 5;
 
 const MEASURE: &str = "--measure";
 const BARE_CLIENT: &str = "--bare-client";
+const SERVE: &str = "--serve";
 
 /// The one response the server sends: a small JSON health body, like a real probe gets.
 const RESPONSE: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"status\":\"ok\"}";
@@ -55,8 +59,45 @@ fn main() -> Result<()> {
             [base, n] => bare_client(base, n.parse()?),
             _ => Err("usage: --bare-client BASE_URL N".into()),
         },
+        Some(SERVE) => match &args[1..] {
+            [dir, n] => serve(Path::new(dir), n.parse()?),
+            _ => Err("usage: --serve DIR N".into()),
+        },
         // `cargo bench` passes `--bench` (and any filter); there is nothing to choose.
         _ => bench(),
+    }
+}
+
+/// Serves the delay server until killed, with a plan of `n` gates against it in `dir`.
+fn serve(dir: &Path, n: usize) -> Result<()> {
+    let (_, hard) = getrlimit(Resource::RLIMIT_NOFILE)?;
+    setrlimit(Resource::RLIMIT_NOFILE, hard, hard)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let base = runtime.block_on(start_server())?;
+    std::fs::create_dir_all(dir)?;
+    let plan = dir.join("release.toml");
+    std::fs::write(&plan, plan_text(&base, n))?;
+    eprintln!("serving {base}; plan of {n} gates in {}", plan.display());
+    runtime.block_on(std::future::pending::<()>());
+    Ok(())
+}
+
+/// Waits (at most 70 s) until the kernel holds few sockets in TIME_WAIT. Each run leaves one
+/// per probe for 60 s, and thousands of them make every `connect` search longer for a free
+/// ephemeral port, so without this whichever configuration runs second pays for the first.
+fn settle_time_wait() {
+    let time_wait = || -> Option<u64> {
+        let sockstat = std::fs::read_to_string("/proc/net/sockstat").ok()?;
+        let tcp = sockstat.lines().find(|l| l.starts_with("TCP:"))?;
+        let mut fields = tcp.split_whitespace();
+        fields.find(|f| *f == "tw")?;
+        fields.next()?.parse().ok()
+    };
+    let deadline = Instant::now() + Duration::from_secs(70);
+    while time_wait().is_some_and(|tw| tw > 200) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(500));
     }
 }
 
@@ -129,8 +170,10 @@ fn bench() -> Result<()> {
     writeln!(out, "|---|---|---|---|---|---|---|---|")?;
     for n in SIZES {
         eprintln!("N = {n}: release launch-gate");
+        settle_time_wait();
         let release_figures = figures(n, || run_release(me, release, &base, n))?;
         eprintln!("N = {n}: bare tokio + reqwest");
+        settle_time_wait();
         let bare_figures = figures(n, || run_bare(me, &base, n))?;
         let (release_target, hurl, bare_reference) = expectations(n, &release_figures);
         row(
