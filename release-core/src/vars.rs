@@ -169,4 +169,9 @@ impl Vars {
     pub fn get(&self, name: &str) -> Option<&VarValue> {
         self.vars.get(name)
     }
+
+    /// Every variable, by name; a command gate hands them to its process.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &VarValue)> {
+        self.vars.iter().map(|(name, value)| (name.as_str(), value))
+    }
 }

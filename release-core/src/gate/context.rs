@@ -49,6 +49,7 @@ pub struct Context {
     tokens: Arc<BTreeMap<String, String>>,
     baselines: Arc<BTreeMap<String, Baseline>>,
     http: Arc<OnceLock<Result<HttpClient, HttpError>>>,
+    running_services: bool,
 }
 
 impl Context {
@@ -74,6 +75,7 @@ impl Context {
             tokens: BTreeMap::new(),
             baselines: BTreeMap::new(),
             http: None,
+            running_services: false,
         }
     }
 
@@ -178,6 +180,12 @@ impl Context {
     pub fn baseline(&self, key: &str) -> Option<&Baseline> {
         self.baselines.get(key)
     }
+
+    /// Whether command gates use services that are already running instead of starting
+    /// their own (`--skip-deps`).
+    pub fn uses_running_services(&self) -> bool {
+        self.running_services
+    }
 }
 
 /// Builds a [`Context`].
@@ -194,6 +202,7 @@ pub struct ContextBuilder {
     tokens: BTreeMap<String, String>,
     baselines: BTreeMap<String, Baseline>,
     http: Option<HttpClient>,
+    running_services: bool,
 }
 
 impl ContextBuilder {
@@ -260,6 +269,14 @@ impl ContextBuilder {
         self
     }
 
+    /// Command gates use services already running instead of starting their own, as the
+    /// runbook's `test:api:skip-deps` does.
+    #[must_use]
+    pub fn use_running_services(mut self, yes: bool) -> Self {
+        self.running_services = yes;
+        self
+    }
+
     /// The cancellation token, e.g. one a Ctrl-C handler cancels.
     #[must_use]
     pub fn cancellation(mut self, cancel: CancellationToken) -> Self {
@@ -284,6 +301,7 @@ impl ContextBuilder {
                 Some(client) => OnceLock::from(Ok(client)),
                 None => OnceLock::new(),
             }),
+            running_services: self.running_services,
         }
     }
 }

@@ -22,6 +22,11 @@ pub struct GateInfo {
     /// How long the runner lets the gate run before reporting `error: timed out`; `None` takes
     /// the runner's default.
     pub timeout: Option<Duration>,
+    /// How long the gate needs, after its timeout or a cancellation, to stop what it started
+    /// (a command's process group, its services) and report. A gate that sets it watches the
+    /// context's cancellation and enforces its own `timeout`; the runner waits this much
+    /// longer before dropping it. `None`: the gate is dropped at once.
+    pub stop_grace: Option<Duration>,
 }
 
 impl GateInfo {
@@ -40,6 +45,7 @@ impl GateInfo {
             required: true,
             phases: Vec::new(),
             timeout: None,
+            stop_grace: None,
         }
     }
 

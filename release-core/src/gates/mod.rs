@@ -1,12 +1,14 @@
 //! The built-in gate kinds, one module each.
 
 pub mod ai_runtime;
+pub mod command;
 pub mod env;
 pub mod http;
 pub mod platform;
 pub mod sessions;
 
 pub use ai_runtime::AiRuntimeGate;
+pub use command::CommandGate;
 pub use env::EnvGate;
 pub use http::HttpGate;
 pub use platform::PlatformGate;

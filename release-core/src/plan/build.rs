@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 
 use super::model::{Environment, GateKindSpec, GateSpec, Plan};
 use crate::gate::{DynGate, GateInfo};
-use crate::gates::{AiRuntimeGate, EnvGate, HttpGate, PlatformGate, SessionsGate};
+use crate::gates::{AiRuntimeGate, CommandGate, EnvGate, HttpGate, PlatformGate, SessionsGate};
 
 /// A plan could not be turned into gates for a run.
 #[derive(Debug, thiserror::Error)]
@@ -185,6 +185,7 @@ impl GateSpec {
             required: self.common.required,
             phases: self.common.phases.clone(),
             timeout: self.common.timeout.map(|t| t.get()),
+            stop_grace: None,
         }
     }
 
@@ -213,6 +214,7 @@ impl GateSpec {
             GateKindSpec::AiRuntime(spec) => AiRuntimeGate::new(info, spec.clone()).map(boxed),
             GateKindSpec::Sessions(spec) => SessionsGate::new(info, spec.clone()).map(boxed),
             GateKindSpec::Platform(spec) => PlatformGate::new(info, spec.clone()).map(boxed),
+            GateKindSpec::Command(spec) => CommandGate::new(info, spec.clone()).map(boxed),
         }
     }
 }

@@ -346,6 +346,7 @@ impl<'s> Loader<'s> {
             Some("ai-runtime") => self.deserialize(rest).map(GateKindSpec::AiRuntime),
             Some("sessions") => self.deserialize(rest).map(GateKindSpec::Sessions),
             Some("platform") => self.deserialize(rest).map(GateKindSpec::Platform),
+            Some("command") => self.deserialize(rest).map(GateKindSpec::Command),
             Some(other) => {
                 self.error(
                     kind_span,
@@ -456,7 +457,8 @@ impl<'s> Loader<'s> {
                 GateKindSpec::Http(_)
                 | GateKindSpec::AiRuntime(_)
                 | GateKindSpec::Sessions(_)
-                | GateKindSpec::Platform(_) => {
+                | GateKindSpec::Platform(_)
+                | GateKindSpec::Command(_) => {
                     if let Err(problem) = gate.build_gate() {
                         self.error(spans.gate.clone(), format!("gate `{id}`: {problem}"));
                     }
@@ -524,7 +526,7 @@ impl<'s> Loader<'s> {
 fn gate_token(spec: &GateKindSpec) -> Option<&str> {
     match spec {
         GateKindSpec::Env(_) => None,
-        GateKindSpec::Platform(_) => None,
+        GateKindSpec::Platform(_) | GateKindSpec::Command(_) => None,
         GateKindSpec::Http(spec) => spec.token.as_deref(),
         GateKindSpec::AiRuntime(spec) => Some(&spec.token),
         GateKindSpec::Sessions(spec) => Some(&spec.token),

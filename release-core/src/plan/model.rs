@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::duration::HumanDuration;
 use crate::gates::ai_runtime::AiRuntimeGateSpec;
+use crate::gates::command::CommandGateSpec;
 use crate::gates::env::EnvGateSpec;
 use crate::gates::http::HttpGateSpec;
 use crate::gates::platform::PlatformGateSpec;
@@ -144,11 +145,20 @@ pub enum GateKindSpec {
     Sessions(SessionsGateSpec),
     /// `kind = "platform"`.
     Platform(PlatformGateSpec),
+    /// `kind = "command"`.
+    Command(CommandGateSpec),
 }
 
 impl GateKindSpec {
     /// The kinds a plan may name.
-    pub const KINDS: [&str; 5] = ["env", "http", "ai-runtime", "sessions", "platform"];
+    pub const KINDS: [&str; 6] = [
+        "env",
+        "http",
+        "ai-runtime",
+        "sessions",
+        "platform",
+        "command",
+    ];
 
     /// The kind's name.
     pub fn kind(&self) -> &'static str {
@@ -158,6 +168,7 @@ impl GateKindSpec {
             GateKindSpec::AiRuntime(_) => "ai-runtime",
             GateKindSpec::Sessions(_) => "sessions",
             GateKindSpec::Platform(_) => "platform",
+            GateKindSpec::Command(_) => "command",
         }
     }
 }

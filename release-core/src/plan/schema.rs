@@ -4,6 +4,7 @@ use schemars::JsonSchema;
 
 use super::model::{Environment, GateCommon, ReleaseSection};
 use crate::gates::ai_runtime::AiRuntimeGateSpec;
+use crate::gates::command::CommandGateSpec;
 use crate::gates::env::EnvGateSpec;
 use crate::gates::http::HttpGateSpec;
 use crate::gates::platform::PlatformGateSpec;
@@ -62,6 +63,14 @@ enum GateDocument {
         common: GateCommon,
         #[schemars(flatten)]
         spec: AiRuntimeGateSpec,
+    },
+    /// A program run with a timeout, its process group stopped as a whole.
+    #[schemars(rename = "command")]
+    Command {
+        #[schemars(flatten)]
+        common: GateCommon,
+        #[schemars(flatten)]
+        spec: CommandGateSpec,
     },
     /// Railway's deployment and runtime baseline.
     #[schemars(rename = "platform")]

@@ -106,8 +106,10 @@ impl Runner {
         self
     }
 
-    /// Runs the gates. Cancelling the context's token stops in-flight gates (their futures
-    /// are dropped) and reports every unfinished gate as `error: cancelled`.
+    /// Runs the gates. Cancelling the context's token starts no further gate and stops the
+    /// in-flight ones: a gate without a [`GateInfo::stop_grace`] is dropped at once, one with
+    /// it gets that long to stop what it started and report. Every gate that did not finish
+    /// is reported as `error: cancelled`.
     pub async fn run(&self, gates: &[Box<dyn DynGate>], cx: &Context) -> RunReport {
         let started_at = cx.now();
         let start = Instant::now();
@@ -125,12 +127,18 @@ impl Runner {
             in_flight.push(self.evaluate_one(index, gate.as_ref(), cx));
         }
         while !in_flight.is_empty() {
+            if cancelled {
+                // Each in-flight gate ends by itself now: at once, or within its stop grace.
+                if let Some((index, evaluation)) = in_flight.next().await {
+                    slots[index] = Some(evaluation);
+                }
+                continue;
+            }
             tokio::select! {
                 biased;
                 () = cx.cancellation().cancelled() => {
                     tracing::warn!(in_flight = in_flight.len(), "run cancelled; unfinished gates are reported as cancelled");
                     cancelled = true;
-                    break;
                 }
                 Some((index, evaluation)) = in_flight.next() => {
                     slots[index] = Some(evaluation);
@@ -170,10 +178,35 @@ impl Runner {
         // A panicking gate (a library user's, say) must not take the run and its summary down
         // with it; it becomes an error like any other probe that went wrong.
         let guarded = AssertUnwindSafe(gate.evaluate_boxed(cx)).catch_unwind();
-        let mut evaluation = match tokio::time::timeout(timeout, guarded).await {
+        let cancel = cx.cancellation();
+        let finished = match gate.info().stop_grace {
+            None => tokio::select! {
+                biased;
+                () = cancel.cancelled() => Err(cancelled_evaluation()),
+                result = tokio::time::timeout(timeout, guarded) => result.map_err(|_| timed_out(timeout)),
+            },
+            // The gate enforces its timeout and answers cancellation itself, so that it can
+            // stop its processes; the runner only steps in when it overstays its grace.
+            Some(grace) => {
+                let overstayed = async {
+                    tokio::select! {
+                        () = tokio::time::sleep(timeout + grace) => timed_out(timeout),
+                        () = async {
+                            cancel.cancelled().await;
+                            tokio::time::sleep(grace).await;
+                        } => cancelled_evaluation(),
+                    }
+                };
+                tokio::select! {
+                    result = guarded => Ok(result),
+                    evaluation = overstayed => Err(evaluation),
+                }
+            }
+        };
+        let mut evaluation = match finished {
             Ok(Ok(evaluation)) => evaluation,
             Ok(Err(panic)) => panicked(panic.as_ref(), cx),
-            Err(_) => timed_out(timeout),
+            Err(evaluation) => evaluation,
         };
         evaluation.duration = start.elapsed();
         evaluation.attempts = evaluation.attempts.max(1);

@@ -1,0 +1,13 @@
+//! The `command` gate: a process with a timeout whose whole process group is stopped on
+//! timeout or Ctrl-C, with the services it needs started before it and stopped after it
+//! (runbook preflight steps 3 and 4: lint, web build, critical E2E, the test suites, the API
+//! suite with a Postgres/Redis bootstrap).
+
+mod check;
+mod process;
+mod services;
+mod spec;
+
+pub use check::{CommandGate, DEFAULT_COMMAND_TIMEOUT};
+pub use process::kill_running_commands;
+pub use spec::{CommandGateSpec, ExitCodes, ReadyProbe, ServiceSpec};

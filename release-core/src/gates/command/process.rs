@@ -1,0 +1,526 @@
+//! Processes in a process group of their own, stopped as a whole (`SIGTERM`, then `SIGKILL`
+//! after a grace period), with a bounded tail of their output.
+//!
+//! A command that times out must not leave anything behind: test runners fork workers,
+//! `npm run` starts a shell that starts node. Every process the gate starts leads a new
+//! process group, and stopping it signals the whole group, so grandchildren go too. A process
+//! that puts itself in another group (a daemon calling `setsid`) escapes this; service gates
+//! stop such daemons with their `stop` command.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::path::Path;
+use std::process::{ExitStatus, Stdio};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use tokio::io::{AsyncRead, AsyncReadExt as _};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::Redactor;
+
+/// Lines longer than this are cut: only their first bytes are kept.
+const LINE_WINDOW: usize = 8 * 1024;
+/// Characters of a line shown in evidence.
+const SHOWN_LINE_CHARS: usize = 1000;
+/// How long output may still arrive after the process group is gone.
+const DRAIN: Duration = Duration::from_millis(500);
+/// How often a stopping group is checked.
+const POLL: Duration = Duration::from_millis(20);
+
+/// Process groups started and not yet stopped, so that a hard exit can kill them.
+static LIVE_GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
+
+fn live_groups() -> std::sync::MutexGuard<'static, BTreeSet<i32>> {
+    // The set stays consistent whatever panicked while holding it: inserts and removes only.
+    LIVE_GROUPS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Sends `SIGKILL` to every process group a command gate started and has not stopped yet.
+/// For a process about to exit without unwinding (a second Ctrl-C): nothing it started may
+/// outlive it.
+pub fn kill_running_commands() {
+    for pgid in live_groups().iter() {
+        let _ = killpg(Pid::from_raw(*pgid), Signal::SIGKILL);
+    }
+}
+
+/// A process group we started. Dropped without [`ProcessGroup::stop`], it is killed.
+#[derive(Debug)]
+pub(crate) struct ProcessGroup {
+    pgid: i32,
+    stopped: bool,
+}
+
+impl ProcessGroup {
+    fn new(leader: u32) -> Self {
+        let pgid = i32::try_from(leader).unwrap_or(i32::MAX);
+        live_groups().insert(pgid);
+        Self {
+            pgid,
+            stopped: false,
+        }
+    }
+
+    /// Whether any process of the group is still running (zombies do not count: they are
+    /// dead, waiting for a parent that may never come).
+    pub(crate) fn alive(&self) -> bool {
+        group_alive(self.pgid)
+    }
+
+    /// Stops the group: `SIGTERM`, then `SIGKILL` if anything is left after `grace`.
+    /// Returns whether it had to kill.
+    pub(crate) async fn stop(&mut self, grace: Duration) -> bool {
+        let pgid = Pid::from_raw(self.pgid);
+        let mut killed = false;
+        if self.alive() {
+            let _ = killpg(pgid, Signal::SIGTERM);
+            // A stopped process cannot act on SIGTERM until it runs again.
+            let _ = killpg(pgid, Signal::SIGCONT);
+            let until = Instant::now() + grace;
+            while self.alive() && Instant::now() < until {
+                tokio::time::sleep(POLL).await;
+            }
+            if self.alive() {
+                killed = true;
+                let _ = killpg(pgid, Signal::SIGKILL);
+                let until = Instant::now() + Duration::from_secs(2);
+                while self.alive() && Instant::now() < until {
+                    tokio::time::sleep(POLL).await;
+                }
+            }
+        }
+        self.stopped = true;
+        live_groups().remove(&self.pgid);
+        killed
+    }
+}
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        if !self.stopped {
+            let _ = killpg(Pid::from_raw(self.pgid), Signal::SIGKILL);
+            live_groups().remove(&self.pgid);
+        }
+    }
+}
+
+/// Whether a process of group `pgid` is running. On Linux it reads `/proc`, where zombies can
+/// be told apart; elsewhere any member, zombie or not, counts.
+fn group_alive(pgid: i32) -> bool {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return killpg(Pid::from_raw(pgid), None).is_ok();
+    };
+    entries.flatten().any(|entry| {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        else {
+            return false;
+        };
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|stat| parse_stat(&stat))
+            .is_some_and(|(state, group)| group == pgid && state != 'Z' && state != 'X')
+    })
+}
+
+/// The state and process group of a `/proc/<pid>/stat` line: `pid (comm) state ppid pgrp …`,
+/// where `comm` may hold spaces and parentheses, so fields are counted from the last `)`.
+fn parse_stat(stat: &str) -> Option<(char, i32)> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let mut fields = rest.split_whitespace();
+    let state = fields.next()?.chars().next()?;
+    let _ppid = fields.next()?;
+    let pgrp = fields.next()?.parse().ok()?;
+    Some((state, pgrp))
+}
+
+/// The last lines of one output stream, each cut to [`LINE_WINDOW`] bytes, with counts of
+/// everything seen. Lines are kept as written and redacted when shown.
+#[derive(Debug)]
+pub(crate) struct Tail {
+    keep: usize,
+    lines: VecDeque<String>,
+    partial: Vec<u8>,
+    partial_cut: bool,
+    total_lines: u64,
+    total_bytes: u64,
+}
+
+impl Tail {
+    pub(crate) fn new(keep: usize) -> Self {
+        Self {
+            keep,
+            lines: VecDeque::new(),
+            partial: Vec::new(),
+            partial_cut: false,
+            total_lines: 0,
+            total_bytes: 0,
+        }
+    }
+
+    /// Adds a chunk; returns the lines it completed, for live display.
+    fn push(&mut self, chunk: &[u8]) -> Vec<String> {
+        self.total_bytes += chunk.len() as u64;
+        let mut completed = Vec::new();
+        let mut rest = chunk;
+        while let Some(newline) = rest.iter().position(|b| *b == b'\n') {
+            self.extend_partial(&rest[..newline]);
+            completed.push(self.complete_line());
+            rest = &rest[newline + 1..];
+        }
+        self.extend_partial(rest);
+        completed
+    }
+
+    fn extend_partial(&mut self, bytes: &[u8]) {
+        let room = LINE_WINDOW.saturating_sub(self.partial.len());
+        if bytes.len() > room {
+            self.partial_cut = true;
+        }
+        self.partial
+            .extend_from_slice(&bytes[..bytes.len().min(room)]);
+    }
+
+    fn complete_line(&mut self) -> String {
+        let mut line = strip_ansi(&String::from_utf8_lossy(&self.partial));
+        if line.ends_with('\r') {
+            line.pop();
+        }
+        if self.partial_cut {
+            line.push_str(" [line cut]");
+        }
+        self.partial.clear();
+        self.partial_cut = false;
+        self.total_lines += 1;
+        if self.keep > 0 {
+            if self.lines.len() == self.keep {
+                self.lines.pop_front();
+            }
+            self.lines.push_back(line.clone());
+        }
+        line
+    }
+
+    /// Ends the stream: a last line without a newline still counts.
+    fn finish(&mut self) -> Option<String> {
+        (!self.partial.is_empty()).then(|| self.complete_line())
+    }
+
+    /// Whether nothing was written.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.total_bytes == 0
+    }
+
+    /// The kept lines, redacted and cut for display, under a heading with the counts.
+    pub(crate) fn render(&self, redactor: &Redactor) -> String {
+        let mut text = format!(
+            "last {} of {} lines ({} bytes)",
+            self.lines.len(),
+            self.total_lines,
+            self.total_bytes
+        );
+        for line in &self.lines {
+            text.push('\n');
+            text.push_str(&shown(line, redactor));
+        }
+        text
+    }
+}
+
+/// A line as reports show it: redacted first (so a cut cannot split a secret and keep half),
+/// then cut to [`SHOWN_LINE_CHARS`].
+pub(crate) fn shown(line: &str, redactor: &Redactor) -> String {
+    let redacted = redactor.redact(line);
+    match redacted.char_indices().nth(SHOWN_LINE_CHARS) {
+        Some((at, _)) => format!("{} … [line cut]", &redacted[..at]),
+        None => redacted.into_owned(),
+    }
+}
+
+/// Removes terminal colour and cursor sequences (`ESC [ … letter`), which test runners and
+/// npm print even into pipes.
+fn strip_ansi(text: &str) -> String {
+    if !text.contains('\u{1b}') {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\u{1b}' {
+            out.push(c);
+            continue;
+        }
+        if chars.peek() == Some(&'[') {
+            chars.next();
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() || c == '~' {
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub(crate) struct Invocation<'a> {
+    /// The program and its arguments.
+    pub(crate) argv: &'a [String],
+    /// The working directory.
+    pub(crate) cwd: Option<&'a Path>,
+    /// The whole environment of the process.
+    pub(crate) env: &'a [(String, String)],
+    /// Whether stdout and stderr are piped to us (else they go nowhere).
+    pub(crate) capture: bool,
+}
+
+impl Invocation<'_> {
+    /// Starts it as the leader of a new process group, stdin closed.
+    pub(crate) fn spawn(&self) -> Result<(tokio::process::Child, ProcessGroup), String> {
+        let Some((program, args)) = self.argv.split_first() else {
+            return Err("no program to run".to_owned());
+        };
+        let mut command = tokio::process::Command::new(program);
+        command
+            .args(args)
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(if self.capture {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stderr(if self.capture {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .process_group(0);
+        if let Some(cwd) = self.cwd {
+            command.current_dir(cwd);
+        }
+        let child = command.spawn().map_err(|e| {
+            let hint = match e.kind() {
+                std::io::ErrorKind::NotFound => match self.cwd {
+                    Some(cwd) if !cwd.is_dir() => {
+                        format!(" (the working directory {} does not exist)", cwd.display())
+                    }
+                    _ => " (is it installed and on PATH?)".to_owned(),
+                },
+                std::io::ErrorKind::PermissionDenied => " (is it executable?)".to_owned(),
+                _ => String::new(),
+            };
+            format!("cannot start `{program}`: {e}{hint}")
+        })?;
+        let Some(pid) = child.id() else {
+            return Err(format!("`{program}` exited before it could be watched"));
+        };
+        Ok((child, ProcessGroup::new(pid)))
+    }
+}
+
+/// How a run ended.
+#[derive(Debug)]
+pub(crate) enum Ending {
+    /// The process exited by itself.
+    Exited(ExitStatus),
+    /// The deadline passed; the group was stopped.
+    TimedOut,
+    /// The run was cancelled; the group was stopped.
+    Cancelled,
+    /// Waiting for the process failed.
+    Lost(String),
+}
+
+/// A finished run.
+#[derive(Debug)]
+pub(crate) struct Finished {
+    pub(crate) ending: Ending,
+    pub(crate) stdout: Tail,
+    pub(crate) stderr: Tail,
+    /// Processes of the group were still running after the leader exited (and were stopped).
+    pub(crate) leftovers: bool,
+    /// Whether stopping the group needed `SIGKILL`.
+    pub(crate) killed: bool,
+    pub(crate) elapsed: Duration,
+}
+
+/// Limits of one run.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub(crate) deadline: Instant,
+    pub(crate) grace: Duration,
+    pub(crate) keep_lines: usize,
+}
+
+/// Where live output goes: `tracing` events at `info`, redacted, tagged with the gate.
+#[derive(Clone, Copy)]
+pub(crate) struct Live<'a> {
+    pub(crate) gate: &'a str,
+    pub(crate) redactor: &'a Redactor,
+}
+
+/// Runs the invocation to its end, the deadline or cancellation, and stops its whole group.
+pub(crate) async fn run(
+    invocation: &Invocation<'_>,
+    limits: Limits,
+    cancel: &CancellationToken,
+    live: Live<'_>,
+) -> Result<Finished, String> {
+    let started = Instant::now();
+    let (mut child, mut group) = invocation.spawn()?;
+    let stdout = Mutex::new(Tail::new(limits.keep_lines));
+    let stderr = Mutex::new(Tail::new(limits.keep_lines));
+    let (out_pipe, err_pipe) = (child.stdout.take(), child.stderr.take());
+    let pumps = async {
+        tokio::join!(
+            pump(out_pipe, &stdout, "stdout", Some(live)),
+            pump(err_pipe, &stderr, "stderr", Some(live)),
+        )
+    };
+    let control = async {
+        let ending = tokio::select! {
+            status = child.wait() => match status {
+                Ok(status) => Ending::Exited(status),
+                Err(e) => Ending::Lost(format!("failed to wait for the process: {e}")),
+            },
+            () = tokio::time::sleep_until(limits.deadline) => Ending::TimedOut,
+            () = cancel.cancelled() => Ending::Cancelled,
+        };
+        let leftovers = matches!(ending, Ending::Exited(_)) && group.alive();
+        let killed = group.stop(limits.grace).await;
+        if !matches!(ending, Ending::Exited(_)) {
+            // Reap the leader, dead by now, so it leaves no zombie.
+            let _ = tokio::time::timeout(Duration::from_secs(1), child.wait()).await;
+        }
+        (ending, leftovers, killed)
+    };
+    tokio::pin!(pumps);
+    tokio::pin!(control);
+    let mut drained = false;
+    let (ending, leftovers, killed) = loop {
+        tokio::select! {
+            result = &mut control => break result,
+            _ = &mut pumps, if !drained => drained = true,
+        }
+    };
+    // Output ends when the last process holding the pipes is gone; one that left the group
+    // could hold them forever, so it gets a moment, not more.
+    if !drained {
+        let _ = tokio::time::timeout(DRAIN, &mut pumps).await;
+    }
+    Ok(Finished {
+        ending,
+        stdout: take(&stdout),
+        stderr: take(&stderr),
+        leftovers,
+        killed,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// The tail so far; a pump still holding the stream (abandoned after [`DRAIN`]) keeps an
+/// empty one.
+fn take(tail: &Mutex<Tail>) -> Tail {
+    std::mem::replace(&mut *lock(tail), Tail::new(0))
+}
+
+/// Reads a stream to its end into the tail, emitting each line live when asked.
+pub(crate) async fn pump(
+    reader: Option<impl AsyncRead + Unpin>,
+    tail: &Mutex<Tail>,
+    stream: &str,
+    live: Option<Live<'_>>,
+) {
+    let Some(mut reader) = reader else { return };
+    let mut buf = vec![0u8; 16 * 1024];
+    let emit = |lines: Vec<String>| {
+        if let Some(live) = live {
+            for line in lines {
+                tracing::info!(gate = live.gate, stream, "{}", shown(&line, live.redactor));
+            }
+        }
+    };
+    loop {
+        match reader.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                let lines = lock(tail).push(&buf[..n]);
+                emit(lines);
+            }
+        }
+    }
+    let last = lock(tail).finish();
+    emit(last.into_iter().collect());
+}
+
+pub(crate) fn lock(tail: &Mutex<Tail>) -> std::sync::MutexGuard<'_, Tail> {
+    tail.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_lines_with_odd_command_names_parse() {
+        assert_eq!(
+            parse_stat("42 (a (weird) name) S 1 42 42 0 -1"),
+            Some(('S', 42))
+        );
+        assert_eq!(parse_stat("7 (sh) Z 1 5 5"), Some(('Z', 5)));
+        assert_eq!(parse_stat("garbage"), None);
+        assert_eq!(parse_stat(""), None);
+    }
+
+    #[test]
+    fn the_tail_keeps_the_last_lines_and_counts_everything() {
+        let mut tail = Tail::new(2);
+        tail.push(b"one\ntwo\nthr");
+        tail.push(b"ee\nfour");
+        assert_eq!(tail.finish().as_deref(), Some("four"));
+        assert_eq!(tail.lines, ["three", "four"]);
+        assert_eq!(tail.total_lines, 4);
+        assert_eq!(tail.total_bytes, 18);
+        let shown = tail.render(&Redactor::new());
+        assert_eq!(shown, "last 2 of 4 lines (18 bytes)\nthree\nfour");
+    }
+
+    #[test]
+    fn a_huge_line_is_cut_and_the_rest_of_it_not_kept() {
+        let mut tail = Tail::new(5);
+        tail.push(&vec![b'x'; 100_000]);
+        tail.push(b"\nnext\n");
+        assert_eq!(tail.lines.len(), 2);
+        assert!(tail.lines[0].len() <= LINE_WINDOW + 20);
+        assert!(tail.lines[0].ends_with("[line cut]"));
+        let rendered = tail.render(&Redactor::new());
+        assert!(rendered.len() < 1200, "{} bytes shown", rendered.len());
+    }
+
+    #[test]
+    fn colour_codes_and_carriage_returns_are_removed() {
+        let mut tail = Tail::new(5);
+        tail.push(b"\x1b[32mok\x1b[0m done\r\n");
+        assert_eq!(tail.lines[0], "ok done");
+    }
+
+    #[test]
+    fn secrets_are_redacted_before_a_long_line_is_cut() {
+        let mut redactor = Redactor::new();
+        redactor.add("s3cr3t-canary-value");
+        let line = format!("{}s3cr3t-canary-value{}", "a".repeat(990), "b".repeat(50));
+        let shown = shown(&line, &redactor);
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+    }
+}

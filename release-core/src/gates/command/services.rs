@@ -1,0 +1,338 @@
+//! Services a command needs (a private Postgres, a Redis): started before it on a free
+//! loopback port, probed until ready, stopped after it whatever happened.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::process::{self, Invocation, ProcessGroup, Tail};
+use super::spec::ServiceSpec;
+use crate::Redactor;
+use crate::duration::format_duration;
+
+/// The loopback address services listen on.
+pub(crate) const HOST: &str = "127.0.0.1";
+/// Default for `ready_timeout`.
+const DEFAULT_READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How often readiness is probed.
+const PROBE_INTERVAL: Duration = Duration::from_millis(100);
+/// A readiness command or a `stop` command may take this long.
+const HELPER_TIMEOUT: Duration = Duration::from_secs(30);
+/// Lines of a service's output kept for the report.
+const SERVICE_LINES: usize = 20;
+
+/// The placeholders a service's settings may use.
+pub(crate) const PLACEHOLDERS: [&str; 3] = ["port", "host", "dir"];
+
+/// Checks that `text` uses no placeholder but [`PLACEHOLDERS`] and closes every `{`.
+pub(crate) fn check_template(text: &str) -> Result<(), String> {
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let close = after
+            .find('}')
+            .ok_or_else(|| format!("unclosed `{{` in `{text}`"))?;
+        let name = &after[..close];
+        if !PLACEHOLDERS.contains(&name) {
+            return Err(format!(
+                "unknown placeholder `{{{name}}}` in `{text}`; expected {{port}}, {{host}} or {{dir}}"
+            ));
+        }
+        rest = &after[close + 1..];
+    }
+    Ok(())
+}
+
+fn fill(text: &str, values: &BTreeMap<&str, String>) -> String {
+    let mut out = text.to_owned();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+/// A free TCP port on loopback: bound, read and released. Another process could take it
+/// before the service binds it; the readiness timeout then reports the service's complaint.
+fn free_port() -> Result<u16, String> {
+    std::net::TcpListener::bind((HOST, 0))
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .map_err(|e| format!("no free loopback port: {e}"))
+}
+
+/// A started service.
+#[derive(Debug)]
+pub(crate) struct RunningService {
+    spec: ServiceSpec,
+    port: u16,
+    values: BTreeMap<&'static str, String>,
+    // Removed when the service is dropped, after it has stopped.
+    _dir: tempfile::TempDir,
+    child: tokio::process::Child,
+    group: ProcessGroup,
+    stdout: Arc<Mutex<Tail>>,
+    stderr: Arc<Mutex<Tail>>,
+    ready_after: Duration,
+}
+
+impl RunningService {
+    /// The variables it gives the command, placeholders filled.
+    pub(crate) fn env(&self) -> impl Iterator<Item = (String, String)> + '_ {
+        self.spec
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), fill(v, &self.values)))
+    }
+
+    /// Stops it: its `stop` command, then its process group. Returns a line for the report
+    /// and the service's last output, redacted.
+    pub(crate) async fn stop(
+        mut self,
+        env: &[(String, String)],
+        grace: Duration,
+        redactor: &Redactor,
+    ) -> StoppedService {
+        let mut notes = Vec::new();
+        if !self.spec.stop.is_empty() {
+            let argv: Vec<String> = self
+                .spec
+                .stop
+                .iter()
+                .map(|a| fill(a, &self.values))
+                .collect();
+            match run_helper(&argv, env).await {
+                Ok(()) => {}
+                Err(problem) => notes.push(format!("stop command: {problem}")),
+            }
+        }
+        if self.group.stop(grace).await {
+            notes.push(format!("killed after {}", format_duration(grace)));
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.child.wait()).await;
+        let mut line = format!(
+            "{} on {HOST}:{}: ready after {}, stopped",
+            self.spec.name,
+            self.port,
+            format_duration(self.ready_after)
+        );
+        if !notes.is_empty() {
+            line.push_str(&format!(" ({})", notes.join("; ")));
+        }
+        let mut output = Vec::new();
+        for (stream, tail) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
+            let tail = process::lock(tail);
+            if !tail.is_empty() {
+                output.push((
+                    format!("{} {stream}", self.spec.name),
+                    tail.render(redactor),
+                ));
+            }
+        }
+        StoppedService { line, output }
+    }
+}
+
+/// What is left of a stopped service for the report.
+#[derive(Debug)]
+pub(crate) struct StoppedService {
+    /// Where it ran, how long it took to be ready, how it stopped.
+    pub(crate) line: String,
+    /// Its last output lines, per stream, redacted.
+    pub(crate) output: Vec<(String, String)>,
+}
+
+/// Why a service could not be started.
+#[derive(Debug)]
+pub(crate) struct ServiceFailure {
+    /// What went wrong, naming the service.
+    pub(crate) summary: String,
+    /// The service's last output lines, unredacted (the caller redacts).
+    pub(crate) output: Vec<(String, String)>,
+}
+
+/// Starts one service and waits until it is ready.
+pub(crate) async fn start(
+    spec: &ServiceSpec,
+    env: &[(String, String)],
+    deadline: Instant,
+    cancel: &CancellationToken,
+    grace: Duration,
+    redactor: &Redactor,
+) -> Result<RunningService, ServiceFailure> {
+    let fail = |summary: String| ServiceFailure {
+        summary,
+        output: Vec::new(),
+    };
+    let port = match spec.port {
+        Some(port) => port,
+        None => free_port().map_err(|e| fail(format!("service `{}`: {e}", spec.name)))?,
+    };
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("release-{}-", spec.name))
+        .tempdir()
+        .map_err(|e| {
+            fail(format!(
+                "service `{}`: no temporary directory: {e}",
+                spec.name
+            ))
+        })?;
+    let values = BTreeMap::from([
+        ("port", port.to_string()),
+        ("host", HOST.to_owned()),
+        ("dir", dir.path().display().to_string()),
+    ]);
+    let argv: Vec<String> = spec.start.iter().map(|a| fill(a, &values)).collect();
+    let invocation = Invocation {
+        argv: &argv,
+        cwd: None,
+        env,
+        capture: true,
+    };
+    let (mut child, mut group) = invocation
+        .spawn()
+        .map_err(|e| fail(format!("service `{}`: {e}", spec.name)))?;
+    let stdout = Arc::new(Mutex::new(Tail::new(SERVICE_LINES)));
+    let stderr = Arc::new(Mutex::new(Tail::new(SERVICE_LINES)));
+    // Services run alongside the command, so their output is read by tasks of their own.
+    for (reader, tail) in [
+        (
+            child
+                .stdout
+                .take()
+                .map(|r| Box::new(r) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+            stdout.clone(),
+        ),
+        (
+            child
+                .stderr
+                .take()
+                .map(|r| Box::new(r) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+            stderr.clone(),
+        ),
+    ] {
+        tokio::spawn(async move { process::pump(reader, &tail, "service", None).await });
+    }
+    let started = Instant::now();
+    let ready_by = deadline.min(
+        started
+            + spec
+                .ready_timeout
+                .map_or(DEFAULT_READY_TIMEOUT, |t| t.get()),
+    );
+    let output = |stdout: &Arc<Mutex<Tail>>, stderr: &Arc<Mutex<Tail>>| {
+        vec![
+            (
+                format!("{} stdout", spec.name),
+                process::lock(stdout).render(redactor),
+            ),
+            (
+                format!("{} stderr", spec.name),
+                process::lock(stderr).render(redactor),
+            ),
+        ]
+    };
+    let mut daemonized = false;
+    let problem = loop {
+        if cancel.is_cancelled() {
+            break "cancelled while it started".to_owned();
+        }
+        if !daemonized {
+            match child.try_wait() {
+                Ok(Some(status)) if status.success() => daemonized = true,
+                Ok(Some(status)) => {
+                    break format!("its start command exited with {status} before it was ready");
+                }
+                Ok(None) => {}
+                Err(e) => break format!("failed to watch its start command: {e}"),
+            }
+        }
+        if probe(spec, port, &values, env).await {
+            return Ok(RunningService {
+                spec: spec.clone(),
+                port,
+                values,
+                _dir: dir,
+                child,
+                group,
+                stdout,
+                stderr,
+                ready_after: started.elapsed(),
+            });
+        }
+        if Instant::now() >= ready_by {
+            let waited = format_duration(ready_by.saturating_duration_since(started));
+            break format!(
+                "not ready after {waited} ({})",
+                describe_probe(spec, port, &values)
+            );
+        }
+        tokio::select! {
+            () = tokio::time::sleep(PROBE_INTERVAL) => {}
+            () = cancel.cancelled() => {}
+        }
+    };
+    if !spec.stop.is_empty() {
+        let stop: Vec<String> = spec.stop.iter().map(|a| fill(a, &values)).collect();
+        let _ = run_helper(&stop, env).await;
+    }
+    group.stop(grace).await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), child.wait()).await;
+    // Output still in the pipes is worth waiting a moment for: it usually says why.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    Err(ServiceFailure {
+        summary: format!("service `{}` did not start: {problem}", spec.name),
+        output: output(&stdout, &stderr),
+    })
+}
+
+fn describe_probe(spec: &ServiceSpec, port: u16, values: &BTreeMap<&str, String>) -> String {
+    if spec.ready.command.is_empty() {
+        format!("no TCP connection to {HOST}:{port}")
+    } else {
+        let argv: Vec<String> = spec.ready.command.iter().map(|a| fill(a, values)).collect();
+        format!("`{}` did not exit 0", argv.join(" "))
+    }
+}
+
+/// One readiness probe.
+async fn probe(
+    spec: &ServiceSpec,
+    port: u16,
+    values: &BTreeMap<&str, String>,
+    env: &[(String, String)],
+) -> bool {
+    if spec.ready.command.is_empty() {
+        let connect = tokio::net::TcpStream::connect((HOST, port));
+        return matches!(
+            tokio::time::timeout(Duration::from_secs(1), connect).await,
+            Ok(Ok(_))
+        );
+    }
+    let argv: Vec<String> = spec.ready.command.iter().map(|a| fill(a, values)).collect();
+    run_helper(&argv, env).await.is_ok()
+}
+
+/// Runs a readiness or stop command to its end (bounded), output discarded.
+async fn run_helper(argv: &[String], env: &[(String, String)]) -> Result<(), String> {
+    let invocation = Invocation {
+        argv,
+        cwd: None,
+        env,
+        capture: false,
+    };
+    let (mut child, mut group) = invocation.spawn()?;
+    let result = match tokio::time::timeout(HELPER_TIMEOUT, child.wait()).await {
+        Ok(Ok(status)) if status.success() => Ok(()),
+        Ok(Ok(status)) => Err(format!("exited with {status}")),
+        Ok(Err(e)) => Err(format!("failed to wait: {e}")),
+        Err(_) => Err(format!(
+            "no exit within {}",
+            format_duration(HELPER_TIMEOUT)
+        )),
+    };
+    group.stop(Duration::from_secs(1)).await;
+    result
+}
