@@ -77,6 +77,10 @@ pub(crate) struct GlobalArgs {
     /// run in the release log).
     #[arg(long, global = true)]
     pub(crate) baseline: Option<PathBuf>,
+    /// Command gates use services that are already running (Postgres, Redis) instead of
+    /// starting their own, as the runbook's `test:api:skip-deps`.
+    #[arg(long, global = true)]
+    pub(crate) skip_deps: bool,
 }
 
 fn parse_format(text: &str) -> Result<Format, String> {
@@ -101,6 +105,11 @@ pub(crate) enum Command {
     /// Production smoke checks: `/health`, `/ready` and the critical flows (the `smoke`
     /// phase).
     Smoke,
+    /// The staging dry-run: QA (the `preflight-qa` phase), then smoke against the target.
+    /// Writes the summary and one evidence file per smoke gate under
+    /// `<artifacts_dir>/dry-run/<run id>/`. `RELEASE_LOCAL_SKIP_QA_CRITICAL=true` reports QA
+    /// as skipped instead of running it.
+    DryRun,
     /// The post-release launch gate: smoke plus the control-plane gates (the `smoke` and
     /// `launch` phases). Writes `<artifacts_dir>/<env>-launch-gate-summary.json`.
     LaunchGate,
@@ -139,6 +148,9 @@ pub(crate) enum PreflightStep {
     /// The Railway deployment and runtime baseline of the environment (`--strict` makes
     /// warnings block and requires the `api` service).
     Platform,
+    /// Quality, security and smoke commands: lint, build, critical E2E, test suites (the
+    /// `preflight-qa` phase; `--skip-deps` uses services already running).
+    Qa,
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,17 +8,30 @@ use release_core::report::Format;
 use release_core::{Plan, Vars};
 use release_testkit::{MockEnvironment, RailwayMock, RecordedResponse, Scenario};
 
-use super::phase::{self, LAUNCH_GATE, PREFLIGHT, Phase, SMOKE, Session, Target};
+use super::dry_run;
+use super::phase::{self, LAUNCH_GATE, PREFLIGHT, Phase, Session, Target};
 use crate::cli::GlobalArgs;
 use crate::error::CliError;
 use crate::output;
 
 /// The shipped plan and example environment, built in so the demo runs from any directory.
 const RUNBOOK_PLAN: &str = include_str!("../../../fixtures/plans/runbook.toml");
+/// Stand-ins for the runbook's QA gates, whose npm scripts only the app's repository has.
+const DEMO_QA_PLAN: &str = include_str!("../../../fixtures/plans/demo-qa.toml");
 const STAGING_ENV: &str = include_str!("../../../fixtures/env/staging.env");
 
-/// The phases the demo runs, in runbook order.
-const PHASES: [Phase; 3] = [PREFLIGHT, SMOKE, LAUNCH_GATE];
+/// What the demo runs, in runbook order.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    Phase(Phase),
+    DryRun,
+}
+
+const STEPS: [Step; 3] = [
+    Step::Phase(PREFLIGHT),
+    Step::DryRun,
+    Step::Phase(LAUNCH_GATE),
+];
 
 pub(crate) fn run(
     global: &GlobalArgs,
@@ -47,6 +60,10 @@ pub(crate) fn run(
         .map_err(CliError::input)?;
     plan.release.artifacts_dir = dir.join("artifacts");
     plan.release.log = Some(dir.join("artifacts/release-log.jsonl"));
+    let stand_ins = Plan::parse("fixtures/plans/demo-qa.toml (built in)", DEMO_QA_PLAN)
+        .map_err(CliError::input)?;
+    plan.gates.retain(|g| !g.in_phase("preflight-qa"));
+    plan.gates.extend(stand_ins.gates);
 
     let session = Session::start()?;
     let mock = session
@@ -74,7 +91,7 @@ pub(crate) fn run(
         ("RAILWAY_API_URL", mock.railway_url()),
     ]));
     output::print_stderr(&format!(
-        "demo: scenario {scenario}; API {} and web {} on loopback; artifacts in {}\n",
+        "demo: scenario {scenario}; API {} and web {} on loopback; QA runs stand-in commands; artifacts in {}\n",
         mock.api_url(),
         mock.web_url(),
         dir.display()
@@ -91,11 +108,20 @@ pub(crate) fn run(
         filter: phase::selection(global, &plan)?,
         baseline_file: global.baseline.clone(),
         strict: global.strict,
+        skip_deps: global.skip_deps,
     };
     let mut worst = release_core::exit_code::PASSED;
-    for (index, phase) in PHASES.into_iter().enumerate() {
-        let summary = phase::execute(&session, &target, phase)?;
-        let last = index + 1 == PHASES.len();
+    for (index, step) in STEPS.into_iter().enumerate() {
+        let (summary, phase) = match step {
+            Step::Phase(phase) => (phase::execute(&session, &target, phase)?, phase),
+            Step::DryRun => {
+                let summary = dry_run::execute(&session, &target)?;
+                let dir = dry_run::write_artifacts(&plan, &summary)?;
+                output::print_stderr(&format!("dry-run artifacts: {}\n", dir.display()));
+                (summary, dry_run::DRY_RUN)
+            }
+        };
+        let last = index + 1 == STEPS.len();
         // Machine formats print one document: the launch gate's. The others are still
         // written to the artifacts and the log.
         let code = if global.format.is_machine() && !last {

@@ -1,6 +1,7 @@
 //! One file per command; each returns the exit code or a [`CliError`].
 
 mod demo;
+mod dry_run;
 mod log_show;
 mod phase;
 mod plan_check;
@@ -22,6 +23,10 @@ pub(crate) fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Preflight {
             step: Some(PreflightStep::Platform),
         } => phase::run(global, phase::PREFLIGHT_PLATFORM),
+        Command::Preflight {
+            step: Some(PreflightStep::Qa),
+        } => phase::run(global, phase::PREFLIGHT_QA),
+        Command::DryRun => dry_run::run(global),
         Command::Smoke => phase::run(global, phase::SMOKE),
         Command::LaunchGate => phase::run(global, phase::LAUNCH_GATE),
         Command::Demo { scenario, dir } => demo::run(global, &scenario, dir),

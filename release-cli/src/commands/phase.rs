@@ -8,8 +8,8 @@ use release_core::log::{LogRecord, ReleaseLog, baselines_from_log, baselines_fro
 use release_core::plan::{GateFilter, UrlOverrides};
 use release_core::report::{self, Format, RenderOptions, github};
 use release_core::{
-    Baseline, Outcome, Plan, Policy, Redactor, RunMeta, Runner, Summary, Vars, exit_code,
-    new_run_id,
+    Baseline, Context, DynGate, Outcome, Plan, Policy, Redactor, RunMeta, RunReport, Runner,
+    Summary, Vars, exit_code, new_run_id,
 };
 use tokio::runtime::Runtime;
 use tokio_util::sync::CancellationToken;
@@ -42,6 +42,11 @@ pub(crate) const PREFLIGHT_ENV: Phase = Phase {
 pub(crate) const PREFLIGHT_PLATFORM: Phase = Phase {
     label: "preflight-platform",
     phases: &["preflight-platform"],
+    writes_summary: false,
+};
+pub(crate) const PREFLIGHT_QA: Phase = Phase {
+    label: "preflight-qa",
+    phases: &["preflight-qa"],
     writes_summary: false,
 };
 pub(crate) const SMOKE: Phase = Phase {
@@ -106,6 +111,7 @@ pub(crate) struct Target<'p> {
     pub(crate) filter: GateFilter,
     pub(crate) baseline_file: Option<PathBuf>,
     pub(crate) strict: bool,
+    pub(crate) skip_deps: bool,
 }
 
 impl<'p> Target<'p> {
@@ -122,6 +128,7 @@ impl<'p> Target<'p> {
             filter,
             baseline_file: global.baseline.clone(),
             strict: global.strict,
+            skip_deps: global.skip_deps,
         })
     }
 }
@@ -160,37 +167,59 @@ pub(crate) fn execute(
     target: &Target<'_>,
     phase: Phase,
 ) -> Result<Summary, CliError> {
+    let prepared = prepare(session, target)?;
+    let gates = selected_gates(target, &prepared, phase.phases)?;
+    let report = session
+        .runtime
+        .block_on(prepared.runner().run(&gates, &prepared.cx));
+    Ok(prepared.summarize(phase.label, &report))
+}
+
+/// A run's environment and context, ready for gates.
+pub(crate) struct Prepared {
+    pub(crate) environment: String,
+    pub(crate) strict: bool,
+    pub(crate) concurrency: usize,
+    pub(crate) cx: Context,
+}
+
+impl Prepared {
+    pub(crate) fn runner(&self) -> Runner {
+        Runner::new().concurrency(self.concurrency)
+    }
+
+    pub(crate) fn policy(&self) -> Policy {
+        Policy::new(self.strict)
+    }
+
+    /// The redacted summary of a run.
+    pub(crate) fn summarize(&self, label: &str, report: &RunReport) -> Summary {
+        let meta = RunMeta {
+            run_id: new_run_id(report.started_at),
+            phase: label.to_owned(),
+            environment: self.environment.clone(),
+            policy: self.policy(),
+        };
+        let mut summary = Summary::new(&meta, report);
+        summary.redact(self.cx.redactor());
+        tracing::debug!(gates = summary.gates.len(), "summary built");
+        summary
+    }
+}
+
+/// Chooses the environment and builds the context every gate of the run shares.
+pub(crate) fn prepare(session: &Session, target: &Target<'_>) -> Result<Prepared, CliError> {
     let plan = target.plan;
     let selected = plan
         .select_environment(target.environment.as_deref())
         .map_err(CliError::input)?;
-    let gates = plan
-        .build_selected_gates(phase.phases, &selected.name, &target.filter)
-        .map_err(CliError::input)?;
-    let selected_count = plan
-        .gates_for(phase.phases, &selected.name)
-        .filter(|g| target.filter.excludes(g).is_none())
-        .count();
-    if selected_count == 0 && !gates.is_empty() {
-        return Err(CliError::Input(format!(
-            "--only/--skip leave no gate of phase {} to run; nothing checked is not a pass",
-            phase.phases.join(", ")
-        )));
-    }
-    if gates.is_empty() {
-        return Err(CliError::Input(format!(
-            "{}: no gates in phase {} for environment `{}`; nothing to check is not a pass",
-            plan.path.display(),
-            phase.phases.join(", "),
-            selected.name
-        )));
-    }
     let strict = target.strict || selected.strict;
     let mut builder = selected
         .context(plan, &target.overrides)
         .strict(strict)
         .vars(target.vars.clone())
         .redactor(redactor_for(plan, &target.vars))
+        .use_running_services(target.skip_deps)
         .cancellation(session.cancel.clone());
     // RAILWAY_API_URL, from the process or the env file, points the platform gate elsewhere.
     if let Some(url) = target
@@ -204,19 +233,44 @@ pub(crate) fn execute(
     for (key, baseline) in baselines(plan, &selected.name, target.baseline_file.as_deref())? {
         builder = builder.baseline(key, baseline);
     }
-    let cx = builder.build();
-    let runner = Runner::new().concurrency(plan.release.concurrency);
-    let report = session.runtime.block_on(runner.run(&gates, &cx));
-    let meta = RunMeta {
-        run_id: new_run_id(report.started_at),
-        phase: phase.label.to_owned(),
+    Ok(Prepared {
         environment: selected.name.clone(),
-        policy: Policy::new(strict),
-    };
-    let mut summary = Summary::new(&meta, &report);
-    summary.redact(cx.redactor());
-    tracing::debug!(gates = summary.gates.len(), "summary built");
-    Ok(summary)
+        strict,
+        concurrency: plan.release.concurrency,
+        cx: builder.build(),
+    })
+}
+
+/// The gates of these phases that `--only`/`--skip` select (the rest reported as skipped);
+/// a run that would check nothing is a usage error, not a pass.
+pub(crate) fn selected_gates(
+    target: &Target<'_>,
+    prepared: &Prepared,
+    phases: &[&str],
+) -> Result<Vec<Box<dyn DynGate>>, CliError> {
+    let plan = target.plan;
+    let environment = prepared.environment.as_str();
+    let gates = plan
+        .build_selected_gates(phases, environment, &target.filter)
+        .map_err(CliError::input)?;
+    let selected_count = plan
+        .gates_for(phases, environment)
+        .filter(|g| target.filter.excludes(g).is_none())
+        .count();
+    if selected_count == 0 && !gates.is_empty() {
+        return Err(CliError::Input(format!(
+            "--only/--skip leave no gate of phase {} to run; nothing checked is not a pass",
+            phases.join(", ")
+        )));
+    }
+    if gates.is_empty() {
+        return Err(CliError::Input(format!(
+            "{}: no gates in phase {} for environment `{environment}`; nothing to check is not a pass",
+            plan.path.display(),
+            phases.join(", "),
+        )));
+    }
+    Ok(gates)
 }
 
 /// Baselines from `--baseline FILE`, else from the release log's last successful run.
@@ -365,6 +419,8 @@ fn redactor_for(plan: &Plan, vars: &Vars) -> Redactor {
 async fn interrupt_on_ctrl_c(cancel: CancellationToken) {
     while tokio::signal::ctrl_c().await.is_ok() {
         if cancel.is_cancelled() {
+            // Exiting now skips every destructor: nothing a command gate started may outlive us.
+            release_core::gates::command::kill_running_commands();
             std::process::exit(130);
         }
         tracing::warn!("interrupted: stopping in-flight gates; press Ctrl-C again to exit now");

@@ -301,7 +301,7 @@ fn demo_runs_the_runbook_against_the_mock_environment() {
     );
     for phase in [
         "release preflight · staging",
-        "release smoke · staging",
+        "release dry-run · staging",
         "release launch-gate · staging",
     ] {
         assert!(
@@ -312,6 +312,14 @@ fn demo_runs_the_runbook_against_the_mock_environment() {
     }
     let out = dir.path().join("demo-out/artifacts");
     assert!(out.join("staging-launch-gate-summary.json").is_file());
+    let dry_runs: Vec<_> = std::fs::read_dir(out.join("dry-run")).unwrap().collect();
+    assert_eq!(dry_runs.len(), 1, "one dry-run directory");
+    let dry_run = dry_runs[0].as_ref().unwrap().path();
+    assert!(dry_run.join("summary.json").is_file());
+    assert!(
+        dry_run.join("api-health.json").is_file(),
+        "evidence per smoke gate"
+    );
     let log = std::fs::read_to_string(out.join("release-log.jsonl")).unwrap();
     assert_eq!(log.lines().count(), 3, "one record per phase");
 

@@ -92,19 +92,33 @@ fn preflight_runs_env_and_platform_together() {
             &env_file("staging"),
             "--format",
             "json",
+            // The runbook's QA runs the app's npm scripts, which this repository has not.
+            "--skip",
+            "preflight-qa",
         ])
         .env("RAILWAY_API_URL", mock.mock.url())
         .run();
     assert_eq!(run.code, 0, "{}", run.stderr);
     let summary: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(summary["phase"], "preflight");
+    assert_eq!(summary["counts"]["pass"], 2);
+    assert_eq!(summary["counts"]["skipped"], 3);
     let ids: Vec<&str> = summary["gates"]
         .as_array()
         .unwrap()
         .iter()
         .map(|g| g["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["release-env", "railway-baseline"]);
+    assert_eq!(
+        ids,
+        [
+            "release-env",
+            "railway-baseline",
+            "qa-preflight",
+            "qa-web-tests",
+            "qa-api-tests"
+        ]
+    );
 }
 
 #[test]

@@ -301,6 +301,26 @@ impl Plan {
             .collect()
     }
 
+    /// The gates of these phases for the environment, none of them run: each reports
+    /// `skipped` with the reason (`inconclusive` when strict and required, as with `--skip`).
+    /// For a step a run leaves out on purpose, such as the dry-run's QA with
+    /// `RELEASE_LOCAL_SKIP_QA_CRITICAL=true`.
+    pub fn left_out_gates(
+        &self,
+        phases: &[&str],
+        environment: &str,
+        reason: &str,
+    ) -> Vec<Box<dyn DynGate>> {
+        self.gates_for(phases, environment)
+            .map(|g| {
+                Box::new(LeftOut {
+                    info: g.info(),
+                    reason: reason.to_owned(),
+                }) as Box<dyn DynGate>
+            })
+            .collect()
+    }
+
     /// The variables whose values are secret: those with a `secret` rule and every token
     /// variable.
     pub fn secret_variables(&self) -> BTreeSet<String> {

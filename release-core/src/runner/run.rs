@@ -38,6 +38,17 @@ pub struct RunReport {
 }
 
 impl RunReport {
+    /// This run followed by another, as one report: results in order, from this run's start
+    /// to the other's finish.
+    #[must_use]
+    pub fn then(mut self, next: RunReport) -> RunReport {
+        self.finished_at = next.finished_at;
+        self.duration += next.duration;
+        self.cancelled |= next.cancelled;
+        self.results.extend(next.results);
+        self
+    }
+
     /// The outcome under a policy.
     pub fn outcome(&self, policy: Policy) -> Outcome {
         policy.outcome(
