@@ -118,12 +118,12 @@ impl CommandGate {
             }
         }
         info.timeout.get_or_insert(DEFAULT_COMMAND_TIMEOUT);
-        // Stopping takes at most: the command's group, then per service its stop command and
-        // its group, plus a moment for the report.
-        let per_service = grace + Duration::from_secs(31);
+        // After its timeout or a cancellation the gate stops its command's group (the grace,
+        // a wait after SIGKILL, the leader's exit, the rest of its output), then each service.
+        let command = grace + process::KILL_WAIT + Duration::from_secs(1) + process::DRAIN;
         let services = u32::try_from(spec.services.len()).unwrap_or(u32::MAX);
-        info.stop_grace =
-            Some(grace + per_service.saturating_mul(services) + Duration::from_secs(3));
+        let stop_services = services::stop_budget(grace).saturating_mul(services);
+        info.stop_grace = Some(command + stop_services + Duration::from_secs(1));
         Ok(Self {
             info,
             spec,

@@ -26,7 +26,9 @@ const LINE_WINDOW: usize = 8 * 1024;
 /// Characters of a line shown in evidence.
 const SHOWN_LINE_CHARS: usize = 1000;
 /// How long output may still arrive after the process group is gone.
-const DRAIN: Duration = Duration::from_millis(500);
+pub(crate) const DRAIN: Duration = Duration::from_millis(500);
+/// How long a group is watched after `SIGKILL`.
+pub(crate) const KILL_WAIT: Duration = Duration::from_secs(2);
 /// How often a stopping group is checked.
 const POLL: Duration = Duration::from_millis(20);
 
@@ -88,7 +90,7 @@ impl ProcessGroup {
             if self.alive() {
                 killed = true;
                 let _ = killpg(pgid, Signal::SIGKILL);
-                let until = Instant::now() + Duration::from_secs(2);
+                let until = Instant::now() + KILL_WAIT;
                 while self.alive() && Instant::now() < until {
                     tokio::time::sleep(POLL).await;
                 }

@@ -55,7 +55,9 @@ fn fill(text: &str, values: &BTreeMap<&str, String>) -> String {
 }
 
 /// A free TCP port on loopback: bound, read and released. Another process could take it
-/// before the service binds it; the readiness timeout then reports the service's complaint.
+/// before the service binds it: the service then fails to start (and says so in its output),
+/// though a `tcp` probe could meanwhile reach the other listener; a `command` probe that asks
+/// the service itself (`pg_isready`, `redis-cli ping`) is not fooled.
 fn free_port() -> Result<u16, String> {
     std::net::TcpListener::bind((HOST, 0))
         .and_then(|listener| listener.local_addr())
@@ -73,6 +75,7 @@ pub(crate) struct RunningService {
     _dir: tempfile::TempDir,
     child: tokio::process::Child,
     group: ProcessGroup,
+    readers: Vec<tokio::task::JoinHandle<()>>,
     stdout: Arc<Mutex<Tail>>,
     stderr: Arc<Mutex<Tail>>,
     ready_after: Duration,
@@ -103,7 +106,7 @@ impl RunningService {
                 .iter()
                 .map(|a| fill(a, &self.values))
                 .collect();
-            match run_helper(&argv, env).await {
+            match run_helper(&argv, env, HELPER_TIMEOUT).await {
                 Ok(()) => {}
                 Err(problem) => notes.push(format!("stop command: {problem}")),
             }
@@ -112,6 +115,7 @@ impl RunningService {
             notes.push(format!("killed after {}", format_duration(grace)));
         }
         let _ = tokio::time::timeout(Duration::from_secs(1), self.child.wait()).await;
+        drain(std::mem::take(&mut self.readers)).await;
         let mut line = format!(
             "{} on {HOST}:{}: ready after {}, stopped",
             self.spec.name,
@@ -149,7 +153,7 @@ pub(crate) struct StoppedService {
 pub(crate) struct ServiceFailure {
     /// What went wrong, naming the service.
     pub(crate) summary: String,
-    /// The service's last output lines, unredacted (the caller redacts).
+    /// The service's last output lines, per stream, redacted.
     pub(crate) output: Vec<(String, String)>,
 }
 
@@ -197,6 +201,7 @@ pub(crate) async fn start(
     let stdout = Arc::new(Mutex::new(Tail::new(SERVICE_LINES)));
     let stderr = Arc::new(Mutex::new(Tail::new(SERVICE_LINES)));
     // Services run alongside the command, so their output is read by tasks of their own.
+    let mut readers = Vec::new();
     for (reader, tail) in [
         (
             child
@@ -213,7 +218,9 @@ pub(crate) async fn start(
             stderr.clone(),
         ),
     ] {
-        tokio::spawn(async move { process::pump(reader, &tail, "service", None).await });
+        readers.push(tokio::spawn(async move {
+            process::pump(reader, &tail, "service", None).await;
+        }));
     }
     let started = Instant::now();
     let ready_by = deadline.min(
@@ -249,7 +256,7 @@ pub(crate) async fn start(
                 Err(e) => break format!("failed to watch its start command: {e}"),
             }
         }
-        if probe(spec, port, &values, env).await {
+        if probe(spec, port, &values, env, ready_by, cancel).await {
             return Ok(RunningService {
                 spec: spec.clone(),
                 port,
@@ -257,6 +264,7 @@ pub(crate) async fn start(
                 _dir: dir,
                 child,
                 group,
+                readers,
                 stdout,
                 stderr,
                 ready_after: started.elapsed(),
@@ -276,12 +284,12 @@ pub(crate) async fn start(
     };
     if !spec.stop.is_empty() {
         let stop: Vec<String> = spec.stop.iter().map(|a| fill(a, &values)).collect();
-        let _ = run_helper(&stop, env).await;
+        let _ = run_helper(&stop, env, HELPER_TIMEOUT).await;
     }
     group.stop(grace).await;
     let _ = tokio::time::timeout(Duration::from_secs(1), child.wait()).await;
-    // Output still in the pipes is worth waiting a moment for: it usually says why.
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    // The last output usually says why; it is read to the end, briefly.
+    drain(readers).await;
     Err(ServiceFailure {
         summary: format!("service `{}` did not start: {problem}", spec.name),
         output: output(&stdout, &stderr),
@@ -297,12 +305,34 @@ fn describe_probe(spec: &ServiceSpec, port: u16, values: &BTreeMap<&str, String>
     }
 }
 
-/// One readiness probe.
+/// How long stopping one service may take at most: its `stop` command and that command's
+/// group, then its own group (`SIGTERM`, the grace, `SIGKILL`, a wait), the leader's exit and
+/// the rest of its output. The gate's stop grace is made of these.
+pub(crate) fn stop_budget(grace: Duration) -> Duration {
+    HELPER_TIMEOUT + HELPER_GRACE + KILL_WAIT + grace + KILL_WAIT + EXIT_WAIT + process::DRAIN
+}
+
+/// The group of a readiness or stop command gets this long after `SIGTERM`.
+const HELPER_GRACE: Duration = Duration::from_secs(1);
+/// See [`process::KILL_WAIT`].
+const KILL_WAIT: Duration = process::KILL_WAIT;
+/// How long a stopped leader's exit is waited for.
+const EXIT_WAIT: Duration = Duration::from_secs(1);
+
+/// Waits a moment for the output readers to reach the end of their pipes.
+async fn drain(readers: Vec<tokio::task::JoinHandle<()>>) {
+    let all = futures_util::future::join_all(readers);
+    let _ = tokio::time::timeout(process::DRAIN, all).await;
+}
+
+/// One readiness probe, over by `ready_by` or on cancellation.
 async fn probe(
     spec: &ServiceSpec,
     port: u16,
     values: &BTreeMap<&str, String>,
     env: &[(String, String)],
+    ready_by: Instant,
+    cancel: &CancellationToken,
 ) -> bool {
     if spec.ready.command.is_empty() {
         let connect = tokio::net::TcpStream::connect((HOST, port));
@@ -312,11 +342,19 @@ async fn probe(
         );
     }
     let argv: Vec<String> = spec.ready.command.iter().map(|a| fill(a, values)).collect();
-    run_helper(&argv, env).await.is_ok()
+    let limit = HELPER_TIMEOUT.min(ready_by.saturating_duration_since(Instant::now()));
+    tokio::select! {
+        result = run_helper(&argv, env, limit) => result.is_ok(),
+        () = cancel.cancelled() => false,
+    }
 }
 
-/// Runs a readiness or stop command to its end (bounded), output discarded.
-async fn run_helper(argv: &[String], env: &[(String, String)]) -> Result<(), String> {
+/// Runs a readiness or stop command to its end (at most `limit`), output discarded.
+async fn run_helper(
+    argv: &[String],
+    env: &[(String, String)],
+    limit: Duration,
+) -> Result<(), String> {
     let invocation = Invocation {
         argv,
         cwd: None,
@@ -324,15 +362,12 @@ async fn run_helper(argv: &[String], env: &[(String, String)]) -> Result<(), Str
         capture: false,
     };
     let (mut child, mut group) = invocation.spawn()?;
-    let result = match tokio::time::timeout(HELPER_TIMEOUT, child.wait()).await {
+    let result = match tokio::time::timeout(limit, child.wait()).await {
         Ok(Ok(status)) if status.success() => Ok(()),
         Ok(Ok(status)) => Err(format!("exited with {status}")),
         Ok(Err(e)) => Err(format!("failed to wait: {e}")),
-        Err(_) => Err(format!(
-            "no exit within {}",
-            format_duration(HELPER_TIMEOUT)
-        )),
+        Err(_) => Err(format!("no exit within {}", format_duration(limit))),
     };
-    group.stop(Duration::from_secs(1)).await;
+    group.stop(HELPER_GRACE).await;
     result
 }
