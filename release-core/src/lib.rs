@@ -71,7 +71,7 @@ pub use gate::{
 };
 pub use plan::{Plan, PlanError};
 pub use policy::{Outcome, Policy};
-pub use runner::{GateResult, RunReport, Runner};
+pub use runner::{GateResult, RunEvent, RunReport, Runner};
 pub use secret::{MIN_REDACTABLE_LEN, REDACTED, Redactor};
 pub use summary::{
     Counts, GateRecord, RunMeta, SUMMARY_SCHEMA_VERSION, Summary, ToolInfo, new_run_id,

@@ -109,6 +109,7 @@ pub(crate) fn run(
         baseline_file: global.baseline.clone(),
         strict: global.strict,
         skip_deps: global.skip_deps,
+        progress: crate::progress::wanted(global),
     };
     let mut worst = release_core::exit_code::PASSED;
     for (index, step) in STEPS.into_iter().enumerate() {

@@ -68,10 +68,7 @@ pub(crate) fn execute(session: &Session, target: &Target<'_>) -> Result<Summary,
     } else {
         phase::selected_gates(target, &prepared, QA_PHASES)?
     };
-    let runner = prepared.runner();
-    let qa = session
-        .runtime
-        .block_on(runner.run(&qa_gates, &prepared.cx));
+    let qa = phase::run_gates(session, target, &prepared, "dry-run QA", &qa_gates);
     let qa_blocked = qa.cancelled || qa.outcome(prepared.policy()) == Outcome::Blocked;
     let smoke_gates = if qa_blocked {
         let reason = if qa.cancelled {
@@ -83,9 +80,7 @@ pub(crate) fn execute(session: &Session, target: &Target<'_>) -> Result<Summary,
     } else {
         phase::selected_gates(target, &prepared, SMOKE_PHASES)?
     };
-    let smoke = session
-        .runtime
-        .block_on(runner.run(&smoke_gates, &prepared.cx));
+    let smoke = phase::run_gates(session, target, &prepared, "dry-run smoke", &smoke_gates);
     Ok(prepared.summarize(DRY_RUN.label, &qa.then(smoke)))
 }
 

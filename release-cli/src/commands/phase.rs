@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use crate::cli::GlobalArgs;
 use crate::error::CliError;
 use crate::output;
+use crate::progress::Progress;
 
 /// A command that runs gates.
 #[derive(Debug, Clone, Copy)]
@@ -112,6 +113,8 @@ pub(crate) struct Target<'p> {
     pub(crate) baseline_file: Option<PathBuf>,
     pub(crate) strict: bool,
     pub(crate) skip_deps: bool,
+    /// Whether a spinner shows while gates run.
+    pub(crate) progress: bool,
 }
 
 impl<'p> Target<'p> {
@@ -129,6 +132,7 @@ impl<'p> Target<'p> {
             baseline_file: global.baseline.clone(),
             strict: global.strict,
             skip_deps: global.skip_deps,
+            progress: crate::progress::wanted(global),
         })
     }
 }
@@ -169,10 +173,23 @@ pub(crate) fn execute(
 ) -> Result<Summary, CliError> {
     let prepared = prepare(session, target)?;
     let gates = selected_gates(target, &prepared, phase.phases)?;
-    let report = session
-        .runtime
-        .block_on(prepared.runner().run(&gates, &prepared.cx));
+    let report = run_gates(session, target, &prepared, phase.label, &gates);
     Ok(prepared.summarize(phase.label, &report))
+}
+
+/// Runs gates with the context, a spinner showing on a terminal meanwhile.
+pub(crate) fn run_gates(
+    session: &Session,
+    target: &Target<'_>,
+    prepared: &Prepared,
+    label: &str,
+    gates: &[Box<dyn DynGate>],
+) -> RunReport {
+    let progress = Progress::start(target.progress, label, gates.len());
+    let runner = progress.observe(prepared.runner());
+    let report = session.runtime.block_on(runner.run(gates, &prepared.cx));
+    progress.finish();
+    report
 }
 
 /// A run's environment and context, ready for gates.

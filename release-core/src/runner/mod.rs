@@ -2,4 +2,4 @@
 
 mod run;
 
-pub use run::{GateResult, RunReport, Runner};
+pub use run::{GateResult, RunEvent, RunReport, Runner};

@@ -1,3 +1,4 @@
+use std::sync::Arc;
 use std::time::Duration;
 
 use std::any::Any;
@@ -82,10 +83,41 @@ impl RunReport {
 /// assert_eq!(report.results[1].evaluation.verdict, Verdict::Warn);
 /// # });
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Runner {
     concurrency: usize,
     default_timeout: Duration,
+    observer: Option<Arc<Observer>>,
+}
+
+/// Told of each [`RunEvent`].
+type Observer = dyn Fn(RunEvent<'_>) + Send + Sync;
+
+/// What a run tells its observer, as it happens: for progress displays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunEvent<'a> {
+    /// A gate started.
+    Started {
+        /// The gate's id.
+        id: &'a str,
+    },
+    /// A gate finished.
+    Finished {
+        /// The gate's id.
+        id: &'a str,
+        /// Its verdict.
+        verdict: Verdict,
+    },
+}
+
+impl std::fmt::Debug for Runner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runner")
+            .field("concurrency", &self.concurrency)
+            .field("default_timeout", &self.default_timeout)
+            .field("observer", &self.observer.is_some())
+            .finish()
+    }
 }
 
 impl Default for Runner {
@@ -100,6 +132,7 @@ impl Runner {
         Self {
             concurrency: 128,
             default_timeout: Duration::from_secs(60),
+            observer: None,
         }
     }
 
@@ -108,6 +141,31 @@ impl Runner {
     pub fn concurrency(mut self, concurrency: usize) -> Self {
         self.concurrency = concurrency.max(1);
         self
+    }
+
+    /// Calls `observer` as each gate starts and finishes (on the run's task: keep it quick).
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use release_core::{Runner, RunEvent};
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let log = seen.clone();
+    /// let runner = Runner::new().observer(move |event| {
+    ///     if let RunEvent::Started { id } = event {
+    ///         log.lock().unwrap().push(id.to_owned());
+    ///     }
+    /// });
+    /// ```
+    #[must_use]
+    pub fn observer(mut self, observer: impl Fn(RunEvent<'_>) + Send + Sync + 'static) -> Self {
+        self.observer = Some(Arc::new(observer));
+        self
+    }
+
+    fn notify(&self, event: RunEvent<'_>) {
+        if let Some(observer) = &self.observer {
+            observer(event);
+        }
     }
 
     /// The timeout for gates that do not set their own.
@@ -185,6 +243,9 @@ impl Runner {
         cx: &Context,
     ) -> (usize, Evaluation) {
         let timeout = gate.info().timeout.unwrap_or(self.default_timeout);
+        self.notify(RunEvent::Started {
+            id: &gate.info().id,
+        });
         let start = Instant::now();
         // A panicking gate (a library user's, say) must not take the run and its summary down
         // with it; it becomes an error like any other probe that went wrong.
@@ -243,6 +304,10 @@ impl Runner {
             };
             evaluation.observations.push(fallback);
         }
+        self.notify(RunEvent::Finished {
+            id: &gate.info().id,
+            verdict: evaluation.verdict,
+        });
         (index, evaluation)
     }
 }

@@ -1,0 +1,95 @@
+//! A spinner on stderr while gates run, with the gates still running and the elapsed time,
+//! so a ten-minute test suite does not look like a hang. Only on a terminal, and not with
+//! `-q` or `-v` (whose live command output would tear it).
+
+use std::io::IsTerminal as _;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use release_core::{RunEvent, Runner};
+
+use crate::cli::GlobalArgs;
+
+/// Whether a run shows the spinner.
+pub(crate) fn wanted(global: &GlobalArgs) -> bool {
+    !global.quiet && global.verbose == 0 && std::io::stderr().is_terminal()
+}
+
+/// The spinner of one run of gates; nothing at all when not wanted.
+pub(crate) struct Progress {
+    bar: Option<ProgressBar>,
+    state: Arc<Mutex<State>>,
+}
+
+#[derive(Default)]
+struct State {
+    label: String,
+    running: Vec<String>,
+    done: usize,
+    total: usize,
+}
+
+impl State {
+    fn message(&self) -> String {
+        let mut message = format!("{}: {} of {} gates done", self.label, self.done, self.total);
+        if !self.running.is_empty() {
+            let shown: Vec<&str> = self.running.iter().take(3).map(String::as_str).collect();
+            message.push_str(&format!("; running {}", shown.join(", ")));
+            if self.running.len() > 3 {
+                message.push_str(&format!(" and {} more", self.running.len() - 3));
+            }
+        }
+        message
+    }
+}
+
+impl Progress {
+    pub(crate) fn start(wanted: bool, label: &str, total: usize) -> Self {
+        let state = Arc::new(Mutex::new(State {
+            label: label.to_owned(),
+            total,
+            ..State::default()
+        }));
+        let bar = wanted.then(|| {
+            let bar = ProgressBar::new_spinner();
+            if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} [{elapsed}]") {
+                bar.set_style(style);
+            }
+            bar.set_message(lock(&state).message());
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        Self { bar, state }
+    }
+
+    /// The runner, reporting to this spinner.
+    pub(crate) fn observe(&self, runner: Runner) -> Runner {
+        let Some(bar) = self.bar.clone() else {
+            return runner;
+        };
+        let state = self.state.clone();
+        runner.observer(move |event| {
+            let mut state = lock(&state);
+            match event {
+                RunEvent::Started { id } => state.running.push(id.to_owned()),
+                RunEvent::Finished { id, .. } => {
+                    state.running.retain(|r| r != id);
+                    state.done += 1;
+                }
+            }
+            bar.set_message(state.message());
+        })
+    }
+
+    /// Removes the spinner before the report is printed.
+    pub(crate) fn finish(self) {
+        if let Some(bar) = self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(PoisonError::into_inner)
+}
