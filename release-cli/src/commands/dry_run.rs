@@ -105,6 +105,9 @@ pub(crate) fn write_artifacts(plan: &Plan, summary: &Summary) -> Result<PathBuf,
         .gates_for(SMOKE_PHASES, &summary.environment)
         .map(|g| g.common.id.as_str())
         .collect();
+    // A gate named `summary`, or ids that differ only in characters a file name cannot hold,
+    // must not overwrite another file: such names get a numbered suffix.
+    let mut taken = std::collections::BTreeSet::from(["summary".to_owned()]);
     for gate in summary
         .gates
         .iter()
@@ -113,10 +116,19 @@ pub(crate) fn write_artifacts(plan: &Plan, summary: &Summary) -> Result<PathBuf,
         let text = serde_json::to_string_pretty(gate).map_err(|e| {
             CliError::Output(format!("failed to render evidence of `{}`: {e}", gate.id))
         })?;
-        write(
-            &dir.join(format!("{}.json", file_name(&gate.id))),
-            &(text + "\n"),
-        )?;
+        let base = file_name(&gate.id);
+        let name = (1..)
+            .map(|n| {
+                if n == 1 {
+                    base.clone()
+                } else {
+                    format!("{base}-{n}")
+                }
+            })
+            .find(|name| !taken.contains(name))
+            .unwrap_or(base);
+        write(&dir.join(format!("{name}.json")), &(text + "\n"))?;
+        taken.insert(name);
     }
     Ok(dir)
 }

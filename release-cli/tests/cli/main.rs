@@ -9,4 +9,5 @@ mod log;
 mod plan;
 mod platform;
 mod preflight;
+mod qa;
 mod support;
