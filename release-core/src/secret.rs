@@ -46,6 +46,13 @@ impl Redactor {
     /// ```
     pub fn add(&mut self, secret: impl Into<String>) {
         let secret: String = secret.into();
+        // Output read line by line (a command's) would show each line of a multi-line secret
+        // (a PEM key) unmatched: each line is a secret of its own too.
+        if secret.contains('\n') {
+            for line in secret.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                self.add(line);
+            }
+        }
         if secret.chars().count() >= MIN_REDACTABLE_LEN
             && !self.secrets.iter().any(|s| s.expose_secret() == secret)
         {
@@ -87,6 +94,35 @@ impl Redactor {
         if let Cow::Owned(redacted) = self.redact(text) {
             *text = redacted;
         }
+    }
+
+    /// Text that was cut short: every known secret replaced, and also a secret's beginning
+    /// where the cut fell inside it (four characters or more of it), which [`Redactor::redact`]
+    /// cannot recognise.
+    ///
+    /// ```
+    /// use release_core::Redactor;
+    /// let mut r = Redactor::new();
+    /// r.add("hunter2-very-secret");
+    /// assert_eq!(r.redact_cut("token=hunter2-ve"), "token=[redacted]");
+    /// assert_eq!(r.redact_cut("ends in hun"), "ends in hun");
+    /// ```
+    pub fn redact_cut<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        const MIN_PREFIX: usize = 4;
+        let mut out = self.redact(text);
+        for secret in &self.secrets {
+            let secret = secret.expose_secret();
+            let longest = secret.len().min(out.len());
+            let cut = (MIN_PREFIX..=longest)
+                .rev()
+                .filter(|n| secret.is_char_boundary(*n))
+                .find(|n| out.ends_with(&secret[..*n]));
+            if let Some(n) = cut {
+                let keep = out.len() - n;
+                out = Cow::Owned(format!("{}{REDACTED}", &out[..keep]));
+            }
+        }
+        out
     }
 
     /// The text with every known secret replaced.

@@ -490,3 +490,51 @@ fn bad_settings_are_refused_with_the_reason() {
             .contains("`ready` takes `tcp = true` or a `command`")
     );
 }
+
+#[tokio::test]
+async fn a_service_port_already_taken_is_refused_before_anything_starts() {
+    // Whatever listens there would pass the probe in the service's place.
+    let squatter = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = squatter.local_addr().expect("addr").port();
+    let gate = gate(
+        &format!(
+            r#"command = ["true"]
+[[services]]
+name = "db"
+port = {port}
+start = ["sleep", "300"]
+"#
+        ),
+        None,
+    );
+    let evaluation = gate.evaluate(&context()).await;
+    assert_eq!(evaluation.verdict, Verdict::Error);
+    assert!(
+        evaluation
+            .summary
+            .starts_with(&format!("service `db`: port {port} on 127.0.0.1 is taken")),
+        "{}",
+        evaluation.summary
+    );
+}
+
+#[tokio::test]
+async fn a_service_that_daemonizes_without_a_stop_command_is_an_error() {
+    let gate = gate(
+        r#"command = ["true"]
+[[services]]
+name = "daemon"
+start = ["true"]
+"#,
+        None,
+    );
+    let evaluation = gate.evaluate(&context()).await;
+    assert_eq!(evaluation.verdict, Verdict::Error);
+    assert!(
+        evaluation.summary.contains(
+            "its start command exited 0, leaving a daemon that no `stop` command will end"
+        ),
+        "{}",
+        evaluation.summary
+    );
+}

@@ -220,3 +220,47 @@ async fn a_panicking_gate_becomes_an_error_and_the_run_goes_on() {
     );
     assert_eq!(report.results[1].evaluation.verdict, Verdict::Pass);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_kind_limit_queues_heavy_gates_while_others_run_and_their_timeout_waits() {
+    // Three "test" gates of 100 ms each may run one at a time, with a 150 ms timeout each:
+    // queued, not timed out, since a gate's timeout starts when it starts.
+    let gates = Gates::new()
+        .add("a", 100, Verdict::Pass, Some(150))
+        .add("b", 100, Verdict::Pass, Some(150))
+        .add("c", 100, Verdict::Pass, Some(150));
+    let events = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = events.clone();
+    let runner = Runner::new()
+        .kind_concurrency("test", 1)
+        .observer(move |event| seen.lock().unwrap().push(format!("{event:?}")));
+    let report = runner
+        .run(&gates.gates, &Context::builder("staging").build())
+        .await;
+    assert_eq!(gates.peak.load(Ordering::SeqCst), 1, "one at a time");
+    assert!(
+        report
+            .results
+            .iter()
+            .all(|r| r.evaluation.verdict == Verdict::Pass),
+        "{report:#?}"
+    );
+    {
+        let events = events.lock().unwrap();
+        assert_eq!(events.len(), 6);
+        assert!(
+            events[0].starts_with("Started") && events[1].starts_with("Finished"),
+            "{events:?}"
+        );
+    }
+
+    // Other kinds are not held back.
+    let mixed = Gates::new()
+        .add("a", 100, Verdict::Pass, None)
+        .add("b", 100, Verdict::Pass, None);
+    let runner = Runner::new().kind_concurrency("command", 1);
+    runner
+        .run(&mixed.gates, &Context::builder("staging").build())
+        .await;
+    assert_eq!(mixed.peak.load(Ordering::SeqCst), 2);
+}

@@ -4,7 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use release_core::{Outcome, Plan, Summary};
+use release_core::{
+    DynGate, Evaluation, GateResult, Observation, Outcome, Plan, RunReport, Summary,
+};
 
 use super::phase::{self, Phase, Session, Target};
 use crate::cli::GlobalArgs;
@@ -40,8 +42,12 @@ pub(crate) fn run(global: &GlobalArgs) -> Result<i32, CliError> {
         }
         Err(e) => {
             output::print_error(&e);
-            // The artifacts are the point of a dry-run: without them it cannot pass.
-            code.map(|code| code.max(release_core::exit_code::INVALID_INPUT))
+            // The artifacts are the point of a dry-run: without them it cannot pass. A blocked
+            // dry-run stays blocked.
+            code.map(|code| match code {
+                release_core::exit_code::BLOCKED => code,
+                _ => release_core::exit_code::INVALID_INPUT,
+            })
         }
     }
 }
@@ -68,20 +74,45 @@ pub(crate) fn execute(session: &Session, target: &Target<'_>) -> Result<Summary,
     } else {
         phase::selected_gates(target, &prepared, QA_PHASES)?
     };
+    // Built before QA runs: a smoke selection that cannot work must not cost a QA run first.
+    let smoke_gates = phase::selected_gates(target, &prepared, SMOKE_PHASES)?;
     let qa = phase::run_gates(session, target, &prepared, "dry-run QA", &qa_gates);
-    let qa_blocked = qa.cancelled || qa.outcome(prepared.policy()) == Outcome::Blocked;
-    let smoke_gates = if qa_blocked {
-        let reason = if qa.cancelled {
-            "not run: the dry-run was interrupted during QA"
-        } else {
-            "not run: QA blocked the dry-run"
-        };
-        plan.left_out_gates(SMOKE_PHASES, environment, reason)
+    let smoke = if qa.cancelled {
+        not_run(
+            &qa,
+            &smoke_gates,
+            "not run: the dry-run was interrupted during QA",
+        )
+    } else if qa.outcome(prepared.policy()) == Outcome::Blocked {
+        not_run(&qa, &smoke_gates, "not run: QA blocked the dry-run")
     } else {
-        phase::selected_gates(target, &prepared, SMOKE_PHASES)?
+        phase::run_gates(session, target, &prepared, "dry-run smoke", &smoke_gates)
     };
-    let smoke = phase::run_gates(session, target, &prepared, "dry-run smoke", &smoke_gates);
     Ok(prepared.summarize(DRY_RUN.label, &qa.then(smoke)))
+}
+
+/// The smoke gates reported `skipped` with the reason, without running them (the run may be
+/// cancelled, and a runner would report them cancelled instead).
+fn not_run(qa: &RunReport, gates: &[Box<dyn DynGate>], reason: &str) -> RunReport {
+    let results = gates
+        .iter()
+        .map(|gate| GateResult {
+            info: gate.info().clone(),
+            evaluation: Evaluation::skipped(reason).observation(Observation::new(
+                "dry-run",
+                reason,
+                "QA passed, then smoke runs",
+                "skipped",
+            )),
+        })
+        .collect();
+    RunReport {
+        started_at: qa.finished_at,
+        finished_at: qa.finished_at,
+        duration: std::time::Duration::ZERO,
+        cancelled: false,
+        results,
+    }
 }
 
 fn no_qa_gates(plan: &Plan, environment: &str) -> CliError {

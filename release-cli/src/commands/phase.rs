@@ -197,12 +197,15 @@ pub(crate) struct Prepared {
     pub(crate) environment: String,
     pub(crate) strict: bool,
     pub(crate) concurrency: usize,
+    pub(crate) command_concurrency: usize,
     pub(crate) cx: Context,
 }
 
 impl Prepared {
     pub(crate) fn runner(&self) -> Runner {
-        Runner::new().concurrency(self.concurrency)
+        Runner::new()
+            .concurrency(self.concurrency)
+            .kind_concurrency("command", self.command_concurrency)
     }
 
     pub(crate) fn policy(&self) -> Policy {
@@ -254,6 +257,7 @@ pub(crate) fn prepare(session: &Session, target: &Target<'_>) -> Result<Prepared
         environment: selected.name.clone(),
         strict,
         concurrency: plan.release.concurrency,
+        command_concurrency: plan.release.command_concurrency,
         cx: builder.build(),
     })
 }
@@ -433,14 +437,39 @@ fn redactor_for(plan: &Plan, vars: &Vars) -> Redactor {
 
 /// The first Ctrl-C stops in-flight gates and lets the summary be written; a second one
 /// ends the process at once, with the shell's conventional code for SIGINT.
+///
+/// SIGTERM and SIGHUP (a CI job cancelled, `docker stop`, a closed terminal) mean "stop now":
+/// command gates run in process groups of their own, which no signal to us reaches, so they
+/// are killed at once; the run then ends cancelled and its summary is still written. Any
+/// further signal exits at once.
 async fn interrupt_on_ctrl_c(cancel: CancellationToken) {
-    while tokio::signal::ctrl_c().await.is_ok() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut interrupt), Ok(mut terminate), Ok(mut hangup)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        tracing::warn!("cannot listen for signals; Ctrl-C will not stop gates cleanly");
+        return;
+    };
+    loop {
+        let (hard, code) = tokio::select! {
+            Some(()) = interrupt.recv() => (false, 130),
+            Some(()) = terminate.recv() => (true, 143),
+            Some(()) = hangup.recv() => (true, 129),
+            else => return,
+        };
         if cancel.is_cancelled() {
             // Exiting now skips every destructor: nothing a command gate started may outlive us.
             release_core::gates::command::kill_running_commands();
-            std::process::exit(130);
+            std::process::exit(code);
         }
-        tracing::warn!("interrupted: stopping in-flight gates; press Ctrl-C again to exit now");
         cancel.cancel();
+        if hard {
+            release_core::gates::command::kill_running_commands();
+            tracing::warn!("terminated: killed running commands; writing the summary");
+        } else {
+            tracing::warn!("interrupted: stopping in-flight gates; press Ctrl-C again to exit now");
+        }
     }
 }

@@ -736,3 +736,75 @@ url = "{api_url}/health"
         "api_health"
     );
 }
+
+#[test]
+fn sigterm_kills_the_commands_at_once_and_still_writes_the_summary() {
+    // A CI job cancelled, `docker stop`: SIGTERM reaches `release` only, not the command's
+    // process group, which must not be orphaned even with a five-minute grace.
+    let (child, dir) = spawn_preflight_qa(&stubborn_plan("5m"));
+    let release_pid = i32::try_from(child.id()).unwrap();
+    let mut guard = KillOnDrop(vec![release_pid]);
+    let grandchild = grandchild_pid(dir.path());
+    guard.0.push(grandchild);
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(release_pid),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("terminated: killed running commands"),
+        "{stderr}"
+    );
+    let summary = json(&stdout);
+    assert_eq!(summary["cancelled"], true);
+    let gate = gate(&summary, "qa-stubborn");
+    assert_eq!(gate["verdict"], "error");
+    assert!(
+        gate["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("cancelled after"),
+        "{gate}"
+    );
+    assert!(
+        !running(grandchild),
+        "the grandchild outlived SIGTERM to release"
+    );
+    guard.0.clear();
+}
+
+#[test]
+fn skipping_qa_in_a_strict_dry_run_still_runs_smoke() {
+    let mock = Mock::start();
+    let (run, _dir) = dry_run(&mock, &format!("{QA_PASSING}{SMOKE}"))
+        .env("RELEASE_LOCAL_SKIP_QA_CRITICAL", "true")
+        .arg("--strict")
+        .run();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let summary = json(&run.stdout);
+    assert_eq!(gate(&summary, "qa-lint")["verdict"], "skipped");
+    assert_eq!(gate(&summary, "api-health")["verdict"], "pass");
+    assert!(mock.requests() >= 2, "smoke reached the mock");
+}
+
+#[test]
+fn a_smoke_selection_that_cannot_run_is_refused_before_qa_runs() {
+    let mock = Mock::start();
+    let (run, dir) = dry_run(&mock, &format!("{QA_PASSING}{SMOKE}"))
+        .args(["--only", "preflight-qa"])
+        .run();
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("leave no gate of phase smoke"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !dir.path().join("qa-lint.ran").exists(),
+        "QA ran although the dry-run could not finish"
+    );
+}

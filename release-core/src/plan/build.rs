@@ -103,6 +103,9 @@ impl GateFilter {
 struct LeftOut {
     info: GateInfo,
     reason: String,
+    /// Whether a strict run counts it as missing (`--only`/`--skip`), or the run decided to
+    /// leave it out and says so (`skipped` whatever the mode).
+    strict_blocks: bool,
 }
 
 impl crate::gate::Gate for LeftOut {
@@ -113,7 +116,7 @@ impl crate::gate::Gate for LeftOut {
     async fn evaluate(&self, cx: &crate::Context) -> crate::Evaluation {
         // A strict run stands for the whole release: leaving out a required gate cannot give
         // it a pass, so the gate is inconclusive (which blocks) instead of skipped.
-        if cx.is_strict() && self.info.required {
+        if self.strict_blocks && cx.is_strict() && self.info.required {
             return crate::Evaluation::inconclusive(format!(
                 "{}; a strict run needs every required gate",
                 self.reason
@@ -295,6 +298,7 @@ impl Plan {
                 Some(reason) => Ok(Box::new(LeftOut {
                     info: g.info(),
                     reason,
+                    strict_blocks: true,
                 }) as Box<dyn DynGate>),
                 None => g.build(self),
             })
@@ -302,9 +306,8 @@ impl Plan {
     }
 
     /// The gates of these phases for the environment, none of them run: each reports
-    /// `skipped` with the reason (`inconclusive` when strict and required, as with `--skip`).
-    /// For a step a run leaves out on purpose, such as the dry-run's QA with
-    /// `RELEASE_LOCAL_SKIP_QA_CRITICAL=true`.
+    /// `skipped` with the reason, also in a strict run. For a step a run leaves out on
+    /// purpose and says so, such as the dry-run's QA with `RELEASE_LOCAL_SKIP_QA_CRITICAL=true`.
     pub fn left_out_gates(
         &self,
         phases: &[&str],
@@ -316,6 +319,7 @@ impl Plan {
                 Box::new(LeftOut {
                     info: g.info(),
                     reason: reason.to_owned(),
+                    strict_blocks: false,
                 }) as Box<dyn DynGate>
             })
             .collect()

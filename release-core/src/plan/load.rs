@@ -204,6 +204,9 @@ impl<'s> Loader<'s> {
             }
             environments.insert(name, env);
         }
+        if header.release.command_concurrency == 0 {
+            self.error(0..0, "`release.command_concurrency` must be at least 1");
+        }
         if header.release.concurrency == 0 {
             self.error(0..0, "`release.concurrency` must be at least 1");
         }

@@ -56,6 +56,14 @@ pub struct ReleaseSection {
     /// plan to be in flight together; lower it for gates that are heavy on this machine.
     #[serde(default = "default_concurrency")]
     pub concurrency: usize,
+    /// How many `command` gates run at once (default 1): lint, builds and test suites run one
+    /// after another, as the runbook's scripts do, instead of fighting over the machine.
+    #[serde(default = "default_command_concurrency")]
+    pub command_concurrency: usize,
+}
+
+fn default_command_concurrency() -> usize {
+    1
 }
 
 fn default_concurrency() -> usize {
@@ -70,6 +78,7 @@ impl Default for ReleaseSection {
             log: None,
             default_environment: None,
             concurrency: default_concurrency(),
+            command_concurrency: default_command_concurrency(),
         }
     }
 }

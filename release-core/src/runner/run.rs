@@ -1,3 +1,4 @@
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use futures_util::FutureExt as _;
 use futures_util::StreamExt as _;
 use futures_util::stream::FuturesUnordered;
 use jiff::Timestamp;
+use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use crate::duration::format_duration;
@@ -88,6 +90,7 @@ pub struct Runner {
     concurrency: usize,
     default_timeout: Duration,
     observer: Option<Arc<Observer>>,
+    kind_limits: BTreeMap<String, Arc<Semaphore>>,
 }
 
 /// Told of each [`RunEvent`].
@@ -116,6 +119,14 @@ impl std::fmt::Debug for Runner {
             .field("concurrency", &self.concurrency)
             .field("default_timeout", &self.default_timeout)
             .field("observer", &self.observer.is_some())
+            .field(
+                "kind_limits",
+                &self
+                    .kind_limits
+                    .iter()
+                    .map(|(kind, s)| (kind, s.available_permits()))
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -133,6 +144,7 @@ impl Runner {
             concurrency: 128,
             default_timeout: Duration::from_secs(60),
             observer: None,
+            kind_limits: BTreeMap::new(),
         }
     }
 
@@ -159,6 +171,16 @@ impl Runner {
     #[must_use]
     pub fn observer(mut self, observer: impl Fn(RunEvent<'_>) + Send + Sync + 'static) -> Self {
         self.observer = Some(Arc::new(observer));
+        self
+    }
+
+    /// At most `limit` gates of this kind at once, within the overall concurrency: heavy
+    /// gates (builds, test suites) queue while light ones run. A queued gate's timeout starts
+    /// when it starts.
+    #[must_use]
+    pub fn kind_concurrency(mut self, kind: impl Into<String>, limit: usize) -> Self {
+        self.kind_limits
+            .insert(kind.into(), Arc::new(Semaphore::new(limit.max(1))));
         self
     }
 
@@ -242,6 +264,15 @@ impl Runner {
         gate: &dyn DynGate,
         cx: &Context,
     ) -> (usize, Evaluation) {
+        let cancel = cx.cancellation();
+        let _permit = match self.kind_limits.get(&gate.info().kind) {
+            None => None,
+            Some(limit) => tokio::select! {
+                biased;
+                () = cancel.cancelled() => return (index, cancelled_evaluation()),
+                permit = limit.acquire() => permit.ok(),
+            },
+        };
         let timeout = gate.info().timeout.unwrap_or(self.default_timeout);
         self.notify(RunEvent::Started {
             id: &gate.info().id,
@@ -250,7 +281,6 @@ impl Runner {
         // A panicking gate (a library user's, say) must not take the run and its summary down
         // with it; it becomes an error like any other probe that went wrong.
         let guarded = AssertUnwindSafe(gate.evaluate_boxed(cx)).catch_unwind();
-        let cancel = cx.cancellation();
         let finished = match gate.info().stop_grace {
             None => tokio::select! {
                 biased;
@@ -262,7 +292,7 @@ impl Runner {
             Some(grace) => {
                 let overstayed = async {
                     tokio::select! {
-                        () = tokio::time::sleep(timeout + grace) => timed_out(timeout),
+                        () = tokio::time::sleep(timeout.saturating_add(grace)) => timed_out(timeout),
                         () = async {
                             cancel.cancelled().await;
                             tokio::time::sleep(grace).await;

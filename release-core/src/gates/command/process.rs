@@ -102,6 +102,20 @@ impl ProcessGroup {
     }
 }
 
+impl ProcessGroup {
+    /// Forgets a group with nothing left running, whose leader was reaped: its id may soon
+    /// belong to another group, which must never be signalled in its place. Returns whether
+    /// it was empty (and so forgotten).
+    pub(crate) fn forget_if_empty(&mut self) -> bool {
+        if self.stopped || self.alive() {
+            return self.stopped;
+        }
+        self.stopped = true;
+        live_groups().remove(&self.pgid);
+        true
+    }
+}
+
 impl Drop for ProcessGroup {
     fn drop(&mut self) {
         if !self.stopped {
@@ -111,11 +125,15 @@ impl Drop for ProcessGroup {
     }
 }
 
-/// Whether a process of group `pgid` is running. On Linux it reads `/proc`, where zombies can
-/// be told apart; elsewhere any member, zombie or not, counts.
+/// Whether a process of group `pgid` is running. An empty group answers `kill(0)` with
+/// `ESRCH`; otherwise, on Linux, `/proc` tells zombies (dead, but answering `kill(0)`) apart.
+/// Elsewhere any member counts.
 fn group_alive(pgid: i32) -> bool {
+    if killpg(Pid::from_raw(pgid), None).is_err() {
+        return false;
+    }
     let Ok(entries) = std::fs::read_dir("/proc") else {
-        return killpg(Pid::from_raw(pgid), None).is_ok();
+        return true;
     };
     entries.flatten().any(|entry| {
         let name = entry.file_name();
@@ -148,7 +166,8 @@ fn parse_stat(stat: &str) -> Option<(char, i32)> {
 #[derive(Debug)]
 pub(crate) struct Tail {
     keep: usize,
-    lines: VecDeque<String>,
+    /// Each kept line, and whether it was cut at [`LINE_WINDOW`].
+    lines: VecDeque<Line>,
     partial: Vec<u8>,
     partial_cut: bool,
     total_lines: u64,
@@ -168,7 +187,7 @@ impl Tail {
     }
 
     /// Adds a chunk; returns the lines it completed, for live display.
-    fn push(&mut self, chunk: &[u8]) -> Vec<String> {
+    fn push(&mut self, chunk: &[u8]) -> Vec<Line> {
         self.total_bytes += chunk.len() as u64;
         let mut completed = Vec::new();
         let mut rest = chunk;
@@ -190,14 +209,15 @@ impl Tail {
             .extend_from_slice(&bytes[..bytes.len().min(room)]);
     }
 
-    fn complete_line(&mut self) -> String {
-        let mut line = strip_ansi(&String::from_utf8_lossy(&self.partial));
-        if line.ends_with('\r') {
-            line.pop();
+    fn complete_line(&mut self) -> Line {
+        let mut text = strip_ansi(&String::from_utf8_lossy(&self.partial));
+        if text.ends_with('\r') {
+            text.pop();
         }
-        if self.partial_cut {
-            line.push_str(" [line cut]");
-        }
+        let line = Line {
+            text,
+            cut: self.partial_cut,
+        };
         self.partial.clear();
         self.partial_cut = false;
         self.total_lines += 1;
@@ -211,7 +231,7 @@ impl Tail {
     }
 
     /// Ends the stream: a last line without a newline still counts.
-    fn finish(&mut self) -> Option<String> {
+    fn finish(&mut self) -> Option<Line> {
         (!self.partial.is_empty()).then(|| self.complete_line())
     }
 
@@ -230,19 +250,43 @@ impl Tail {
         );
         for line in &self.lines {
             text.push('\n');
-            text.push_str(&shown(line, redactor));
+            text.push_str(&line.shown(redactor));
         }
         text
     }
 }
 
-/// A line as reports show it: redacted first (so a cut cannot split a secret and keep half),
+/// A line of output as written (ANSI codes and the line end removed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Line {
+    text: String,
+    /// It was longer than [`LINE_WINDOW`]; the rest was not kept.
+    cut: bool,
+}
+
+impl Line {
+    /// The line as reports show it. See [`shown`]; a line cut at the window may also end in
+    /// the beginning of a secret, which is redacted too.
+    fn shown(&self, redactor: &Redactor) -> String {
+        if self.cut {
+            clip(&redactor.redact_cut(&self.text), true)
+        } else {
+            shown(&self.text, redactor)
+        }
+    }
+}
+
+/// Text as reports show it: redacted first (so a cut cannot split a secret and keep half),
 /// then cut to [`SHOWN_LINE_CHARS`].
 pub(crate) fn shown(line: &str, redactor: &Redactor) -> String {
-    let redacted = redactor.redact(line);
+    clip(&redactor.redact(line), false)
+}
+
+fn clip(redacted: &str, already_cut: bool) -> String {
     match redacted.char_indices().nth(SHOWN_LINE_CHARS) {
         Some((at, _)) => format!("{} … [line cut]", &redacted[..at]),
-        None => redacted.into_owned(),
+        None if already_cut => format!("{redacted} … [line cut]"),
+        None => redacted.to_owned(),
     }
 }
 
@@ -379,6 +423,9 @@ pub(crate) async fn run(
     live: Live<'_>,
 ) -> Result<Finished, String> {
     let started = Instant::now();
+    if cancel.is_cancelled() {
+        return Err("cancelled before it started".to_owned());
+    }
     let (mut child, mut group) = invocation.spawn()?;
     let stdout = Mutex::new(Tail::new(limits.keep_lines));
     let stderr = Mutex::new(Tail::new(limits.keep_lines));
@@ -391,12 +438,15 @@ pub(crate) async fn run(
     };
     let control = async {
         let ending = tokio::select! {
+            // A cancellation that kills the group (SIGTERM to `release`) is a cancellation, not
+            // a command killed by a signal.
+            biased;
+            () = cancel.cancelled() => Ending::Cancelled,
             status = child.wait() => match status {
                 Ok(status) => Ending::Exited(status),
                 Err(e) => Ending::Lost(format!("failed to wait for the process: {e}")),
             },
             () = tokio::time::sleep_until(limits.deadline) => Ending::TimedOut,
-            () = cancel.cancelled() => Ending::Cancelled,
         };
         let leftovers = matches!(ending, Ending::Exited(_)) && group.alive();
         let killed = group.stop(limits.grace).await;
@@ -445,10 +495,10 @@ pub(crate) async fn pump(
 ) {
     let Some(mut reader) = reader else { return };
     let mut buf = vec![0u8; 16 * 1024];
-    let emit = |lines: Vec<String>| {
+    let emit = |lines: Vec<Line>| {
         if let Some(live) = live {
             for line in lines {
-                tracing::info!(gate = live.gate, stream, "{}", shown(&line, live.redactor));
+                tracing::info!(gate = live.gate, stream, "{}", line.shown(live.redactor));
             }
         }
     };
@@ -490,8 +540,9 @@ mod tests {
         let mut tail = Tail::new(2);
         tail.push(b"one\ntwo\nthr");
         tail.push(b"ee\nfour");
-        assert_eq!(tail.finish().as_deref(), Some("four"));
-        assert_eq!(tail.lines, ["three", "four"]);
+        assert_eq!(tail.finish().map(|l| l.text).as_deref(), Some("four"));
+        let kept: Vec<&str> = tail.lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(kept, ["three", "four"]);
         assert_eq!(tail.total_lines, 4);
         assert_eq!(tail.total_bytes, 18);
         let shown = tail.render(&Redactor::new());
@@ -504,17 +555,18 @@ mod tests {
         tail.push(&vec![b'x'; 100_000]);
         tail.push(b"\nnext\n");
         assert_eq!(tail.lines.len(), 2);
-        assert!(tail.lines[0].len() <= LINE_WINDOW + 20);
-        assert!(tail.lines[0].ends_with("[line cut]"));
+        assert_eq!(tail.lines[0].text.len(), LINE_WINDOW);
+        assert!(tail.lines[0].cut);
         let rendered = tail.render(&Redactor::new());
         assert!(rendered.len() < 1200, "{} bytes shown", rendered.len());
+        assert!(rendered.contains("x … [line cut]\nnext"), "{rendered}");
     }
 
     #[test]
     fn colour_codes_and_carriage_returns_are_removed() {
         let mut tail = Tail::new(5);
         tail.push(b"\x1b[32mok\x1b[0m done\r\n");
-        assert_eq!(tail.lines[0], "ok done");
+        assert_eq!(tail.lines[0].text, "ok done");
     }
 
     #[test]
@@ -524,5 +576,31 @@ mod tests {
         let line = format!("{}s3cr3t-canary-value{}", "a".repeat(990), "b".repeat(50));
         let shown = shown(&line, &redactor);
         assert!(!shown.contains("s3cr3t"), "{shown}");
+    }
+
+    #[test]
+    fn a_secret_cut_at_the_window_is_not_half_shown() {
+        let mut redactor = Redactor::new();
+        redactor.add("s3cr3t-canary-value");
+        // Colour codes fill the window, so the text kept is short and ends in half the secret.
+        let mut tail = Tail::new(5);
+        let mut line = "\x1b[0m".repeat((LINE_WINDOW - 10) / 4).into_bytes();
+        line.extend_from_slice(b"x=s3cr3t-canary-value and more\n");
+        tail.push(&line);
+        let rendered = tail.render(&redactor);
+        assert!(!rendered.contains("s3cr3t"), "{rendered}");
+        assert!(
+            rendered.ends_with("x=[redacted] … [line cut]"),
+            "{rendered}"
+        );
+    }
+
+    #[test]
+    fn each_line_of_a_multi_line_secret_is_redacted() {
+        let mut redactor = Redactor::new();
+        redactor.add("-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0B\n-----END KEY-----");
+        let mut tail = Tail::new(5);
+        tail.push(b"key:\nMIIEvQIBADANBgkqhkiG9w0B\n");
+        assert!(!tail.render(&redactor).contains("MIIEvQ"));
     }
 }

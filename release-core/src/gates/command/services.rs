@@ -170,8 +170,24 @@ pub(crate) async fn start(
         summary,
         output: Vec::new(),
     };
+    if cancel.is_cancelled() {
+        return Err(fail(format!(
+            "service `{}`: cancelled before it started",
+            spec.name
+        )));
+    }
     let port = match spec.port {
-        Some(port) => port,
+        // Something already listening there would pass the readiness probe in the service's
+        // place, and the command would run against it (a developer's own database, say).
+        Some(port) => match std::net::TcpListener::bind((HOST, port)) {
+            Ok(_) => port,
+            Err(e) => {
+                return Err(fail(format!(
+                    "service `{}`: port {port} on {HOST} is taken ({e}); stop what holds it, or leave `port` out for a free one",
+                    spec.name
+                )));
+            }
+        },
         None => free_port().map_err(|e| fail(format!("service `{}`: {e}", spec.name)))?,
     };
     let dir = tempfile::Builder::new()
@@ -223,12 +239,12 @@ pub(crate) async fn start(
         }));
     }
     let started = Instant::now();
-    let ready_by = deadline.min(
-        started
-            + spec
-                .ready_timeout
-                .map_or(DEFAULT_READY_TIMEOUT, |t| t.get()),
-    );
+    let ready_timeout = spec
+        .ready_timeout
+        .map_or(DEFAULT_READY_TIMEOUT, |t| t.get());
+    let ready_by = started
+        .checked_add(ready_timeout)
+        .map_or(deadline, |by| by.min(deadline));
     let output = |stdout: &Arc<Mutex<Tail>>, stderr: &Arc<Mutex<Tail>>| {
         vec![
             (
@@ -242,33 +258,34 @@ pub(crate) async fn start(
         ]
     };
     let mut daemonized = false;
+    let has_stop = !spec.stop.is_empty();
     let problem = loop {
         if cancel.is_cancelled() {
             break "cancelled while it started".to_owned();
         }
-        if !daemonized {
-            match child.try_wait() {
-                Ok(Some(status)) if status.success() => daemonized = true,
-                Ok(Some(status)) => {
-                    break format!("its start command exited with {status} before it was ready");
-                }
-                Ok(None) => {}
-                Err(e) => break format!("failed to watch its start command: {e}"),
-            }
+        if let Err(problem) = watch_start(&mut child, &mut group, &mut daemonized, has_stop) {
+            break problem;
         }
         if probe(spec, port, &values, env, ready_by, cancel).await {
-            return Ok(RunningService {
-                spec: spec.clone(),
-                port,
-                values,
-                _dir: dir,
-                child,
-                group,
-                readers,
-                stdout,
-                stderr,
-                ready_after: started.elapsed(),
-            });
+            // Ready only if it is still ours: a start command that died meanwhile (the port was
+            // taken, say) leaves whatever answered the probe in its place.
+            match watch_start(&mut child, &mut group, &mut daemonized, has_stop) {
+                Err(problem) => break problem,
+                Ok(()) => {
+                    return Ok(RunningService {
+                        spec: spec.clone(),
+                        port,
+                        values,
+                        _dir: dir,
+                        child,
+                        group,
+                        readers,
+                        stdout,
+                        stderr,
+                        ready_after: started.elapsed(),
+                    });
+                }
+            }
         }
         if Instant::now() >= ready_by {
             let waited = format_duration(ready_by.saturating_duration_since(started));
@@ -294,6 +311,36 @@ pub(crate) async fn start(
         summary: format!("service `{}` did not start: {problem}", spec.name),
         output: output(&stdout, &stderr),
     })
+}
+
+/// Checks that the service's start command still runs (it is the service) or exited 0 having
+/// started a daemon that a `stop` command will end; anything else means the service is gone.
+fn watch_start(
+    child: &mut tokio::process::Child,
+    group: &mut ProcessGroup,
+    daemonized: &mut bool,
+    has_stop: bool,
+) -> Result<(), String> {
+    if *daemonized {
+        return Ok(());
+    }
+    match child.try_wait() {
+        Ok(Some(status)) if status.success() && !has_stop => Err(
+            "its start command exited 0, leaving a daemon that no `stop` command will end; run the service in the foreground or declare `stop`".to_owned(),
+        ),
+        Ok(Some(status)) if status.success() => {
+            *daemonized = true;
+            // The leader is reaped: once its group is empty its id may be reused, and must not
+            // be signalled any more.
+            group.forget_if_empty();
+            Ok(())
+        }
+        Ok(Some(status)) => Err(format!(
+            "its start command exited with {status} before it was ready"
+        )),
+        Ok(None) => Ok(()),
+        Err(e) => Err(format!("failed to watch its start command: {e}")),
+    }
 }
 
 fn describe_probe(spec: &ServiceSpec, port: u16, values: &BTreeMap<&str, String>) -> String {
