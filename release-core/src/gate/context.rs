@@ -50,6 +50,19 @@ pub struct Context {
     baselines: Arc<BTreeMap<String, Baseline>>,
     http: Arc<OnceLock<Result<HttpClient, HttpError>>>,
     running_services: bool,
+    progress: Option<Progress>,
+}
+
+/// Told of a long gate's progress: the gate's id and a line such as "sample 3 of 60, 2m left".
+type ProgressSink = dyn Fn(&str, &str) + Send + Sync;
+
+#[derive(Clone)]
+struct Progress(Arc<ProgressSink>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
 }
 
 impl Context {
@@ -76,6 +89,7 @@ impl Context {
             baselines: BTreeMap::new(),
             http: None,
             running_services: false,
+            progress: None,
         }
     }
 
@@ -181,6 +195,14 @@ impl Context {
         self.baselines.get(key)
     }
 
+    /// Reports a long gate's progress (a sustained window's samples) to whoever shows it: a
+    /// spinner on a terminal, a log line elsewhere. Without a sink, nothing happens.
+    pub fn progress(&self, gate: &str, message: &str) {
+        if let Some(Progress(sink)) = &self.progress {
+            sink(gate, message);
+        }
+    }
+
     /// Whether command gates use services that are already running instead of starting
     /// their own (`--skip-deps`).
     pub fn uses_running_services(&self) -> bool {
@@ -203,6 +225,7 @@ pub struct ContextBuilder {
     baselines: BTreeMap<String, Baseline>,
     http: Option<HttpClient>,
     running_services: bool,
+    progress: Option<Progress>,
 }
 
 impl ContextBuilder {
@@ -269,6 +292,13 @@ impl ContextBuilder {
         self
     }
 
+    /// Where long gates report progress (see [`Context::progress`]).
+    #[must_use]
+    pub fn progress(mut self, sink: impl Fn(&str, &str) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Progress(Arc::new(sink)));
+        self
+    }
+
     /// Command gates use services already running instead of starting their own, as the
     /// runbook's `test:api:skip-deps` does.
     #[must_use]
@@ -302,6 +332,7 @@ impl ContextBuilder {
                 None => OnceLock::new(),
             }),
             running_services: self.running_services,
+            progress: self.progress,
         }
     }
 }
