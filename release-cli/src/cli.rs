@@ -66,6 +66,22 @@ pub(crate) struct GlobalArgs {
     /// The web app's base URL, replacing the environment's `web_url`.
     #[arg(long, global = true, env = "RELEASE_WEB_URL", hide_env_values = true)]
     pub(crate) web_url: Option<String>,
+    /// Prometheus's base URL, replacing the environment's `prometheus_url`.
+    #[arg(
+        long,
+        global = true,
+        env = "RELEASE_PROMETHEUS_URL",
+        hide_env_values = true
+    )]
+    pub(crate) prometheus_url: Option<String>,
+    /// Alertmanager's base URL, replacing the environment's `alertmanager_url`.
+    #[arg(
+        long,
+        global = true,
+        env = "RELEASE_ALERTMANAGER_URL",
+        hide_env_values = true
+    )]
+    pub(crate) alertmanager_url: Option<String>,
     /// Run only gates with these ids, kinds or phases (comma-separated or repeated); the
     /// rest are reported as skipped.
     #[arg(long, global = true, value_delimiter = ',')]

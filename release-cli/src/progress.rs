@@ -26,15 +26,48 @@ pub(crate) struct Progress {
 struct State {
     label: String,
     running: Vec<String>,
+    /// What long gates said last, e.g. "sample 3 of 10, 7m left".
+    detail: std::collections::BTreeMap<String, String>,
     done: usize,
     total: usize,
+}
+
+/// The spinner showing now, if any, for [`report`].
+static ACTIVE: Mutex<Option<(ProgressBar, Arc<Mutex<State>>)>> = Mutex::new(None);
+
+/// Where a gate's progress goes ([`release_core::Context::progress`]): into the spinner on a
+/// terminal, else one line on stderr (a sustained window's sample, once per interval); nothing
+/// with `-q`.
+pub(crate) fn sink(quiet: bool) -> impl Fn(&str, &str) + Send + Sync + 'static {
+    move |gate: &str, message: &str| {
+        if quiet {
+            return;
+        }
+        let active = ACTIVE.lock().unwrap_or_else(PoisonError::into_inner);
+        match active.as_ref() {
+            Some((bar, state)) => {
+                let mut state = lock(state);
+                state.detail.insert(gate.to_owned(), message.to_owned());
+                bar.set_message(state.message());
+            }
+            None => crate::output::print_stderr(&format!("{gate}: {message}\n")),
+        }
+    }
 }
 
 impl State {
     fn message(&self) -> String {
         let mut message = format!("{}: {} of {} gates done", self.label, self.done, self.total);
         if !self.running.is_empty() {
-            let shown: Vec<&str> = self.running.iter().take(3).map(String::as_str).collect();
+            let shown: Vec<String> = self
+                .running
+                .iter()
+                .take(3)
+                .map(|id| match self.detail.get(id) {
+                    Some(detail) => format!("{id} ({detail})"),
+                    None => id.clone(),
+                })
+                .collect();
             message.push_str(&format!("; running {}", shown.join(", ")));
             if self.running.len() > 3 {
                 message.push_str(&format!(" and {} more", self.running.len() - 3));
@@ -58,6 +91,8 @@ impl Progress {
             }
             bar.set_message(lock(&state).message());
             bar.enable_steady_tick(Duration::from_millis(120));
+            *ACTIVE.lock().unwrap_or_else(PoisonError::into_inner) =
+                Some((bar.clone(), state.clone()));
             bar
         });
         Self { bar, state }
@@ -85,6 +120,7 @@ impl Progress {
     /// Removes the spinner before the report is printed.
     pub(crate) fn finish(self) {
         if let Some(bar) = self.bar {
+            ACTIVE.lock().unwrap_or_else(PoisonError::into_inner).take();
             bar.finish_and_clear();
         }
     }

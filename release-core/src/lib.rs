@@ -61,6 +61,7 @@ mod runner;
 pub mod schema;
 mod secret;
 mod summary;
+pub mod sustain;
 mod vars;
 
 pub use dotenv::{EnvFileError, EnvFileProblem, MAX_ENV_FILE_BYTES};
@@ -76,4 +77,5 @@ pub use secret::{MIN_REDACTABLE_LEN, REDACTED, Redactor};
 pub use summary::{
     Counts, GateRecord, RunMeta, SUMMARY_SCHEMA_VERSION, Summary, ToolInfo, new_run_id,
 };
+pub use sustain::{SustainSpec, Sustained};
 pub use vars::{VarSource, VarValue, Vars};

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use release_core::plan::UrlOverrides;
-use release_core::{Outcome, Plan, Policy, Runner, Vars, Verdict};
-use release_testkit::{MockEnvironment, Scenario};
+use release_core::plan::{GateKindSpec, UrlOverrides};
+use release_core::{HumanDuration, Outcome, Plan, Policy, Runner, Vars, Verdict};
+use release_testkit::{AlertmanagerMock, MockEnvironment, PrometheusMock, Scenario};
 
 struct Run {
     outcome: Outcome,
@@ -16,11 +16,30 @@ struct Run {
 
 async fn launch_gate(scenario: Scenario) -> Run {
     let env = MockEnvironment::start(scenario).await;
-    let plan = Plan::load(&release_testkit::fixtures::plan("runbook")).expect("runbook plan");
+    let mut plan = Plan::load(&release_testkit::fixtures::plan("runbook")).expect("runbook plan");
+    // The metric and alert gates read a healthy Prometheus and Alertmanager (the scenarios are
+    // about the app), over soak windows of two samples 10 ms apart instead of ten minutes.
+    let prometheus = PrometheusMock::start().await;
+    let alertmanager = AlertmanagerMock::start().await;
+    alertmanager.set_alerts(serde_json::json!([])).await;
+    for gate in &mut plan.gates {
+        if let GateKindSpec::Prometheus(spec) = &gate.spec {
+            prometheus
+                .respond(&spec.query, PrometheusMock::vector(0.001))
+                .await;
+        }
+        if let Some(window) = &mut gate.common.sustain {
+            window.interval = HumanDuration(std::time::Duration::from_millis(10));
+            window.count = Some(2);
+            window.failure_limit = 0;
+        }
+    }
     let selected = plan.select_environment(Some("staging")).expect("staging");
     let overrides = UrlOverrides {
         api_url: Some(env.api_url()),
         web_url: Some(env.web_url()),
+        prometheus_url: Some(prometheus.url()),
+        alertmanager_url: Some(alertmanager.url()),
     };
     let cx = selected
         .context(&plan, &overrides)
@@ -59,7 +78,7 @@ async fn healthy_passes() {
     let run = launch_gate(Scenario::Healthy).await;
     assert_eq!(run.outcome, Outcome::Passed, "{:#?}", run.verdicts);
     assert_eq!(run.strict_outcome, Outcome::Passed);
-    assert_eq!(run.verdicts.len(), 9);
+    assert_eq!(run.verdicts.len(), 12);
 }
 
 #[tokio::test]

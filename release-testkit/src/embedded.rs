@@ -1,5 +1,5 @@
-//! The recorded responses of the app's systems (`health`, `ai-runtime`, `agent-gateway`) and
-//! the Railway cases, compiled into the crate so a mock environment works wherever the binary
+//! The recorded responses of the app's systems (`health`, `ai-runtime`, `agent-gateway`), the
+//! Railway cases and the Prometheus and Alertmanager cases, compiled into the crate so a mock environment works wherever the binary
 //! runs. Unit tests check they equal the files and that none of those files is left out.
 
 use std::path::PathBuf;
@@ -82,6 +82,88 @@ railway! {
     "unknown-status",
 }
 
+macro_rules! mock_cases {
+    ($cases:ident, $names:ident, $system:literal: $($case:literal),* $(,)?) => {
+        /// `(case, file text)` for every embedded case of the system, sorted by name.
+        pub(crate) const $cases: &[(&str, &str)] = &[
+            $((
+                $case,
+                include_str!(concat!("../../fixtures/responses/", $system, "/", $case, ".json")),
+            )),*
+        ];
+
+        /// The names in the list above.
+        pub(crate) const $names: &[&str] = &[$($case),*];
+    };
+}
+
+mock_cases! {
+    PROMETHEUS_CASES, PROMETHEUS_CASE_NAMES, "prometheus":
+    "bad-data-400",
+    "canceled-499",
+    "empty",
+    "error-with-200",
+    "execution-422",
+    "huge-exponent",
+    "integer-timestamp",
+    "internal-500",
+    "matrix",
+    "minus-inf",
+    "nan",
+    "native-histogram",
+    "not-acceptable-406",
+    "not-found-404",
+    "plus-inf",
+    "proxy-401-text",
+    "proxy-html-502",
+    "scalar",
+    "string",
+    "success-with-400",
+    "timeout-503",
+    "tiny-exponent",
+    "unavailable-500",
+    "vector-one",
+    "vector-two-series",
+    "warnings-infos",
+    "warnings-partial",
+}
+
+mock_cases! {
+    ALERTMANAGER_CASES, ALERTMANAGER_CASE_NAMES, "alertmanager":
+    "critical-active",
+    "error-400-string",
+    "error-500-string",
+    "html-502",
+    "mixed",
+    "muted-by-time-interval",
+    "none",
+    "not-an-array",
+    "null-body",
+    "pre-0.28-no-muted-by",
+    "suppressed-silenced",
+    "unprocessed",
+    "v1-410-deprecated",
+    "warning-active",
+}
+
+/// An embedded Prometheus or Alertmanager case (`system` is [`crate::fixtures::PROMETHEUS`] or
+/// [`crate::fixtures::ALERTMANAGER`]), or `None` when there is no such case.
+pub(crate) fn mock_case(
+    system: &str,
+    name: &str,
+) -> Option<Result<RecordedResponse, FixtureError>> {
+    let cases = match system {
+        crate::fixtures::PROMETHEUS => PROMETHEUS_CASES,
+        crate::fixtures::ALERTMANAGER => ALERTMANAGER_CASES,
+        _ => return None,
+    };
+    let (_, text) = cases.iter().find(|(case, _)| *case == name)?;
+    let path = PathBuf::from(format!(
+        "fixtures/responses/{system}/{name}.json (embedded)"
+    ));
+    Some(RecordedResponse::from_json_at(text, path))
+}
+
 /// An embedded Railway case, or `None` when there is no such case.
 pub(crate) fn railway_case(name: &str) -> Option<Result<RailwayCase, FixtureError>> {
     let (_, text) = RAILWAY_CASES.iter().find(|(case, _)| *case == name)?;
@@ -158,6 +240,62 @@ mod tests {
             .map(|(name, _)| name)
             .collect();
         assert_eq!(on_disk, RAILWAY_CASE_NAMES, "embedded.rs lists every case");
+    }
+
+    #[test]
+    fn every_embedded_mock_case_parses_and_matches_its_file() {
+        for (system, cases, names) in [
+            (
+                crate::fixtures::PROMETHEUS,
+                PROMETHEUS_CASES,
+                PROMETHEUS_CASE_NAMES,
+            ),
+            (
+                crate::fixtures::ALERTMANAGER,
+                ALERTMANAGER_CASES,
+                ALERTMANAGER_CASE_NAMES,
+            ),
+        ] {
+            assert!(!cases.is_empty(), "{system}");
+            for (name, _) in cases {
+                let embedded = mock_case(system, name)
+                    .unwrap_or_else(|| panic!("{system}/{name} is listed"))
+                    .unwrap_or_else(|err| panic!("{system}/{name}: {err}"));
+                let on_disk = crate::fixtures::response(system, name)
+                    .unwrap_or_else(|err| panic!("{system}/{name}: {err}"));
+                assert_eq!(embedded, on_disk, "{system}/{name}");
+            }
+            let listed: Vec<&str> = cases.iter().map(|(name, _)| *name).collect();
+            assert_eq!(listed, names, "{system}");
+            assert!(
+                listed.is_sorted(),
+                "keep the {system} list in embedded.rs sorted"
+            );
+            assert!(mock_case(system, "no-such-case").is_none());
+        }
+        assert!(mock_case("health", "plain-ok").is_none());
+    }
+
+    #[test]
+    fn every_mock_case_file_is_embedded() {
+        let prometheus: Vec<String> = crate::fixtures::prometheus_cases()
+            .unwrap()
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(
+            prometheus, PROMETHEUS_CASE_NAMES,
+            "embedded.rs lists every Prometheus case"
+        );
+        let alertmanager: Vec<String> = crate::fixtures::alertmanager_cases()
+            .unwrap()
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(
+            alertmanager, ALERTMANAGER_CASE_NAMES,
+            "embedded.rs lists every Alertmanager case"
+        );
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The files under the workspace's `fixtures/` directory: paths, the recorded responses, and
-//! the Railway cases.
+//! The files under the workspace's `fixtures/` directory: paths, the recorded responses, the
+//! Railway cases, and the Prometheus and Alertmanager answers.
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +13,32 @@ pub use crate::recorded::{FixtureError, RecordedResponse};
 /// assert!(release_testkit::fixtures::responses_dir().join(release_testkit::fixtures::RAILWAY).is_dir());
 /// ```
 pub const RAILWAY: &str = "railway";
+
+/// The system under `fixtures/responses/` holding Prometheus HTTP API answers, served by
+/// [`PrometheusMock`](crate::PrometheusMock): [`responses`] leaves it out (no gate reads it in
+/// the contract tests), [`prometheus_cases`] lists it.
+///
+/// ```
+/// use release_testkit::fixtures;
+///
+/// assert!(fixtures::responses_dir().join(fixtures::PROMETHEUS).join("README.md").is_file());
+/// ```
+pub const PROMETHEUS: &str = "prometheus";
+
+/// The system under `fixtures/responses/` holding Alertmanager API v2 answers, served by
+/// [`AlertmanagerMock`](crate::AlertmanagerMock): [`responses`] leaves it out, [`alertmanager_cases`]
+/// lists it.
+///
+/// ```
+/// use release_testkit::fixtures;
+///
+/// assert!(fixtures::responses_dir().join(fixtures::ALERTMANAGER).join("README.md").is_file());
+/// ```
+pub const ALERTMANAGER: &str = "alertmanager";
+
+/// The systems [`responses`] leaves out: their cases are read by the mocks, not by the contract
+/// tests' gates.
+const MOCKED_SYSTEMS: [&str; 3] = [RAILWAY, PROMETHEUS, ALERTMANAGER];
 
 /// The `fixtures/` directory of this workspace.
 ///
@@ -70,8 +96,8 @@ pub fn responses_dir() -> PathBuf {
 /// assert!(release_testkit::fixtures::response("health", "../plans/runbook").is_err());
 /// ```
 pub fn response(system: &str, case: &str) -> Result<RecordedResponse, FixtureError> {
-    for name in [system, case] {
-        if !valid_name(name) {
+    for (name, valid) in [(system, valid_name(system)), (case, valid_case_name(case))] {
+        if !valid {
             return Err(FixtureError::Name {
                 name: name.to_owned(),
             });
@@ -87,12 +113,16 @@ pub fn response(system: &str, case: &str) -> Result<RecordedResponse, FixtureErr
 
 /// Every recorded response as `(system, case, path)`, sorted by system, then case, so contract
 /// tests can iterate over all of them. The Railway cases (`fixtures/responses/railway/`, a
-/// different format) are not among them: see [`railway_cases`].
+/// different format) are not among them: see [`railway_cases`]. Nor are the Prometheus and
+/// Alertmanager answers, which the mocks serve and no contract-tested gate reads: see
+/// [`prometheus_cases`] and [`alertmanager_cases`].
 ///
 /// ```
-/// let all = release_testkit::fixtures::responses().unwrap();
+/// use release_testkit::fixtures::{self, ALERTMANAGER, PROMETHEUS, RAILWAY};
+///
+/// let all = fixtures::responses().unwrap();
 /// assert!(all.iter().any(|(system, case, _)| system == "health" && case == "plain-ok"));
-/// assert!(all.iter().all(|(system, _, _)| system != release_testkit::fixtures::RAILWAY));
+/// assert!(all.iter().all(|(system, _, _)| ![RAILWAY, PROMETHEUS, ALERTMANAGER].contains(&system.as_str())));
 /// for (system, case, path) in &all {
 ///     assert!(path.is_file());
 ///     release_testkit::fixtures::response(system, case).unwrap();
@@ -104,7 +134,7 @@ pub fn responses() -> Result<Vec<(String, String, PathBuf)>, FixtureError> {
         let Some(system) = file_name(&system_dir) else {
             continue;
         };
-        if !system_dir.is_dir() || system == RAILWAY {
+        if !system_dir.is_dir() || MOCKED_SYSTEMS.contains(&system.as_str()) {
             continue;
         }
         for path in read_dir_sorted(&system_dir)? {
@@ -155,8 +185,65 @@ pub fn railway_case(name: &str) -> Result<RailwayCase, FixtureError> {
 /// }
 /// ```
 pub fn railway_cases() -> Result<Vec<(String, PathBuf)>, FixtureError> {
+    cases_in(RAILWAY)
+}
+
+/// Loads the Prometheus answer `fixtures/responses/prometheus/<name>.json` (a
+/// [`RecordedResponse`]; the cases are listed in that directory's `README.md`).
+///
+/// ```
+/// let recorded = release_testkit::fixtures::prometheus_case("vector-one").unwrap();
+/// assert_eq!(recorded.status, 200);
+/// assert_eq!(recorded.body["data"]["result"][0]["value"][1], "0.012");
+///
+/// assert!(release_testkit::fixtures::prometheus_case("no-such-case").is_err());
+/// ```
+pub fn prometheus_case(name: &str) -> Result<RecordedResponse, FixtureError> {
+    response(PROMETHEUS, name)
+}
+
+/// Every Prometheus answer as `(name, path)`, sorted by name.
+///
+/// ```
+/// let cases = release_testkit::fixtures::prometheus_cases().unwrap();
+/// assert!(cases.iter().any(|(name, _)| name == "error-with-200"));
+/// for (name, _) in &cases {
+///     release_testkit::fixtures::prometheus_case(name).unwrap();
+/// }
+/// ```
+pub fn prometheus_cases() -> Result<Vec<(String, PathBuf)>, FixtureError> {
+    cases_in(PROMETHEUS)
+}
+
+/// Loads the Alertmanager answer `fixtures/responses/alertmanager/<name>.json` (a
+/// [`RecordedResponse`]; the cases are listed in that directory's `README.md`).
+///
+/// ```
+/// let recorded = release_testkit::fixtures::alertmanager_case("critical-active").unwrap();
+/// assert_eq!(recorded.body[0]["labels"]["severity"], "critical");
+/// assert_eq!(recorded.body[0]["status"]["state"], "active");
+/// ```
+pub fn alertmanager_case(name: &str) -> Result<RecordedResponse, FixtureError> {
+    response(ALERTMANAGER, name)
+}
+
+/// Every Alertmanager answer as `(name, path)`, sorted by name.
+///
+/// ```
+/// let cases = release_testkit::fixtures::alertmanager_cases().unwrap();
+/// assert!(cases.iter().any(|(name, _)| name == "v1-410-deprecated"));
+/// for (name, _) in &cases {
+///     release_testkit::fixtures::alertmanager_case(name).unwrap();
+/// }
+/// ```
+pub fn alertmanager_cases() -> Result<Vec<(String, PathBuf)>, FixtureError> {
+    cases_in(ALERTMANAGER)
+}
+
+/// The `<name>.json` files of `fixtures/responses/<system>/` as `(name, path)`, sorted by name.
+fn cases_in(system: &str) -> Result<Vec<(String, PathBuf)>, FixtureError> {
     let mut cases = Vec::new();
-    for path in read_dir_sorted(&responses_dir().join(RAILWAY))? {
+    for path in read_dir_sorted(&responses_dir().join(system))? {
         if path.extension().is_none_or(|ext| ext != "json") || !path.is_file() {
             continue;
         }
@@ -193,4 +280,10 @@ fn valid_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// A case name may also hold dots after its first character (`pre-0.28-no-muted-by`): the file
+/// is `<case>.json`, one path component that cannot be `.` or `..`.
+fn valid_case_name(name: &str) -> bool {
+    !name.starts_with('.') && valid_name(&name.replace('.', "-"))
 }

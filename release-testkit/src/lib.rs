@@ -5,7 +5,9 @@
 //! of wiremock's `MockServer::start()`; [`Fault`]s make one path misbehave; [`HealthBody`] and
 //! [`RecordedResponse`] serve any recorded shape. A [`RailwayMock`] serves Railway's GraphQL API
 //! from scripted answers or a fixture [`RailwayCase`]; every mock environment runs one with the
-//! `healthy` case. The `release-mock` binary serves a scenario so a pipeline can be rehearsed.
+//! `healthy` case. A [`PrometheusMock`] answers PromQL queries from scripted or recorded answers
+//! and an [`AlertmanagerMock`] filters the alerts it holds like the Alertmanager API v2. The
+//! `release-mock` binary serves a scenario so a pipeline can be rehearsed.
 //!
 //! ```
 //! use release_testkit::{Fault, MockEnvironment, Scenario};
@@ -29,22 +31,27 @@
 
 #![warn(missing_docs)]
 
+mod alertmanager;
 mod app;
 mod embedded;
 mod environment;
 mod fault;
 pub mod fixtures;
 mod health;
+mod prometheus;
 mod railway;
 mod railway_case;
 mod recorded;
 mod route;
 mod scenario;
+mod script;
 mod times;
 
+pub use alertmanager::{AlertmanagerMock, AlertmanagerRequest};
 pub use environment::{DEFAULT_ADMIN_TOKEN, MockEnvironment, MockEnvironmentBuilder, StartError};
 pub use fault::Fault;
 pub use health::HealthBody;
+pub use prometheus::{PrometheusMock, PrometheusRequest};
 pub use railway::{RailwayMock, RailwayRequest};
 pub use railway_case::RailwayCase;
 pub use recorded::{FixtureError, RecordedResponse};

@@ -16,6 +16,7 @@ use crate::embedded;
 use crate::railway_case::{DEPLOYMENTS, RailwayCase};
 use crate::recorded::{FixtureError, RecordedResponse};
 use crate::route::Route;
+use crate::script::Script;
 
 /// The GraphQL endpoint's path, as on `backboard.railway.com`.
 const ENDPOINT: &str = "/graphql/v2";
@@ -271,28 +272,6 @@ impl fmt::Debug for RailwayRequest {
             .field("query", &self.query)
             .field("headers", &headers)
             .finish()
-    }
-}
-
-/// A queue of responses; the last one repeats.
-#[derive(Debug, Default)]
-struct Script {
-    responses: Vec<RecordedResponse>,
-    served: usize,
-}
-
-impl Script {
-    fn new(responses: Vec<RecordedResponse>) -> Self {
-        Self {
-            responses,
-            served: 0,
-        }
-    }
-
-    fn next(&mut self) -> Option<&RecordedResponse> {
-        let index = self.served.min(self.responses.len().checked_sub(1)?);
-        self.served = self.served.saturating_add(1);
-        self.responses.get(index)
     }
 }
 

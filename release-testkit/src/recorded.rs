@@ -89,7 +89,7 @@ pub enum FixtureError {
     },
     /// A system or case name that is empty or would leave `fixtures/responses/`.
     #[error(
-        "invalid fixture name {name:?}: expected lowercase letters, digits, dashes and underscores"
+        "invalid fixture name {name:?}: expected lowercase letters, digits, dashes and underscores (and dots inside a case name)"
     )]
     Name {
         /// The name given.

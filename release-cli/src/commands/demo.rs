@@ -2,11 +2,15 @@
 //! environment on loopback. What a newcomer runs first.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
+use release_core::plan::GateKindSpec;
 use release_core::plan::UrlOverrides;
 use release_core::report::Format;
-use release_core::{Plan, Vars};
-use release_testkit::{MockEnvironment, RailwayMock, RecordedResponse, Scenario};
+use release_core::{HumanDuration, Plan, Vars};
+use release_testkit::{
+    AlertmanagerMock, MockEnvironment, PrometheusMock, RailwayMock, RecordedResponse, Scenario,
+};
 
 use super::dry_run;
 use super::phase::{self, LAUNCH_GATE, PREFLIGHT, Phase, Session, Target};
@@ -85,6 +89,7 @@ pub(crate) fn run(
         "ProjectToken",
         vec![RecordedResponse::json(200, token_scope)],
     ));
+    let (prometheus, alertmanager) = session.runtime.block_on(metrics(&mut plan, scenario));
     let mut vars = Vars::from_env_file(&env_file).map_err(CliError::input)?;
     vars.overlay(Vars::from_pairs([
         ("RELEASE_ADMIN_TOKEN", mock.admin_token().to_owned()),
@@ -104,12 +109,15 @@ pub(crate) fn run(
         overrides: UrlOverrides {
             api_url: Some(mock.api_url()),
             web_url: Some(mock.web_url()),
+            prometheus_url: Some(prometheus.url()),
+            alertmanager_url: Some(alertmanager.url()),
         },
         filter: phase::selection(global, &plan)?,
         baseline_file: global.baseline.clone(),
         strict: global.strict,
         skip_deps: global.skip_deps,
         progress: crate::progress::wanted(global),
+        quiet: global.quiet,
     };
     let mut worst = release_core::exit_code::PASSED;
     for (index, step) in STEPS.into_iter().enumerate() {
@@ -135,7 +143,52 @@ pub(crate) fn run(
         };
         worst = worst.max(code);
     }
-    drop(mock);
+    drop((mock, prometheus, alertmanager));
     session.finish();
     Ok(worst)
+}
+
+/// The demo's soak windows: three samples a third of a second apart, not ten a minute apart.
+const DEMO_WINDOW: Duration = Duration::from_millis(300);
+const DEMO_SAMPLES: u32 = 3;
+
+/// Prometheus and Alertmanager mocks answering the runbook's metric and alert gates as the
+/// scenario's service would, and the plan's soak windows shortened for a demo.
+async fn metrics(plan: &mut Plan, scenario: Scenario) -> (PrometheusMock, AlertmanagerMock) {
+    let prometheus = PrometheusMock::start().await;
+    let alertmanager = AlertmanagerMock::start().await;
+    for gate in &mut plan.gates {
+        if let Some(window) = &mut gate.common.sustain {
+            window.initial_delay = None;
+            window.interval = HumanDuration(DEMO_WINDOW);
+            window.count = Some(DEMO_SAMPLES);
+            window.duration = None;
+            window.failure_limit = window.failure_limit.min(DEMO_SAMPLES - 1);
+        }
+        if let GateKindSpec::Prometheus(spec) = &gate.spec {
+            // Healthy values sit under the runbook's levels; a degraded release warns; an API
+            // that is down fails.
+            let value = match (gate.common.id.as_str(), scenario) {
+                ("api-5xx-rate", Scenario::Degraded) => 0.008,
+                ("api-5xx-rate", Scenario::ApiDown) => 0.35,
+                ("api-5xx-rate", _) => 0.0012,
+                (_, Scenario::Degraded) => 0.62,
+                (_, Scenario::ApiDown) => 2.4,
+                _ => 0.21,
+            };
+            prometheus
+                .respond(&spec.query, PrometheusMock::vector(value))
+                .await;
+        }
+    }
+    let alerts = match scenario {
+        Scenario::Degraded => vec![AlertmanagerMock::alert("HighLatency", "warning", "active")],
+        Scenario::ApiDown => vec![AlertmanagerMock::alert("ApiDown", "critical", "active")],
+        _ => Vec::new(),
+    };
+    // Watchdog fires on purpose everywhere; the plan ignores it.
+    let mut all = vec![AlertmanagerMock::alert("Watchdog", "none", "active")];
+    all.extend(alerts);
+    alertmanager.set_alerts(serde_json::Value::Array(all)).await;
+    (prometheus, alertmanager)
 }

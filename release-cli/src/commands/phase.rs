@@ -115,6 +115,8 @@ pub(crate) struct Target<'p> {
     pub(crate) skip_deps: bool,
     /// Whether a spinner shows while gates run.
     pub(crate) progress: bool,
+    /// `-q`: nothing but errors on stderr.
+    pub(crate) quiet: bool,
 }
 
 impl<'p> Target<'p> {
@@ -127,12 +129,15 @@ impl<'p> Target<'p> {
             overrides: UrlOverrides {
                 api_url: global.api_url.clone(),
                 web_url: global.web_url.clone(),
+                prometheus_url: global.prometheus_url.clone(),
+                alertmanager_url: global.alertmanager_url.clone(),
             },
             filter,
             baseline_file: global.baseline.clone(),
             strict: global.strict,
             skip_deps: global.skip_deps,
             progress: crate::progress::wanted(global),
+            quiet: global.quiet,
         })
     }
 }
@@ -240,6 +245,7 @@ pub(crate) fn prepare(session: &Session, target: &Target<'_>) -> Result<Prepared
         .vars(target.vars.clone())
         .redactor(redactor_for(plan, &target.vars))
         .use_running_services(target.skip_deps)
+        .progress(crate::progress::sink(target.quiet))
         .cancellation(session.cancel.clone());
     // RAILWAY_API_URL, from the process or the env file, points the platform gate elsewhere.
     if let Some(url) = target

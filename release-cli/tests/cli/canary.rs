@@ -2,7 +2,7 @@
 //! none of the four formats, the --out file, the release log, RUST_LOG=trace logs, GitHub
 //! annotations and step summary, help text, or any error.
 
-use crate::support::{Release, preflight_env, runbook_plan};
+use crate::support::{Release, preflight_env, runbook_plan, short_soak_plan};
 
 /// Values of secret variables (redacted if they ever reached text) and of plain variables
 /// (never redacted), planted in the process environment and in an env file.
@@ -190,10 +190,11 @@ fn the_admin_token_appears_nowhere_and_does_not_follow_a_redirect() {
         let release = Release::new();
         let step_summary = release.path("step-summary.md");
         let (run, dir) = release
+            .file("runbook.toml", short_soak_plan())
             .args([
                 "launch-gate",
                 "--plan",
-                &runbook_plan(),
+                "runbook.toml",
                 "--format",
                 format,
                 "--out",
@@ -202,6 +203,9 @@ fn the_admin_token_appears_nowhere_and_does_not_follow_a_redirect() {
             ])
             .env("RELEASE_API_URL", env.api_url())
             .env("RELEASE_WEB_URL", env.web_url())
+            // Nothing listens there: the metric gates err at once, on loopback.
+            .env("RELEASE_PROMETHEUS_URL", "http://127.0.0.1:9")
+            .env("RELEASE_ALERTMANAGER_URL", "http://127.0.0.1:9")
             .env("RELEASE_ADMIN_TOKEN", ADMIN_CANARY)
             .env("RUST_LOG", "trace")
             .env("GITHUB_ACTIONS", "true")

@@ -1,13 +1,18 @@
 //! `release smoke`, `release launch-gate` and `release demo` against the test kit's mock
 //! environment, running the real binary.
 
-use release_testkit::{MockEnvironment, Scenario};
+use release_core::Plan;
+use release_core::plan::GateKindSpec;
+use release_testkit::{AlertmanagerMock, MockEnvironment, PrometheusMock, Scenario};
 
-use crate::support::{Release, redact, runbook_plan};
+use crate::support::{Release, redact, runbook_plan, short_soak_plan};
 
-/// A mock environment served by its own runtime while the binary runs.
+/// A mock environment served by its own runtime while the binary runs, with Prometheus and
+/// Alertmanager answering the runbook's metric and alert gates as a healthy service would.
 struct Mock {
     env: MockEnvironment,
+    prometheus: PrometheusMock,
+    alertmanager: AlertmanagerMock,
     _runtime: tokio::runtime::Runtime,
 }
 
@@ -18,17 +23,37 @@ fn mock(scenario: Scenario) -> Mock {
         .build()
         .unwrap();
     let env = runtime.block_on(MockEnvironment::start(scenario));
+    let (prometheus, alertmanager) = runtime.block_on(async {
+        let prometheus = PrometheusMock::start().await;
+        let plan = Plan::load(std::path::Path::new(&runbook_plan())).unwrap();
+        for gate in &plan.gates {
+            if let GateKindSpec::Prometheus(spec) = &gate.spec {
+                // Under every level of the runbook's gates.
+                prometheus
+                    .respond(&spec.query, PrometheusMock::vector(0.001))
+                    .await;
+            }
+        }
+        let alertmanager = AlertmanagerMock::start().await;
+        alertmanager.set_alerts(serde_json::json!([])).await;
+        (prometheus, alertmanager)
+    });
     Mock {
         env,
+        prometheus,
+        alertmanager,
         _runtime: runtime,
     }
 }
 
 fn against(mock: &Mock) -> Release {
     Release::new()
-        .args(["--plan", &runbook_plan()])
+        .file("runbook.toml", short_soak_plan())
+        .args(["--plan", "runbook.toml"])
         .env("RELEASE_API_URL", mock.env.api_url())
         .env("RELEASE_WEB_URL", mock.env.web_url())
+        .env("RELEASE_PROMETHEUS_URL", mock.prometheus.url())
+        .env("RELEASE_ALERTMANAGER_URL", mock.alertmanager.url())
         .env("RELEASE_ADMIN_TOKEN", mock.env.admin_token())
 }
 
@@ -47,7 +72,7 @@ fn launch_gate_writes_the_environments_summary_file() {
     let summary: serde_json::Value = serde_json::from_str(&written).unwrap();
     assert_eq!(summary["phase"], "launch-gate");
     assert_eq!(summary["outcome"], "passed");
-    assert_eq!(summary["gates"].as_array().unwrap().len(), 9);
+    assert_eq!(summary["gates"].as_array().unwrap().len(), 12);
     assert_eq!(
         serde_json::from_str::<serde_json::Value>(&run.stdout).unwrap()["run_id"],
         summary["run_id"]
@@ -130,7 +155,7 @@ fn only_and_skip_select_gates_and_report_the_rest_as_skipped() {
         ran,
         ["api-health", "ai-runtime-health", "ai-runtime-dry-run"]
     );
-    assert_eq!(summary["counts"]["skipped"], 6);
+    assert_eq!(summary["counts"]["skipped"], 9);
 
     let (skip, _dir) = against(&mock)
         .args([
@@ -139,6 +164,8 @@ fn only_and_skip_select_gates_and_report_the_rest_as_skipped() {
             "http",
             "--skip",
             "sessions",
+            "--skip",
+            "prometheus,alerts",
             "--format",
             "json",
         ])
@@ -275,7 +302,7 @@ fn gate_selection_never_lets_a_run_pass_with_nothing_or_too_little_checked() {
         .run();
     assert_eq!(strict.code, 1, "{}", strict.stderr);
     let summary: serde_json::Value = serde_json::from_str(&strict.stdout).unwrap();
-    assert_eq!(summary["counts"]["inconclusive"], 8);
+    assert_eq!(summary["counts"]["inconclusive"], 11);
     assert!(
         !dir.path()
             .join("artifacts/release/staging-launch-gate-summary.json")
@@ -364,6 +391,8 @@ fn ctrl_c_stops_in_flight_gates_and_still_writes_the_summary() {
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("RELEASE_API_URL", mock.env.api_url())
         .env("RELEASE_WEB_URL", mock.env.web_url())
+        .env("RELEASE_PROMETHEUS_URL", mock.prometheus.url())
+        .env("RELEASE_ALERTMANAGER_URL", mock.alertmanager.url())
         .env("RELEASE_ADMIN_TOKEN", mock.env.admin_token())
         .current_dir(dir.path())
         .stdout(Stdio::piped())

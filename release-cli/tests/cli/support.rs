@@ -107,6 +107,19 @@ pub(crate) fn runbook_plan() -> String {
         .to_string()
 }
 
+/// The runbook plan with its ten-minute soak windows cut to two samples 10 ms apart: the
+/// gates and their levels are the shipped ones, only the waiting is shorter.
+pub(crate) fn short_soak_plan() -> String {
+    let plan = std::fs::read_to_string(runbook_plan()).unwrap();
+    let soak = r#"sustain = { interval = "1m", count = 10,"#;
+    assert!(
+        plan.contains(soak),
+        "the runbook's soak windows changed: update this test"
+    );
+    plan.replace(soak, r#"sustain = { interval = "10ms", count = 2,"#)
+        .replace("failure_limit = 1,", "failure_limit = 0,")
+}
+
 /// An example env file.
 pub(crate) fn env_file(name: &str) -> String {
     release_testkit::fixtures::env_file(name)

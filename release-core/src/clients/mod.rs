@@ -1,7 +1,9 @@
 //! Clients for the systems gates talk to, each bounded: connect and total timeouts, capped
 //! bodies, bounded retries.
 
+pub mod alertmanager;
 mod http;
+pub mod prometheus;
 pub mod railway;
 mod retry;
 mod tls;

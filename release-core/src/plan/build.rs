@@ -2,7 +2,11 @@ use std::collections::BTreeSet;
 
 use super::model::{Environment, GateKindSpec, GateSpec, Plan};
 use crate::gate::{DynGate, GateInfo};
-use crate::gates::{AiRuntimeGate, CommandGate, EnvGate, HttpGate, PlatformGate, SessionsGate};
+use crate::gates::{
+    AiRuntimeGate, AlertsGate, CommandGate, EnvGate, HttpGate, PlatformGate, PrometheusGate,
+    SessionsGate,
+};
+use crate::sustain::Sustained;
 
 /// A plan could not be turned into gates for a run.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +53,10 @@ pub struct UrlOverrides {
     pub api_url: Option<String>,
     /// Replaces the environment's `web_url`.
     pub web_url: Option<String>,
+    /// Replaces the environment's `prometheus_url`.
+    pub prometheus_url: Option<String>,
+    /// Replaces the environment's `alertmanager_url`.
+    pub alertmanager_url: Option<String>,
 }
 
 /// Which gates of a phase run: `--only` and `--skip` name gate ids, kinds or phases. A gate
@@ -166,7 +174,20 @@ impl SelectedEnvironment<'_> {
             .web_url
             .clone()
             .or_else(|| self.settings.web_url.clone());
-        for (name, url) in [("api_url", api), ("web_url", web)] {
+        let prometheus = overrides
+            .prometheus_url
+            .clone()
+            .or_else(|| self.settings.prometheus_url.clone());
+        let alertmanager = overrides
+            .alertmanager_url
+            .clone()
+            .or_else(|| self.settings.alertmanager_url.clone());
+        for (name, url) in [
+            ("api_url", api),
+            ("web_url", web),
+            ("prometheus_url", prometheus),
+            ("alertmanager_url", alertmanager),
+        ] {
             if let Some(url) = url {
                 builder = builder.url(name, url);
             }
@@ -209,7 +230,7 @@ impl GateSpec {
             Box::new(gate)
         }
         let info = self.info();
-        match &self.spec {
+        let gate = match &self.spec {
             GateKindSpec::Env(spec) => EnvGate::new(info, spec.clone())
                 .map(boxed)
                 .map_err(|e| e.to_string()),
@@ -218,6 +239,12 @@ impl GateSpec {
             GateKindSpec::Sessions(spec) => SessionsGate::new(info, spec.clone()).map(boxed),
             GateKindSpec::Platform(spec) => PlatformGate::new(info, spec.clone()).map(boxed),
             GateKindSpec::Command(spec) => CommandGate::new(info, spec.clone()).map(boxed),
+            GateKindSpec::Prometheus(spec) => PrometheusGate::new(info, spec.clone()).map(boxed),
+            GateKindSpec::Alerts(spec) => AlertsGate::new(info, spec.clone()).map(boxed),
+        }?;
+        match &self.common.sustain {
+            Some(window) => Sustained::new(gate, window.clone()).map(boxed),
+            None => Ok(gate),
         }
     }
 }
@@ -333,6 +360,14 @@ impl Plan {
             // The platform gate reads Railway's tokens itself, declared as secrets or not.
             if let GateKindSpec::Platform(_) = &gate.spec {
                 names.extend(["RAILWAY_TOKEN".to_owned(), "RAILWAY_API_TOKEN".to_owned()]);
+            }
+            let basic = match &gate.spec {
+                GateKindSpec::Prometheus(spec) => spec.basic_auth.as_ref(),
+                GateKindSpec::Alerts(spec) => spec.basic_auth.as_ref(),
+                _ => None,
+            };
+            if let Some(basic) = basic {
+                names.insert(basic.password.clone());
             }
             if let GateKindSpec::Env(spec) = &gate.spec {
                 names.extend(

@@ -17,13 +17,14 @@ use crate::gates::env::{EnvGate, EnvGateSpec};
 pub const MAX_PLAN_BYTES: u64 = 4 * 1024 * 1024;
 
 /// The keys every gate table may have besides its kind's own.
-const COMMON_KEYS: [&str; 6] = [
+const COMMON_KEYS: [&str; 7] = [
     "id",
     "title",
     "phases",
     "required",
     "timeout",
     "environments",
+    "sustain",
 ];
 
 /// The top-level tables, each read on its own so that a mistake in one does not hide the
@@ -192,7 +193,12 @@ impl<'s> Loader<'s> {
         for (name, env) in header.environments {
             let span = env.span();
             let env = env.into_inner();
-            for (key, url) in [("api_url", &env.api_url), ("web_url", &env.web_url)] {
+            for (key, url) in [
+                ("api_url", &env.api_url),
+                ("web_url", &env.web_url),
+                ("prometheus_url", &env.prometheus_url),
+                ("alertmanager_url", &env.alertmanager_url),
+            ] {
                 if let Some(url) = url
                     && url::Url::parse(url).is_err()
                 {
@@ -350,6 +356,8 @@ impl<'s> Loader<'s> {
             Some("sessions") => self.deserialize(rest).map(GateKindSpec::Sessions),
             Some("platform") => self.deserialize(rest).map(GateKindSpec::Platform),
             Some("command") => self.deserialize(rest).map(GateKindSpec::Command),
+            Some("prometheus") => self.deserialize(rest).map(GateKindSpec::Prometheus),
+            Some("alerts") => self.deserialize(rest).map(GateKindSpec::Alerts),
             Some(other) => {
                 self.error(
                     kind_span,
@@ -461,7 +469,9 @@ impl<'s> Loader<'s> {
                 | GateKindSpec::AiRuntime(_)
                 | GateKindSpec::Sessions(_)
                 | GateKindSpec::Platform(_)
-                | GateKindSpec::Command(_) => {
+                | GateKindSpec::Command(_)
+                | GateKindSpec::Prometheus(_)
+                | GateKindSpec::Alerts(_) => {
                     if let Err(problem) = gate.build_gate() {
                         self.error(spans.gate.clone(), format!("gate `{id}`: {problem}"));
                     }
@@ -530,6 +540,8 @@ fn gate_token(spec: &GateKindSpec) -> Option<&str> {
     match spec {
         GateKindSpec::Env(_) => None,
         GateKindSpec::Platform(_) | GateKindSpec::Command(_) => None,
+        GateKindSpec::Prometheus(spec) => spec.token.as_deref(),
+        GateKindSpec::Alerts(spec) => spec.token.as_deref(),
         GateKindSpec::Http(spec) => spec.token.as_deref(),
         GateKindSpec::AiRuntime(spec) => Some(&spec.token),
         GateKindSpec::Sessions(spec) => Some(&spec.token),

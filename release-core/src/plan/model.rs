@@ -6,10 +6,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::duration::HumanDuration;
 use crate::gates::ai_runtime::AiRuntimeGateSpec;
+use crate::gates::alerts::AlertsGateSpec;
 use crate::gates::command::CommandGateSpec;
 use crate::gates::env::EnvGateSpec;
 use crate::gates::http::HttpGateSpec;
 use crate::gates::platform::PlatformGateSpec;
+use crate::gates::prometheus::PrometheusGateSpec;
 use crate::gates::sessions::SessionsGateSpec;
 
 /// The phases a gate may belong to, in runbook order.
@@ -106,6 +108,12 @@ pub struct Environment {
     /// The web app's base URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub web_url: Option<String>,
+    /// Prometheus's base URL, for `prometheus` gates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prometheus_url: Option<String>,
+    /// Alertmanager's base URL, for `alerts` gates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alertmanager_url: Option<String>,
     /// Whether warnings and inconclusive results block; defaults to `production`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strict: Option<bool>,
@@ -135,6 +143,10 @@ pub struct GateCommon {
     /// The environments it runs in; all when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environments: Option<Vec<String>>,
+    /// Evaluate the gate repeatedly over a window (a soak), e.g.
+    /// `{ interval = "1m", count = 10, failure_limit = 1 }`; `timeout` then bounds each sample.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sustain: Option<crate::sustain::SustainSpec>,
 }
 
 fn yes() -> bool {
@@ -156,17 +168,23 @@ pub enum GateKindSpec {
     Platform(PlatformGateSpec),
     /// `kind = "command"`.
     Command(CommandGateSpec),
+    /// `kind = "prometheus"`.
+    Prometheus(PrometheusGateSpec),
+    /// `kind = "alerts"`.
+    Alerts(AlertsGateSpec),
 }
 
 impl GateKindSpec {
     /// The kinds a plan may name.
-    pub const KINDS: [&str; 6] = [
+    pub const KINDS: [&str; 8] = [
         "env",
         "http",
         "ai-runtime",
         "sessions",
         "platform",
         "command",
+        "prometheus",
+        "alerts",
     ];
 
     /// The kind's name.
@@ -178,6 +196,8 @@ impl GateKindSpec {
             GateKindSpec::Sessions(_) => "sessions",
             GateKindSpec::Platform(_) => "platform",
             GateKindSpec::Command(_) => "command",
+            GateKindSpec::Prometheus(_) => "prometheus",
+            GateKindSpec::Alerts(_) => "alerts",
         }
     }
 }

@@ -4,10 +4,12 @@ use schemars::JsonSchema;
 
 use super::model::{Environment, GateCommon, ReleaseSection};
 use crate::gates::ai_runtime::AiRuntimeGateSpec;
+use crate::gates::alerts::AlertsGateSpec;
 use crate::gates::command::CommandGateSpec;
 use crate::gates::env::EnvGateSpec;
 use crate::gates::http::HttpGateSpec;
 use crate::gates::platform::PlatformGateSpec;
+use crate::gates::prometheus::PrometheusGateSpec;
 use crate::gates::sessions::SessionsGateSpec;
 
 /// The shape of a plan file, for its JSON Schema (`release schema plan`). Loading reads each
@@ -71,6 +73,22 @@ enum GateDocument {
         common: GateCommon,
         #[schemars(flatten)]
         spec: CommandGateSpec,
+    },
+    /// One PromQL query judged against levels and a baseline.
+    #[schemars(rename = "prometheus")]
+    Prometheus {
+        #[schemars(flatten)]
+        common: GateCommon,
+        #[schemars(flatten)]
+        spec: PrometheusGateSpec,
+    },
+    /// Active alerts in Alertmanager.
+    #[schemars(rename = "alerts")]
+    Alerts {
+        #[schemars(flatten)]
+        common: GateCommon,
+        #[schemars(flatten)]
+        spec: AlertsGateSpec,
     },
     /// Railway's deployment and runtime baseline.
     #[schemars(rename = "platform")]

@@ -8,5 +8,5 @@ pub(crate) mod health;
 mod spec;
 
 pub use check::HttpGate;
-pub(crate) use check::{check_retries, clip, plain, worst};
+pub(crate) use check::{check_retries, clip, exchange_evidence, plain, worst};
 pub use spec::{Expect, HttpGateSpec, JsonAssertion, LatencyBudget, Op, StatusSet};

@@ -1,0 +1,267 @@
+use super::spec::AlertsGateSpec;
+use crate::clients::RetryPolicy;
+use crate::clients::alertmanager::{Alert, alerts_request, parse_alerts};
+use crate::gate::{Context, Evaluation, Evidence, Gate, GateInfo, Observation, Verdict};
+use crate::gates::http::{check_retries, clip, exchange, exchange_evidence};
+use crate::gates::prometheus::request_auth;
+
+/// Active alerts in Alertmanager: at or above `fail_severity` they fail, from
+/// `min_severity` up they warn; suppressed ones (silenced, inhibited, muted) and ignored
+/// names are listed as evidence but do not count.
+///
+/// ```
+/// use release_core::gates::alerts::{AlertsGate, AlertsGateSpec};
+/// use release_core::GateInfo;
+///
+/// let spec: AlertsGateSpec = toml::from_str(r#"filters = ['env="production"']"#).unwrap();
+/// let gate = AlertsGate::new(GateInfo::new("firing-alerts", "alerts"), spec).unwrap();
+/// ```
+#[derive(Debug)]
+pub struct AlertsGate {
+    info: GateInfo,
+    spec: AlertsGateSpec,
+    min_rank: usize,
+    fail_rank: usize,
+}
+
+impl AlertsGate {
+    /// A gate from its spec; fails when a severity is not in `severities` or the levels are
+    /// in the wrong order.
+    pub fn new(info: GateInfo, spec: AlertsGateSpec) -> Result<Self, String> {
+        check_retries(spec.retries)?;
+        if spec.severities.is_empty() {
+            return Err("`severities` is empty".to_owned());
+        }
+        let rank = |name: &str, field: &str| {
+            spec.severities
+                .iter()
+                .position(|s| s.eq_ignore_ascii_case(name))
+                .ok_or_else(|| {
+                    format!(
+                        "`{field}` is {name:?}, which `severities` ({}) does not list",
+                        spec.severities.join(", ")
+                    )
+                })
+        };
+        let min_rank = rank(&spec.min_severity, "min_severity")?;
+        let fail_rank = rank(&spec.fail_severity, "fail_severity")?;
+        if min_rank > fail_rank {
+            return Err(format!(
+                "`min_severity` ({}) is above `fail_severity` ({})",
+                spec.min_severity, spec.fail_severity
+            ));
+        }
+        if let Some(filter) = spec.filters.iter().find(|f| !is_matcher(f)) {
+            return Err(format!(
+                "filter {filter:?} is not a matcher such as `env=\"production\"` or `service=~\"api|web\"`"
+            ));
+        }
+        Ok(Self {
+            info,
+            spec,
+            min_rank,
+            fail_rank,
+        })
+    }
+
+    /// An alert's severity rank; unknown or missing severities count as the fail level.
+    fn rank(&self, alert: &Alert) -> (usize, String) {
+        match alert.labels.get("severity") {
+            Some(severity) => match self
+                .spec
+                .severities
+                .iter()
+                .position(|s| s.eq_ignore_ascii_case(severity))
+            {
+                Some(rank) => (rank, severity.clone()),
+                None => (
+                    self.fail_rank,
+                    format!(
+                        "{severity} (unknown, counted as {})",
+                        self.spec.fail_severity
+                    ),
+                ),
+            },
+            None => (
+                self.fail_rank,
+                format!("no severity (counted as {})", self.spec.fail_severity),
+            ),
+        }
+    }
+}
+
+/// `label="v"`, `label!="v"`, `label=~"re"` or `label!~"re"`.
+fn is_matcher(text: &str) -> bool {
+    let Some(at) = text.find(['=', '!']) else {
+        return false;
+    };
+    let (label, rest) = text.split_at(at);
+    let value = ["=~", "!~", "!=", "="]
+        .iter()
+        .find_map(|op| rest.strip_prefix(op));
+    !label.trim().is_empty()
+        && label
+            .trim()
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && value.is_some_and(|v| {
+            v.trim().len() >= 2 && v.trim().starts_with('"') && v.trim().ends_with('"')
+        })
+}
+
+impl Gate for AlertsGate {
+    fn info(&self) -> &GateInfo {
+        &self.info
+    }
+
+    async fn evaluate(&self, cx: &Context) -> Evaluation {
+        let template = self.spec.url.as_deref().unwrap_or("{alertmanager_url}");
+        let base = match cx.expand_url(template) {
+            Ok(base) => base,
+            Err(problem) => return exchange::misconfigured("url", problem),
+        };
+        let mut request = alerts_request(&base, &self.spec.filters, self.spec.receiver.as_deref());
+        if let Err(problem) = request_auth(
+            cx,
+            &mut request,
+            self.spec.token.as_deref(),
+            self.spec.basic_auth.as_ref(),
+        ) {
+            return exchange::misconfigured("auth", problem);
+        }
+        let policy = RetryPolicy {
+            retries: self.spec.retries,
+            ..RetryPolicy::default()
+        };
+        let exchange = exchange::send(
+            cx,
+            request.clone(),
+            policy,
+            exchange::budget(self.info.timeout),
+        )
+        .await;
+        let mut evidence = exchange_evidence("GET", &request, &exchange);
+        if !self.spec.filters.is_empty() {
+            evidence.push(Evidence::new("filters", self.spec.filters.join(", ")));
+        }
+        let response = match &exchange.result {
+            Ok(response) => response,
+            Err(error) => {
+                let mut evaluation =
+                    exchange::no_response(cx, error, exchange.attempts, "alertmanager")
+                        .evidence(evidence);
+                evaluation.attempts = exchange.attempts;
+                return evaluation;
+            }
+        };
+        let alerts = match parse_alerts(response) {
+            Ok(alerts) => alerts,
+            Err(error) => {
+                let message = error.to_string();
+                let mut evaluation = Evaluation::error(clip(&message))
+                    .observation(Observation::new(
+                        "alerts",
+                        crate::gates::prometheus::whole(&message),
+                        "the list of alerts",
+                        "response",
+                    ))
+                    .evidence(evidence);
+                evaluation.attempts = exchange.attempts;
+                return evaluation;
+            }
+        };
+
+        let mut observations = Vec::new();
+        let mut verdicts = Vec::new();
+        let mut counted = Vec::new();
+        let (mut suppressed, mut ignored) = (0, 0);
+        for alert in &alerts {
+            let name = alert.name();
+            let (rank, severity) = self.rank(alert);
+            let since = alert.starts_at.as_deref().unwrap_or("an unknown time");
+            let about = alert
+                .annotations
+                .get("summary")
+                .map(|s| format!(": {}", clip(s)))
+                .unwrap_or_default();
+            if alert.status.is_suppressed() {
+                suppressed += 1;
+                evidence.push(Evidence::new(
+                    "suppressed",
+                    format!(
+                        "{name} ({severity}), {}{about}",
+                        alert.status.suppressed_by()
+                    ),
+                ));
+                continue;
+            }
+            if self.spec.ignore.contains(&name) {
+                ignored += 1;
+                evidence.push(Evidence::new(
+                    "ignored",
+                    format!("{name} ({severity}), by the plan"),
+                ));
+                continue;
+            }
+            if rank < self.min_rank {
+                ignored += 1;
+                evidence.push(Evidence::new(
+                    "below min_severity",
+                    format!("{name} ({severity}) firing since {since}{about}"),
+                ));
+                continue;
+            }
+            let verdict = if rank >= self.fail_rank {
+                Verdict::Fail
+            } else {
+                Verdict::Warn
+            };
+            verdicts.push(verdict);
+            counted.push(format!("{name} ({severity})"));
+            let rule = format!(
+                "severity.{}",
+                if verdict == Verdict::Fail {
+                    "fail"
+                } else {
+                    "warn"
+                }
+            );
+            observations.push(Observation::new(
+                name,
+                format!("{} since {since}{about}", alert.status.state),
+                format!("not firing at {} or above", self.spec.min_severity),
+                rule,
+            ));
+        }
+        let verdict = if verdicts.contains(&Verdict::Fail) {
+            Verdict::Fail
+        } else if verdicts.is_empty() {
+            Verdict::Pass
+        } else {
+            Verdict::Warn
+        };
+        let mut aside = Vec::new();
+        if suppressed > 0 {
+            aside.push(format!("{suppressed} suppressed"));
+        }
+        if ignored > 0 {
+            aside.push(format!("{ignored} not counted"));
+        }
+        let aside = if aside.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", aside.join(", "))
+        };
+        let summary = match counted.len() {
+            0 => format!("no alert firing{aside}"),
+            1 => format!("1 alert firing: {}{aside}", counted.join(", ")),
+            n => format!("{n} alerts firing: {}{aside}", counted.join(", ")),
+        };
+        let mut evaluation = Evaluation::new(verdict, summary)
+            .observations(observations)
+            .evidence(evidence)
+            .measurement("firing_alerts", counted.len() as f64, None);
+        evaluation.attempts = exchange.attempts;
+        evaluation
+    }
+}
