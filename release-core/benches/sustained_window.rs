@@ -58,8 +58,9 @@ fn main() -> Result<()> {
                 "query = '{query}'\nurl = '{}'\nwarn_above = 0.01\nfail_above = 0.05",
                 mock.url()
             ))?;
-            let gate = PrometheusGate::new(GateInfo::new(format!("metric-{i}"), "prometheus"), spec)?;
-            let window = SustainSpec::count(INTERVAL.into(), SAMPLES);
+            let gate =
+                PrometheusGate::new(GateInfo::new(format!("metric-{i}"), "prometheus"), spec)?;
+            let window = SustainSpec::count(INTERVAL, SAMPLES);
             Ok(Box::new(Sustained::new(Box::new(gate), window)?) as Box<dyn DynGate>)
         })
         .collect::<Result<_>>()?;
@@ -92,12 +93,21 @@ fn main() -> Result<()> {
     rows.sort_by_key(|(cpu, ..)| *cpu);
     let (cpu, wall, samples) = rows[rows.len() / 2];
     let per_sample = cpu.as_secs_f64() * 1e6 / f64::from(samples);
-    println!("## sustained window: {GATES} gates × {SAMPLES} samples, {} ms apart\n", INTERVAL.as_millis());
+    println!(
+        "## sustained window: {GATES} gates × {SAMPLES} samples, {} ms apart\n",
+        INTERVAL.as_millis()
+    );
     println!("median of {RUNS} runs (after 1 warm-up); CPU of the gates' thread only\n");
-    println!("| samples | wall | CPU (gates' thread) | CPU / sample | CPU range / sample | RSS before | peak RSS (process, mock included) |");
+    println!(
+        "| samples | wall | CPU (gates' thread) | CPU / sample | CPU range / sample | RSS before | peak RSS (process, mock included) |"
+    );
     println!("|---|---|---|---|---|---|---|");
-    let first = rows.first().map_or(0.0, |r| r.0.as_secs_f64() * 1e6 / f64::from(r.2));
-    let last = rows.last().map_or(0.0, |r| r.0.as_secs_f64() * 1e6 / f64::from(r.2));
+    let first = rows
+        .first()
+        .map_or(0.0, |r| r.0.as_secs_f64() * 1e6 / f64::from(r.2));
+    let last = rows
+        .last()
+        .map_or(0.0, |r| r.0.as_secs_f64() * 1e6 / f64::from(r.2));
     println!(
         "| {samples} | {:.0} ms | {:.1} ms | {per_sample:.0} µs | {first:.0}–{last:.0} µs | {rss_before:.1} MiB | {:.1} MiB |",
         wall.as_secs_f64() * 1e3,

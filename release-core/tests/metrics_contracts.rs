@@ -80,3 +80,69 @@ async fn every_recorded_alertmanager_answer_reads_as_snapshotted() {
         insta::assert_snapshot!(format!("alertmanager__{case}"), shown(&evaluation));
     }
 }
+
+#[tokio::test]
+async fn a_percent_rule_over_a_zero_baseline_with_no_absolute_level_is_not_a_pass() {
+    let mock = PrometheusMock::start().await;
+    mock.respond(QUERY, PrometheusMock::vector(0.4)).await;
+    let spec: PrometheusGateSpec = toml::from_str(&format!(
+        "query = '{QUERY}'\nurl = '{}'\nrelative = {{ fail = '<=+50%' }}",
+        mock.url()
+    ))
+    .unwrap();
+    let gate = PrometheusGate::new(GateInfo::new("error-ratio", "prometheus"), spec).unwrap();
+    let cx = Context::builder("staging")
+        .baseline(
+            "error-ratio.value",
+            release_core::Baseline {
+                value: 0.0,
+                source: "release log: run 1".to_owned(),
+            },
+        )
+        .build();
+    let evaluation = gate.evaluate(&cx).await;
+    assert_eq!(evaluation.verdict, Verdict::Inconclusive, "{evaluation:#?}");
+    assert!(
+        evaluation.observations[0]
+            .expected
+            .as_str()
+            .unwrap()
+            .contains("judges nothing here"),
+        "{evaluation:#?}"
+    );
+}
+
+#[tokio::test]
+async fn token_and_basic_auth_together_are_refused_and_matchers_may_be_unquoted() {
+    let mock = AlertmanagerMock::start().await;
+    mock.set_alerts(serde_json::json!([])).await;
+    let spec: AlertsGateSpec = toml::from_str(&format!(
+        "url = '{}'\nfilters = ['env=production', 'alertname!~\"Watchdog|Info\"']",
+        mock.url()
+    ))
+    .unwrap();
+    let gate = AlertsGate::new(GateInfo::new("alerts", "alerts"), spec).unwrap();
+    assert_eq!(
+        gate.evaluate(&Context::builder("staging").build())
+            .await
+            .verdict,
+        Verdict::Pass
+    );
+    let refused: AlertsGateSpec = toml::from_str("filters = ['no operator here']").unwrap();
+    assert!(AlertsGate::new(GateInfo::new("alerts", "alerts"), refused).is_err());
+
+    let spec: PrometheusGateSpec = toml::from_str(
+        "query = 'up'\nurl = 'http://127.0.0.1:9'\nfail_below = 1\ntoken = 'prometheus'\nbasic_auth = { user = 'U', password = 'P' }",
+    )
+    .unwrap();
+    let gate = PrometheusGate::new(GateInfo::new("up", "prometheus"), spec).unwrap();
+    let evaluation = gate.evaluate(&Context::builder("staging").build()).await;
+    assert_eq!(evaluation.verdict, Verdict::Error);
+    assert!(
+        evaluation
+            .summary
+            .contains("set `token` or `basic_auth`, not both"),
+        "{}",
+        evaluation.summary
+    );
+}

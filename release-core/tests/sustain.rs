@@ -791,3 +791,25 @@ fn nonsense_windows_are_refused_with_a_reason() {
     assert_eq!((spec.failure_limit, spec.consecutive_error_limit), (0, 4));
     assert_eq!(spec, every_30s(3));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_window_mostly_without_data_is_inconclusive_despite_a_pass() {
+    // One pass among four empty answers: a single empty check would block a strict release.
+    let (gate, _) = sustained(steps(&[P, I, I, I, I]), every_30s(5));
+    let evaluation = gate.evaluate(&context()).await;
+    assert_eq!(evaluation.verdict, I, "{}", evaluation.summary);
+    assert!(evaluation.summary.starts_with("no data in 4 of 5 samples"));
+    assert_eq!(evaluation.observations[0].rule, "no_data");
+
+    // Half or fewer empty samples beside passes still pass.
+    let (gate, _) = sustained(steps(&[P, I, P, I, P]), every_30s(5));
+    assert_eq!(gate.evaluate(&context()).await.verdict, P);
+}
+
+#[tokio::test(start_paused = true)]
+async fn runs_broken_only_by_missing_data_are_inconclusive_not_failed() {
+    let spec = every_30s(6).consecutive_successes(3);
+    let (gate, _) = sustained(steps(&[P, P, I, P, P, I]), spec);
+    let evaluation = gate.evaluate(&context()).await;
+    assert_eq!(evaluation.verdict, I, "{}", evaluation.summary);
+}

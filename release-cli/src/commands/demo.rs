@@ -164,6 +164,8 @@ async fn metrics(plan: &mut Plan, scenario: Scenario) -> (PrometheusMock, Alertm
             window.count = Some(DEMO_SAMPLES);
             window.duration = None;
             window.failure_limit = window.failure_limit.min(DEMO_SAMPLES - 1);
+            window.consecutive_successes =
+                window.consecutive_successes.map(|k| k.min(DEMO_SAMPLES));
         }
         if let GateKindSpec::Prometheus(spec) = &gate.spec {
             // Healthy values sit under the runbook's levels; a degraded release warns; an API

@@ -146,6 +146,15 @@ pub fn alerts_request(base_url: &str, filters: &[String], receiver: Option<&str>
 /// Reads the answer to [`alerts_request`].
 pub fn parse_alerts(response: &HttpResponse) -> Result<Vec<Alert>, AlertmanagerError> {
     let status = response.status;
+    if response.truncated && (200..300).contains(&status) {
+        return Err(AlertmanagerError::Unexpected {
+            status,
+            reason: format!(
+                "the alert list is larger than the {} byte cap; narrow it with `filters`",
+                response.body.len()
+            ),
+        });
+    }
     let text = String::from_utf8_lossy(&response.body);
     let json: Result<serde_json::Value, _> = serde_json::from_slice(&response.body);
     if !(200..300).contains(&status) {

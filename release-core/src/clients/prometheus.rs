@@ -161,6 +161,15 @@ pub fn parse_answer(response: &HttpResponse) -> Result<QueryAnswer, PrometheusEr
         .and_then(|v| v.to_str().ok())
         .unwrap_or("no content type")
         .to_owned();
+    if response.truncated {
+        return Err(PrometheusError::Malformed {
+            status,
+            reason: format!(
+                "the answer is larger than the {} byte cap; narrow the query (aggregate, or fewer series)",
+                response.body.len()
+            ),
+        });
+    }
     let envelope: Envelope = match serde_json::from_slice(&response.body) {
         Ok(envelope) => envelope,
         Err(e) => {

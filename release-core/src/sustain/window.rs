@@ -395,10 +395,31 @@ impl Window {
                 }
             };
         }
-        if let Some(k) = self.spec.consecutive_successes {
-            // A run of `k` would have ended the window early: it ended without one.
+        // A window mostly without data has not shown the service is well: one passing sample
+        // among nine empty answers would otherwise pass where a single empty check blocks.
+        if c.no_data() * 2 > taken {
             return Judged {
-                verdict: Verdict::Fail,
+                verdict: Verdict::Inconclusive,
+                head: format!("no data in {} of {taken} samples", c.no_data()),
+                observations: vec![Observation::new(
+                    "samples without data",
+                    c.no_data(),
+                    format!("at most half of {taken}"),
+                    "no_data",
+                )],
+                quote: Some(Quote::NoData),
+            };
+        }
+        if let Some(k) = self.spec.consecutive_successes {
+            // A run of `k` would have ended the window early: it ended without one. Without a
+            // failed sample, what broke the runs was missing data, not a bad service.
+            let verdict = if c.fail == 0 && c.no_data() > 0 {
+                Verdict::Inconclusive
+            } else {
+                Verdict::Fail
+            };
+            return Judged {
+                verdict,
                 head: format!("{taken} samples without {k} passing in a row"),
                 observations: vec![Observation::new(
                     "passing samples in a row at the end",

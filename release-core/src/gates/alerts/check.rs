@@ -90,23 +90,21 @@ impl AlertsGate {
     }
 }
 
-/// `label="v"`, `label!="v"`, `label=~"re"` or `label!~"re"`.
+/// A matcher as Alertmanager reads one: a label (bare, or quoted for UTF-8 names), an
+/// operator (`=`, `!=`, `=~`, `!~`) and a value, quoted or not. Anything subtler is left to
+/// Alertmanager, whose 400 names the problem.
 fn is_matcher(text: &str) -> bool {
     let Some(at) = text.find(['=', '!']) else {
         return false;
     };
     let (label, rest) = text.split_at(at);
-    let value = ["=~", "!~", "!=", "="]
+    let label = label.trim();
+    let has_op = ["=~", "!~", "!=", "="]
         .iter()
-        .find_map(|op| rest.strip_prefix(op));
-    !label.trim().is_empty()
-        && label
-            .trim()
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && value.is_some_and(|v| {
-            v.trim().len() >= 2 && v.trim().starts_with('"') && v.trim().ends_with('"')
-        })
+        .any(|op| rest.starts_with(op));
+    let label_ok = (label.len() >= 2 && label.starts_with('"') && label.ends_with('"'))
+        || (!label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+    has_op && label_ok
 }
 
 impl Gate for AlertsGate {
@@ -252,11 +250,35 @@ impl Gate for AlertsGate {
         } else {
             format!(" ({})", aside.join(", "))
         };
+        // A storm of alerts must not become a report of thousands of lines: the first ones
+        // are named, the rest counted.
+        const NAMED: usize = 5;
+        const OBSERVED: usize = 50;
+        let mut names = counted
+            .iter()
+            .take(NAMED)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if counted.len() > NAMED {
+            names.push_str(&format!(" and {} more", counted.len() - NAMED));
+        }
         let summary = match counted.len() {
             0 => format!("no alert firing{aside}"),
-            1 => format!("1 alert firing: {}{aside}", counted.join(", ")),
-            n => format!("{n} alerts firing: {}{aside}", counted.join(", ")),
+            1 => format!("1 alert firing: {names}{aside}"),
+            n => format!("{n} alerts firing: {names}{aside}"),
         };
+        if observations.len() > OBSERVED {
+            let more = observations.len() - OBSERVED;
+            observations.truncate(OBSERVED);
+            observations.push(Observation::new(
+                "more alerts",
+                format!("{more} more firing"),
+                "none",
+                "severity",
+            ));
+        }
+        evidence.truncate(OBSERVED * 2);
         let mut evaluation = Evaluation::new(verdict, summary)
             .observations(observations)
             .evidence(evidence)

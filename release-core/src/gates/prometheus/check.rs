@@ -184,7 +184,7 @@ impl PrometheusGate {
                     number(limit)
                 ),
                 None => format!(
-                    "{rule} of the baseline {} ({}): a percentage of 0 is 0, so this rule is not applied; the absolute levels are",
+                    "{rule} of the baseline {} ({}): a percentage of 0 is 0, so this rule judges nothing here; only absolute levels do",
                     number(baseline.value),
                     baseline.source
                 ),
@@ -192,7 +192,15 @@ impl PrometheusGate {
             let breached = rule.breached(value, baseline.value);
             let mut observation = observe(expected, level).baseline(baseline.value);
             observation.unit = self.unit().map(str::to_owned);
-            findings.push((if breached { verdict } else { Verdict::Pass }, observation));
+            // A `%` rule over a zero baseline judges nothing; with no absolute level either,
+            // nothing judged the value, and that is not a pass.
+            let unjudged = rule.limit(baseline.value).is_none() && !has_absolute;
+            let outcome = match (breached, unjudged) {
+                (true, _) => verdict,
+                (false, true) => Verdict::Inconclusive,
+                (false, false) => Verdict::Pass,
+            };
+            findings.push((outcome, observation));
             if breached {
                 break;
             }

@@ -147,6 +147,9 @@ pub(crate) fn request_auth(
     token: Option<&str>,
     basic: Option<&BasicAuth>,
 ) -> Result<(), String> {
+    if token.is_some() && basic.is_some() {
+        return Err("set `token` or `basic_auth`, not both".to_owned());
+    }
     if let Some(name) = token {
         request.bearer = Some(cx.token(name)?);
     }
