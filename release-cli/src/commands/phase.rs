@@ -438,6 +438,9 @@ fn redactor_for(plan: &Plan, vars: &Vars) -> Redactor {
             redactor.add(value.expose());
         }
     }
+    for secret in plan.derived_secrets(vars) {
+        redactor.add(secret);
+    }
     redactor
 }
 

@@ -250,3 +250,103 @@ fn the_admin_token_appears_nowhere_and_does_not_follow_a_redirect() {
         );
     }
 }
+
+#[test]
+fn a_basic_auth_credential_echoed_by_a_proxy_appears_nowhere() {
+    use release_testkit::{PrometheusMock, RecordedResponse};
+
+    const PASSWORD: &str = "canary-prom-password-5e1d9c";
+    let encoded = {
+        // base64("release-bot:canary-prom-password-5e1d9c"), as an auth proxy would see it.
+        let plan = release_core::Plan::parse(
+            "release.toml",
+            r#"
+            [environments.staging]
+            [[gates]]
+            id = "up"
+            kind = "prometheus"
+            phases = ["launch"]
+            query = "up"
+            fail_below = 1
+            basic_auth = { user = "PROM_USER", password = "PROM_PASSWORD" }
+            "#,
+        )
+        .unwrap();
+        let vars = release_core::Vars::from_pairs([
+            ("PROM_USER", "release-bot"),
+            ("PROM_PASSWORD", PASSWORD),
+        ]);
+        plan.derived_secrets(&vars)[0].clone()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mock = runtime.block_on(PrometheusMock::start());
+    runtime.block_on(
+        mock.respond(
+            "up",
+            RecordedResponse::json(
+                401,
+                serde_json::json!(format!(
+                    "401 Unauthorized: credential Basic {encoded} is not allowed"
+                )),
+            )
+            .with_header("content-type", "text/plain"),
+        ),
+    );
+    let plan = format!(
+        r#"[release]
+artifacts_dir = "artifacts"
+
+[environments.staging]
+prometheus_url = "{}"
+
+[[gates]]
+id = "up"
+kind = "prometheus"
+phases = ["launch"]
+query = "up"
+fail_below = 1
+basic_auth = {{ user = "PROM_USER", password = "PROM_PASSWORD" }}
+"#,
+        mock.url()
+    );
+    for format in ["human", "json", "junit", "markdown"] {
+        let (run, dir) = Release::new()
+            .file("release.toml", &plan)
+            .args(["launch-gate", "--format", format, "-vv"])
+            .env("PROM_USER", "release-bot")
+            .env("PROM_PASSWORD", PASSWORD)
+            .env("RUST_LOG", "trace")
+            .run();
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        assert!(
+            run.stdout.contains("not a Prometheus answer: HTTP 401"),
+            "{format}: {}",
+            run.stdout
+        );
+        let log = std::fs::read_to_string(dir.path().join("artifacts/release-log.jsonl")).unwrap();
+        for (what, text) in [
+            ("stdout", &run.stdout),
+            ("stderr", &run.stderr),
+            ("log", &log),
+        ] {
+            assert!(
+                !text.contains(&encoded),
+                "{format} {what} shows the Basic credential"
+            );
+            assert!(
+                !text.contains(PASSWORD),
+                "{format} {what} shows the password"
+            );
+        }
+    }
+    let sent = runtime.block_on(mock.requests());
+    assert!(
+        sent.iter()
+            .all(|r| r.header("authorization") == Some(&format!("Basic {encoded}"))),
+        "the credential was sent"
+    );
+}

@@ -352,6 +352,47 @@ impl Plan {
             .collect()
     }
 
+    /// Secrets made from variables rather than held in one: the HTTP Basic credential of each
+    /// `basic_auth` (`Basic <base64>` and its base64 alone), which an upstream's error page
+    /// could echo back. Redact these along with [`Plan::secret_variables`].
+    ///
+    /// ```
+    /// use release_core::{Plan, Vars};
+    /// let plan = Plan::parse("release.toml", r#"
+    ///     [environments.staging]
+    ///     [[gates]]
+    ///     id = "up"
+    ///     kind = "prometheus"
+    ///     phases = ["launch"]
+    ///     query = "up"
+    ///     fail_below = 1
+    ///     basic_auth = { user = "PROM_USER", password = "PROM_PASSWORD" }
+    /// "#).unwrap();
+    /// let vars = Vars::from_pairs([("PROM_USER", "Aladdin"), ("PROM_PASSWORD", "open sesame")]);
+    /// assert!(plan.derived_secrets(&vars).contains(&"QWxhZGRpbjpvcGVuIHNlc2FtZQ==".to_owned()));
+    /// ```
+    pub fn derived_secrets(&self, vars: &crate::Vars) -> Vec<String> {
+        let mut secrets = Vec::new();
+        for gate in &self.gates {
+            let basic = match &gate.spec {
+                GateKindSpec::Prometheus(spec) => spec.basic_auth.as_ref(),
+                GateKindSpec::Alerts(spec) => spec.basic_auth.as_ref(),
+                _ => None,
+            };
+            let Some(basic) = basic else { continue };
+            if let (Some(user), Some(password)) = (vars.get(&basic.user), vars.get(&basic.password))
+            {
+                let credential =
+                    crate::clients::prometheus::basic_credential(user.expose(), password.expose());
+                if let Some(encoded) = credential.strip_prefix("Basic ") {
+                    secrets.push(encoded.to_owned());
+                }
+                secrets.push(credential);
+            }
+        }
+        secrets
+    }
+
     /// The variables whose values are secret: those with a `secret` rule and every token
     /// variable.
     pub fn secret_variables(&self) -> BTreeSet<String> {
