@@ -329,3 +329,30 @@ fn an_env_gate_must_check_something() {
     .collect();
     assert!(messages[0].contains("checks no variables"), "{messages:?}");
 }
+
+#[test]
+fn a_bad_soak_window_is_reported_at_load_for_every_kind() {
+    let source = r#"
+[environments.staging]
+
+[[gates]]
+id = "vars"
+kind = "env"
+phases = ["preflight-env"]
+vars = [{ name = "PORT" }]
+sustain = { interval = "0s", count = 3 }
+
+[[gates]]
+id = "up"
+kind = "prometheus"
+phases = ["launch"]
+query = "up"
+fail_below = 1
+sustain = { interval = "1m", count = 3, duration = "3m" }
+"#;
+    let found = at(source);
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert_eq!(found[0].0, 9, "the env gate's `sustain` line: {found:#?}");
+    assert!(found[0].2.contains("gate `vars`: sustain:"), "{found:#?}");
+    assert!(found[1].2.contains("gate `up`: sustain:"), "{found:#?}");
+}

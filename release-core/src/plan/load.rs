@@ -464,7 +464,17 @@ impl<'s> Loader<'s> {
                 gate.common.environments.as_deref(),
             );
             match &gate.spec {
-                GateKindSpec::Env(spec) => self.validate_env(plan, id, spec, spans),
+                GateKindSpec::Env(spec) => {
+                    self.validate_env(plan, id, spec, spans);
+                    // Other kinds check their window when built, below; env gates are not built
+                    // here, so theirs is checked on its own.
+                    if let Some(Err(problem)) = gate.common.sustain.as_ref().map(|w| w.validate()) {
+                        self.error(
+                            spans.key("sustain"),
+                            format!("gate `{id}`: sustain: {problem}"),
+                        );
+                    }
+                }
                 GateKindSpec::Http(_)
                 | GateKindSpec::AiRuntime(_)
                 | GateKindSpec::Sessions(_)
