@@ -3,3 +3,4 @@
 mod run;
 
 pub use run::{GateResult, RunEvent, RunReport, Runner};
+pub(crate) use run::{panicked, timed_out};

@@ -342,7 +342,7 @@ impl Runner {
     }
 }
 
-fn timed_out(timeout: Duration) -> Evaluation {
+pub(crate) fn timed_out(timeout: Duration) -> Evaluation {
     let limit = format_duration(timeout);
     Evaluation::error(format!("timed out after {limit}")).observation(Observation::new(
         "duration",
@@ -352,7 +352,7 @@ fn timed_out(timeout: Duration) -> Evaluation {
     ))
 }
 
-fn panicked(panic: &(dyn Any + Send), cx: &Context) -> Evaluation {
+pub(crate) fn panicked(panic: &(dyn Any + Send), cx: &Context) -> Evaluation {
     let message = panic
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())

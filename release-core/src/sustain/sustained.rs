@@ -1,4 +1,3 @@
-use std::any::Any;
 use std::fmt;
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
@@ -9,7 +8,8 @@ use tokio::time::Instant;
 use super::spec::SustainSpec;
 use super::window::{Ending, Window};
 use crate::duration::{HumanDuration, format_duration};
-use crate::gate::{Context, DynGate, Evaluation, Gate, GateInfo, Observation};
+use crate::gate::{Context, DynGate, Evaluation, Gate, GateInfo};
+use crate::runner::{panicked, timed_out};
 
 /// How long one sample may take when the inner gate sets no timeout: the runner's default.
 pub const DEFAULT_SAMPLE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -274,29 +274,4 @@ impl Gate for Sustained {
         evaluation.redact(cx.redactor());
         evaluation
     }
-}
-
-fn timed_out(timeout: Duration) -> Evaluation {
-    let limit = format_duration(timeout);
-    Evaluation::error(format!("timed out after {limit}")).observation(Observation::new(
-        "duration",
-        format!("more than {limit}"),
-        format!("at most {limit}"),
-        "timeout",
-    ))
-}
-
-fn panicked(panic: &(dyn Any + Send), cx: &Context) -> Evaluation {
-    let message = panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "no message".to_owned());
-    let message = cx.redactor().redact(&message).into_owned();
-    Evaluation::error(format!("the gate panicked: {message}")).observation(Observation::new(
-        "panic",
-        message,
-        "an evaluation",
-        "panic",
-    ))
 }
