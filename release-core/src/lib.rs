@@ -52,11 +52,13 @@ pub mod duration;
 pub mod exit_code;
 mod gate;
 pub mod gates;
+pub mod health;
 pub mod log;
 pub mod plan;
 mod policy;
 mod read;
 pub mod report;
+pub mod rollback;
 mod runner;
 pub mod schema;
 mod secret;
@@ -75,7 +77,8 @@ pub use policy::{Outcome, Policy};
 pub use runner::{GateResult, RunEvent, RunReport, Runner};
 pub use secret::{MIN_REDACTABLE_LEN, REDACTED, Redactor};
 pub use summary::{
-    Counts, GateRecord, RunMeta, SUMMARY_SCHEMA_VERSION, Summary, ToolInfo, new_run_id,
+    Counts, DeploymentRecord, GateRecord, MAX_SUMMARY_BYTES, ReleaseInfo, RunMeta,
+    SUMMARY_SCHEMA_VERSION, Summary, SummaryReadError, ToolInfo, new_run_id,
 };
 pub use sustain::{SustainSpec, Sustained};
 pub use vars::{VarSource, VarValue, Vars};

@@ -4,7 +4,8 @@
 use schemars::generate::SchemaSettings;
 use serde_json::Value;
 
-use crate::log::LogRecord;
+use crate::health::HealthReport;
+use crate::log::LogLine;
 use crate::plan::PlanDocument;
 use crate::summary::Summary;
 
@@ -15,13 +16,20 @@ pub enum SchemaName {
     Plan,
     /// The JSON summary of a run.
     Summary,
-    /// One release-log line.
+    /// One release-log line: a run or a rollback decision.
     LogRecord,
+    /// The health report (`release health report`).
+    HealthReport,
 }
 
 impl SchemaName {
     /// Every schema.
-    pub const ALL: [SchemaName; 3] = [SchemaName::Plan, SchemaName::Summary, SchemaName::LogRecord];
+    pub const ALL: [SchemaName; 4] = [
+        SchemaName::Plan,
+        SchemaName::Summary,
+        SchemaName::LogRecord,
+        SchemaName::HealthReport,
+    ];
 
     /// The name used on the command line and in `fixtures/schemas/<name>.schema.json`.
     pub fn as_str(self) -> &'static str {
@@ -29,6 +37,7 @@ impl SchemaName {
             SchemaName::Plan => "plan",
             SchemaName::Summary => "summary",
             SchemaName::LogRecord => "log-record",
+            SchemaName::HealthReport => "health-report",
         }
     }
 
@@ -38,7 +47,8 @@ impl SchemaName {
         let schema = match self {
             SchemaName::Plan => generator.into_root_schema_for::<PlanDocument>(),
             SchemaName::Summary => generator.into_root_schema_for::<Summary>(),
-            SchemaName::LogRecord => generator.into_root_schema_for::<LogRecord>(),
+            SchemaName::LogRecord => generator.into_root_schema_for::<LogLine>(),
+            SchemaName::HealthReport => generator.into_root_schema_for::<HealthReport>(),
         };
         schema.to_value()
     }
@@ -59,7 +69,9 @@ impl std::str::FromStr for SchemaName {
             .into_iter()
             .find(|n| n.as_str() == s)
             .ok_or_else(|| {
-                format!("unknown schema `{s}`; expected one of plan, summary, log-record")
+                format!(
+                    "unknown schema `{s}`; expected one of plan, summary, log-record, health-report"
+                )
             })
     }
 }

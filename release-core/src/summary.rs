@@ -147,8 +147,35 @@ pub struct Summary {
     pub outcome: Outcome,
     /// Gates per verdict.
     pub counts: Counts,
+    /// What is being released, when the run was told (`RELEASE_VERSION`, `RELEASE_COMMIT`,
+    /// `RELEASE_MIGRATIONS`).
+    #[serde(default, skip_serializing_if = "ReleaseInfo::is_empty")]
+    pub release: ReleaseInfo,
     /// Every gate, in plan order.
     pub gates: Vec<GateRecord>,
+}
+
+/// What a run is releasing: facts the gates cannot see for themselves, given by the pipeline.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseInfo {
+    /// The version being released, e.g. `1.4.0`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// The commit being released.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// Whether the release ran database migrations; a rollback then includes the database
+    /// step. Unknown when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migrations: Option<bool>,
+}
+
+impl ReleaseInfo {
+    /// Whether nothing is known.
+    pub fn is_empty(&self) -> bool {
+        self.version.is_none() && self.commit.is_none() && self.migrations.is_none()
+    }
 }
 
 /// What a summary needs beside the run itself.
@@ -204,6 +231,7 @@ impl Summary {
             cancelled: report.cancelled,
             outcome: report.outcome(meta.policy),
             counts,
+            release: ReleaseInfo::default(),
             gates,
         }
     }
@@ -215,6 +243,12 @@ impl Summary {
     pub fn redact(&mut self, redactor: &Redactor) {
         if redactor.is_empty() {
             return;
+        }
+        for text in [&mut self.release.version, &mut self.release.commit]
+            .into_iter()
+            .flatten()
+        {
+            redactor.redact_in_place(text);
         }
         for gate in &mut self.gates {
             redactor.redact_in_place(&mut gate.title);
@@ -245,4 +279,141 @@ pub fn new_run_id(at: Timestamp) -> String {
         at.strftime("%Y%m%dT%H%M%SZ"),
         random & 0xff_ffff
     )
+}
+
+/// One service's deployments as a `platform` gate found them: what serves now and the most
+/// recent earlier deployment that served, the target a rollback returns to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DeploymentRecord {
+    /// The service's name, e.g. `api`.
+    pub service: String,
+    /// The platform's id of the service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_id: Option<String>,
+    /// The latest deployment's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<String>,
+    /// The latest deployment's status, e.g. `SUCCESS`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_status: Option<String>,
+    /// The most recent earlier deployment that served; unknown when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_stable: Option<String>,
+}
+
+impl Summary {
+    /// The deployments the run's `platform` gates recorded in their details, by service, in
+    /// gate order. Entries that do not have the expected shape are left out.
+    pub fn deployments(&self) -> Vec<DeploymentRecord> {
+        let mut found: Vec<DeploymentRecord> = Vec::new();
+        let listed = self
+            .gates
+            .iter()
+            .filter(|g| g.kind == "platform")
+            .filter_map(|g| g.details.as_ref()?.get("deployments")?.as_array());
+        for entries in listed {
+            for entry in entries {
+                let Ok(record) = DeploymentRecord::deserialize(entry) else {
+                    continue;
+                };
+                if !found.iter().any(|d| d.service == record.service) {
+                    found.push(record);
+                }
+            }
+        }
+        found
+    }
+}
+
+/// The largest summary file read back: ten thousand gates with their evidence fit well
+/// within it, and anything larger is not a summary of ours.
+pub const MAX_SUMMARY_BYTES: u64 = 256 * 1024 * 1024;
+
+/// A summary file could not be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum SummaryReadError {
+    /// The file could not be read.
+    #[error("failed to read summary {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is larger than [`MAX_SUMMARY_BYTES`].
+    #[error("{} is larger than {} MiB; not a release summary", path.display(), MAX_SUMMARY_BYTES / (1024 * 1024))]
+    TooLarge {
+        /// The file.
+        path: std::path::PathBuf,
+    },
+    /// The file is not a summary of this schema version.
+    #[error("{}:{line}:{column}: not a release summary: {message}", path.display())]
+    Invalid {
+        /// The file.
+        path: std::path::PathBuf,
+        /// 1-based line of the problem.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong, without the offending value.
+        message: String,
+    },
+}
+
+impl Summary {
+    /// Reads a summary file written by a run (`--out`, or the launch gate's summary).
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("summary.json");
+    /// std::fs::write(&path, "{\"schema_version\": 1}").unwrap();
+    /// let err = release_core::Summary::read_file(&path).unwrap_err();
+    /// assert!(err.to_string().contains("missing field"), "{err}");
+    /// ```
+    pub fn read_file(path: &std::path::Path) -> Result<Self, SummaryReadError> {
+        let bytes = crate::read::read_limited(path, MAX_SUMMARY_BYTES)
+            .map_err(|source| SummaryReadError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?
+            .ok_or_else(|| SummaryReadError::TooLarge {
+                path: path.to_path_buf(),
+            })?;
+        let summary: Summary =
+            serde_json::from_slice(&bytes).map_err(|e| SummaryReadError::Invalid {
+                path: path.to_path_buf(),
+                line: e.line(),
+                column: e.column(),
+                message: without_value(&e),
+            })?;
+        if summary.schema_version != SUMMARY_SCHEMA_VERSION {
+            return Err(SummaryReadError::Invalid {
+                path: path.to_path_buf(),
+                line: 1,
+                column: 1,
+                message: format!(
+                    "schema_version {} is not {SUMMARY_SCHEMA_VERSION}, the version this tool reads",
+                    summary.schema_version
+                ),
+            });
+        }
+        Ok(summary)
+    }
+}
+
+/// serde_json's message without the ` at line L column C` it appends (the error carries
+/// them apart) and without quoting an offending value: a summary's strings may hold text a
+/// gate saw, so "invalid value: string \"...\"" keeps only what kind of value it was.
+fn without_value(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let text = text
+        .rsplit_once(" at line ")
+        .map_or(text.as_str(), |(head, _)| head);
+    match text.split_once(": string \"") {
+        Some((head, rest)) => match rest.rsplit_once("\", expected") {
+            Some((_, tail)) => format!("{head}: a string, expected{tail}"),
+            None => format!("{head}: a string"),
+        },
+        None => text.to_owned(),
+    }
 }

@@ -22,6 +22,8 @@ fn record(run_id: &str) -> LogRecord {
         tool_version: "0.1.0".to_owned(),
         summary_path: None,
         measurements: Default::default(),
+        release: Default::default(),
+        deployments: Vec::new(),
     }
 }
 

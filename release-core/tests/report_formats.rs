@@ -78,6 +78,7 @@ fn summary_of(gates: Vec<GateRecord>, strict: bool) -> Summary {
         cancelled: false,
         outcome,
         counts,
+        release: Default::default(),
         gates,
     }
 }

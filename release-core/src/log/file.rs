@@ -3,7 +3,9 @@ use std::io::{BufRead as _, BufReader, Read as _, Seek as _, SeekFrom, Write as 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::record::LogRecord;
+use serde::Deserialize as _;
+
+use super::record::{DecisionRecord, LogRecord};
 
 /// A line longer than this is not a record of ours; it is reported, not parsed.
 const MAX_LINE_BYTES: usize = 1024 * 1024;
@@ -37,8 +39,10 @@ pub struct TornLine {
 /// What reading the log found.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LogContents {
-    /// Valid records with their line numbers, oldest first.
+    /// Valid run records with their line numbers, oldest first.
     pub records: Vec<(usize, LogRecord)>,
+    /// Rollback decisions with their line numbers, oldest first.
+    pub decisions: Vec<(usize, DecisionRecord)>,
     /// Lines that could not be read as records; they were skipped.
     pub problems: Vec<TornLine>,
 }
@@ -91,6 +95,15 @@ impl ReleaseLog {
     /// line, the torn line is first closed with a newline, so it stays one bad line that
     /// [`read`](Self::read) reports instead of swallowing the new record.
     pub fn append(&self, record: &LogRecord) -> Result<(), LogError> {
+        self.append_line(record, &record.run_id)
+    }
+
+    /// Appends a rollback decision, as [`append`](Self::append) does a run.
+    pub fn append_decision(&self, record: &DecisionRecord) -> Result<(), LogError> {
+        self.append_line(record, &record.run_id)
+    }
+
+    fn append_line(&self, record: &impl serde::Serialize, run_id: &str) -> Result<(), LogError> {
         let mut line = serde_json::to_vec(record)
             .map_err(|e| self.error("serialize a record for")(std::io::Error::other(e)))?;
         line.push(b'\n');
@@ -114,7 +127,7 @@ impl ReleaseLog {
         // Closing the file releases the lock too; unlocking first makes the order explicit.
         let _ = file.unlock();
         result.map_err(self.error("append to"))?;
-        tracing::debug!(log = %self.path.display(), run_id = %record.run_id, "release log appended");
+        tracing::debug!(log = %self.path.display(), %run_id, "release log appended");
         Ok(())
     }
 
@@ -155,8 +168,16 @@ impl ReleaseLog {
             if text.is_empty() {
                 continue;
             }
-            match serde_json::from_str::<LogRecord>(text) {
-                Ok(record) => contents.records.push((number, record)),
+            let parsed = serde_json::from_str::<serde_json::Value>(text).and_then(|value| {
+                if value.get("kind").is_some() {
+                    DecisionRecord::deserialize(value).map(Line::Decision)
+                } else {
+                    LogRecord::deserialize(value).map(Line::Run)
+                }
+            });
+            match parsed {
+                Ok(Line::Run(record)) => contents.records.push((number, record)),
+                Ok(Line::Decision(record)) => contents.decisions.push((number, record)),
                 Err(e) => {
                     let reason = if !complete || e.is_eof() {
                         "incomplete record, likely a write cut short (torn line); skipped"
@@ -173,6 +194,11 @@ impl ReleaseLog {
         }
         Ok(contents)
     }
+}
+
+enum Line {
+    Run(LogRecord),
+    Decision(DecisionRecord),
 }
 
 /// Takes a lock, polling until `wait` has passed.

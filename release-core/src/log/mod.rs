@@ -7,4 +7,4 @@ mod record;
 
 pub use baseline::{baselines_from_log, baselines_from_summary};
 pub use file::{LogContents, LogError, ReleaseLog, TornLine};
-pub use record::{LOG_SCHEMA_VERSION, LogRecord};
+pub use record::{DecisionLineKind, DecisionRecord, LOG_SCHEMA_VERSION, LogLine, LogRecord};

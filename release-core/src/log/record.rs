@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::policy::Outcome;
-use crate::summary::{Counts, Summary};
+use crate::summary::{Counts, DeploymentRecord, ReleaseInfo, Summary};
 
 /// The log record format version.
 pub const LOG_SCHEMA_VERSION: u32 = 1;
@@ -39,6 +39,12 @@ pub struct LogRecord {
     /// later runs.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub measurements: BTreeMap<String, f64>,
+    /// What the run released, as it was told.
+    #[serde(default, skip_serializing_if = "ReleaseInfo::is_empty")]
+    pub release: ReleaseInfo,
+    /// The deployments its `platform` gates found: where a later rollback returns to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deployments: Vec<DeploymentRecord>,
 }
 
 impl LogRecord {
@@ -71,6 +77,79 @@ impl LogRecord {
                         .map(move |m| (format!("{}.{}", g.id, m.name), m.value))
                 })
                 .collect(),
+            release: summary.release.clone(),
+            deployments: summary.deployments(),
         }
     }
+}
+
+/// The `kind` of a decision line; run lines have none, as they predate decisions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DecisionLineKind {
+    /// A `release rollback evaluate` decision.
+    RollbackDecision,
+}
+
+/// One release-log line recording a rollback decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DecisionRecord {
+    /// Always [`LOG_SCHEMA_VERSION`] for this shape.
+    pub schema_version: u32,
+    /// Tells it from a run line.
+    pub kind: DecisionLineKind,
+    /// The run decided over.
+    pub run_id: String,
+    /// When the decision was recorded (RFC 3339).
+    #[schemars(with = "String")]
+    pub recorded_at: Timestamp,
+    /// The environment.
+    pub environment: String,
+    /// What was decided.
+    pub decision: crate::rollback::DecisionKind,
+    /// The triggers that fired.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fired: Vec<String>,
+    /// The triggers in watch.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub watching: Vec<String>,
+    /// The tool version that decided.
+    pub tool_version: String,
+    /// The summary file decided over, when it was read from one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary_path: Option<String>,
+}
+
+impl DecisionRecord {
+    /// The record of a decision.
+    pub fn from_decision(
+        decision: &crate::rollback::Decision,
+        recorded_at: Timestamp,
+        summary_path: Option<String>,
+    ) -> Self {
+        use crate::rollback::TriggerState;
+        Self {
+            schema_version: LOG_SCHEMA_VERSION,
+            kind: DecisionLineKind::RollbackDecision,
+            run_id: decision.run_id.clone(),
+            recorded_at,
+            environment: decision.environment.clone(),
+            decision: decision.decision,
+            fired: decision.triggers_in(TriggerState::Fired),
+            watching: decision.triggers_in(TriggerState::Watch),
+            tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+            summary_path,
+        }
+    }
+}
+
+/// Any line of the release log: a run or a decision. Describes the log's shape for its
+/// schema (`release schema log-record`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum LogLine {
+    /// A decision (it has `kind`).
+    Decision(DecisionRecord),
+    /// A run.
+    Run(LogRecord),
 }

@@ -10,6 +10,7 @@ use super::error::{Diagnostic, LineIndex, PlanError, line_column};
 use super::model::{
     Environment, GateCommon, GateKindSpec, GateSpec, KNOWN_PHASES, Plan, ReleaseSection,
 };
+use super::rollback::RollbackSection;
 use crate::gate::GateInfo;
 use crate::gates::env::{EnvGate, EnvGateSpec};
 
@@ -34,6 +35,9 @@ struct Header {
     release: ReleaseSection,
     environments: BTreeMap<String, Spanned<Environment>>,
     tokens: BTreeMap<String, String>,
+    rollback: RollbackSection,
+    /// Where `[rollback]` is written.
+    rollback_at: Range<usize>,
     /// Each gate as read (`None` when it had errors) with the spans of its parts.
     gates: Vec<(Option<GateSpec>, GateSpans)>,
     /// Where `release.default_environment` is written.
@@ -67,7 +71,7 @@ impl GateSpans {
     }
 }
 
-const TOP_LEVEL_KEYS: [&str; 4] = ["release", "environments", "tokens", "gates"];
+const TOP_LEVEL_KEYS: [&str; 5] = ["release", "environments", "tokens", "gates", "rollback"];
 
 impl Plan {
     /// Reads and validates a plan file.
@@ -234,8 +238,14 @@ impl<'s> Loader<'s> {
             environments,
             tokens: header.tokens,
             gates: header.gates.iter().filter_map(|(g, _)| g.clone()).collect(),
+            rollback: header.rollback.clone(),
         };
         self.validate(&plan, &header.gates);
+        if header.complete {
+            for problem in plan.rollback_problems() {
+                self.error(header.rollback_at.clone(), problem);
+            }
+        }
         header.complete.then_some(plan)
     }
 
@@ -283,6 +293,13 @@ impl<'s> Loader<'s> {
                     None => ok = false,
                 },
                 "gates" => header.gates = self.gates(value),
+                "rollback" => {
+                    header.rollback_at = value.span();
+                    match self.deserialize(value) {
+                        Some(rollback) => header.rollback = rollback,
+                        None => ok = false,
+                    }
+                }
                 other => {
                     self.error(
                         key.span(),

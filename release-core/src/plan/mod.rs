@@ -4,6 +4,7 @@ mod build;
 mod error;
 mod load;
 mod model;
+mod rollback;
 mod schema;
 
 pub use build::{BuildError, GateFilter, SelectedEnvironment, UrlOverrides};
@@ -12,4 +13,5 @@ pub use load::MAX_PLAN_BYTES;
 pub use model::{
     Environment, GateCommon, GateKindSpec, GateSpec, KNOWN_PHASES, Plan, ReleaseSection,
 };
+pub use rollback::{RollbackSection, TriggerSpec};
 pub use schema::PlanDocument;

@@ -36,6 +36,8 @@ pub struct Plan {
     pub tokens: BTreeMap<String, String>,
     /// Every gate, in plan order.
     pub gates: Vec<GateSpec>,
+    /// Rollback triggers and the facts a rollback plan needs.
+    pub rollback: super::rollback::RollbackSection,
 }
 
 /// The `[release]` table.

@@ -32,6 +32,9 @@ pub struct PlanDocument {
     /// The gates, written `[[gates]]`.
     #[schemars(default)]
     gates: Option<Vec<GateDocument>>,
+    /// Rollback triggers and the facts a rollback plan needs.
+    #[schemars(default)]
+    rollback: Option<super::rollback::RollbackSection>,
 }
 
 /// One gate: the common fields and its kind's own.

@@ -185,6 +185,7 @@ mod tests {
             cancelled: false,
             outcome: Outcome::Blocked,
             counts,
+            release: Default::default(),
             gates,
         }
     }

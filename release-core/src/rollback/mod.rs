@@ -1,0 +1,21 @@
+//! Rollback triggers and the decision tree: synchronous, pure rules over a finished run's
+//! observations, so a decision can be replayed offline from a summary file.
+
+mod builtin;
+mod decision;
+mod human;
+mod replay;
+mod steps;
+mod trigger;
+
+pub use builtin::{
+    Growth, GrowthTrigger, Hold, Level, MissingDataTrigger, ThresholdTrigger, VerdictTrigger,
+};
+pub use decision::{DECISION_SCHEMA_VERSION, Decision, DecisionKind};
+pub use human::{render_decision, render_plan};
+pub use replay::baselines_before;
+pub use steps::{
+    DeploymentFacts, Migrations, RollbackPlan, RollbackServices, RollbackStep, RollbackTarget,
+    StepAction,
+};
+pub use trigger::{Assessment, RollbackTrigger, TriggerInput, TriggerState};
