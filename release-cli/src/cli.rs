@@ -149,11 +149,61 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: LogCommand,
     },
+    /// Health reports: build one from a launch-gate run, or check a document against the
+    /// published schema.
+    Health {
+        #[command(subcommand)]
+        command: HealthCommand,
+    },
+    /// Rollback triggers: decide proceed, hold or rollback over a launch-gate run, and the
+    /// ordered rollback plan.
+    Rollback {
+        #[command(subcommand)]
+        command: RollbackCommand,
+    },
     /// Print the JSON Schema of a document the tool reads or writes.
     Schema {
         /// Which schema.
-        #[arg(value_parser = ["plan", "summary", "log-record"])]
+        #[arg(value_parser = ["plan", "summary", "log-record", "health-report"])]
         name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum HealthCommand {
+    /// Build the health report of a launch-gate run and write it atomically to
+    /// `<artifacts_dir>/<env>-health-report.json`. Exit 1 when its status is `fail`.
+    Report {
+        /// Read the run from this summary file instead of running the launch gate now.
+        #[arg(long)]
+        from: Option<PathBuf>,
+    },
+    /// Validate a JSON document against the health report's schema (or `--schema`): every
+    /// error with its JSON path and the rule broken, values masked. Exit 0 valid, 1
+    /// invalid, 2 unreadable. Remote `$ref`s are never fetched.
+    Check {
+        /// The document.
+        file: PathBuf,
+        /// Another JSON Schema to validate against.
+        #[arg(long)]
+        schema: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RollbackCommand {
+    /// Weigh the plan's rollback triggers over a launch-gate run: exit 0 proceed, 3 hold, 1
+    /// rollback (with the ordered plan). The decision is appended to the release log.
+    Evaluate {
+        /// Read the run from this summary file instead of running the launch gate now.
+        #[arg(long)]
+        from: Option<PathBuf>,
+    },
+    /// The ordered rollback steps for the environment, with each service's target.
+    Plan {
+        /// Read the run from this summary file instead of running the launch gate now.
+        #[arg(long)]
+        from: Option<PathBuf>,
     },
 }
 

@@ -14,6 +14,7 @@ use release_testkit::{
 
 use super::dry_run;
 use super::phase::{self, LAUNCH_GATE, PREFLIGHT, Phase, Session, Target};
+use super::rollback;
 use crate::cli::GlobalArgs;
 use crate::error::CliError;
 use crate::output;
@@ -120,6 +121,7 @@ pub(crate) fn run(
         quiet: global.quiet,
     };
     let mut worst = release_core::exit_code::PASSED;
+    let mut launch = None;
     for (index, step) in STEPS.into_iter().enumerate() {
         let (summary, phase) = match step {
             Step::Phase(phase) => (phase::execute(&session, &target, phase)?, phase),
@@ -142,10 +144,49 @@ pub(crate) fn run(
             phase::publish(global, &plan, &summary, phase, global.format)?
         };
         worst = worst.max(code);
+        if last {
+            launch = Some(summary);
+        }
     }
     drop((mock, prometheus, alertmanager));
+    if let Some(summary) = launch {
+        worst = worst.max(after_launch(global, &plan, &summary)?);
+    }
     session.finish();
     Ok(worst)
+}
+
+/// The runbook's post-release steps over the launch gate's run: the health report, then the
+/// rollback decision with its plan. Machine formats keep stdout for the launch gate's
+/// document; the report and the decision still go to the artifacts and the log.
+fn after_launch(
+    global: &GlobalArgs,
+    plan: &Plan,
+    summary: &release_core::Summary,
+) -> Result<i32, CliError> {
+    let report = release_core::health::HealthReport::from_summary(summary);
+    let path = plan
+        .release
+        .artifacts_dir
+        .join(format!("{}-health-report.json", summary.environment));
+    let mut json = serde_json::to_string_pretty(&report).map_err(CliError::output)?;
+    json.push('\n');
+    release_core::atomic::write(&path, json.as_bytes()).map_err(CliError::output)?;
+    let decision = rollback::decide(plan, summary)?;
+    let summary_path = plan.release.artifacts_dir.join(format!(
+        "{}-{}-summary.json",
+        summary.environment, LAUNCH_GATE.label
+    ));
+    let code = rollback::record(plan, &decision, Some(summary_path.display().to_string()));
+    if !global.format.is_machine() {
+        output::print_stdout(&format!(
+            "\nhealth report: {} ({})\n\n{}",
+            report.status.as_str(),
+            path.display(),
+            release_core::rollback::render_decision(&decision)
+        ))?;
+    }
+    Ok(code)
 }
 
 /// The demo's soak windows: three samples a third of a second apart, not ten a minute apart.

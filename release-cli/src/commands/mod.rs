@@ -2,15 +2,22 @@
 
 mod demo;
 mod dry_run;
+mod health_check;
+mod health_report;
 mod log_show;
 mod phase;
 mod plan_check;
+mod rollback;
+mod run_input;
 
 use release_core::schema::SchemaName;
 
 use release_core::report::Format;
 
-use crate::cli::{Cli, Command, GlobalArgs, LogCommand, PlanCommand, PreflightStep};
+use crate::cli::{
+    Cli, Command, GlobalArgs, HealthCommand, LogCommand, PlanCommand, PreflightStep,
+    RollbackCommand,
+};
 use crate::error::CliError;
 
 pub(crate) fn run(cli: Cli) -> Result<i32, CliError> {
@@ -36,6 +43,18 @@ pub(crate) fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Log {
             command: LogCommand::Show { last, log },
         } => log_show::run(global, last, log),
+        Command::Health {
+            command: HealthCommand::Report { from },
+        } => health_report::run(global, from.as_deref()),
+        Command::Health {
+            command: HealthCommand::Check { file, schema },
+        } => health_check::run(global, &file, schema.as_deref()),
+        Command::Rollback {
+            command: RollbackCommand::Evaluate { from },
+        } => rollback::evaluate(global, from.as_deref()),
+        Command::Rollback {
+            command: RollbackCommand::Plan { from },
+        } => rollback::plan(global, from.as_deref()),
         Command::Schema { name } => {
             let name: SchemaName = name.parse().map_err(CliError::Input)?;
             crate::output::print_stdout(&name.render())?;

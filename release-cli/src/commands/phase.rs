@@ -8,8 +8,8 @@ use release_core::log::{LogRecord, ReleaseLog, baselines_from_log, baselines_fro
 use release_core::plan::{GateFilter, UrlOverrides};
 use release_core::report::{self, Format, RenderOptions, github};
 use release_core::{
-    Baseline, Context, DynGate, Outcome, Plan, Policy, Redactor, RunMeta, RunReport, Runner,
-    Summary, Vars, exit_code, new_run_id,
+    Baseline, Context, DynGate, Outcome, Plan, Policy, Redactor, ReleaseInfo, RunMeta, RunReport,
+    Runner, Summary, Vars, exit_code, new_run_id,
 };
 use tokio::runtime::Runtime;
 use tokio_util::sync::CancellationToken;
@@ -203,6 +203,7 @@ pub(crate) struct Prepared {
     pub(crate) strict: bool,
     pub(crate) concurrency: usize,
     pub(crate) command_concurrency: usize,
+    pub(crate) release: ReleaseInfo,
     pub(crate) cx: Context,
 }
 
@@ -226,6 +227,7 @@ impl Prepared {
             policy: self.policy(),
         };
         let mut summary = Summary::new(&meta, report);
+        summary.release = self.release.clone();
         summary.redact(self.cx.redactor());
         tracing::debug!(gates = summary.gates.len(), "summary built");
         summary
@@ -260,11 +262,38 @@ pub(crate) fn prepare(session: &Session, target: &Target<'_>) -> Result<Prepared
         builder = builder.baseline(key, baseline);
     }
     Ok(Prepared {
+        release: release_info(&target.vars)?,
         environment: selected.name.clone(),
         strict,
         concurrency: plan.release.concurrency,
         command_concurrency: plan.release.command_concurrency,
         cx: builder.build(),
+    })
+}
+
+/// What the pipeline says is being released: `RELEASE_VERSION`, `RELEASE_COMMIT` (else
+/// GitHub's `GITHUB_SHA`) and `RELEASE_MIGRATIONS` (`true` or `false`), from the process or
+/// the env file.
+fn release_info(vars: &Vars) -> Result<ReleaseInfo, CliError> {
+    let value = |name: &str| {
+        vars.get(name)
+            .map(|v| v.expose().trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let migrations = match value("RELEASE_MIGRATIONS").as_deref() {
+        None => None,
+        Some("true" | "1" | "yes") => Some(true),
+        Some("false" | "0" | "no") => Some(false),
+        Some(_) => {
+            return Err(CliError::Input(
+                "RELEASE_MIGRATIONS must be `true` or `false`".to_owned(),
+            ));
+        }
+    };
+    Ok(ReleaseInfo {
+        version: value("RELEASE_VERSION"),
+        commit: value("RELEASE_COMMIT").or_else(|| value("GITHUB_SHA")),
+        migrations,
     })
 }
 

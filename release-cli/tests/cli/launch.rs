@@ -348,7 +348,39 @@ fn demo_runs_the_runbook_against_the_mock_environment() {
         "evidence per smoke gate"
     );
     let log = std::fs::read_to_string(out.join("release-log.jsonl")).unwrap();
-    assert_eq!(log.lines().count(), 3, "one record per phase");
+    assert_eq!(
+        log.lines().count(),
+        4,
+        "one record per phase, then the decision"
+    );
+    assert!(
+        log.lines()
+            .last()
+            .unwrap()
+            .contains("\"decision\":\"proceed\""),
+        "{log}"
+    );
+    assert!(out.join("staging-health-report.json").is_file());
+    assert!(run.stdout.contains("health report: pass"), "{}", run.stdout);
+    assert!(run.stdout.contains("decision: proceed"), "{}", run.stdout);
+
+    // roles-blocked ends with the rollback decision and its ordered plan.
+    let (rollback, _dir) = Release::new()
+        .args(["demo", "--scenario", "roles-blocked", "--color", "never"])
+        .run();
+    assert_eq!(rollback.code, 1, "{}", rollback.stderr);
+    let tail = &rollback.stdout[rollback
+        .stdout
+        .find("decision: rollback")
+        .expect("a decision")..];
+    assert!(
+        tail.contains("rollback plan · staging\n  1. Freeze deployments to staging"),
+        "{tail}"
+    );
+    assert!(
+        tail.trim_end().ends_with("or `[rollback] migrations`"),
+        "{tail}"
+    );
 
     let (blocked, _dir) = Release::new()
         .args(["demo", "--scenario", "roles-blocked", "--format", "json"])

@@ -4,10 +4,12 @@
 mod canary;
 mod errors;
 mod github;
+mod health_check;
 mod launch;
 mod log;
 mod plan;
 mod platform;
 mod preflight;
 mod qa;
+mod rollback;
 mod support;

@@ -1,0 +1,81 @@
+//! `release rollback evaluate` and `release rollback plan`: the decision over a launch-gate
+//! run and the ordered rollback steps. Both are pure over their inputs (the run, the plan and
+//! the release log); times come from the run, never the clock.
+
+use std::path::Path;
+
+use release_core::log::{DecisionRecord, LogContents, ReleaseLog};
+use release_core::report::Format;
+use release_core::rollback::{Decision, DecisionKind, RollbackPlan, render_decision, render_plan};
+use release_core::{Plan, Summary, exit_code};
+
+use super::listing_format;
+use super::run_input;
+use crate::cli::GlobalArgs;
+use crate::error::CliError;
+use crate::output;
+
+pub(crate) fn evaluate(global: &GlobalArgs, from: Option<&Path>) -> Result<i32, CliError> {
+    let format = listing_format(global, "rollback evaluate")?;
+    let plan = run_input::plan_or_default(global, true)?;
+    let input = run_input::obtain(global, &plan, from)?;
+    let decision = decide(&plan, &input.summary)?;
+    output::print_stdout(&render(format, &decision, render_decision)?)?;
+    Ok(record(&plan, &decision, input.summary_path))
+}
+
+/// The decision over a run with the plan's triggers, the release log's baselines from before
+/// the run, and the rollback plan.
+pub(crate) fn decide(plan: &Plan, summary: &Summary) -> Result<Decision, CliError> {
+    let contents = read_log(&ReleaseLog::new(plan.release.log_path()))?;
+    Decision::replay(plan, summary, &contents).map_err(CliError::Input)
+}
+
+/// Appends the decision to the release log; returns the exit code.
+pub(crate) fn record(plan: &Plan, decision: &Decision, summary_path: Option<String>) -> i32 {
+    let log = ReleaseLog::new(plan.release.log_path());
+    let record = DecisionRecord::from_decision(decision, jiff::Timestamp::now(), summary_path);
+    if let Err(e) = log.append_decision(&record) {
+        output::print_error(&CliError::output(e));
+        // A lost record fails a proceed; a rollback or hold keeps its code, so a pipeline
+        // branching on it still rolls back or waits.
+        return match decision.decision {
+            DecisionKind::Proceed => exit_code::INVALID_INPUT,
+            DecisionKind::Hold | DecisionKind::Rollback => decision.decision.exit_code(),
+        };
+    }
+    decision.decision.exit_code()
+}
+
+pub(crate) fn plan(global: &GlobalArgs, from: Option<&Path>) -> Result<i32, CliError> {
+    let format = listing_format(global, "rollback plan")?;
+    let plan = run_input::plan_or_default(global, true)?;
+    let input = run_input::obtain(global, &plan, from)?;
+    let contents = read_log(&ReleaseLog::new(plan.release.log_path()))?;
+    let steps = RollbackPlan::for_run(&plan, &input.summary, &contents);
+    output::print_stdout(&render(format, &steps, render_plan)?)?;
+    Ok(exit_code::PASSED)
+}
+
+fn render<T: serde::Serialize>(
+    format: Format,
+    value: &T,
+    human: fn(&T) -> String,
+) -> Result<String, CliError> {
+    Ok(match format {
+        Format::Json => {
+            let mut json = serde_json::to_string_pretty(value).map_err(CliError::output)?;
+            json.push('\n');
+            json
+        }
+        _ => human(value),
+    })
+}
+
+fn read_log(log: &ReleaseLog) -> Result<LogContents, CliError> {
+    let contents = log.read().map_err(CliError::input)?;
+    for problem in &contents.problems {
+        tracing::warn!(line = problem.line, reason = %problem.reason, "release log line skipped");
+    }
+    Ok(contents)
+}

@@ -1,0 +1,87 @@
+//! The run that `health report` and `rollback` read: a summary file (`--from`), or a launch
+//! gate run now.
+
+use std::path::Path;
+
+use release_core::{Plan, PlanError, Summary};
+
+use super::phase::{self, LAUNCH_GATE, Session, Target};
+use crate::cli::GlobalArgs;
+use crate::error::CliError;
+use crate::output;
+
+/// A run read back or run now, and where its summary is.
+pub(crate) struct RunInput {
+    pub(crate) summary: Summary,
+    pub(crate) summary_path: Option<String>,
+}
+
+/// The plan, or for commands that can do without one when reading a summary file, the
+/// defaults (artifacts under `artifacts/release`).
+pub(crate) fn plan_or_default(global: &GlobalArgs, required: bool) -> Result<Plan, CliError> {
+    match Plan::load(&global.plan) {
+        Ok(plan) => Ok(plan),
+        Err(PlanError::Read { source, .. })
+            if !required && source.kind() == std::io::ErrorKind::NotFound =>
+        {
+            Plan::parse(&global.plan, "[environments.default]\n").map_err(CliError::input)
+        }
+        Err(e) => Err(CliError::input(e)),
+    }
+}
+
+/// Reads `--from`, or runs the launch gate and records it as `release launch-gate` would
+/// (summary file, release log), its report left off stdout, which belongs to the caller.
+pub(crate) fn obtain(
+    global: &GlobalArgs,
+    plan: &Plan,
+    from: Option<&Path>,
+) -> Result<RunInput, CliError> {
+    let Some(path) = from else {
+        let target = Target::from_args(global, plan)?;
+        let session = Session::start()?;
+        let summary = phase::execute(&session, &target, LAUNCH_GATE)?;
+        let code = phase::record(global, plan, &summary, LAUNCH_GATE, true, None)?;
+        session.finish();
+        if code == release_core::exit_code::INVALID_INPUT {
+            return Err(CliError::Output(
+                "the launch gate's summary could not be recorded".to_owned(),
+            ));
+        }
+        output::print_stderr(&format!(
+            "launch gate: {} ({} gates)\n",
+            summary.outcome,
+            summary.gates.len()
+        ));
+        // With gates left out, `record` writes no phase summary (only `--out`).
+        let partial = !global.only.is_empty() || !global.skip.is_empty();
+        let summary_path = (!partial).then(|| {
+            plan.release
+                .artifacts_dir
+                .join(format!(
+                    "{}-{}-summary.json",
+                    summary.environment, LAUNCH_GATE.label
+                ))
+                .display()
+                .to_string()
+        });
+        return Ok(RunInput {
+            summary,
+            summary_path,
+        });
+    };
+    let summary = Summary::read_file(path).map_err(CliError::input)?;
+    if let Some(env) = &global.environment
+        && *env != summary.environment
+    {
+        return Err(CliError::Input(format!(
+            "{} is a run of `{}`, not of `{env}` (--env)",
+            path.display(),
+            summary.environment
+        )));
+    }
+    Ok(RunInput {
+        summary,
+        summary_path: Some(path.display().to_string()),
+    })
+}

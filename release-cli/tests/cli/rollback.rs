@@ -1,0 +1,231 @@
+//! `release rollback evaluate|plan` and `release health report` over the recorded runs
+//! under `fixtures/summaries/`: exit codes, byte-identical replays, the release log, and the
+//! report validating against the committed schema.
+
+use std::path::PathBuf;
+
+use crate::support::Release;
+
+fn recorded(case: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/summaries")
+        .join(case)
+}
+
+/// A working directory holding the recorded run's release log where the runbook plan
+/// expects it.
+fn with_log(case: &str) -> Release {
+    let log = std::fs::read(recorded(case).join("release-log.jsonl")).unwrap();
+    Release::new().file("artifacts/release/release-log.jsonl", log)
+}
+
+/// The runbook plan of this checkout (its triggers are what the decisions weigh).
+fn runbook_plan() -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/plans/runbook.toml")
+        .display()
+        .to_string()
+}
+
+fn summary_arg(case: &str) -> String {
+    recorded(case).join("summary.json").display().to_string()
+}
+
+#[test]
+fn evaluate_exits_by_decision() {
+    for (case, code) in [("healthy", 0), ("degraded", 3), ("roles-blocked", 1)] {
+        let (run, _dir) = with_log(case)
+            .args(["--plan", &runbook_plan(), "rollback", "evaluate", "--from"])
+            .arg(summary_arg(case))
+            .run();
+        assert_eq!(run.code, code, "{case}: {}{}", run.stdout, run.stderr);
+    }
+}
+
+#[test]
+fn evaluate_is_byte_identical_on_replay_and_appends_each_decision_to_the_log() {
+    let release = with_log("roles-blocked");
+    let dir = release.dir().to_path_buf();
+    let args = [
+        "--plan".to_owned(),
+        runbook_plan(),
+        "--format".into(),
+        "json".into(),
+        "rollback".into(),
+        "evaluate".into(),
+        "--from".into(),
+        summary_arg("roles-blocked"),
+    ];
+    let (first, _guard) = release.args(&args).run();
+    let (second, _other) = Release::new().args(&args).run_in(&dir);
+    assert_eq!(first.code, 1, "{}", first.stderr);
+    assert_eq!(
+        first.stdout, second.stdout,
+        "the decision over a run never changes"
+    );
+    let decision: serde_json::Value = serde_json::from_str(&first.stdout).unwrap();
+    assert_eq!(decision["decision"], "rollback");
+    assert_eq!(decision["plan"]["steps"][0]["action"], "freeze-deployments");
+
+    let log = std::fs::read_to_string(dir.join("artifacts/release/release-log.jsonl")).unwrap();
+    let decisions: Vec<serde_json::Value> = log
+        .lines()
+        .filter(|l| l.contains("rollback-decision"))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(decisions.len(), 2);
+    assert_eq!(decisions[0]["decision"], "rollback");
+    assert_eq!(
+        decisions[0]["fired"],
+        serde_json::json!(["control-plane-blocked"])
+    );
+    // `log show` still reads the log with decisions in it.
+    let (show, _g) = Release::new()
+        .args(["--plan", &runbook_plan(), "log", "show"])
+        .run_in(&dir);
+    assert_eq!(show.code, 0, "{}", show.stderr);
+    assert!(!show.stderr.contains("skipped"), "{}", show.stderr);
+}
+
+#[test]
+fn plan_prints_the_ordered_steps_with_targets() {
+    let (run, _dir) = with_log("roles-blocked")
+        .args(["--plan", &runbook_plan(), "rollback", "plan", "--from"])
+        .arg(summary_arg("roles-blocked"))
+        .run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let order: Vec<usize> = [
+        "1. Freeze deployments to staging",
+        "2. Roll back web",
+        "3. Roll back API",
+        "4. Re-run the smoke checks",
+    ]
+    .iter()
+    .map(|s| {
+        run.stdout
+            .find(s)
+            .unwrap_or_else(|| panic!("{s} in {}", run.stdout))
+    })
+    .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("target: deployment dep-9c41e7a2"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("whether the release ran migrations is unknown"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn bad_inputs_exit_2_with_the_reason() {
+    let (missing, _d) = Release::new()
+        .args([
+            "--plan",
+            &runbook_plan(),
+            "rollback",
+            "evaluate",
+            "--from",
+            "nope.json",
+        ])
+        .run();
+    assert_eq!(missing.code, 2);
+    assert!(missing.stderr.contains("nope.json"), "{}", missing.stderr);
+
+    let (torn, _d) = Release::new()
+        .file("summary.json", "{\"schema_version\": 1, \"tool\": ")
+        .args([
+            "--plan",
+            &runbook_plan(),
+            "rollback",
+            "evaluate",
+            "--from",
+            "summary.json",
+        ])
+        .run();
+    assert_eq!(torn.code, 2);
+    assert!(torn.stderr.contains("summary.json:1:"), "{}", torn.stderr);
+
+    let (no_triggers, _d) = Release::new()
+        .file("release.toml", "[environments.staging]\n")
+        .args(["rollback", "evaluate", "--from"])
+        .arg(summary_arg("healthy"))
+        .run();
+    assert_eq!(no_triggers.code, 2);
+    assert!(
+        no_triggers.stderr.contains("no `[[rollback.triggers]]`"),
+        "{}",
+        no_triggers.stderr
+    );
+
+    let (wrong_env, _d) = Release::new()
+        .args([
+            "--plan",
+            &runbook_plan(),
+            "--env",
+            "production",
+            "rollback",
+            "plan",
+            "--from",
+        ])
+        .arg(summary_arg("healthy"))
+        .run();
+    assert_eq!(wrong_env.code, 2);
+    assert!(
+        wrong_env.stderr.contains("not of `production`"),
+        "{}",
+        wrong_env.stderr
+    );
+}
+
+#[test]
+fn health_report_is_written_atomically_and_validates_against_the_committed_schema() {
+    for (case, code, status) in [
+        ("healthy", 0, "pass"),
+        ("degraded", 0, "warn"),
+        ("roles-blocked", 1, "fail"),
+    ] {
+        let (run, dir) = Release::new()
+            .args(["--plan", &runbook_plan(), "health", "report", "--from"])
+            .arg(summary_arg(case))
+            .run();
+        assert_eq!(run.code, code, "{case}: {}{}", run.stdout, run.stderr);
+        let path = dir
+            .path()
+            .join("artifacts/release/staging-health-report.json");
+        let report: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(report["status"], status, "{case}");
+        let schema = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures/schemas/health-report.schema.json");
+        let (check, _g) = Release::new()
+            .args(["health", "check"])
+            .arg(path.display().to_string())
+            .arg("--schema")
+            .arg(schema.display().to_string())
+            .run();
+        assert_eq!(check.code, 0, "{case}: {}{}", check.stdout, check.stderr);
+        // The same file against the built-in schema.
+        let (builtin, _g) = Release::new()
+            .args(["health", "check"])
+            .arg(path.display().to_string())
+            .run();
+        assert_eq!(builtin.code, 0, "{}", builtin.stdout);
+    }
+}
+
+#[test]
+fn the_printed_health_report_schema_is_the_committed_one() {
+    let (run, _d) = Release::new().args(["schema", "health-report"]).run();
+    assert_eq!(run.code, 0);
+    let committed = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures/schemas/health-report.schema.json"),
+    )
+    .unwrap();
+    assert_eq!(run.stdout, committed);
+}
