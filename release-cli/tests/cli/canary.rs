@@ -350,3 +350,62 @@ basic_auth = {{ user = "PROM_USER", password = "PROM_PASSWORD" }}
         "the credential was sent"
     );
 }
+
+#[test]
+fn the_health_report_and_rollback_decision_run_live_leak_no_token() {
+    use release_testkit::{MockEnvironment, Scenario};
+
+    const ADMIN_CANARY: &str = "canaryADMINlive9b8a7c6d5e4f3a2b1c0d";
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let env = runtime.block_on(async {
+        MockEnvironment::builder()
+            .scenario(Scenario::RolesBlocked)
+            .admin_token(ADMIN_CANARY)
+            .start()
+            .await
+            .unwrap()
+    });
+    for (command, expected) in [(["health", "report"], 1), (["rollback", "evaluate"], 1)] {
+        for format in ["human", "json"] {
+            let (run, dir) = Release::new()
+                .file("runbook.toml", short_soak_plan())
+                .args(["--plan", "runbook.toml", "--format", format, "-vv"])
+                .args(command)
+                .env("RELEASE_API_URL", env.api_url())
+                .env("RELEASE_WEB_URL", env.web_url())
+                .env("RELEASE_PROMETHEUS_URL", "http://127.0.0.1:9")
+                .env("RELEASE_ALERTMANAGER_URL", "http://127.0.0.1:9")
+                .env("RELEASE_ADMIN_TOKEN", ADMIN_CANARY)
+                .env("RELEASE_VERSION", "1.4.0")
+                .env("RUST_LOG", "trace")
+                .run();
+            let what = format!("{} {format}", command.join(" "));
+            assert_eq!(run.code, expected, "{what}: {}", run.stderr);
+            for (name, text) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
+                assert!(
+                    !text.contains(&ADMIN_CANARY[..20]),
+                    "{what} {name} leaks the admin token"
+                );
+            }
+            let artifacts = dir.path().join("artifacts/release");
+            for entry in std::fs::read_dir(&artifacts).unwrap() {
+                let path = entry.unwrap().path();
+                let text = std::fs::read_to_string(&path).unwrap();
+                assert!(
+                    !text.contains(&ADMIN_CANARY[..20]),
+                    "{what}: {} leaks the admin token",
+                    path.display()
+                );
+            }
+            if command[0] == "health" {
+                let report = std::fs::read_to_string(artifacts.join("staging-health-report.json"))
+                    .expect("the live run writes the report");
+                assert!(report.contains("\"version\": \"1.4.0\""), "{report}");
+            }
+        }
+    }
+}
