@@ -229,3 +229,90 @@ fn replaying_a_run_ignores_runs_logged_after_it() {
         serde_json::to_string(&after).unwrap()
     );
 }
+
+#[test]
+fn records_of_another_release_answer_for_nothing() {
+    let dir = fixtures().join("summaries/roles-blocked");
+    let mut summary = Summary::read_file(&dir.join("summary.json")).unwrap();
+    let log = ReleaseLog::new(dir.join("release-log.jsonl"))
+        .read()
+        .unwrap();
+    let preflight = log
+        .records
+        .iter()
+        .find(|(_, r)| r.phase == "preflight")
+        .unwrap()
+        .1
+        .clone();
+    let at = |minutes: i64| summary.started_at - jiff::SignedDuration::from_mins(minutes);
+
+    // An old release's preflight (with deployments) and its record of migrations.
+    let mut old = preflight.clone();
+    old.run_id = "old-preflight".into();
+    old.recorded_at = at(60 * 24 * 14);
+    old.release.version = Some("1.3.0".into());
+    old.release.migrations = Some(true);
+    let mut old_launch = old.clone();
+    old_launch.run_id = "old-launch".into();
+    old_launch.phase = "launch-gate".into();
+    old_launch.deployments.clear();
+    old_launch.recorded_at = at(60 * 24 * 13);
+    let history = release_core::log::LogContents {
+        records: vec![(1, old.clone()), (2, old_launch.clone())],
+        ..Default::default()
+    };
+
+    // This release says its version: the 1.3.0 records are another release's.
+    summary.release.version = Some("1.4.0".into());
+    let plan = Decision::replay(&runbook(), &summary, &history)
+        .unwrap()
+        .plan
+        .unwrap();
+    assert!(
+        matches!(plan.steps[1].target, Some(RollbackTarget::Unknown { .. })),
+        "{:?}",
+        plan.steps[1]
+    );
+    assert!(!actions_of(&plan).contains(&StepAction::RollBackDatabase));
+
+    // Without versions, a preflight followed by a launch gate may be another release's.
+    summary.release.version = None;
+    let mut unversioned = history.clone();
+    for (_, r) in &mut unversioned.records {
+        r.release.version = None;
+    }
+    let plan = Decision::replay(&runbook(), &summary, &unversioned)
+        .unwrap()
+        .plan
+        .unwrap();
+    assert!(matches!(
+        plan.steps[2].target,
+        Some(RollbackTarget::Unknown { .. })
+    ));
+    assert!(
+        !actions_of(&plan).contains(&StepAction::RollBackDatabase),
+        "no version, no guess"
+    );
+
+    // The same release's preflight, after that old launch gate, is used.
+    let mut ours = preflight;
+    ours.release.version = Some("1.4.0".into());
+    ours.release.migrations = Some(true);
+    ours.recorded_at = at(5);
+    let mut current = history;
+    current.records.push((3, ours));
+    summary.release.version = Some("1.4.0".into());
+    let plan = Decision::replay(&runbook(), &summary, &current)
+        .unwrap()
+        .plan
+        .unwrap();
+    assert!(matches!(
+        plan.steps[1].target,
+        Some(RollbackTarget::Known { .. })
+    ));
+    assert!(actions_of(&plan).contains(&StepAction::RollBackDatabase));
+}
+
+fn actions_of(plan: &release_core::rollback::RollbackPlan) -> Vec<StepAction> {
+    plan.steps.iter().map(|s| s.action).collect()
+}

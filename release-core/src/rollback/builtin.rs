@@ -239,11 +239,13 @@ impl ThresholdTrigger {
     }
 }
 
-/// One value of a gate, with when it was seen.
+/// One sample of a gate: when it was taken and its value, `None` when it had none (no data,
+/// an error). A sample without a value breaks a run: breaches either side of it are not "in
+/// a row".
 #[derive(Debug, Clone, Copy)]
 struct Sample {
     at: Timestamp,
-    value: f64,
+    value: Option<f64>,
 }
 
 impl ThresholdTrigger {
@@ -255,7 +257,7 @@ impl ThresholdTrigger {
         )
     }
 
-    /// The gate's values in time order: the soak's samples when it has them and no other
+    /// The gate's samples in time order: the soak's when it has them and no other
     /// measurement was named, else the named (or first) measurement at the run's end.
     fn samples(&self, gate: &GateRecord, finished_at: Timestamp) -> Vec<Sample> {
         let from_window = self.measurement.is_none()
@@ -270,18 +272,22 @@ impl ThresholdTrigger {
                 .and_then(|d| d.get("samples"))
                 .and_then(Value::as_array)
         {
-            let values: Vec<Sample> = samples
+            let mut taken: Vec<Sample> = samples
                 .iter()
                 .filter_map(|s| {
                     Some(Sample {
                         at: s.get("at")?.as_str()?.parse().ok()?,
-                        value: s.get("value")?.as_f64()?,
+                        value: s
+                            .get("value")
+                            .and_then(Value::as_f64)
+                            .filter(|v| !v.is_nan()),
                     })
                 })
-                .filter(|s| !s.value.is_nan())
                 .collect();
-            if !values.is_empty() {
-                return values;
+            if taken.iter().any(|s| s.value.is_some()) {
+                // Stable, so samples recorded at the same instant keep their order.
+                taken.sort_by_key(|s| s.at);
+                return taken;
             }
         }
         let measured = match &self.measurement {
@@ -301,14 +307,14 @@ impl ThresholdTrigger {
             .map(|value| {
                 vec![Sample {
                     at: finished_at,
-                    value,
+                    value: Some(value),
                 }]
             })
             .unwrap_or_default()
     }
 }
 
-/// The longest run of consecutive samples beyond a level.
+/// A run of consecutive samples beyond a level.
 #[derive(Debug, Clone, Copy, Default)]
 struct Run {
     count: u32,
@@ -316,33 +322,58 @@ struct Run {
     peak: Option<f64>,
 }
 
-fn longest_run(samples: &[Sample], level: Level) -> Run {
-    let mut best = Run::default();
-    let mut start: Option<usize> = None;
-    for (i, sample) in samples.iter().enumerate() {
-        if !level.beyond(sample.value) {
-            start = None;
-            continue;
-        }
-        let first = *start.get_or_insert(i);
-        let run = &samples[first..=i];
-        let span = sample.at.duration_since(samples[first].at).unsigned_abs();
-        let count = u32::try_from(run.len()).unwrap_or(u32::MAX);
-        if count > best.count || (count == best.count && span > best.span) {
-            let peak = run
-                .iter()
-                .map(|s| s.value)
-                .fold(None, |acc: Option<f64>, v| {
-                    Some(match (acc, level) {
-                        (None, _) => v,
-                        (Some(a), Level::Above(_)) => a.max(v),
-                        (Some(a), Level::Below(_)) => a.min(v),
-                    })
-                });
-            best = Run { count, span, peak };
+/// The runs that matter for a hold: the one with the most samples and the one that lasted
+/// longest (a long breach sampled rarely can have fewer samples than a short, dense one).
+#[derive(Debug, Clone, Copy, Default)]
+struct Runs {
+    most_samples: Run,
+    longest: Run,
+}
+
+impl Runs {
+    fn any(&self) -> bool {
+        self.most_samples.count > 0
+    }
+
+    /// The run a hold is judged on.
+    fn for_hold(&self, hold: Hold) -> Run {
+        match hold {
+            Hold::Samples(_) => self.most_samples,
+            Hold::Duration(_) => self.longest,
         }
     }
-    best
+}
+
+/// One pass over the samples, so a soak of any length costs linear time.
+fn runs_beyond(samples: &[Sample], level: Level) -> Runs {
+    let mut runs = Runs::default();
+    let mut current: Option<(Timestamp, Run)> = None;
+    for sample in samples {
+        let Some(value) = sample.value.filter(|v| level.beyond(*v)) else {
+            current = None;
+            continue;
+        };
+        let (start, run) = current.get_or_insert((sample.at, Run::default()));
+        run.count = run.count.saturating_add(1);
+        run.span = sample.at.duration_since(*start).unsigned_abs();
+        run.peak = Some(match (run.peak, level) {
+            (None, _) => value,
+            (Some(p), Level::Above(_)) => p.max(value),
+            (Some(p), Level::Below(_)) => p.min(value),
+        });
+        let run = *run;
+        if run.count > runs.most_samples.count
+            || (run.count == runs.most_samples.count && run.span > runs.most_samples.span)
+        {
+            runs.most_samples = run;
+        }
+        if run.span > runs.longest.span
+            || (run.span == runs.longest.span && run.count > runs.longest.count)
+        {
+            runs.longest = run;
+        }
+    }
+    runs
 }
 
 impl RollbackTrigger for ThresholdTrigger {
@@ -377,12 +408,17 @@ impl RollbackTrigger for ThresholdTrigger {
             )
             .observations([Observation::new(&name, "no data", rule, "threshold.held")]);
         }
-        let run = longest_run(&samples, self.fire);
+        let runs = runs_beyond(&samples, self.fire);
+        let run = runs.for_hold(self.hold);
         let held = match self.hold {
             Hold::Samples(n) => run.count >= n.max(1),
             Hold::Duration(d) => run.count > 0 && run.span >= d,
         };
-        let last = samples[samples.len() - 1].value;
+        let last = samples
+            .iter()
+            .rev()
+            .find_map(|s| s.value)
+            .unwrap_or(f64::NAN);
         let of = samples.len();
         let held_observation = |run: Run| {
             let observed = match self.hold {
@@ -423,7 +459,7 @@ impl RollbackTrigger for ThresholdTrigger {
                 held_observation(run),
             ]);
         }
-        if run.count > 0 {
+        if runs.any() {
             return Assessment::new(
                 self,
                 TriggerState::Watch,
@@ -445,7 +481,7 @@ impl RollbackTrigger for ThresholdTrigger {
             ]);
         }
         if let Some(watch) = self.watch {
-            let crossed = longest_run(&samples, watch);
+            let crossed = runs_beyond(&samples, watch).most_samples;
             if crossed.count > 0 {
                 return Assessment::new(
                     self,

@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::log::LogContents;
+use crate::log::{LogContents, LogRecord};
 use crate::summary::{DeploymentRecord, Summary};
 
 /// What a step does.
@@ -108,8 +108,8 @@ pub struct Migrations {
 
 impl Migrations {
     /// Whether the release ran migrations: the run's own record (`RELEASE_MIGRATIONS`), else
-    /// the newest release-log record of the same release that states it, else the plan's
-    /// `[rollback] migrations`, else unknown.
+    /// the newest release-log record of the same release (same `RELEASE_VERSION`) that states
+    /// it, else the plan's `[rollback] migrations`, else unknown.
     pub fn find(summary: &Summary, log: &LogContents, plan_default: Option<bool>) -> Self {
         if let Some(ran) = summary.release.migrations {
             return Self {
@@ -117,20 +117,18 @@ impl Migrations {
                 source: format!("run {} (RELEASE_MIGRATIONS)", summary.run_id),
             };
         }
-        let same_release =
-            |r: &crate::log::LogRecord| match (&summary.release.version, &r.release.version) {
-                (Some(ours), Some(theirs)) => ours == theirs,
-                _ => true,
-            };
-        let logged = log
-            .records
-            .iter()
-            .rev()
-            .map(|(_, r)| r)
-            .filter(|r| r.environment == summary.environment)
-            .filter(|r| r.recorded_at <= summary.finished_at)
-            .filter(|r| same_release(r))
-            .find_map(|r| r.release.migrations.map(|ran| (ran, r)));
+        // Only a record of this very release says whether it ran migrations: without a
+        // version on both sides, an old release's record could answer for this one.
+        let logged = summary.release.version.as_ref().and_then(|version| {
+            log.records
+                .iter()
+                .rev()
+                .map(|(_, r)| r)
+                .filter(|r| r.environment == summary.environment)
+                .filter(|r| r.recorded_at <= summary.finished_at)
+                .filter(|r| r.release.version.as_ref() == Some(version))
+                .find_map(|r| r.release.migrations.map(|ran| (ran, r)))
+        });
         if let Some((ran, record)) = logged {
             return Self {
                 ran: Some(ran),
@@ -167,7 +165,9 @@ impl DeploymentFacts {
     /// A platform gate after the rollout sees the new release serving, so its previous stable
     /// deployment is the target. A preflight run sees the release before this one serving,
     /// so what served then is the target. Other runs in the log are not used: a launch gate
-    /// of an earlier release cannot be told apart from one of this release.
+    /// of an earlier release cannot be told apart from one of this release. A preflight run of
+    /// another version is never used; without versions, neither is one followed by a launch
+    /// gate or smoke run, which may have been another release's.
     pub fn find(summary: &Summary, log: &LogContents) -> Option<Self> {
         let own = summary.deployments();
         if !own.is_empty() {
@@ -177,23 +177,40 @@ impl DeploymentFacts {
                 before_release: false,
             });
         }
-        log.records
+        let earlier: Vec<&LogRecord> = log
+            .records
             .iter()
-            .rev()
             .map(|(_, r)| r)
-            .filter(|r| r.environment == summary.environment)
-            .filter(|r| r.phase.starts_with("preflight"))
+            .filter(|r| r.environment == summary.environment && r.run_id != summary.run_id)
             .filter(|r| r.recorded_at <= summary.started_at)
-            .find(|r| !r.deployments.is_empty())
-            .map(|r| Self {
-                deployments: r.deployments.clone(),
-                source: format!(
-                    "release log: preflight run {} ({}), the deployment serving before this release",
-                    r.run_id,
-                    format_time(r.recorded_at)
-                ),
-                before_release: true,
-            })
+            .collect();
+        let (index, record) = earlier
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, r)| r.phase.starts_with("preflight") && !r.deployments.is_empty())?;
+        match (&summary.release.version, &record.release.version) {
+            (Some(ours), Some(theirs)) if ours != theirs => return None,
+            (Some(_), Some(_)) => {}
+            // Without versions, a launch gate between that preflight and this run may have
+            // been another release's: what served at the preflight is then two releases back.
+            _ if earlier[index + 1..]
+                .iter()
+                .any(|r| r.phase == "launch-gate" || r.phase == "smoke") =>
+            {
+                return None;
+            }
+            _ => {}
+        }
+        Some(Self {
+            deployments: record.deployments.clone(),
+            source: format!(
+                "release log: preflight run {} ({}), the deployment serving before this release",
+                record.run_id,
+                format_time(record.recorded_at)
+            ),
+            before_release: true,
+        })
     }
 
     fn target(&self, service: &str) -> RollbackTarget {

@@ -1,6 +1,6 @@
 //! The rollback trigger trait: a synchronous, pure rule over a finished run's observations.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use schemars::JsonSchema;
@@ -82,23 +82,34 @@ impl Assessment {
 
 /// What a trigger reads: a finished run and the baselines of earlier ones. Nothing here
 /// reads a clock, the network or a file, so the same input always gives the same answer.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct TriggerInput<'a> {
     /// The run.
     pub summary: &'a Summary,
     /// Earlier values, keyed `<gate id>.<measurement>`, as gates read them.
     pub baselines: &'a BTreeMap<String, Baseline>,
+    /// The run's gates by id, so a trigger over every gate of a large plan is not quadratic.
+    by_id: HashMap<&'a str, &'a GateRecord>,
 }
 
 impl<'a> TriggerInput<'a> {
-    /// A run without baselines.
+    /// A run and the baselines its relative rules compare with.
     pub fn new(summary: &'a Summary, baselines: &'a BTreeMap<String, Baseline>) -> Self {
-        Self { summary, baselines }
+        let mut by_id = HashMap::with_capacity(summary.gates.len());
+        for gate in &summary.gates {
+            // A summary with a duplicated id (hand-edited) keeps the first, as a search would.
+            by_id.entry(gate.id.as_str()).or_insert(gate);
+        }
+        Self {
+            summary,
+            baselines,
+            by_id,
+        }
     }
 
     /// The run's record of a gate.
     pub fn gate(&self, id: &str) -> Option<&'a GateRecord> {
-        self.summary.gates.iter().find(|g| g.id == id)
+        self.by_id.get(id).copied()
     }
 }
 
