@@ -143,17 +143,32 @@ pub(crate) fn run(
             }
             phase::publish(global, &plan, &summary, phase, global.format)?
         };
-        worst = worst.max(code);
+        worst = worse(worst, code);
         if last {
             launch = Some(summary);
         }
     }
     drop((mock, prometheus, alertmanager));
     if let Some(summary) = launch {
-        worst = worst.max(after_launch(global, &plan, &summary)?);
+        worst = worse(worst, after_launch(global, &plan, &summary)?);
     }
     session.finish();
     Ok(worst)
+}
+
+/// The more serious of two exit codes: unusable output, then blocked or rollback, then hold,
+/// then passed. Numerically hold (3) is the largest, but it must not hide a block.
+fn worse(a: i32, b: i32) -> i32 {
+    use release_core::exit_code::{BLOCKED, HOLD, INVALID_INPUT};
+    let rank = |code: i32| match code {
+        INVALID_INPUT => 3,
+        BLOCKED => 2,
+        HOLD => 1,
+        0 => 0,
+        // Anything else is unexpected: keep it visible.
+        _ => 4,
+    };
+    if rank(b) > rank(a) { b } else { a }
 }
 
 /// The runbook's post-release steps over the launch gate's run: the health report, then the

@@ -16,8 +16,8 @@ use crate::output;
 
 pub(crate) fn run(global: &GlobalArgs, from: Option<&Path>) -> Result<i32, CliError> {
     let format = listing_format(global, "health report")?;
-    let plan = run_input::plan_or_default(global, from.is_none())?;
-    let input = run_input::obtain(global, &plan, from)?;
+    let (plan, source) = run_input::plan_or_default(global, from.is_none())?;
+    let input = run_input::obtain(global, (&plan, source), from)?;
     let report = HealthReport::from_summary(&input.summary);
     let mut json = serde_json::to_string_pretty(&report).map_err(CliError::output)?;
     json.push('\n');

@@ -17,8 +17,8 @@ use crate::output;
 
 pub(crate) fn evaluate(global: &GlobalArgs, from: Option<&Path>) -> Result<i32, CliError> {
     let format = listing_format(global, "rollback evaluate")?;
-    let plan = run_input::plan_or_default(global, true)?;
-    let input = run_input::obtain(global, &plan, from)?;
+    let (plan, source) = run_input::plan_or_default(global, true)?;
+    let input = run_input::obtain(global, (&plan, source), from)?;
     let decision = decide(&plan, &input.summary)?;
     output::print_stdout(&render(format, &decision, render_decision)?)?;
     Ok(record(&plan, &decision, input.summary_path))
@@ -49,8 +49,8 @@ pub(crate) fn record(plan: &Plan, decision: &Decision, summary_path: Option<Stri
 
 pub(crate) fn plan(global: &GlobalArgs, from: Option<&Path>) -> Result<i32, CliError> {
     let format = listing_format(global, "rollback plan")?;
-    let plan = run_input::plan_or_default(global, true)?;
-    let input = run_input::obtain(global, &plan, from)?;
+    let (plan, source) = run_input::plan_or_default(global, true)?;
+    let input = run_input::obtain(global, (&plan, source), from)?;
     let contents = read_log(&ReleaseLog::new(plan.release.log_path()))?;
     let steps = RollbackPlan::for_run(&plan, &input.summary, &contents);
     output::print_stdout(&render(format, &steps, render_plan)?)?;

@@ -17,24 +17,68 @@ pub(crate) struct RunInput {
 }
 
 /// The plan, or for commands that can do without one when reading a summary file, the
-/// defaults (artifacts under `artifacts/release`).
-pub(crate) fn plan_or_default(global: &GlobalArgs, required: bool) -> Result<Plan, CliError> {
+/// defaults (artifacts under `artifacts/release`), which declare no environment to check a
+/// run's against.
+pub(crate) fn plan_or_default(
+    global: &GlobalArgs,
+    required: bool,
+) -> Result<(Plan, PlanSource), CliError> {
     match Plan::load(&global.plan) {
-        Ok(plan) => Ok(plan),
+        Ok(plan) => Ok((plan, PlanSource::File)),
         Err(PlanError::Read { source, .. })
             if !required && source.kind() == std::io::ErrorKind::NotFound =>
         {
-            Plan::parse(&global.plan, "[environments.default]\n").map_err(CliError::input)
+            let plan =
+                Plan::parse(&global.plan, "[environments.default]\n").map_err(CliError::input)?;
+            Ok((plan, PlanSource::Defaults))
         }
         Err(e) => Err(CliError::input(e)),
     }
+}
+
+/// Whether the plan came from its file or is the defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PlanSource {
+    File,
+    Defaults,
+}
+
+/// A summary's environment names files (`<env>-health-report.json`), so it must be one of the
+/// plan's environments and a plain file-name part: a summary read back is input like any
+/// other, and `../../x` must not choose where a report is written.
+fn check_environment(
+    plan: &Plan,
+    source: PlanSource,
+    summary: &Summary,
+    path: &Path,
+) -> Result<(), CliError> {
+    let name = summary.environment.as_str();
+    let plain = !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !plain {
+        return Err(CliError::Input(format!(
+            "{}: environment {name:?} is not a plain name (letters, digits, `-`, `_`, `.`)",
+            path.display()
+        )));
+    }
+    if source == PlanSource::File && !plan.environments.contains_key(name) {
+        return Err(CliError::Input(format!(
+            "{}: environment `{name}` is not one of {}'s environments",
+            path.display(),
+            plan.path.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Reads `--from`, or runs the launch gate and records it as `release launch-gate` would
 /// (summary file, release log), its report left off stdout, which belongs to the caller.
 pub(crate) fn obtain(
     global: &GlobalArgs,
-    plan: &Plan,
+    (plan, source): (&Plan, PlanSource),
     from: Option<&Path>,
 ) -> Result<RunInput, CliError> {
     let Some(path) = from else {
@@ -71,6 +115,7 @@ pub(crate) fn obtain(
         });
     };
     let summary = Summary::read_file(path).map_err(CliError::input)?;
+    check_environment(plan, source, &summary, path)?;
     if let Some(env) = &global.environment
         && *env != summary.environment
     {

@@ -229,3 +229,53 @@ fn the_printed_health_report_schema_is_the_committed_one() {
     .unwrap();
     assert_eq!(run.stdout, committed);
 }
+
+#[test]
+fn a_summary_s_environment_never_chooses_where_the_report_goes() {
+    let summary = std::fs::read_to_string(recorded("healthy").join("summary.json")).unwrap();
+    for (name, hostile) in [
+        ("traversal", "../../escaped"),
+        ("absolute", "/tmp/abs"),
+        ("undeclared", "qa"),
+    ] {
+        let text = summary.replace(
+            "\"environment\": \"staging\"",
+            &format!("\"environment\": {}", serde_json::json!(hostile)),
+        );
+        assert_ne!(text, summary, "the fixture names its environment");
+        let (run, dir) = Release::new()
+            .file("s.json", text)
+            .args([
+                "--plan",
+                &runbook_plan(),
+                "health",
+                "report",
+                "--from",
+                "s.json",
+            ])
+            .run();
+        assert_eq!(run.code, 2, "{name}: {}{}", run.stdout, run.stderr);
+        assert!(run.stderr.contains("environment"), "{name}: {}", run.stderr);
+        assert!(
+            !dir.path().join("artifacts").exists(),
+            "{name}: nothing is written"
+        );
+    }
+    assert!(!std::path::Path::new("/tmp/abs-health-report.json").exists());
+}
+
+#[test]
+fn the_demo_s_exit_code_never_lets_a_hold_hide_a_block() {
+    let (run, _dir) = Release::new()
+        .args([
+            "demo",
+            "--scenario",
+            "degraded",
+            "--strict",
+            "--color",
+            "never",
+        ])
+        .run();
+    assert_eq!(run.code, 1, "strict blocks on warnings: {}", run.stderr);
+    assert!(run.stdout.contains("decision: hold"), "{}", run.stdout);
+}
