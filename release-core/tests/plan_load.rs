@@ -356,3 +356,326 @@ sustain = { interval = "1m", count = 3, duration = "3m" }
     assert!(found[0].2.contains("gate `vars`: sustain:"), "{found:#?}");
     assert!(found[1].2.contains("gate `up`: sustain:"), "{found:#?}");
 }
+
+/// Two gates and a staging/production pair, for `[rollback]` cases.
+const ROLLBACK_BASE: &str = r#"[environments.staging]
+[environments.production]
+
+[[gates]]
+id = "api-health"
+kind = "http"
+phases = ["smoke"]
+url = "http://127.0.0.1:1/health"
+
+[[gates]]
+id = "error-rate"
+kind = "prometheus"
+phases = ["launch"]
+environments = ["production"]
+query = "up"
+fail_above = 0.05
+"#;
+
+/// The line (1-based) of the first line of `source` that contains `needle`.
+fn line_of(source: &str, needle: &str) -> usize {
+    source
+        .lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("`{needle}` is not in the source"))
+        + 1
+}
+
+#[test]
+fn each_rollback_trigger_problem_is_reported_at_its_own_trigger() {
+    let source = format!(
+        "{ROLLBACK_BASE}
+[rollback]
+web_service = \"web\"
+
+[[rollback.triggers]]
+id = \"first\"
+kind = \"verdict\"
+gates = [\"api-health\"]
+
+[[rollback.triggers]]
+id = \"second\"
+kind = \"verdict\"
+gates = [\"no-such-gate\"]
+
+[[rollback.triggers]]
+id = \"third\"
+kind = \"threshold\"
+gate = \"error-rate\"
+fire_above = 0.05
+watch_above = 0.1
+"
+    );
+    let found = at(&source);
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert_eq!(
+        found[0].0,
+        line_of(&source, "gates = [\"no-such-gate\"]"),
+        "the bad gate name, in the second trigger: {found:#?}"
+    );
+    assert!(
+        found[0].2.contains("rollback trigger `second`"),
+        "{found:#?}"
+    );
+    assert!(found[0].2.contains("`no-such-gate`"), "{found:#?}");
+    assert_eq!(
+        found[1].0,
+        line_of(&source, "watch_above = 0.1"),
+        "the watch level, in the third trigger: {found:#?}"
+    );
+    assert!(
+        found[1].2.contains("rollback trigger `third`"),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn a_bad_key_in_the_second_rollback_trigger_is_reported_there() {
+    let source = format!(
+        "{ROLLBACK_BASE}
+[[rollback.triggers]]
+id = \"first\"
+kind = \"verdict\"
+gates = [\"api-health\"]
+
+[[rollback.triggers]]
+id = \"second\"
+kind = \"verdict\"
+gates = [\"api-health\"]
+fire_onn = [\"fail\"]
+
+[[rollback.triggers]]
+id = \"third\"
+kind = \"threshold\"
+gate = \"error-rate\"
+fire_above = \"high\"
+"
+    );
+    let found = at(&source);
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert_eq!(
+        found[0].0,
+        line_of(&source, "fire_onn"),
+        "the unknown key: {found:#?}"
+    );
+    assert!(
+        found[0].2.contains("unknown field `fire_onn`"),
+        "{found:#?}"
+    );
+    let third = line_of(&source, "id = \"third\"");
+    assert!(
+        (third - 1..=line_of(&source, "fire_above = \"high\"")).contains(&found[1].0),
+        "the invalid level, in the third trigger (lines from {}): {found:#?}",
+        third - 1
+    );
+}
+
+#[test]
+fn a_mistake_outside_the_triggers_is_still_reported() {
+    let source = format!(
+        "{ROLLBACK_BASE}
+[rollback]
+web_servise = \"web\"
+
+[[rollback.triggers]]
+id = \"first\"
+kind = \"verdict\"
+gates = [\"api-health\"]
+"
+    );
+    let found = at(&source);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].0, line_of(&source, "web_servise"), "{found:#?}");
+    assert!(
+        found[0].2.contains("unknown field `web_servise`"),
+        "{found:#?}"
+    );
+}
+
+/// The messages of a plan whose only trigger is `trigger` (TOML lines after the header).
+fn trigger_problems(trigger: &str) -> Vec<(usize, String)> {
+    let source = format!("{ROLLBACK_BASE}\n[[rollback.triggers]]\nid = \"t\"\n{trigger}\n");
+    at(&source).into_iter().map(|(l, _, m)| (l, m)).collect()
+}
+
+#[test]
+fn rollback_triggers_that_could_never_act_are_refused() {
+    let cases: [(&str, &str); 16] = [
+        (
+            "kind = \"threshold\"\ngate = \"error-rate\"\nfire_above = nan",
+            "`fire_above` must be a finite number",
+        ),
+        (
+            "kind = \"threshold\"\ngate = \"error-rate\"\nfire_below = -inf",
+            "`fire_below` must be a finite number",
+        ),
+        (
+            "kind = \"threshold\"\ngate = \"error-rate\"\nfire_above = 1.0\nwatch_above = inf",
+            "`watch_above` must be a finite number",
+        ),
+        (
+            "kind = \"threshold\"\ngate = \"error-rate\"\nfire_below = 1.0\nwatch_below = nan",
+            "`watch_below` must be a finite number",
+        ),
+        (
+            "kind = \"verdict\"\ngates = []",
+            "`gates` must name at least one gate",
+        ),
+        (
+            "kind = \"missing-data\"\ngates = []",
+            "`gates` must name at least one gate",
+        ),
+        (
+            "kind = \"threshold\"\ngate = \"error-rate\"\nfire_above = 0.05\nwatch_above = 0.05",
+            "`watch_above` (0.05) must be below `fire_above` (0.05)",
+        ),
+        (
+            "kind = \"threshold\"\ngate = \"error-rate\"\nfire_above = 0.05\nwatch_above = 0.5",
+            "`watch_above` (0.5) must be below `fire_above` (0.05)",
+        ),
+        (
+            "kind = \"threshold\"\ngate = \"error-rate\"\nfire_below = 1\nwatch_below = 0.5",
+            "`watch_below` (0.5) must be above `fire_below` (1)",
+        ),
+        (
+            "kind = \"threshold\"\ngate = \"error-rate\"\nfire_above = 1\nduration = \"0s\"",
+            "`duration` must be longer than zero",
+        ),
+        (
+            "kind = \"verdict\"\ngates = [\"api-health\"]\nfire_on = []",
+            "`fire_on` and `watch_on` are both empty",
+        ),
+        (
+            "kind = \"verdict\"\ngates = [\"api-health\"]\nfire_on = []\nwatch_on = []",
+            "`fire_on` and `watch_on` are both empty",
+        ),
+        (
+            "kind = \"growth\"\ngate = \"error-rate\"\nmeasurement = \"m\"\nfire_above = \"+50%\"\nwatch_above = \"+50%\"",
+            "`watch_above` (+50%) must be below `fire_above` (+50%)",
+        ),
+        (
+            "kind = \"growth\"\ngate = \"error-rate\"\nmeasurement = \"m\"\nfire_above = \"+5\"\nwatch_above = \"+10\"",
+            "`watch_above` (+10) must be below `fire_above` (+5)",
+        ),
+        (
+            "kind = \"threshold\"\ngate = \"error-rate\"\nfire_above = 1\nsamples = 0",
+            "`samples` must be at least 1",
+        ),
+        (
+            "kind = \"growth\"\ngate = \"error-rate\"\nmeasurement = \"m\"\nfire_above = \"fast\"",
+            "`fast` is not a growth limit",
+        ),
+    ];
+    let header = ROLLBACK_BASE.lines().count() + 2;
+    for (trigger, want) in cases {
+        let found = trigger_problems(trigger);
+        assert_eq!(found.len(), 1, "{trigger}: {found:#?}");
+        let (line, message) = &found[0];
+        assert!(
+            message.starts_with("rollback trigger `t`: "),
+            "{trigger}: {message}"
+        );
+        assert!(message.contains(want), "{trigger}: {message}");
+        assert!(
+            *line >= header,
+            "{trigger}: at line {line}, before the trigger"
+        );
+    }
+}
+
+#[test]
+fn growth_limits_of_different_units_are_not_compared() {
+    let source = format!(
+        "{ROLLBACK_BASE}
+[[rollback.triggers]]
+id = \"t\"
+kind = \"growth\"
+gate = \"error-rate\"
+measurement = \"m\"
+fire_above = \"+5\"
+watch_above = \"+50%\"
+"
+    );
+    Plan::parse("plan.toml", &source).expect("percent and absolute limits may differ");
+}
+
+mod rollback_environments {
+    use std::collections::BTreeMap;
+
+    use release_core::rollback::{TriggerInput, TriggerState};
+    use release_core::{Plan, Summary};
+    use serde_json::json;
+
+    use super::ROLLBACK_BASE;
+
+    fn summary(environment: &str) -> Summary {
+        serde_json::from_value(json!({
+            "schema_version": 1, "tool": { "name": "release", "version": "0.1.0" },
+            "run_id": "r1", "phase": "launch-gate", "environment": environment, "strict": false,
+            "started_at": "2026-11-27T10:00:00Z", "finished_at": "2026-11-27T10:00:01Z",
+            "duration_ms": 1000, "outcome": "passed",
+            "counts": { "pass": 1, "warn": 0, "fail": 0, "inconclusive": 0, "error": 0, "skipped": 0 },
+            "gates": [{ "id": "api-health", "kind": "http", "title": "API",
+                "verdict": "pass", "required": true, "blocking": false, "summary": "200",
+                "duration_ms": 9, "attempts": 1, "observations": [] }]
+        }))
+        .unwrap()
+    }
+
+    fn plan() -> Plan {
+        let source = format!(
+            "{ROLLBACK_BASE}
+[[rollback.triggers]]
+id = \"errors\"
+kind = \"threshold\"
+gate = \"error-rate\"
+fire_above = 0.05
+samples = 2
+
+[[rollback.triggers]]
+id = \"errors-growth\"
+kind = \"growth\"
+gate = \"error-rate\"
+measurement = \"value\"
+fire_above = \"+50%\"
+"
+        );
+        Plan::parse("plan.toml", &source).expect("the plan is valid")
+    }
+
+    #[test]
+    fn a_trigger_on_a_gate_that_does_not_run_in_the_environment_is_clear() {
+        let plan = plan();
+        let triggers = plan.rollback_triggers("staging").unwrap();
+        let summary = summary("staging");
+        let baselines = BTreeMap::new();
+        let input = TriggerInput::new(&summary, &baselines);
+        for trigger in &triggers {
+            let assessment = trigger.assess(&input);
+            assert_eq!(assessment.state, TriggerState::Clear, "{assessment:#?}");
+            assert_eq!(
+                assessment.reason, "gate error-rate does not run in staging",
+                "{assessment:#?}"
+            );
+            assert_eq!(assessment.trigger, trigger.id());
+        }
+        assert_eq!(triggers[0].kind(), "threshold");
+        assert_eq!(triggers[1].kind(), "growth");
+    }
+
+    #[test]
+    fn in_its_own_environment_a_missing_gate_is_still_watched() {
+        let plan = plan();
+        let triggers = plan.rollback_triggers("production").unwrap();
+        let summary = summary("production");
+        let baselines = BTreeMap::new();
+        let input = TriggerInput::new(&summary, &baselines);
+        for trigger in &triggers {
+            assert_eq!(trigger.assess(&input).state, TriggerState::Watch);
+        }
+    }
+}

@@ -36,8 +36,8 @@ struct Header {
     environments: BTreeMap<String, Spanned<Environment>>,
     tokens: BTreeMap<String, String>,
     rollback: RollbackSection,
-    /// Where `[rollback]` is written.
-    rollback_at: Range<usize>,
+    /// Where `[rollback]` and each of its triggers are written.
+    rollback_spans: RollbackSpans,
     /// Each gate as read (`None` when it had errors) with the spans of its parts.
     gates: Vec<(Option<GateSpec>, GateSpans)>,
     /// Where `release.default_environment` is written.
@@ -68,6 +68,32 @@ impl GateSpans {
             .get(index)
             .cloned()
             .unwrap_or_else(|| self.key("vars"))
+    }
+}
+
+/// Where `[rollback]` and its triggers are written, so that a trigger's problem is reported at
+/// that trigger (at the key that causes it, where one does).
+#[derive(Default)]
+struct RollbackSpans {
+    table: Range<usize>,
+    /// Per `[[rollback.triggers]]` entry, in order.
+    triggers: Vec<TriggerSpans>,
+}
+
+/// Where a trigger and each of its keys are written.
+struct TriggerSpans {
+    trigger: Range<usize>,
+    keys: BTreeMap<String, Range<usize>>,
+}
+
+impl RollbackSpans {
+    fn at(&self, trigger: Option<usize>, key: Option<&str>) -> Range<usize> {
+        let Some(spans) = trigger.and_then(|i| self.triggers.get(i)) else {
+            return self.table.clone();
+        };
+        key.and_then(|k| spans.keys.get(k))
+            .cloned()
+            .unwrap_or_else(|| spans.trigger.clone())
     }
 }
 
@@ -243,7 +269,8 @@ impl<'s> Loader<'s> {
         self.validate(&plan, &header.gates);
         if header.complete {
             for problem in plan.rollback_problems() {
-                self.error(header.rollback_at.clone(), problem);
+                let at = header.rollback_spans.at(problem.trigger, problem.key);
+                self.error(at, problem.message);
             }
         }
         header.complete.then_some(plan)
@@ -293,13 +320,10 @@ impl<'s> Loader<'s> {
                     None => ok = false,
                 },
                 "gates" => header.gates = self.gates(value),
-                "rollback" => {
-                    header.rollback_at = value.span();
-                    match self.deserialize(value) {
-                        Some(rollback) => header.rollback = rollback,
-                        None => ok = false,
-                    }
-                }
+                "rollback" => match self.rollback(value, &mut header.rollback_spans) {
+                    Some(rollback) => header.rollback = rollback,
+                    None => ok = false,
+                },
                 other => {
                     self.error(
                         key.span(),
@@ -327,6 +351,98 @@ impl<'s> Loader<'s> {
             return Vec::new();
         };
         items.into_iter().map(|item| self.gate(item)).collect()
+    }
+
+    /// `[rollback]` with each trigger read on its own, so that a mistake is reported at the
+    /// trigger that makes it and one bad trigger does not hide the next.
+    fn rollback(
+        &mut self,
+        value: Spanned<DeValue<'s>>,
+        spans: &mut RollbackSpans,
+    ) -> Option<RollbackSection> {
+        let span = value.span();
+        spans.table = span.clone();
+        if !matches!(value.get_ref(), DeValue::Table(_)) {
+            // serde says what it expected.
+            return self.deserialize(value);
+        }
+        let DeValue::Table(mut table) = value.into_inner() else {
+            return None;
+        };
+        let Some((key, triggers)) = table.remove_entry("triggers") else {
+            return self.deserialize(Spanned::new(span, DeValue::Table(table)));
+        };
+        let triggers_span = triggers.span();
+        let mut parsed = Vec::new();
+        let mut ok = true;
+        match triggers.into_inner() {
+            DeValue::Array(items) => {
+                for item in items {
+                    let item_span = item.span();
+                    let keys: BTreeMap<String, Range<usize>> = match item.get_ref() {
+                        DeValue::Table(t) => t
+                            .iter()
+                            .map(|(k, v)| (k.get_ref().to_string(), v.span()))
+                            .collect(),
+                        _ => BTreeMap::new(),
+                    };
+                    match self.deserialize_keyed(item, &keys) {
+                        Some(trigger) => parsed.push(trigger),
+                        None => ok = false,
+                    }
+                    spans.triggers.push(TriggerSpans {
+                        trigger: item_span,
+                        keys,
+                    });
+                }
+            }
+            _ => {
+                self.error(
+                    triggers_span.clone(),
+                    "`rollback.triggers` must be an array of tables, written `[[rollback.triggers]]`",
+                );
+                ok = false;
+            }
+        }
+        // The other keys are checked with `triggers` emptied, so an unknown key next to the
+        // triggers is still named.
+        table.insert(
+            key,
+            Spanned::new(triggers_span, DeValue::Array(toml::de::DeArray::new())),
+        );
+        let mut section: RollbackSection =
+            self.deserialize(Spanned::new(span, DeValue::Table(table)))?;
+        section.triggers = parsed;
+        ok.then_some(section)
+    }
+
+    /// Like [`Self::deserialize`] for one table whose keys are at `keys`. serde reads a tagged
+    /// enum's table whole and loses its positions, so an unknown field is reported at its key
+    /// and any other mistake at the table, never elsewhere.
+    fn deserialize_keyed<T: Deserialize<'s>>(
+        &mut self,
+        value: Spanned<DeValue<'s>>,
+        keys: &BTreeMap<String, Range<usize>>,
+    ) -> Option<T> {
+        let span = value.span();
+        match T::deserialize(ValueDeserializer::from(value)) {
+            Ok(v) => Some(v),
+            Err(err) => {
+                let message = err.message().trim_end();
+                let named = message
+                    .strip_prefix("unknown field `")
+                    .and_then(|rest| rest.split_once('`'))
+                    .and_then(|(name, _)| keys.get(name));
+                let start = match (named, err.span()) {
+                    (Some(at), _) => at.start,
+                    // A position inside the entry is precise; one outside it is not about it.
+                    (None, Some(s)) if span.contains(&s.start) => s.start,
+                    (None, _) => span.start,
+                };
+                self.diagnostics.push(self.diagnostic(start, message));
+                None
+            }
+        }
     }
 
     fn gate(&mut self, item: Spanned<DeValue<'s>>) -> (Option<GateSpec>, GateSpans) {

@@ -6,9 +6,10 @@ use serde::{Deserialize, Serialize};
 use super::model::{GateSpec, Plan};
 use crate::duration::HumanDuration;
 use crate::gate::Verdict;
+use crate::rollback::builtin_number as number;
 use crate::rollback::{
-    Growth, GrowthTrigger, Hold, Level, MissingDataTrigger, RollbackServices, RollbackTrigger,
-    ThresholdTrigger, TriggerState, VerdictTrigger,
+    Assessment, Growth, GrowthTrigger, Hold, Level, MissingDataTrigger, RollbackServices,
+    RollbackTrigger, ThresholdTrigger, TriggerInput, TriggerState, VerdictTrigger,
 };
 
 /// The `[rollback]` table.
@@ -142,11 +143,40 @@ impl TriggerSpec {
 
     /// The runnable trigger, its gate names resolved against the plan's gates for the
     /// environment (ids, kinds or phases), in plan order.
+    ///
+    /// A `threshold` or `growth` trigger whose gate does not run in `environment` (the gate's
+    /// `environments` leave it out) is always clear, saying so: there is nothing to judge, and
+    /// nothing is missing either.
+    ///
+    /// # Errors
+    ///
+    /// The first problem with the trigger's own settings, e.g. a watch level beyond its fire
+    /// level; a loaded plan has none.
     pub fn build(
         &self,
         plan: &Plan,
         environment: &str,
     ) -> Result<Box<dyn RollbackTrigger>, String> {
+        // Every setting is checked before the environment is: a trigger that is clear in one
+        // environment is still wrong in the others.
+        if let Some(problem) = self.problems().into_iter().next() {
+            return Err(problem.message);
+        }
+        if let TriggerSpec::Threshold { id, gate, .. } | TriggerSpec::Growth { id, gate, .. } = self
+        {
+            let mut named = plan
+                .gates
+                .iter()
+                .filter(|g| g.common.id == *gate)
+                .peekable();
+            if named.peek().is_some() && !named.any(|g| g.applies_to(environment)) {
+                return Ok(Box::new(NotInEnvironment {
+                    id: id.clone(),
+                    kind: self.kind(),
+                    reason: format!("gate {gate} does not run in {environment}"),
+                }));
+            }
+        }
         let resolve = |names: &[String]| -> Vec<String> {
             plan.gates
                 .iter()
@@ -180,26 +210,19 @@ impl TriggerSpec {
                 let fire = match (fire_above, fire_below) {
                     (Some(a), None) => Level::Above(*a),
                     (None, Some(b)) => Level::Below(*b),
-                    _ => return Err("set exactly one of `fire_above` and `fire_below`".into()),
+                    _ => return Err(ONE_FIRE_LEVEL.into()),
                 };
                 let watch = match (fire, watch_above, watch_below) {
                     (_, None, None) => None,
                     (Level::Above(_), Some(a), None) => Some(Level::Above(*a)),
                     (Level::Below(_), None, Some(b)) => Some(Level::Below(*b)),
-                    _ => {
-                        return Err(
-                            "a watch level goes on the same side as the fire level (`watch_above` with `fire_above`)".into(),
-                        );
-                    }
+                    _ => return Err(WATCH_SIDE.into()),
                 };
                 let hold = match (samples, duration) {
-                    (Some(0), _) => return Err("`samples` must be at least 1".into()),
-                    (Some(_), Some(_)) => {
-                        return Err("set `samples` or `duration`, not both".into());
-                    }
                     (Some(n), None) => Hold::Samples(*n),
                     (None, Some(d)) => Hold::Duration(d.get()),
                     (None, None) => Hold::Samples(1),
+                    (Some(_), Some(_)) => return Err(SAMPLES_OR_DURATION.into()),
                 };
                 let mut trigger = ThresholdTrigger::new(id, gate, fire, hold);
                 if let Some(m) = measurement {
@@ -233,6 +256,197 @@ impl TriggerSpec {
             }
         })
     }
+
+    /// The kind's name as a plan writes it.
+    fn kind(&self) -> &'static str {
+        match self {
+            TriggerSpec::Verdict { .. } => "verdict",
+            TriggerSpec::Threshold { .. } => "threshold",
+            TriggerSpec::Growth { .. } => "growth",
+            TriggerSpec::MissingData { .. } => "missing-data",
+        }
+    }
+
+    /// Every problem with the trigger's own settings, each with the key that causes it: the
+    /// ones its types cannot express, and the ones that would leave it unable to ever fire or
+    /// watch.
+    fn problems(&self) -> Vec<SettingProblem> {
+        let mut problems = Vec::new();
+        let mut problem = |key: &'static str, message: String| {
+            problems.push(SettingProblem { key, message });
+        };
+        match self {
+            TriggerSpec::Verdict {
+                gates,
+                fire_on,
+                watch_on,
+                ..
+            } => {
+                if gates.is_empty() {
+                    problem("gates", NO_GATES.to_owned());
+                }
+                if fire_on.is_empty() && watch_on.is_empty() {
+                    problem(
+                        "fire_on",
+                        "`fire_on` and `watch_on` are both empty, so no verdict could fire it or put it in watch".to_owned(),
+                    );
+                }
+            }
+            TriggerSpec::MissingData { gates, .. } => {
+                if gates.is_empty() {
+                    problem("gates", NO_GATES.to_owned());
+                }
+            }
+            TriggerSpec::Threshold {
+                fire_above,
+                fire_below,
+                watch_above,
+                watch_below,
+                samples,
+                duration,
+                ..
+            } => {
+                let levels = [
+                    ("fire_above", fire_above),
+                    ("fire_below", fire_below),
+                    ("watch_above", watch_above),
+                    ("watch_below", watch_below),
+                ];
+                let mut finite = true;
+                for (key, level) in levels {
+                    if level.is_some_and(|l| !l.is_finite()) {
+                        finite = false;
+                        problem(key, format!("`{key}` must be a finite number"));
+                    }
+                }
+                match (fire_above, fire_below) {
+                    (Some(_), None) | (None, Some(_)) => {}
+                    (Some(_), Some(_)) => problem("fire_below", ONE_FIRE_LEVEL.to_owned()),
+                    (None, None) => problem("fire_above", ONE_FIRE_LEVEL.to_owned()),
+                }
+                match (fire_above, fire_below, watch_above, watch_below) {
+                    (_, _, None, None) => {}
+                    (Some(fire), None, Some(watch), None) => {
+                        if finite && watch >= fire {
+                            problem(
+                                "watch_above",
+                                format!(
+                                    "`watch_above` ({}) must be below `fire_above` ({}), or it could never watch before firing",
+                                    number(*watch),
+                                    number(*fire)
+                                ),
+                            );
+                        }
+                    }
+                    (None, Some(fire), None, Some(watch)) => {
+                        if finite && watch <= fire {
+                            problem(
+                                "watch_below",
+                                format!(
+                                    "`watch_below` ({}) must be above `fire_below` ({}), or it could never watch before firing",
+                                    number(*watch),
+                                    number(*fire)
+                                ),
+                            );
+                        }
+                    }
+                    // Which side is wrong is unclear when the fire level is.
+                    (Some(_), Some(_), ..) | (None, None, ..) => {}
+                    (_, _, Some(_), _) => problem("watch_above", WATCH_SIDE.to_owned()),
+                    (_, _, None, Some(_)) => problem("watch_below", WATCH_SIDE.to_owned()),
+                }
+                match (samples, duration) {
+                    (Some(_), Some(_)) => problem("duration", SAMPLES_OR_DURATION.to_owned()),
+                    (Some(0), None) => {
+                        problem("samples", "`samples` must be at least 1".to_owned());
+                    }
+                    (None, Some(d)) if d.get().is_zero() => {
+                        problem("duration", "`duration` must be longer than zero".to_owned())
+                    }
+                    _ => {}
+                }
+            }
+            TriggerSpec::Growth {
+                fire_above,
+                watch_above,
+                ..
+            } => {
+                let fire = fire_above
+                    .parse::<Growth>()
+                    .map_err(|e| problem("fire_above", e))
+                    .ok();
+                let watch = watch_above.as_ref().and_then(|w| {
+                    w.parse::<Growth>()
+                        .map_err(|e| problem("watch_above", e))
+                        .ok()
+                });
+                let beyond = match (fire, watch) {
+                    (Some(Growth::Percent(f)), Some(Growth::Percent(w)))
+                    | (Some(Growth::Absolute(f)), Some(Growth::Absolute(w))) => w >= f,
+                    // A percentage and an amount cannot be compared without the baseline.
+                    _ => false,
+                };
+                if let (true, Some(fire), Some(watch)) = (beyond, fire, watch) {
+                    problem(
+                        "watch_above",
+                        format!(
+                            "`watch_above` ({}) must be below `fire_above` ({}), or it could never watch before firing",
+                            watch.describe(),
+                            fire.describe()
+                        ),
+                    );
+                }
+            }
+        }
+        problems
+    }
+}
+
+const NO_GATES: &str = "`gates` must name at least one gate id, kind or phase";
+const ONE_FIRE_LEVEL: &str = "set exactly one of `fire_above` and `fire_below`";
+const WATCH_SIDE: &str =
+    "a watch level goes on the same side as the fire level (`watch_above` with `fire_above`)";
+const SAMPLES_OR_DURATION: &str = "set `samples` or `duration`, not both";
+
+/// A problem with one of a trigger's settings.
+struct SettingProblem {
+    key: &'static str,
+    message: String,
+}
+
+/// A problem with the `[rollback]` table, with where it comes from so that it can be reported
+/// there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RollbackProblem {
+    /// The index of the trigger it belongs to in `[[rollback.triggers]]`; `None` for the table.
+    pub(crate) trigger: Option<usize>,
+    /// The trigger's key that causes it, when one does.
+    pub(crate) key: Option<&'static str>,
+    /// What is wrong, naming the trigger.
+    pub(crate) message: String,
+}
+
+/// A `threshold` or `growth` trigger whose gate does not run in the environment evaluated: it
+/// has nothing to judge and nothing is missing, so it is always clear.
+#[derive(Debug)]
+struct NotInEnvironment {
+    id: String,
+    kind: &'static str,
+    reason: String,
+}
+
+impl RollbackTrigger for NotInEnvironment {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn kind(&self) -> &str {
+        self.kind
+    }
+
+    fn assess(&self, _input: &TriggerInput<'_>) -> Assessment {
+        Assessment::new(self, TriggerState::Clear, self.reason.clone())
+    }
 }
 
 fn selects(name: &str, gate: &GateSpec) -> bool {
@@ -256,34 +470,66 @@ impl Plan {
     }
 
     /// Problems with the `[rollback]` table that its types cannot express: duplicate ids,
-    /// gate names that match nothing, contradictory levels.
-    pub(crate) fn rollback_problems(&self) -> Vec<String> {
+    /// gate names that match nothing, contradictory levels, triggers that could never fire or
+    /// watch. Each names the trigger it belongs to, and the key behind it where one is.
+    pub(crate) fn rollback_problems(&self) -> Vec<RollbackProblem> {
         let mut problems = Vec::new();
         let mut seen = std::collections::BTreeSet::new();
-        for trigger in &self.rollback.triggers {
+        for (index, trigger) in self.rollback.triggers.iter().enumerate() {
+            let mut problem = |key: Option<&'static str>, message: String| {
+                problems.push(RollbackProblem {
+                    trigger: Some(index),
+                    key,
+                    message,
+                });
+            };
             let id = trigger.id();
             if id.trim().is_empty() {
-                problems.push("a rollback trigger has an empty `id`".to_owned());
+                problem(
+                    Some("id"),
+                    "a rollback trigger has an empty `id`".to_owned(),
+                );
             } else if !seen.insert(id) {
-                problems.push(format!("duplicate rollback trigger id `{id}`"));
+                problem(Some("id"), format!("duplicate rollback trigger id `{id}`"));
             }
+            let gate_key = match trigger {
+                TriggerSpec::Verdict { .. } | TriggerSpec::MissingData { .. } => "gates",
+                TriggerSpec::Threshold { .. } | TriggerSpec::Growth { .. } => "gate",
+            };
             for name in trigger.gate_names() {
                 if !self.gates.iter().any(|g| selects(name, g)) {
-                    problems.push(format!(
-                        "rollback trigger `{id}`: `{name}` names no gate id, kind or phase of the plan"
-                    ));
+                    problem(
+                        Some(gate_key),
+                        format!(
+                            "rollback trigger `{id}`: `{name}` names no gate id, kind or phase of the plan"
+                        ),
+                    );
                 }
             }
             if let TriggerSpec::Threshold { gate, .. } | TriggerSpec::Growth { gate, .. } = trigger
                 && !self.gates.iter().any(|g| g.common.id == *gate)
                 && self.gates.iter().any(|g| selects(gate, g))
             {
-                problems.push(format!(
-                    "rollback trigger `{id}`: `gate` must be one gate's id, not a kind or phase"
-                ));
+                problem(
+                    Some(gate_key),
+                    format!(
+                        "rollback trigger `{id}`: `gate` must be one gate's id, not a kind or phase"
+                    ),
+                );
             }
-            if let Err(e) = trigger.build(self, "") {
-                problems.push(format!("rollback trigger `{id}`: {e}"));
+            let settings = trigger.problems();
+            let settings_ok = settings.is_empty();
+            for setting in settings {
+                problem(
+                    Some(setting.key),
+                    format!("rollback trigger `{id}`: {}", setting.message),
+                );
+            }
+            // Building checks the same settings; anything it refuses beyond them is reported
+            // too. The environment is left empty: a gate's own `environments` do not matter
+            // to whether the trigger is well formed.
+            if settings_ok && let Err(e) = trigger.build(self, "") {
+                problem(None, format!("rollback trigger `{id}`: {e}"));
             }
         }
         problems

@@ -814,7 +814,7 @@ fn json_number(value: f64) -> Value {
 }
 
 /// A number as people write it: no trailing `.0`.
-fn number(value: f64) -> String {
+pub(crate) fn number(value: f64) -> String {
     if value.fract() == 0.0 && value.abs() < 1e15 {
         format!("{value:.0}")
     } else {

@@ -8,6 +8,7 @@ mod replay;
 mod steps;
 mod trigger;
 
+pub(crate) use builtin::number as builtin_number;
 pub use builtin::{
     Growth, GrowthTrigger, Hold, Level, MissingDataTrigger, ThresholdTrigger, VerdictTrigger,
 };
