@@ -402,18 +402,75 @@ impl Summary {
 }
 
 /// serde_json's message without the ` at line L column C` it appends (the error carries
-/// them apart) and without quoting an offending value: a summary's strings may hold text a
-/// gate saw, so "invalid value: string \"...\"" keeps only what kind of value it was.
+/// them apart) and without any value from the file: a summary's strings may hold text a gate
+/// saw. Every quoted segment (`` ` ``, `"` or `'`) and every number before `, expected` is
+/// masked, so `` invalid value: integer `-123`, expected u64 `` keeps only what kind of value
+/// it was; what follows `, expected` is the schema's (its types, the variants it allows) and
+/// is kept, up to a parser's `but got …`. A missing or duplicate field's name is the schema's
+/// too.
 fn without_value(error: &serde_json::Error) -> String {
     let text = error.to_string();
     let text = text
         .rsplit_once(" at line ")
         .map_or(text.as_str(), |(head, _)| head);
-    match text.split_once(": string \"") {
-        Some((head, rest)) => match rest.rsplit_once("\", expected") {
-            Some((_, tail)) => format!("{head}: a string, expected{tail}"),
-            None => format!("{head}: a string"),
-        },
-        None => text.to_owned(),
+    if let Some(rest) = text
+        .strip_prefix("missing field `")
+        .or_else(|| text.strip_prefix("duplicate field `"))
+        && rest.find('`') == Some(rest.len() - 1)
+    {
+        return text.to_owned();
     }
+    let (head, expected) = match text.find(", expected") {
+        Some(at) => text.split_at(at),
+        None => (text, ""),
+    };
+    let expected = match expected.split_once(" but got ") {
+        Some((kept, _)) => format!("{kept} but got something else"),
+        None => expected.to_owned(),
+    };
+    format!("{}{expected}", mask_values(head))
+}
+
+/// `text` with every quoted segment emptied to `…` between its quotes and every word holding
+/// a digit replaced by `…`. An unclosed quote masks the rest.
+fn mask_values(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '`' | '"' | '\'' => {
+                out.push(c);
+                out.push('…');
+                let mut escaped = false;
+                for inner in chars.by_ref() {
+                    if escaped {
+                        escaped = false;
+                    } else if inner == '\\' && c == '"' {
+                        escaped = true;
+                    } else if inner == c {
+                        out.push(c);
+                        break;
+                    }
+                }
+            }
+            c if c.is_alphanumeric() || matches!(c, '-' | '+' | '.' | '_') => {
+                let mut word = String::from(c);
+                while let Some(&next) = chars.peek() {
+                    if next.is_alphanumeric() || matches!(next, '-' | '+' | '.' | '_') {
+                        word.push(next);
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                if word.chars().any(|w| w.is_ascii_digit()) {
+                    out.push('…');
+                } else {
+                    out.push_str(&word);
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }

@@ -5,7 +5,18 @@
 //! Field names follow the draft (`status`, `checks`, `observedValue`, `componentId`, …), so
 //! a reader that knows health+json reads most of it without this crate. Keys of `checks` are
 //! `"{gate id}"` for each gate's own verdict and `"{gate id}:{measurement}"` for each value
-//! behind it.
+//! behind it. The colon separates the two parts only: one inside a gate id or a measurement
+//! name becomes a dot in the key (gate `api:latency`'s own entry is `api.latency`, apart from
+//! gate `api`'s `latency` measurement at `api:latency`); `componentId` keeps the id as written.
+//!
+//! Each entry's `status`:
+//!
+//! - a gate's own entry has its verdict's status ([`HealthStatus::of_verdict`]);
+//! - an observation's entry has its gate's status: a gate's observations are the reasons for
+//!   its verdict;
+//! - a measurement's entry has its gate's status only when an observation of the same name
+//!   explains the verdict; otherwise the value played no part in it and is `pass`, so an HTTP
+//!   gate failing on a 503 does not mark its latency as failing.
 
 use std::collections::BTreeMap;
 
@@ -65,6 +76,7 @@ impl HealthStatus {
 #[schemars(title = "release health report")]
 pub struct HealthReport {
     /// Always [`HEALTH_REPORT_SCHEMA_VERSION`] for this shape.
+    #[schemars(extend("const" = HEALTH_REPORT_SCHEMA_VERSION))]
     pub schema_version: u32,
     /// The tool that wrote it.
     pub tool: ToolInfo,
@@ -74,7 +86,7 @@ pub struct HealthReport {
     pub description: String,
     /// When the run it restates finished (RFC 3339); the report is a function of the run, so
     /// the same summary always gives the same report.
-    #[schemars(with = "String")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub time: Timestamp,
     /// What was released, where, and by which run.
     pub release: ReleaseMetadata,
@@ -106,10 +118,10 @@ pub struct ReleaseMetadata {
     /// Whether warnings blocked.
     pub strict: bool,
     /// When the run started (RFC 3339).
-    #[schemars(with = "String")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub started_at: Timestamp,
     /// When it finished (RFC 3339).
-    #[schemars(with = "String")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub finished_at: Timestamp,
     /// Deployment ids per service, where a `platform` gate of the run found them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -152,7 +164,7 @@ pub struct ComponentCheck {
     /// Whether a failure here blocks the release.
     pub required: bool,
     /// When it was observed (RFC 3339).
-    #[schemars(with = "String")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub time: Timestamp,
     /// The gate's one-line summary, or why the value is not healthy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -261,14 +273,14 @@ fn short_commit(commit: &str) -> &str {
 }
 
 /// A gate's own entry, then one per measurement and per observation that is not a
-/// measurement's restatement.
+/// measurement's restatement, each with the status the module documentation gives it.
 fn add_gate(
     checks: &mut BTreeMap<String, Vec<ComponentCheck>>,
     gate: &GateRecord,
     status: HealthStatus,
     finished_at: Timestamp,
 ) {
-    let entry = |observed_value, observed_unit, threshold, time, output| ComponentCheck {
+    let entry = |observed_value, observed_unit, threshold, status, time, output| ComponentCheck {
         component_id: gate.id.clone(),
         component_type: gate.kind.clone(),
         observed_value,
@@ -279,10 +291,11 @@ fn add_gate(
         time,
         output,
     };
-    checks.entry(gate.id.clone()).or_default().push(entry(
+    checks.entry(gate_key(&gate.id)).or_default().push(entry(
         Some(Value::String(gate.verdict.as_str().to_owned())),
         None,
         None,
+        status,
         finished_at,
         Some(gate.summary.clone()),
     ));
@@ -301,6 +314,12 @@ fn add_gate(
                 value,
                 measurement.unit.clone(),
                 observation.map(threshold_of),
+                // A value no observation names did not decide the verdict.
+                if observation.is_some() {
+                    status
+                } else {
+                    HealthStatus::Pass
+                },
                 observed_at,
                 None,
             ));
@@ -316,6 +335,7 @@ fn add_gate(
                 Some(observation.observed.clone()),
                 observation.unit.clone(),
                 Some(threshold_of(observation)),
+                status,
                 observed_at,
                 None,
             ));
@@ -330,10 +350,16 @@ fn threshold_of(observation: &crate::gate::Observation) -> Threshold {
     }
 }
 
-/// `{gate}:{measurement}`; health+json allows no colon inside a part, so one in a
-/// measurement's name becomes a dot.
+/// `{gate}:{measurement}`; health+json allows no colon inside a part, so one in the gate's
+/// id or the measurement's name becomes a dot.
 fn check_key(gate: &str, measurement: &str) -> String {
-    format!("{gate}:{}", measurement.replace(':', "."))
+    format!("{}:{}", gate_key(gate), measurement.replace(':', "."))
+}
+
+/// The key of a gate's own entry: its id, a colon in it a dot, so that it cannot be read as
+/// another gate's measurement.
+fn gate_key(gate: &str) -> String {
+    gate.replace(':', ".")
 }
 
 fn last_sample_time(gate: &GateRecord) -> Option<Timestamp> {
