@@ -227,9 +227,10 @@ pub(crate) enum PlanCommand {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum LogCommand {
-    /// Show the release log's records, oldest first; torn lines are reported and skipped.
+    /// Show the release log's records, runs and rollback decisions, oldest first; torn lines
+    /// are reported and skipped.
     Show {
-        /// Only the last N records.
+        /// Only the last N records (runs and decisions alike).
         #[arg(long)]
         last: Option<usize>,
         /// The log file (default: the plan's `release.log`).

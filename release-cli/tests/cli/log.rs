@@ -95,3 +95,154 @@ fn log_show_without_a_plan_or_log_says_there_is_nothing() {
         "no records in artifacts/release/release-log.jsonl\n"
     );
 }
+
+/// A run line of the release log, as a run appends it.
+fn run_line(run_id: &str, at: &str, environment: &str, outcome: &str) -> String {
+    serde_json::json!({
+        "schema_version": 1, "run_id": run_id, "recorded_at": at, "phase": "launch-gate",
+        "environment": environment, "strict": true, "outcome": outcome,
+        "counts": { "pass": 3, "warn": 0, "fail": 1, "inconclusive": 0, "error": 0, "skipped": 0 },
+        "tool_version": "0.1.0"
+    })
+    .to_string()
+}
+
+/// A decision line, as `release rollback evaluate` appends it.
+fn decision_line(
+    run_id: &str,
+    at: &str,
+    decision: &str,
+    fired: &[&str],
+    watching: &[&str],
+) -> String {
+    let mut line = serde_json::json!({
+        "schema_version": 1, "kind": "rollback-decision", "run_id": run_id,
+        "recorded_at": at, "environment": "production", "decision": decision,
+        "tool_version": "0.1.0", "summary_path": "artifacts/release/production-launch-gate-summary.json"
+    });
+    if !fired.is_empty() {
+        line["fired"] = serde_json::json!(fired);
+    }
+    if !watching.is_empty() {
+        line["watching"] = serde_json::json!(watching);
+    }
+    line.to_string()
+}
+
+/// Two runs, each followed by the decision over it.
+fn mixed_log() -> String {
+    [
+        run_line("run-1", "2026-11-27T10:00:00Z", "production", "blocked"),
+        decision_line(
+            "run-1",
+            "2026-11-27T10:01:00Z",
+            "rollback",
+            &["control-plane-blocked", "api-error-rate"],
+            &["metrics-missing"],
+        ),
+        run_line("run-2", "2026-11-27T11:00:00Z", "production", "passed"),
+        decision_line("run-2", "2026-11-27T11:01:00Z", "proceed", &[], &[]),
+    ]
+    .join("\n")
+        + "\n"
+}
+
+#[test]
+fn log_show_lists_decisions_between_the_runs_they_follow() {
+    let (shown, _dir) = Release::new()
+        .file("log.jsonl", mixed_log())
+        .args(["log", "show", "--log", "log.jsonl", "--color", "never"])
+        .run();
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    insta::assert_snapshot!("log_show_with_decisions", shown.stdout);
+
+    let (json, _dir) = Release::new()
+        .file("log.jsonl", mixed_log())
+        .args(["log", "show", "--log", "log.jsonl", "--format", "json"])
+        .run();
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let records = doc["records"].as_array().unwrap();
+    let listed: Vec<(&str, Option<&str>)> = records
+        .iter()
+        .map(|r| (r["run_id"].as_str().unwrap(), r["kind"].as_str()))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("run-1", None),
+            ("run-1", Some("rollback-decision")),
+            ("run-2", None),
+            ("run-2", Some("rollback-decision")),
+        ]
+    );
+    assert_eq!(records[1]["decision"], "rollback");
+    assert_eq!(
+        records[1]["fired"],
+        serde_json::json!(["control-plane-blocked", "api-error-rate"])
+    );
+}
+
+#[test]
+fn last_counts_runs_and_decisions_alike() {
+    for (last, want) in [
+        ("1", vec![("run-2", Some("rollback-decision"))]),
+        (
+            "3",
+            vec![
+                ("run-1", Some("rollback-decision")),
+                ("run-2", None),
+                ("run-2", Some("rollback-decision")),
+            ],
+        ),
+    ] {
+        let (json, _dir) = Release::new()
+            .file("log.jsonl", mixed_log())
+            .args(["log", "show", "--log", "log.jsonl", "--format", "json"])
+            .args(["--last", last])
+            .run();
+        assert_eq!(json.code, 0, "{}", json.stderr);
+        let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+        let listed: Vec<(&str, Option<&str>)> = doc["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["run_id"].as_str().unwrap(), r["kind"].as_str()))
+            .collect();
+        assert_eq!(listed, want, "--last {last}");
+    }
+    let (human, _dir) = Release::new()
+        .file("log.jsonl", mixed_log())
+        .args(["log", "show", "--log", "log.jsonl", "--last", "2"])
+        .args(["--color", "never"])
+        .run();
+    let lines: Vec<&str> = human.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", human.stdout);
+    assert!(
+        lines[0].contains("run-2") && lines[0].contains("passed"),
+        "{}",
+        human.stdout
+    );
+    assert!(lines[1].contains("rollback-decision"), "{}", human.stdout);
+}
+
+#[test]
+fn a_log_of_only_decisions_lists_them() {
+    let log = decision_line(
+        "run-9",
+        "2026-11-27T12:00:00Z",
+        "hold",
+        &[],
+        &["metrics-missing"],
+    ) + "\n";
+    let (shown, _dir) = Release::new()
+        .file("log.jsonl", log)
+        .args(["log", "show", "--log", "log.jsonl", "--color", "never"])
+        .run();
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    assert!(!shown.stdout.contains("no records"), "{}", shown.stdout);
+    assert_eq!(
+        shown.stdout,
+        "2026-11-27T12:00:00Z  production   rollback-decision  hold      watching metrics-missing  run run-9  artifacts/release/production-launch-gate-summary.json\n"
+    );
+}
