@@ -29,12 +29,15 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use nix::sys::resource::{Resource, UsageWho, getrlimit, getrusage, setrlimit};
-use serde_json::{Value, json};
+use nix::sys::resource::{Resource, getrlimit, setrlimit};
+use serde_json::Value;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpSocket, TcpStream};
 
 type Result<T, E = Box<dyn Error>> = std::result::Result<T, E>;
+
+#[path = "support/measure.rs"]
+mod measure;
 
 /// How long the server waits before answering each request.
 const DELAY: Duration = Duration::from_millis(100);
@@ -54,7 +57,7 @@ const RESPONSE: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nC
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some(MEASURE) => measure(&args[1..]),
+        Some(MEASURE) => measure::measure(&args[1..]),
         Some(BARE_CLIENT) => match &args[1..] {
             [base, n] => bare_client(base, n.parse()?),
             _ => Err("usage: --bare-client BASE_URL N".into()),
@@ -148,7 +151,7 @@ fn bench() -> Result<()> {
         "## launch-gate benchmark (d = {} ms)\n",
         DELAY.as_millis()
     )?;
-    writeln!(out, "machine: {}\n", machine())?;
+    writeln!(out, "machine: {}\n", measure::machine())?;
     // Other processes on the machine (builds, say) move every figure; say how busy it was.
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let load = load
@@ -372,33 +375,6 @@ fn measured(me: &str, command: &[&str], dir: &Path) -> Result<(Sample, String)> 
     Ok((sample, stdout))
 }
 
-/// The measurer: runs the command as its only child, and prints the child's wall time, CPU
-/// time and max RSS (from `RUSAGE_CHILDREN`, which now covers that child alone), its exit code
-/// and its output, as one JSON line.
-fn measure(command: &[String]) -> Result<()> {
-    let (program, args) = command.split_first().ok_or("--measure needs a command")?;
-    let start = Instant::now();
-    let output = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()?;
-    let wall = start.elapsed();
-    let usage = getrusage(UsageWho::RUSAGE_CHILDREN)?;
-    let micros = |t: nix::sys::time::TimeVal| t.tv_sec() * 1_000_000 + t.tv_usec();
-    let report = json!({
-        "wall_us": wall.as_micros() as u64,
-        "user_us": micros(usage.user_time()),
-        "sys_us": micros(usage.system_time()),
-        // Linux reports it in KiB.
-        "max_rss_kib": usage.max_rss(),
-        "exit_code": output.status.code(),
-        "stdout": String::from_utf8_lossy(&output.stdout),
-        "stderr": String::from_utf8_lossy(&output.stderr),
-    });
-    println!("{report}");
-    Ok(())
-}
-
 /// A plan of `n` HTTP gates in the `launch` phase, every one in flight at once.
 fn plan_text(base: &str, n: usize) -> String {
     let mut plan = format!(
@@ -491,28 +467,4 @@ async fn answer(mut stream: TcpStream) -> std::io::Result<()> {
         tokio::time::sleep(DELAY).await;
         stream.write_all(RESPONSE).await?;
     }
-}
-
-/// CPU count, CPU model and memory, for the report.
-fn machine() -> String {
-    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let read = |path| std::fs::read_to_string(path).unwrap_or_default();
-    let cpuinfo = read("/proc/cpuinfo");
-    let model = cpuinfo
-        .lines()
-        .find_map(|l| l.strip_prefix("model name"))
-        .and_then(|l| l.split(':').nth(1))
-        .map_or("unknown CPU", str::trim)
-        .to_owned();
-    let meminfo = read("/proc/meminfo");
-    let mem_kib: u64 = meminfo
-        .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:"))
-        .and_then(|l| l.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    format!(
-        "{cpus} CPUs ({model}), {:.1} GiB memory",
-        mem_kib as f64 / 1024.0 / 1024.0
-    )
 }
