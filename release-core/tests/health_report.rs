@@ -230,3 +230,31 @@ fn a_missing_field_is_still_named() {
     let message = read_error(&doc);
     assert!(message.contains("missing field `run_id`"), "{message}");
 }
+
+#[test]
+fn the_report_of_every_recorded_run_validates_against_the_committed_schema() {
+    use release_core::health::SchemaChecker;
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+    let committed: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures.join("schemas/health-report.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let checker = SchemaChecker::new(&committed).expect("the committed schema compiles");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(fixtures.join("summaries")).unwrap() {
+        let dir = entry.unwrap().path();
+        let summary = Summary::read_file(&dir.join("summary.json")).unwrap();
+        let report = serde_json::to_value(HealthReport::from_summary(&summary)).unwrap();
+        let violations = checker.check(&report);
+        assert!(violations.is_empty(), "{}: {violations:#?}", dir.display());
+        let back: HealthReport = serde_json::from_value(report).expect("reads back");
+        assert_eq!(
+            back,
+            HealthReport::from_summary(&summary),
+            "{}",
+            dir.display()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 7, "{checked} recorded runs");
+}
