@@ -105,6 +105,39 @@ async fn concurrency_is_bounded() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn runs_at_the_same_time_join_alongside_in_order_from_first_start_to_last_finish() {
+    let cx = Context::builder("staging").build();
+    let first = Gates::new()
+        .add("a", 300, Verdict::Pass, None)
+        .add("b", 10, Verdict::Pass, None);
+    let second = Gates::new().add("c", 100, Verdict::Fail, None);
+    let runner = Runner::new();
+    let second_cx = cx.with_own_connections();
+    let (first, second) = tokio::join!(
+        runner.run(&first.gates, &cx),
+        runner.run(&second.gates, &second_cx)
+    );
+    let (first_started, second_finished) = (first.started_at, second.finished_at);
+    let joined = second.clone().alongside(first.clone());
+    assert_eq!(
+        ids_and_verdicts(&joined),
+        [
+            ("c".into(), Verdict::Fail),
+            ("a".into(), Verdict::Pass),
+            ("b".into(), Verdict::Pass)
+        ]
+    );
+    assert_eq!(joined.started_at, first_started.min(second.started_at));
+    assert_eq!(joined.finished_at, first.finished_at.max(second_finished));
+    assert_eq!(
+        joined.duration, first.duration,
+        "the longer run, not the sum"
+    );
+    assert!(!joined.cancelled);
+    assert!(second.alongside(first).duration >= Duration::from_millis(300));
+}
+
+#[tokio::test(start_paused = true)]
 async fn an_overrunning_gate_becomes_an_error_with_its_limit() {
     let set = Gates::new()
         .add("hangs", 60_000, Verdict::Pass, Some(1500))

@@ -7,6 +7,7 @@ mod github;
 mod health_check;
 mod launch;
 mod log;
+mod many_gates;
 mod plan;
 mod platform;
 mod preflight;

@@ -136,6 +136,25 @@ impl Context {
             .map_err(Clone::clone)
     }
 
+    /// A copy of this context with an HTTP connection pool of its own, for gates run on
+    /// another tokio runtime: a pooled connection is driven by the runtime that opened it, so
+    /// a request from another runtime would stall on it once that runtime stops running.
+    ///
+    /// ```
+    /// use release_core::Context;
+    /// let cx = Context::builder("staging").build();
+    /// let other = cx.with_own_connections();
+    /// assert_eq!(other.environment(), "staging");
+    /// assert!(!std::ptr::eq(cx.http().unwrap(), other.http().unwrap()));
+    /// ```
+    #[must_use]
+    pub fn with_own_connections(&self) -> Context {
+        Context {
+            http: Arc::new(OnceLock::new()),
+            ..self.clone()
+        }
+    }
+
     /// A base URL by name (`api_url`, `web_url`).
     pub fn url(&self, name: &str) -> Option<&str> {
         self.urls.get(name).map(String::as_str)

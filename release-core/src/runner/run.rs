@@ -52,6 +52,18 @@ impl RunReport {
         self
     }
 
+    /// This run and another that ran at the same time, as one report: this run's results
+    /// first, from the earlier start to the later finish.
+    #[must_use]
+    pub fn alongside(mut self, other: RunReport) -> RunReport {
+        self.started_at = self.started_at.min(other.started_at);
+        self.finished_at = self.finished_at.max(other.finished_at);
+        self.duration = self.duration.max(other.duration);
+        self.cancelled |= other.cancelled;
+        self.results.extend(other.results);
+        self
+    }
+
     /// The outcome under a policy.
     pub fn outcome(&self, policy: Policy) -> Outcome {
         policy.outcome(

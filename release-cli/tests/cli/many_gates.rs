@@ -1,0 +1,155 @@
+//! Large plans, which `release` runs in two halves on two threads: the summary keeps the
+//! plan's order, and the plan's concurrency bound and kind limits hold across both halves.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+use crate::support::Release;
+
+/// Gates in each test plan: enough that the run is split in two.
+const GATES: usize = 40;
+
+/// A loopback server that answers every request after a pause and counts how many requests
+/// it holds at once, and which paths it was asked for.
+struct CountingServer {
+    url: String,
+    most_at_once: Arc<AtomicUsize>,
+    paths: Arc<std::sync::Mutex<Vec<String>>>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl CountingServer {
+    fn start(pause: Duration) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let most_at_once = Arc::new(AtomicUsize::new(0));
+        let paths = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let (most, seen) = (most_at_once.clone(), paths.clone());
+        runtime.spawn(async move {
+            loop {
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    continue;
+                };
+                let (most, seen, in_flight) = (most.clone(), seen.clone(), in_flight.clone());
+                tokio::spawn(async move {
+                    // Keep-alive: the client reuses connections, so serve requests until it
+                    // closes.
+                    let mut buffer = [0_u8; 1024];
+                    loop {
+                        let mut request = Vec::new();
+                        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                            match socket.read(&mut buffer).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => request.extend_from_slice(&buffer[..n]),
+                            }
+                        }
+                        let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        let line = String::from_utf8_lossy(&request);
+                        let path = line.split(' ').nth(1).unwrap_or_default().to_owned();
+                        seen.lock().unwrap().push(path);
+                        tokio::time::sleep(pause).await;
+                        in_flight.fetch_sub(1, Ordering::SeqCst);
+                        let body = r#"{"status":"ok"}"#;
+                        let response = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                            body.len()
+                        );
+                        if socket.write_all(response.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Self {
+            url,
+            most_at_once,
+            paths,
+            _runtime: runtime,
+        }
+    }
+}
+
+fn plan(release: &str, gates: impl Fn(usize) -> String) -> String {
+    let mut plan = format!(
+        "[release]\nname = \"many\"\nartifacts_dir = \"artifacts\"\n{release}\n\n\
+         [environments.staging]\napi_url = \"http://127.0.0.1:1\"\n"
+    );
+    for i in 0..GATES {
+        plan.push_str(&gates(i));
+    }
+    plan
+}
+
+fn gate_ids(stdout: &str) -> Vec<String> {
+    let summary: serde_json::Value = serde_json::from_str(stdout).expect("a JSON summary");
+    summary["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            assert_eq!(g["verdict"], "pass", "{g}");
+            g["id"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn a_large_plan_keeps_its_order_and_its_concurrency_bound_across_both_halves() {
+    let server = CountingServer::start(Duration::from_millis(40));
+    let plan = plan("concurrency = 6", |i| {
+        format!(
+            "\n[[gates]]\nid = \"probe-{i:02}\"\nkind = \"http\"\nphases = [\"launch\"]\n\
+             url = \"{}/probe/{i:02}\"\nexpect = {{ status = 200 }}\n",
+            server.url
+        )
+    });
+    let (run, _dir) = Release::new()
+        .file("release.toml", plan)
+        .args(["launch-gate", "--format", "json"])
+        .run();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+
+    let expected: Vec<String> = (0..GATES).map(|i| format!("probe-{i:02}")).collect();
+    assert_eq!(gate_ids(&run.stdout), expected, "the plan's order");
+    let mut paths = server.paths.lock().unwrap().clone();
+    paths.sort();
+    let asked: Vec<String> = (0..GATES).map(|i| format!("/probe/{i:02}")).collect();
+    assert_eq!(paths, asked, "every gate probed once");
+    let most = server.most_at_once.load(Ordering::SeqCst);
+    assert!(most <= 6, "{most} requests at once under `concurrency = 6`");
+    assert!(most > 1, "the gates ran one at a time");
+}
+
+#[test]
+fn a_kind_limit_holds_across_both_halves() {
+    let dir = tempfile::tempdir().unwrap();
+    let lock = dir.path().join("lock");
+    let lock = lock.to_str().unwrap();
+    // Each command holds a directory as a lock for a moment; two at once would fail one.
+    let plan = plan("concurrency = 8\ncommand_concurrency = 1", |i| {
+        format!(
+            "\n[[gates]]\nid = \"step-{i:02}\"\nkind = \"command\"\nphases = [\"launch\"]\n\
+             command = [\"sh\", \"-c\", \"mkdir {lock} && sleep 0.01 && rmdir {lock}\"]\n"
+        )
+    });
+    let (run, _guard) = Release::new()
+        .file("release.toml", plan)
+        .args(["launch-gate", "--format", "json"])
+        .run();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let expected: Vec<String> = (0..GATES).map(|i| format!("step-{i:02}")).collect();
+    assert_eq!(gate_ids(&run.stdout), expected);
+}
