@@ -208,9 +208,9 @@ const GATES_PER_THREAD: usize = 16;
 /// current-thread runtime of a second thread, each half with its own connection pool and half
 /// the concurrency (kind limits stay shared). One runtime per thread keeps a probe's wake-ups
 /// on its thread, and two threads put both cores to work: on the launch-gate benchmark's 1000
-/// probes, one thread was busy issuing connects and requests for about twice as long as the
-/// bare two-thread client. The session's runtime is driven until both halves end, since the
-/// second half may call servers it hosts (the demo's mock environment).
+/// probes the gates took 1.95-2.18 x d against 2.30-2.71 x d on one thread, at the same CPU per
+/// probe (docs/benchmarks.md). The session's runtime is driven until both halves end, since
+/// the second half may call servers it hosts (the demo's mock environment).
 fn run_in_halves(
     session: &Session,
     runner: &Runner,

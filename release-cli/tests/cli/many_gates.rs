@@ -153,3 +153,64 @@ fn a_kind_limit_holds_across_both_halves() {
     let expected: Vec<String> = (0..GATES).map(|i| format!("step-{i:02}")).collect();
     assert_eq!(gate_ids(&run.stdout), expected);
 }
+
+#[test]
+fn ctrl_c_stops_both_halves_and_the_summary_has_every_gate() {
+    use std::process::{Command, Stdio};
+    use std::time::Instant;
+
+    // Accepts every connection and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for socket in listener.incoming().flatten() {
+            held.push(socket);
+        }
+    });
+    let plan = plan("", |i| {
+        format!(
+            "\n[[gates]]\nid = \"hangs-{i:02}\"\nkind = \"http\"\nphases = [\"launch\"]\n\
+             url = \"{url}/hang/{i:02}\"\ntimeout = \"60s\"\nexpect = {{ status = 200 }}\n"
+        )
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("release.toml"), plan).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_release"))
+        .args(["launch-gate", "--format", "json"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    let interrupted = Instant::now();
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        interrupted.elapsed() < Duration::from_secs(10),
+        "a half kept waiting for its 60 s timeouts"
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["cancelled"], true);
+    let gates = summary["gates"].as_array().unwrap();
+    let expected: Vec<String> = (0..GATES).map(|i| format!("hangs-{i:02}")).collect();
+    let ids: Vec<&str> = gates.iter().map(|g| g["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, expected);
+    for gate in gates {
+        assert_eq!(gate["verdict"], "error", "{gate}");
+        assert_eq!(gate["summary"], "cancelled", "{gate}");
+    }
+}
