@@ -1,5 +1,6 @@
 //! Large plans, which `release` runs in two halves on two threads: the summary keeps the
-//! plan's order, and the plan's concurrency bound and kind limits hold across both halves.
+//! plan's order, the plan's concurrency bound and kind limits hold across both halves, and
+//! Ctrl-C stops both.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
