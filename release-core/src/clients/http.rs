@@ -211,13 +211,6 @@ impl HttpClient {
             // A Referer would carry the first URL, query string included, to wherever a
             // redirect leads.
             .referer(false)
-            // Every request is bounded by its gate's timeout, so the kernel's keepalive probes
-            // and user timeout (reqwest sets both) add nothing but five `setsockopt` calls to
-            // each connection's sixteen or so system calls.
-            .tcp_keepalive(None)
-            .tcp_keepalive_interval(None)
-            .tcp_keepalive_retries(None)
-            .tcp_user_timeout(None)
             .user_agent(concat!("release/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| HttpError::new(HttpErrorKind::Request, describe(&e)))
