@@ -192,7 +192,10 @@ pub(crate) fn run_gates(
 ) -> RunReport {
     let progress = Progress::start(target.progress, label, gates.len());
     let runner = progress.observe(prepared.runner());
-    let report = if gates.len() >= 2 * GATES_PER_THREAD && prepared.concurrency >= 2 {
+    // Only a run whose gates all start at once is split: with fewer slots than gates, one
+    // window sliding over the whole plan keeps every slot busy, where two halves would leave
+    // one half's slots idle while the other queues.
+    let report = if gates.len() >= 2 * GATES_PER_THREAD && prepared.concurrency >= gates.len() {
         run_in_halves(session, &runner, prepared, gates)
     } else {
         session.runtime.block_on(runner.run(gates, &prepared.cx))
@@ -206,7 +209,7 @@ const GATES_PER_THREAD: usize = 16;
 
 /// Runs the first half of the gates on the session's runtime and the second half on a
 /// current-thread runtime of a second thread, each half with its own connection pool and half
-/// the concurrency (kind limits stay shared). One runtime per thread keeps a probe's wake-ups
+/// the concurrency, enough for all of its gates (kind limits stay shared). One runtime per thread keeps a probe's wake-ups
 /// on its thread, and two threads put both cores to work: on the launch-gate benchmark's 1000
 /// probes the gates took 1.95-2.18 x d against 2.30-2.71 x d on one thread, at the same CPU per
 /// probe (docs/benchmarks.md). The session's runtime is driven until both halves end, since
@@ -224,9 +227,10 @@ fn run_in_halves(
     else {
         return single();
     };
+    // The second half is the larger one when the count is odd, and gets the larger share.
     let (first, second) = gates.split_at(gates.len() / 2);
-    let first_runner = runner.clone().concurrency(prepared.concurrency.div_ceil(2));
-    let second_runner = runner.clone().concurrency(prepared.concurrency / 2);
+    let first_runner = runner.clone().concurrency(prepared.concurrency / 2);
+    let second_runner = runner.clone().concurrency(prepared.concurrency.div_ceil(2));
     let second_cx = prepared.cx.with_own_connections();
     std::thread::scope(|scope| {
         let (done, second_report) = tokio::sync::oneshot::channel();
@@ -234,14 +238,20 @@ fn run_in_halves(
             .name("gates".into())
             .spawn_scoped(scope, move || {
                 let report = second_runtime.block_on(second_runner.run(second, &second_cx));
-                // Closing this half's connections need not hold up the summary.
-                std::thread::spawn(move || drop(second_runtime));
                 // The receiver only goes away if the first half panicked.
                 let _unheard = done.send(report);
+                // Closing this half's connections need not hold up the summary; without a
+                // thread for it, they close here.
+                let _inline = std::thread::Builder::new()
+                    .name("close".into())
+                    .spawn(move || drop(second_runtime));
             })
         else {
             return single();
         };
+        // Should the first half panic, the scope waits for the second: stop its gates rather
+        // than let them wait out their timeouts.
+        let _stop_second_on_panic = CancelOnUnwind(&session.cancel);
         let (first_report, second_report) = session.runtime.block_on(async {
             let first_report = first_runner.run(first, &prepared.cx).await;
             (first_report, second_report.await)
@@ -254,6 +264,17 @@ fn run_in_halves(
             }
         }
     })
+}
+
+/// Cancels the run if dropped while the thread unwinds from a panic.
+struct CancelOnUnwind<'a>(&'a CancellationToken);
+
+impl Drop for CancelOnUnwind<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.cancel();
+        }
+    }
 }
 
 /// The report of gates whose thread stopped (panicked) before they finished.

@@ -108,9 +108,9 @@ fn gate_ids(stdout: &str) -> Vec<String> {
 }
 
 #[test]
-fn a_large_plan_keeps_its_order_and_its_concurrency_bound_across_both_halves() {
-    let server = CountingServer::start(Duration::from_millis(40));
-    let plan = plan("concurrency = 6", |i| {
+fn a_large_plan_runs_both_halves_at_once_and_keeps_its_order() {
+    let server = CountingServer::start(Duration::from_millis(300));
+    let plan = plan("concurrency = 40", |i| {
         format!(
             "\n[[gates]]\nid = \"probe-{i:02}\"\nkind = \"http\"\nphases = [\"launch\"]\n\
              url = \"{}/probe/{i:02}\"\nexpect = {{ status = 200 }}\n",
@@ -129,9 +129,17 @@ fn a_large_plan_keeps_its_order_and_its_concurrency_bound_across_both_halves() {
     paths.sort();
     let asked: Vec<String> = (0..GATES).map(|i| format!("/probe/{i:02}")).collect();
     assert_eq!(paths, asked, "every gate probed once");
+    // Each request is held 300 ms: more than half of them at once means both halves ran
+    // together, and no more than the plan's bound.
     let most = server.most_at_once.load(Ordering::SeqCst);
-    assert!(most <= 6, "{most} requests at once under `concurrency = 6`");
-    assert!(most > 1, "the gates ran one at a time");
+    assert!(
+        most > GATES / 2,
+        "only {most} requests at once: the halves ran in turn"
+    );
+    assert!(
+        most <= GATES,
+        "{most} requests at once under `concurrency = 40`"
+    );
 }
 
 #[test]
@@ -140,7 +148,7 @@ fn a_kind_limit_holds_across_both_halves() {
     let lock = dir.path().join("lock");
     let lock = lock.to_str().unwrap();
     // Each command holds a directory as a lock for a moment; two at once would fail one.
-    let plan = plan("concurrency = 8\ncommand_concurrency = 1", |i| {
+    let plan = plan("concurrency = 64\ncommand_concurrency = 1", |i| {
         format!(
             "\n[[gates]]\nid = \"step-{i:02}\"\nkind = \"command\"\nphases = [\"launch\"]\n\
              command = [\"sh\", \"-c\", \"mkdir {lock} && sleep 0.01 && rmdir {lock}\"]\n"
@@ -163,10 +171,13 @@ fn ctrl_c_stops_both_halves_and_the_summary_has_every_gate() {
     // Accepts every connection and never answers.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counted = accepted.clone();
     std::thread::spawn(move || {
         let mut held = Vec::new();
         for socket in listener.incoming().flatten() {
             held.push(socket);
+            counted.fetch_add(1, Ordering::SeqCst);
         }
     });
     let plan = plan("", |i| {
@@ -186,7 +197,25 @@ fn ctrl_c_stops_both_halves_and_the_summary_has_every_gate() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1000));
+    // Interrupt once every gate of both halves is waiting on its connection.
+    let waiting = Instant::now();
+    while accepted.load(Ordering::SeqCst) < GATES && waiting.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        GATES,
+        "not every gate connected"
+    );
+    let threads: Vec<String> = std::fs::read_dir(format!("/proc/{}/task", child.id()))
+        .unwrap()
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .map(|name| name.trim().to_owned())
+        .collect();
+    assert!(
+        threads.iter().any(|name| name == "gates"),
+        "the second half's thread is missing: {threads:?}"
+    );
     let interrupted = Instant::now();
     let kill = Command::new("kill")
         .args(["-INT", &child.id().to_string()])

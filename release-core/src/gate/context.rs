@@ -138,7 +138,9 @@ impl Context {
 
     /// A copy of this context with an HTTP connection pool of its own, for gates run on
     /// another tokio runtime: a pooled connection is driven by the runtime that opened it, so
-    /// a request from another runtime would stall on it once that runtime stops running.
+    /// a request from another runtime would stall on it once that runtime stops running. A
+    /// client given to [`ContextBuilder::http`] is not shared with the copy, which builds its
+    /// own with [`HttpClient::new`] on first use.
     ///
     /// ```
     /// use release_core::Context;

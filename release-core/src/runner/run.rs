@@ -53,7 +53,8 @@ impl RunReport {
     }
 
     /// This run and another that ran at the same time, as one report: this run's results
-    /// first, from the earlier start to the later finish.
+    /// first, from the earlier start to the later finish. The duration is the longer of the
+    /// two, as for runs started together.
     #[must_use]
     pub fn alongside(mut self, other: RunReport) -> RunReport {
         self.started_at = self.started_at.min(other.started_at);
