@@ -5,7 +5,7 @@ use release_core::Plan;
 use release_core::plan::GateKindSpec;
 use release_testkit::{AlertmanagerMock, MockEnvironment, PrometheusMock, Scenario};
 
-use crate::support::{Release, redact, runbook_plan, short_soak_plan};
+use crate::support::{Release, interrupt, redact, runbook_plan, short_soak_plan};
 
 /// A mock environment served by its own runtime while the binary runs, with Prometheus and
 /// Alertmanager answering the runbook's metric and alert gates as a healthy service would.
@@ -403,7 +403,7 @@ fn demo_runs_the_runbook_against_the_mock_environment() {
 #[test]
 fn ctrl_c_stops_in_flight_gates_and_still_writes_the_summary() {
     use std::process::{Command, Stdio};
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     let mock = mock(Scenario::Healthy);
     mock._runtime
@@ -434,15 +434,9 @@ fn ctrl_c_stops_in_flight_gates_and_still_writes_the_summary() {
     // Wait until the fast gates are done and only the hung one is in flight, then interrupt.
     let log = dir.path().join("artifacts/release/release-log.jsonl");
     std::thread::sleep(Duration::from_millis(1500));
-    let started = Instant::now();
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let output = child.wait_with_output().unwrap();
+    let (output, took) = interrupt(child);
     assert!(
-        started.elapsed() < Duration::from_secs(4),
+        took < Duration::from_secs(4),
         "the hung gate (5 s timeout) was not waited for"
     );
     assert_eq!(

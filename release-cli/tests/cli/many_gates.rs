@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-use crate::support::Release;
+use crate::support::{Release, interrupt};
 
 /// Gates in each test plan: enough that the run is split in two.
 const GATES: usize = 40;
@@ -216,15 +216,9 @@ fn ctrl_c_stops_both_halves_and_the_summary_has_every_gate() {
         threads.iter().any(|name| name == "gates"),
         "the second half's thread is missing: {threads:?}"
     );
-    let interrupted = Instant::now();
-    let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let output = child.wait_with_output().unwrap();
+    let (output, took) = interrupt(child);
     assert!(
-        interrupted.elapsed() < Duration::from_secs(10),
+        took < Duration::from_secs(10),
         "a half kept waiting for its 60 s timeouts"
     );
     assert_eq!(

@@ -180,3 +180,16 @@ pub(crate) fn preflight_env(env_file_name: &str) -> Release {
 pub(crate) fn broken_production() -> Release {
     preflight_env("production-broken").args(["--env", "production"])
 }
+
+/// Sends SIGINT (as Ctrl-C does) to a running `release` and waits for it: its output, and how
+/// long it took to end after the signal.
+pub(crate) fn interrupt(child: std::process::Child) -> (Output, std::time::Duration) {
+    let signalled = std::time::Instant::now();
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(kill.success(), "kill -INT failed");
+    let output = child.wait_with_output().expect("wait for release");
+    (output, signalled.elapsed())
+}
