@@ -94,6 +94,17 @@ fn plan(release: &str, gates: impl Fn(usize) -> String) -> String {
     plan
 }
 
+/// Runs `release launch-gate` over the plan, which must pass, and returns the summary's gate
+/// ids in order.
+fn passing_gate_ids(plan: String) -> Vec<String> {
+    let (run, _dir) = Release::new()
+        .file("release.toml", plan)
+        .args(["launch-gate", "--format", "json"])
+        .run();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    gate_ids(&run.stdout)
+}
+
 fn gate_ids(stdout: &str) -> Vec<String> {
     let summary: serde_json::Value = serde_json::from_str(stdout).expect("a JSON summary");
     summary["gates"]
@@ -117,14 +128,8 @@ fn a_large_plan_runs_both_halves_at_once_and_keeps_its_order() {
             server.url
         )
     });
-    let (run, _dir) = Release::new()
-        .file("release.toml", plan)
-        .args(["launch-gate", "--format", "json"])
-        .run();
-    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-
     let expected: Vec<String> = (0..GATES).map(|i| format!("probe-{i:02}")).collect();
-    assert_eq!(gate_ids(&run.stdout), expected, "the plan's order");
+    assert_eq!(passing_gate_ids(plan), expected, "the plan's order");
     let mut paths = server.paths.lock().unwrap().clone();
     paths.sort();
     let asked: Vec<String> = (0..GATES).map(|i| format!("/probe/{i:02}")).collect();
@@ -154,13 +159,8 @@ fn a_kind_limit_holds_across_both_halves() {
              command = [\"sh\", \"-c\", \"mkdir {lock} && sleep 0.01 && rmdir {lock}\"]\n"
         )
     });
-    let (run, _guard) = Release::new()
-        .file("release.toml", plan)
-        .args(["launch-gate", "--format", "json"])
-        .run();
-    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let expected: Vec<String> = (0..GATES).map(|i| format!("step-{i:02}")).collect();
-    assert_eq!(gate_ids(&run.stdout), expected);
+    assert_eq!(passing_gate_ids(plan), expected);
 }
 
 #[test]
