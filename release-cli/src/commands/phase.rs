@@ -8,8 +8,8 @@ use release_core::log::{LogRecord, ReleaseLog, baselines_from_log, baselines_fro
 use release_core::plan::{GateFilter, UrlOverrides};
 use release_core::report::{self, Format, RenderOptions, github};
 use release_core::{
-    Baseline, Context, DynGate, Evaluation, GateResult, Outcome, Plan, Policy, Redactor,
-    ReleaseInfo, RunMeta, RunReport, Runner, Summary, Vars, exit_code, new_run_id,
+    Baseline, Context, DynGate, Evaluation, GateResult, Observation, Outcome, Plan, Policy,
+    Redactor, ReleaseInfo, RunMeta, RunReport, Runner, Summary, Vars, exit_code, new_run_id,
 };
 use tokio::runtime::Runtime;
 use tokio_util::sync::CancellationToken;
@@ -209,10 +209,10 @@ const GATES_PER_THREAD: usize = 16;
 
 /// Runs the first half of the gates on the session's runtime and the second half on a
 /// current-thread runtime of a second thread, each half with its own connection pool and half
-/// the concurrency, enough for all of its gates (kind limits stay shared). One runtime per thread keeps a probe's wake-ups
-/// on its thread, and two threads put both cores to work: on the launch-gate benchmark's 1000
-/// probes the gates took 1.95-2.18 x d against 2.30-2.71 x d on one thread, at the same CPU per
-/// probe (docs/benchmarks.md). The session's runtime is driven until both halves end, since
+/// the concurrency, enough for all of its gates (kind limits stay shared). One runtime per
+/// thread keeps a probe's wake-ups on its thread, and two threads put both cores to work: on
+/// the launch-gate benchmark's 1000 probes the gates took 1.73-2.18 x d against 2.30-2.71 x d
+/// on one thread, at the same CPU per probe (docs/benchmarks.md). The session's runtime is driven until both halves end, since
 /// the second half may call servers it hosts (the demo's mock environment).
 fn run_in_halves(
     session: &Session,
@@ -256,9 +256,12 @@ fn run_in_halves(
             let first_report = first_runner.run(first, &prepared.cx).await;
             (first_report, second_report.await)
         });
-        match (second_report, thread.join()) {
-            (Ok(second_report), _) => first_report.alongside(second_report),
-            (Err(_), _) => {
+        // Joined here, so a panic of the second half becomes its gates' errors below instead
+        // of the scope's panic.
+        let _joined = thread.join();
+        match second_report {
+            Ok(second_report) => first_report.alongside(second_report),
+            Err(_) => {
                 let at = first_report.finished_at;
                 first_report.alongside(unfinished(second, at))
             }
@@ -290,7 +293,13 @@ fn unfinished(gates: &[Box<dyn DynGate>], at: jiff::Timestamp) -> RunReport {
                 info: gate.info().clone(),
                 evaluation: Evaluation::error(
                     "the thread running this gate stopped before it finished",
-                ),
+                )
+                .observation(Observation::new(
+                    "run",
+                    "the gate's thread panicked before the gate finished",
+                    "the gate runs to the end",
+                    "thread",
+                )),
             })
             .collect(),
     }
