@@ -7,7 +7,7 @@
 //! that puts itself in another group (a daemon calling `setsid`) escapes this; service gates
 //! stop such daemons with their `stop` command.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
 use std::sync::Mutex;
@@ -19,6 +19,7 @@ use tokio::io::{AsyncRead, AsyncReadExt as _};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::watchdog;
 use crate::Redactor;
 
 /// Lines longer than this are cut: only their first bytes are kept.
@@ -32,25 +33,6 @@ pub(crate) const KILL_WAIT: Duration = Duration::from_secs(2);
 /// How often a stopping group is checked.
 const POLL: Duration = Duration::from_millis(20);
 
-/// Process groups started and not yet stopped, so that a hard exit can kill them.
-static LIVE_GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
-
-fn live_groups() -> std::sync::MutexGuard<'static, BTreeSet<i32>> {
-    // The set stays consistent whatever panicked while holding it: inserts and removes only.
-    LIVE_GROUPS
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Sends `SIGKILL` to every process group a command gate started and has not stopped yet.
-/// For a process about to exit without unwinding (a second Ctrl-C): nothing it started may
-/// outlive it.
-pub fn kill_running_commands() {
-    for pgid in live_groups().iter() {
-        let _ = killpg(Pid::from_raw(*pgid), Signal::SIGKILL);
-    }
-}
-
 /// A process group we started. Dropped without [`ProcessGroup::stop`], it is killed.
 #[derive(Debug)]
 pub(crate) struct ProcessGroup {
@@ -61,7 +43,7 @@ pub(crate) struct ProcessGroup {
 impl ProcessGroup {
     fn new(leader: u32) -> Self {
         let pgid = i32::try_from(leader).unwrap_or(i32::MAX);
-        live_groups().insert(pgid);
+        watchdog::register(pgid);
         Self {
             pgid,
             stopped: false,
@@ -97,7 +79,7 @@ impl ProcessGroup {
             }
         }
         self.stopped = true;
-        live_groups().remove(&self.pgid);
+        watchdog::forget(self.pgid);
         killed
     }
 }
@@ -111,7 +93,7 @@ impl ProcessGroup {
             return self.stopped;
         }
         self.stopped = true;
-        live_groups().remove(&self.pgid);
+        watchdog::forget(self.pgid);
         true
     }
 }
@@ -120,7 +102,7 @@ impl Drop for ProcessGroup {
     fn drop(&mut self) {
         if !self.stopped {
             let _ = killpg(Pid::from_raw(self.pgid), Signal::SIGKILL);
-            live_groups().remove(&self.pgid);
+            watchdog::forget(self.pgid);
         }
     }
 }
