@@ -213,6 +213,46 @@ async fn cancelling_stops_the_group_and_reports_the_output_so_far() {
     assert!(!running(child));
 }
 
+#[tokio::test]
+async fn a_cancelled_command_is_killed_within_a_second_whatever_its_grace() {
+    // A grandchild that ignores SIGTERM and a five-minute grace: after a cancellation (a
+    // signal to `release`) the run must still end within a second, so the grace is cut.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pidfile = dir.path().join("child.pid");
+    let cancel = CancellationToken::new();
+    let gate = gate(
+        &format!(
+            "shell = \"echo working; (trap '' TERM; exec sleep 300) & echo $! > {}; wait\"\ngrace = \"5m\"",
+            pidfile.display()
+        ),
+        None,
+    );
+    let cx = context_with(cancel.clone());
+    let trigger = async {
+        read_pid_async(&pidfile).await;
+        cancel.cancel();
+    };
+    let started = std::time::Instant::now();
+    let (evaluation, ()) = tokio::join!(gate.evaluate(&cx), trigger);
+    let child = read_pid(&pidfile);
+    assert!(!running(child), "the grandchild outlived the cancellation");
+    assert_eq!(evaluation.verdict, Verdict::Error);
+    assert!(
+        evaluation
+            .summary
+            .ends_with("stopped its process group (SIGTERM, then SIGKILL after 200ms)"),
+        "{}",
+        evaluation.summary
+    );
+    assert!(evidence(&evaluation, "stdout").ends_with("working"));
+    // Well under a second by design (200 ms of grace); three allow for a loaded machine.
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
 async fn read_pid_async(path: &Path) {
     for _ in 0..250 {
         if std::fs::read_to_string(path).is_ok_and(|t| t.trim().parse::<i32>().is_ok()) {

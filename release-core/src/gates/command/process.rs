@@ -32,6 +32,19 @@ pub(crate) const DRAIN: Duration = Duration::from_millis(500);
 pub(crate) const KILL_WAIT: Duration = Duration::from_secs(2);
 /// How often a stopping group is checked.
 const POLL: Duration = Duration::from_millis(20);
+/// Once the run is cancelled (Ctrl-C, `SIGTERM`), it must end within a second, summary
+/// written: every wait of a stop (the grace before `SIGKILL`, a `stop` command, the rest of
+/// the output) is cut to this.
+pub(crate) const CANCELLED_WAIT: Duration = Duration::from_millis(200);
+
+/// `wait`, or at most [`CANCELLED_WAIT`] once the run is cancelled.
+pub(crate) fn bounded(wait: Duration, cancel: &CancellationToken) -> Duration {
+    if cancel.is_cancelled() {
+        wait.min(CANCELLED_WAIT)
+    } else {
+        wait
+    }
+}
 
 /// A process group we started. Dropped without [`ProcessGroup::stop`], it is killed.
 #[derive(Debug)]
@@ -379,6 +392,9 @@ pub(crate) struct Finished {
     pub(crate) leftovers: bool,
     /// Whether stopping the group needed `SIGKILL`.
     pub(crate) killed: bool,
+    /// The time between `SIGTERM` and `SIGKILL` it was given: the gate's grace, or less once
+    /// the run was cancelled.
+    pub(crate) grace: Duration,
     pub(crate) elapsed: Duration,
 }
 
@@ -431,17 +447,19 @@ pub(crate) async fn run(
             () = tokio::time::sleep_until(limits.deadline) => Ending::TimedOut,
         };
         let leftovers = matches!(ending, Ending::Exited(_)) && group.alive();
-        let killed = group.stop(limits.grace).await;
+        let grace = bounded(limits.grace, cancel);
+        let killed = group.stop(grace).await;
         if !matches!(ending, Ending::Exited(_)) {
             // Reap the leader, dead by now, so it leaves no zombie.
-            let _ = tokio::time::timeout(Duration::from_secs(1), child.wait()).await;
+            let wait = bounded(Duration::from_secs(1), cancel);
+            let _ = tokio::time::timeout(wait, child.wait()).await;
         }
-        (ending, leftovers, killed)
+        (ending, leftovers, killed, grace)
     };
     tokio::pin!(pumps);
     tokio::pin!(control);
     let mut drained = false;
-    let (ending, leftovers, killed) = loop {
+    let (ending, leftovers, killed, grace) = loop {
         tokio::select! {
             result = &mut control => break result,
             _ = &mut pumps, if !drained => drained = true,
@@ -450,7 +468,7 @@ pub(crate) async fn run(
     // Output ends when the last process holding the pipes is gone; one that left the group
     // could hold them forever, so it gets a moment, not more.
     if !drained {
-        let _ = tokio::time::timeout(DRAIN, &mut pumps).await;
+        let _ = tokio::time::timeout(bounded(DRAIN, cancel), &mut pumps).await;
     }
     Ok(Finished {
         ending,
@@ -458,6 +476,7 @@ pub(crate) async fn run(
         stderr: take(&stderr),
         leftovers,
         killed,
+        grace,
         elapsed: started.elapsed(),
     })
 }
