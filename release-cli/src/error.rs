@@ -27,7 +27,9 @@ impl CliError {
     pub(crate) fn exit_code(&self) -> i32 {
         match self {
             CliError::Input(_) | CliError::Output(_) => exit_code::INVALID_INPUT,
-            CliError::Interrupted(_) => crate::signals::received().unwrap_or(130),
+            CliError::Interrupted(_) => {
+                crate::signals::received().unwrap_or(exit_code::INTERRUPTED)
+            }
         }
     }
 }

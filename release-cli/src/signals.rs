@@ -14,6 +14,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::Duration;
 
+use release_core::exit_code;
 use tokio_util::sync::CancellationToken;
 
 use crate::output;
@@ -98,9 +99,9 @@ async fn watch(
 ) {
     loop {
         let (name, code, hard) = tokio::select! {
-            Some(()) = interrupt.recv() => ("SIGINT", 130, false),
-            Some(()) = terminate.recv() => ("SIGTERM", 143, true),
-            Some(()) = hangup.recv() => ("SIGHUP", 129, true),
+            Some(()) = interrupt.recv() => ("SIGINT", exit_code::INTERRUPTED, false),
+            Some(()) = terminate.recv() => ("SIGTERM", exit_code::TERMINATED, true),
+            Some(()) = hangup.recv() => ("SIGHUP", exit_code::HANGUP, true),
             else => return,
         };
         if state.cancel.is_cancelled() {

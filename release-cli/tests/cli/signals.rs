@@ -454,7 +454,7 @@ url = "http://127.0.0.1:9/health"
         release.path("command.ready").exists()
     });
     let dir = release.path("artifacts/dry-run");
-    let ended = release.end_with(Signal::SIGTERM);
+    let ended = release.end_with(Signal::SIGINT);
     assert_eq!(ended.code(), Some(1), "{}", ended.describe());
     assert!(ended.took < WITHIN_A_SECOND, "{}", ended.describe());
     let summary = json(&ended.stdout);
