@@ -32,12 +32,13 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 
-/// The watchdog: registrations in, kills at end of file. Ids are checked to be numbers; a
-/// `-` removes the first registration of its id.
+/// The watchdog: registrations in, kills at end of file. Ids are checked to be numbers of 2
+/// or more (`kill -- -1` would signal every process we may signal; no group we start can be
+/// 0 or 1); a `-` removes the first registration of its id.
 const SCRIPT: &str = r#"trap '' INT TERM HUP QUIT PIPE
 groups=' '
 while read -r op id; do
-  case $id in ''|*[!0-9]*) continue ;; esac
+  case $id in ''|*[!0-9]*|0|1) continue ;; esac
   case $op in
     +) groups="$groups$id " ;;
     -) case $groups in *" $id "*) groups="${groups%% $id *} ${groups#* $id }" ;; esac ;;
@@ -253,12 +254,17 @@ mod tests {
 
     #[test]
     fn the_script_kills_what_is_still_registered_at_end_of_file() {
-        let out = dry("+ 10\n+ 2\n+ 12\n+ 1\n- 2\nbogus line\n+ 1;rm\n- 99\n+ 7\n- 10\n");
+        let out = dry("+ 10\n+ 2\n+ 12\n+ 13\n- 2\nbogus line\n+ 1;rm\n- 99\n+ 7\n- 10\n");
         assert_eq!(
             out,
-            "kill -s TERM -- -12\nkill -s CONT -- -12\nkill -s TERM -- -1\nkill -s CONT -- -1\n\
-             kill -s TERM -- -7\nkill -s CONT -- -7\nkill -s KILL -- -12\nkill -s KILL -- -1\n\
+            "kill -s TERM -- -12\nkill -s CONT -- -12\nkill -s TERM -- -13\nkill -s CONT -- -13\n\
+             kill -s TERM -- -7\nkill -s CONT -- -7\nkill -s KILL -- -12\nkill -s KILL -- -13\n\
              kill -s KILL -- -7\n"
+        );
+        assert_eq!(
+            dry("+ 1\n+ 0\n+ -5\n"),
+            "",
+            "`kill -- -1` would signal every process: never sent"
         );
         assert_eq!(dry("+ 5\n- 5\n"), "", "nothing registered, nothing killed");
         assert_eq!(dry(""), "");
