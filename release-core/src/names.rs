@@ -55,8 +55,14 @@ pub fn check_name(name: &str) -> Result<(), String> {
 
 /// Whether a character would act on a terminal or reorder the text around it instead of
 /// showing: control characters (C0, DEL, C1), bidirectional embeddings, overrides and
-/// isolates, zero-width characters and a byte-order mark.
-fn acts_instead_of_showing(c: char) -> bool {
+/// isolates, zero-width characters and a byte-order mark. [`escaped`] writes these as escapes.
+///
+/// ```
+/// use release_core::names::acts_instead_of_showing;
+/// assert!(acts_instead_of_showing('\u{1b}') && acts_instead_of_showing('\u{202e}'));
+/// assert!(!acts_instead_of_showing('é'));
+/// ```
+pub fn acts_instead_of_showing(c: char) -> bool {
     c.is_control()
         || matches!(
             c,

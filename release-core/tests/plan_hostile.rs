@@ -181,6 +181,14 @@ fn artifact_paths_hold_no_control_characters() {
         assert!(message.contains(&format!("`release.{key}`")), "{message}");
         assert!(!message.chars().any(char::is_control), "{message:?}");
     }
+    // A service name shown in the rollback plan cannot pose as another.
+    let source = "[environments.staging]\n[rollback]\nweb_service = \"\\u202Ebew\"\n";
+    let (line, column, message) = only(source);
+    assert_eq!((line, column), (3, 15));
+    assert!(
+        message.starts_with("`rollback.web_service` holds `\\u{202e}`"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -9,7 +9,7 @@ use toml::Spanned;
 use toml::de::DeValue;
 
 use super::build::URL_PLACEHOLDERS;
-use crate::names::escaped;
+use crate::names::{acts_instead_of_showing, escaped};
 
 /// Checks a URL setting such as `{api_url}/health`: every placeholder is a base URL a plan's
 /// environment has (`{api_url}`, `{web_url}`, `{prometheus_url}`, `{alertmanager_url}`), every
@@ -104,11 +104,12 @@ pub(crate) fn expected_header(name: &str, value: &str) -> Result<(), String> {
 }
 
 /// Checks text that names a path or is shown as a name: no control characters, which a
-/// terminal would act on and a path cannot sensibly hold.
+/// terminal would act on and a path cannot sensibly hold, and no bidirectional overrides or
+/// invisible characters, which would make it show as something else.
 pub(crate) fn printable(text: &str) -> Result<(), String> {
-    match text.chars().find(|c| c.is_control()) {
+    match text.chars().find(|c| acts_instead_of_showing(*c)) {
         Some(c) => Err(format!(
-            "holds the control character `{}`",
+            "holds `{}`, which does not print as itself",
             escaped(c.encode_utf8(&mut [0; 4]))
         )),
         None => Ok(()),
@@ -185,7 +186,8 @@ mod tests {
         assert_eq!(printable("/tmp/été"), Ok(()));
         assert_eq!(
             printable("a\u{0}"),
-            Err("holds the control character `\\u{0}`".to_owned())
+            Err("holds `\\u{0}`, which does not print as itself".to_owned())
         );
+        assert!(printable("\u{202e}lanif").is_err());
     }
 }
