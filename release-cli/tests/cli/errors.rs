@@ -104,6 +104,46 @@ fn an_unreadable_or_malformed_env_file_exits_2_with_positions() {
 }
 
 #[test]
+fn an_env_file_with_a_byte_order_mark_reads_as_without_one() {
+    // Editors on Windows save one; before, it gave "expected a variable name" at 1:1.
+    let text = std::fs::read(env_file("staging")).unwrap();
+    let mut with_bom = b"\xef\xbb\xbf".to_vec();
+    with_bom.extend_from_slice(&text);
+    let (plain, _dir) = runbook_preflight()
+        .args(["--env-file", &env_file("staging"), "--format", "json"])
+        .run();
+    let (bom, _dir) = runbook_preflight()
+        .file("bom.env", with_bom)
+        .args(["--env-file", "bom.env", "--format", "json"])
+        .run();
+    assert_eq!(bom.code, plain.code, "{}", bom.stderr);
+    assert_eq!(bom.stderr, plain.stderr);
+    let verdicts = |stdout: &str| {
+        let doc: serde_json::Value = serde_json::from_str(stdout).unwrap();
+        doc["gates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| (g["id"].to_string(), g["verdict"].to_string()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(verdicts(&bom.stdout), verdicts(&plain.stdout));
+}
+
+#[test]
+fn an_unterminated_quote_in_an_env_file_is_reported_where_it_opens() {
+    let (run, _dir) = runbook_preflight()
+        .file("bad.env", "A=\"never closed\nB=1\nC=\"x\"\n")
+        .args(["--env-file", "bad.env"])
+        .run();
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "error: bad.env:1:3: unterminated double quote (the next `\"`, on line 3, is followed by text)\n"
+    );
+}
+
+#[test]
 fn a_phase_without_gates_is_not_a_pass() {
     let (run, _dir) = Release::new()
         .file("release.toml", "[environments.staging]\n")

@@ -648,8 +648,8 @@ fn skip_deps_uses_running_services_instead_of_starting_them() {
 
 #[test]
 fn evidence_files_never_overwrite_the_summary_or_each_other() {
-    // Plan ids are free text: `summary` and ids that differ only in characters a file name
-    // cannot hold must each get a file of their own.
+    // Gate ids are plain names (a plan with `api/health` does not load), but `summary` is
+    // one, and so is the name the first one's file would move to: each gets a file of its own.
     let smoke = r#"
 [[gates]]
 id = "summary"
@@ -658,7 +658,7 @@ phases = ["smoke"]
 url = "{api_url}/health"
 
 [[gates]]
-id = "api/health"
+id = "summary-2"
 kind = "http"
 phases = ["smoke"]
 url = "{api_url}/health"
@@ -678,18 +678,18 @@ url = "{api_url}/health"
         names(&[
             "summary.json",
             "summary-2.json",
+            "summary-2-2.json",
             "api_health.json",
-            "api_health-2.json"
         ])
     );
     assert_eq!(read_json(&run_dir.join("summary.json"))["phase"], "dry-run");
     assert_eq!(read_json(&run_dir.join("summary-2.json"))["id"], "summary");
     assert_eq!(
-        read_json(&run_dir.join("api_health.json"))["id"],
-        "api/health"
+        read_json(&run_dir.join("summary-2-2.json"))["id"],
+        "summary-2"
     );
     assert_eq!(
-        read_json(&run_dir.join("api_health-2.json"))["id"],
+        read_json(&run_dir.join("api_health.json"))["id"],
         "api_health"
     );
 }

@@ -182,12 +182,20 @@ impl Context {
             let name = &after[..close];
             match self.url(name) {
                 Some(base) => out.push_str(base.trim_end_matches('/')),
-                None => {
+                // Only a plan's base URLs have a flag and a variable.
+                None if crate::plan::URL_PLACEHOLDERS.contains(&name) => {
                     return Err(format!(
                         "environment `{}` has no `{name}`; set it in the plan, with --{} or with RELEASE_{}",
                         self.environment,
                         name.replace('_', "-"),
                         name.to_ascii_uppercase()
+                    ));
+                }
+                None => {
+                    return Err(format!(
+                        "environment `{}` has no base URL `{}`",
+                        self.environment,
+                        crate::names::escaped(name)
                     ));
                 }
             }

@@ -12,7 +12,10 @@ use crate::sustain::Sustained;
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
     /// The requested environment is not in the plan.
-    #[error("environment `{name}` is not declared in {plan}; expected one of {known}")]
+    #[error(
+        "environment `{}` is not declared in {plan}; expected one of {known}",
+        crate::names::escaped(name)
+    )]
     UnknownEnvironment {
         /// The name asked for.
         name: String,
@@ -32,7 +35,11 @@ pub enum BuildError {
         known: String,
     },
     /// A gate's settings cannot be used.
-    #[error("{plan}:{line}: gate `{id}`: {message}")]
+    #[error(
+        "{plan}:{line}: gate `{}`: {}",
+        crate::names::escaped(id),
+        crate::names::escaped(message)
+    )]
     Gate {
         /// The plan file.
         plan: String,
@@ -44,6 +51,11 @@ pub enum BuildError {
         message: String,
     },
 }
+
+/// The placeholders a plan's URL settings may use: the base URLs an environment has, each
+/// also given by a flag and a variable (`--api-url`, `RELEASE_API_URL`).
+pub const URL_PLACEHOLDERS: [&str; 4] =
+    ["api_url", "web_url", "prometheus_url", "alertmanager_url"];
 
 /// Base URLs given on the command line or in `RELEASE_API_URL`/`RELEASE_WEB_URL`; they win
 /// over the plan's.
@@ -182,12 +194,10 @@ impl SelectedEnvironment<'_> {
             .alertmanager_url
             .clone()
             .or_else(|| self.settings.alertmanager_url.clone());
-        for (name, url) in [
-            ("api_url", api),
-            ("web_url", web),
-            ("prometheus_url", prometheus),
-            ("alertmanager_url", alertmanager),
-        ] {
+        for (name, url) in URL_PLACEHOLDERS
+            .into_iter()
+            .zip([api, web, prometheus, alertmanager])
+        {
             if let Some(url) = url {
                 builder = builder.url(name, url);
             }
@@ -196,6 +206,23 @@ impl SelectedEnvironment<'_> {
             builder = builder.token(name.clone(), variable.clone());
         }
         builder
+    }
+}
+
+impl GateKindSpec {
+    /// The gate's URL settings that are templates filled from the environment's base URLs,
+    /// with their keys.
+    pub(crate) fn url_templates(&self) -> Vec<(&'static str, &str)> {
+        let (key, template) = match self {
+            GateKindSpec::Http(spec) => ("url", Some(spec.url.as_str())),
+            GateKindSpec::AiRuntime(spec) => ("url", spec.url.as_deref()),
+            GateKindSpec::Sessions(spec) => ("url", spec.url.as_deref()),
+            GateKindSpec::Platform(spec) => ("endpoint", spec.endpoint.as_deref()),
+            GateKindSpec::Prometheus(spec) => ("url", spec.url.as_deref()),
+            GateKindSpec::Alerts(spec) => ("url", spec.url.as_deref()),
+            GateKindSpec::Env(_) | GateKindSpec::Command(_) => ("", None),
+        };
+        template.map(|t| (key, t)).into_iter().collect()
     }
 }
 
