@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::http::{HttpRequest, HttpResponse};
+use super::json::JsonError;
 
 /// One instant query's answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -170,23 +171,43 @@ pub fn parse_answer(response: &HttpResponse) -> Result<QueryAnswer, PrometheusEr
             ),
         });
     }
-    let envelope: Envelope = match serde_json::from_slice(&response.body) {
-        Ok(envelope) => envelope,
-        Err(e) => {
-            let text = String::from_utf8_lossy(&response.body);
-            let looks_like_json = text.trim_start().starts_with('{');
-            if looks_like_json && content_type.contains("json") {
+    let text = String::from_utf8_lossy(&response.body);
+    let looks_like_json = text.trim_start().starts_with('{') && content_type.contains("json");
+    let not_prometheus = || PrometheusError::NotPrometheus {
+        status,
+        content_type: content_type.clone(),
+        excerpt: excerpt(&text),
+    };
+    let envelope: Envelope = match super::json::parse(&response.body) {
+        Ok(value) => match serde_json::from_value(value) {
+            Ok(envelope) => envelope,
+            Err(e) if looks_like_json => {
                 return Err(PrometheusError::Malformed {
                     status,
                     reason: format!("not the query API's envelope: {e}"),
                 });
             }
-            return Err(PrometheusError::NotPrometheus {
+            Err(_) => return Err(not_prometheus()),
+        },
+        // A JSON document that breaks the rules every upstream body is read by (not UTF-8, a
+        // key twice, too deep) is malformed, whatever its content type says.
+        Err(
+            e @ (JsonError::NotUtf8 { .. }
+            | JsonError::DuplicateKey { .. }
+            | JsonError::TooDeep { .. }),
+        ) => {
+            return Err(PrometheusError::Malformed {
                 status,
-                content_type,
-                excerpt: excerpt(&text),
+                reason: e.to_string(),
             });
         }
+        Err(e) if looks_like_json => {
+            return Err(PrometheusError::Malformed {
+                status,
+                reason: format!("not the query API's envelope: {e}"),
+            });
+        }
+        Err(_) => return Err(not_prometheus()),
     };
     if envelope.status == "error" {
         return Err(PrometheusError::Api {
@@ -344,6 +365,21 @@ mod tests {
             truncated: false,
             latency: std::time::Duration::ZERO,
             final_url: "http://prometheus/api/v1/query".to_owned(),
+        }
+    }
+
+    #[test]
+    fn hostile_json_is_malformed_whatever_the_content_type() {
+        for (body, reason) in crate::clients::json::hostile_bodies() {
+            for content_type in ["application/json", "text/plain"] {
+                let response = crate::clients::json::test_response(200, content_type, &body);
+                match parse_answer(&response) {
+                    Err(PrometheusError::Malformed { reason: got, .. }) => {
+                        assert!(got.starts_with(reason), "{got}");
+                    }
+                    other => panic!("{reason}, {content_type}: {other:?}"),
+                }
+            }
         }
     }
 

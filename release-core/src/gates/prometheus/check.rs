@@ -372,7 +372,7 @@ impl Gate for PrometheusGate {
             retries: self.spec.retries,
             ..RetryPolicy::default()
         };
-        let budget = exchange::budget(self.info.timeout);
+        let budget = exchange::Budget::start(self.info.timeout);
         // A query changes nothing: repeating it is safe although it goes by POST.
         let exchange = exchange::send_idempotent(cx, request.clone(), policy, budget).await;
         let mut evidence = vec![Evidence::new("query", self.spec.query.clone())];
@@ -384,7 +384,7 @@ impl Gate for PrometheusGate {
                     exchange::no_response(cx, error, exchange.attempts, "prometheus")
                         .evidence(evidence);
                 evaluation.attempts = exchange.attempts;
-                return evaluation;
+                return exchange::explain(evaluation, &request, &exchange);
             }
         };
         let answer = match parse_answer(response) {
@@ -401,7 +401,7 @@ impl Gate for PrometheusGate {
                     .observation(Observation::new("query", whole(&message), "a result", rule))
                     .evidence(evidence);
                 evaluation.attempts = exchange.attempts;
-                return evaluation;
+                return exchange::explain(evaluation, &request, &exchange);
             }
         };
         for warning in &answer.warnings {
@@ -449,7 +449,7 @@ impl Gate for PrometheusGate {
         .evidence(evidence);
         evaluation.summary.push_str(&notes);
         evaluation.attempts = exchange.attempts;
-        evaluation
+        exchange::explain(evaluation, &request, &exchange)
     }
 }
 

@@ -153,8 +153,8 @@ impl Gate for SessionsGate {
             retries: self.spec.retries,
             ..RetryPolicy::default()
         };
-        let exchange =
-            exchange::send(cx, request, policy, exchange::budget(self.info.timeout)).await;
+        let budget = exchange::Budget::start(self.info.timeout);
+        let exchange = exchange::send(cx, request.clone(), policy, budget).await;
         let attempts = exchange.attempts;
         let mut evaluation = match &exchange.result {
             Err(e) => exchange::no_response(cx, e, attempts, "sessions"),
@@ -174,7 +174,7 @@ impl Gate for SessionsGate {
             },
         };
         evaluation.attempts = attempts;
-        evaluation
+        exchange::explain(evaluation, &request, &exchange)
     }
 }
 
