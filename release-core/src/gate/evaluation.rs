@@ -188,8 +188,11 @@ pub struct Evaluation {
     pub details: Option<Value>,
     /// Wall time of the evaluation; the runner measures it.
     pub duration: Duration,
-    /// How many attempts were made; `1` unless a retry or sustain wrapper ran more.
+    /// How many attempts were made; `1` unless a retry ran more. A sustained gate gives the
+    /// most any one sample needed.
     pub attempts: u32,
+    /// How many samples a sustained gate took; `None` for a single check.
+    pub samples: Option<u32>,
 }
 
 impl Evaluation {
@@ -204,6 +207,7 @@ impl Evaluation {
             details: None,
             duration: Duration::ZERO,
             attempts: 1,
+            samples: None,
         }
     }
 
