@@ -54,6 +54,7 @@ mod gate;
 pub mod gates;
 pub mod health;
 pub mod log;
+pub mod number;
 pub mod plan;
 mod policy;
 mod read;

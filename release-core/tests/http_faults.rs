@@ -312,7 +312,11 @@ async fn session_growth_is_judged_against_the_baseline_and_names_it() {
         .map(|o| o.rule.as_str())
         .collect();
     assert_eq!(rules, ["growth.warn", "growth.warn_percent"]);
-    assert_eq!(from_two.observations[0].baseline, Some(2.0.into()));
+    assert_eq!(
+        from_two.observations[0].baseline,
+        Some(2.into()),
+        "`2`, not `2.0`"
+    );
     assert!(
         from_two
             .evidence
@@ -387,7 +391,7 @@ async fn the_zero_baseline_rule_counts_zero_as_one() {
     )
     .await;
     assert_eq!(over.verdict, Verdict::Fail, "0 -> 4 is +300%: {over:?}");
-    assert_eq!(over.observations[0].baseline, Some(0.0.into()));
+    assert_eq!(over.observations[0].baseline, Some(0.into()));
 }
 
 #[tokio::test]

@@ -74,7 +74,7 @@ pub enum JsonError {
 /// assert_eq!(parse(br#"{"status":"pass"}"#).unwrap()["status"], "pass");
 /// assert!(matches!(parse(b"{\"status\":\"\xff\xfeok\"}"), Err(JsonError::NotUtf8 { .. })));
 /// let twice = parse(br#"{"status":"fail","status":"pass"}"#).unwrap_err();
-/// assert_eq!(twice.to_string(), "malformed JSON: duplicate key `status` at line 1 column 24");
+/// assert_eq!(twice.to_string(), "malformed JSON: duplicate key `status` at line 1 column 25");
 /// let deep = format!("{}{}", "[".repeat(129), "]".repeat(129));
 /// assert!(matches!(parse(deep.as_bytes()), Err(JsonError::TooDeep { .. })));
 /// ```

@@ -94,8 +94,9 @@ impl Observation {
     ) -> Self {
         Self {
             name: name.into(),
-            observed: observed.into(),
-            expected: expected.into(),
+            // Floats in their shortest form (`13`, not `13.0`): see `crate::number`.
+            observed: crate::number::tidy(observed.into()),
+            expected: crate::number::tidy(expected.into()),
             rule: rule.into(),
             unit: None,
             baseline: None,
@@ -126,7 +127,7 @@ impl Observation {
     /// Sets the baseline.
     #[must_use]
     pub fn baseline(mut self, baseline: impl Into<Value>) -> Self {
-        self.baseline = Some(baseline.into());
+        self.baseline = Some(crate::number::tidy(baseline.into()));
         self
     }
 }
@@ -163,7 +164,8 @@ impl Evidence {
 pub struct Measurement {
     /// What was measured, unique within the gate, e.g. `stale_active_sessions`.
     pub name: String,
-    /// The value.
+    /// The value (written `13`, not `13.0`).
+    #[serde(serialize_with = "crate::number::serialize")]
     pub value: f64,
     /// Its unit, when it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]

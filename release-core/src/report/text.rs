@@ -101,8 +101,7 @@ fn value(value: &Value, unit: Option<&str>) -> String {
     let text = match value {
         // Without quotes an empty string would vanish from the sentence.
         Value::String(s) if s.is_empty() => "\"\"".to_owned(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        other => crate::number::value_text(other),
     };
     match unit {
         Some(unit) => format!("{text} {unit}"),

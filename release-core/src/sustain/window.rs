@@ -516,7 +516,7 @@ impl Window {
                     r.verdict
                 );
                 if let Some(value) = r.value {
-                    row.push_str(&format!(" {value}"));
+                    row.push_str(&format!(" {}", crate::number::shortest(value)));
                 }
                 row
             })
@@ -536,7 +536,7 @@ impl Window {
                 json!({
                     "at": r.at.to_string(),
                     "verdict": r.verdict,
-                    "value": r.value.and_then(serde_json::Number::from_f64),
+                    "value": r.value.map(crate::number::json),
                     "summary": r.summary,
                 })
             })

@@ -423,8 +423,5 @@ pub(crate) fn clip(text: &str) -> String {
 
 /// A JSON value as a person reads it: strings without quotes.
 pub(crate) fn plain(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
+    crate::number::value_text(value)
 }

@@ -313,29 +313,7 @@ fn finite_or_no_data(value: f64) -> Result<f64, String> {
     }
 }
 
-/// A number as reports show it: shortest form, `+Inf`/`-Inf` spelled out.
-fn number(value: f64) -> String {
-    if value.is_finite() && value != 0.0 && (value.abs() >= 1e15 || value.abs() < 1e-4) {
-        format!("{value:e}")
-    } else if value.is_infinite() {
-        if value > 0.0 {
-            "+Inf".to_owned()
-        } else {
-            "-Inf".to_owned()
-        }
-    } else {
-        format!("{value}")
-    }
-}
-
-/// JSON has no infinities: they are strings in observations.
-fn number_json(value: f64) -> Value {
-    if value.is_finite() {
-        Value::from(value)
-    } else {
-        Value::from(number(value))
-    }
-}
+use crate::number::{json as number_json, shortest as number};
 
 trait UnitOpt {
     fn unit_opt(self, unit: Option<&str>) -> Self;

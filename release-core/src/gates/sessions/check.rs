@@ -228,7 +228,11 @@ impl SessionsGate {
             Some(baseline) => {
                 evidence.push(Evidence::new(
                     "baseline",
-                    format!("{} from {}", baseline.value, baseline.source),
+                    format!(
+                        "{} from {}",
+                        crate::number::shortest(baseline.value),
+                        baseline.source
+                    ),
                 ));
                 findings.extend(self.growth_findings(stale as f64, baseline));
             }
