@@ -856,8 +856,8 @@ async fn every_gate_kind_says_a_cross_host_redirect_happened() {
     let note = format!("(redirected to another host, {denied}, which the token is never sent to)");
     for (kind, evaluation, status) in [
         ("http", &http, "status: 401, expected 2xx"),
-        ("ai-runtime", &ai, "status 401"),
-        ("sessions", &sessions, "status 401"),
+        ("ai-runtime", &ai, "status 401: missing token"),
+        ("sessions", &sessions, "status 401: missing token"),
     ] {
         assert_eq!(
             evaluation.verdict,

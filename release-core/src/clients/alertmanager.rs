@@ -104,7 +104,7 @@ impl AlertStatus {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AlertmanagerError {
     /// Alertmanager refused the request, with its message.
-    #[error("Alertmanager refused the request (HTTP {status}): {message}")]
+    #[error("HTTP {status}: Alertmanager refused the request: {message}")]
     Refused {
         /// The HTTP status.
         status: u16,

@@ -66,11 +66,10 @@ pub(crate) fn describe_labels(labels: &BTreeMap<String, String>) -> String {
     format!("{name}{{{}}}", inner.join(","))
 }
 
-/// Why a query gave no answer.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+/// Why a query gave no answer. A status that is not 2xx leads the message (`HTTP 404: …`).
+#[derive(Debug, Clone, PartialEq)]
 pub enum PrometheusError {
     /// Prometheus answered with its error envelope.
-    #[error("Prometheus refused the query ({error_type}, HTTP {status}): {message}")]
     Api {
         /// `errorType`: `bad_data`, `execution`, `timeout`, `canceled`, `internal`, …
         error_type: String,
@@ -80,7 +79,6 @@ pub enum PrometheusError {
         status: u16,
     },
     /// Something that is not Prometheus answered: a proxy's HTML page, an auth proxy's text.
-    #[error("not a Prometheus answer: HTTP {status}, {content_type}: {excerpt}")]
     NotPrometheus {
         /// The HTTP status.
         status: u16,
@@ -90,7 +88,6 @@ pub enum PrometheusError {
         excerpt: String,
     },
     /// A Prometheus envelope that does not hold together.
-    #[error("malformed Prometheus answer (HTTP {status}): {reason}")]
     Malformed {
         /// The HTTP status.
         status: u16,
@@ -98,6 +95,54 @@ pub enum PrometheusError {
         reason: String,
     },
 }
+
+impl std::fmt::Display for PrometheusError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let failed = |status: &u16| !(200..300).contains(status);
+        match self {
+            Self::Api {
+                error_type,
+                message,
+                status,
+            } if failed(status) => write!(
+                f,
+                "HTTP {status}: Prometheus refused the query ({error_type}): {message}"
+            ),
+            Self::Api {
+                error_type,
+                message,
+                status,
+            } => write!(
+                f,
+                "Prometheus refused the query ({error_type}, HTTP {status}): {message}"
+            ),
+            Self::NotPrometheus {
+                status,
+                content_type,
+                excerpt,
+            } if failed(status) => write!(
+                f,
+                "HTTP {status}: not a Prometheus answer ({content_type}): {excerpt}"
+            ),
+            Self::NotPrometheus {
+                status,
+                content_type,
+                excerpt,
+            } => write!(
+                f,
+                "not a Prometheus answer: HTTP {status}, {content_type}: {excerpt}"
+            ),
+            Self::Malformed { status, reason } if failed(status) => {
+                write!(f, "HTTP {status}: malformed Prometheus answer: {reason}")
+            }
+            Self::Malformed { status, reason } => {
+                write!(f, "malformed Prometheus answer (HTTP {status}): {reason}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for PrometheusError {}
 
 /// The form body of an instant query.
 pub fn query_request(base_url: &str, query: &str) -> HttpRequest {
@@ -418,7 +463,7 @@ mod tests {
         let error = parse_answer(&response(502, "text/html", body)).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "not a Prometheus answer: HTTP 502, text/html: 502 Bad Gateway"
+            "HTTP 502: not a Prometheus answer (text/html): 502 Bad Gateway"
         );
     }
 

@@ -190,21 +190,8 @@ fn dry_run_outcome(
     response: &HttpResponse,
 ) -> Result<Option<u64>, String> {
     if !(200..300).contains(&response.status) {
-        // The status leads; the body's own words (`error` or `message`) follow when it has
-        // them.
-        let said = json::parse_body(response).ok().and_then(|body| {
-            ["error", "message"]
-                .iter()
-                .find_map(|key| body.get(key).and_then(Value::as_str).map(str::to_owned))
-        });
-        return Err(match said {
-            Some(said) if !said.trim().is_empty() => format!(
-                "status {}: {}",
-                response.status,
-                clip(&cx.redactor().redact(said.trim()))
-            ),
-            _ => format!("status {}", response.status),
-        });
+        // The status leads; the body's own words (`error` or `message`) follow.
+        return Err(exchange::status_said(cx, response));
     }
     let body = parse_json(response)?;
     if let Some(answered) = body.get("role").and_then(Value::as_str)
@@ -240,7 +227,7 @@ fn judge_health(cx: &Context, response: &HttpResponse) -> Evaluation {
         )
     };
     if !(200..300).contains(&response.status) {
-        return Evaluation::fail(format!("status {}", response.status))
+        return Evaluation::fail(exchange::status_said(cx, response))
             .observation(Observation::new("status", response.status, "2xx", "status"));
     }
     let body = match parse_json(response) {

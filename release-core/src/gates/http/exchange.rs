@@ -266,6 +266,30 @@ pub(crate) fn misconfigured(what: &str, problem: String) -> Evaluation {
     ))
 }
 
+/// A status that is not 2xx as a summary leads with it: `status 500`, followed by the body's
+/// own words when it is JSON with an `error` or `message` string (`status 500: model
+/// unavailable`), redacted and clipped.
+pub(crate) fn status_said(cx: &Context, response: &HttpResponse) -> String {
+    let said = crate::clients::json::parse_body(response)
+        .ok()
+        .and_then(|body| {
+            ["error", "message"].iter().find_map(|key| {
+                body.get(key)
+                    .and_then(serde_json::Value::as_str)
+                    .map(|s| s.trim().to_owned())
+            })
+        })
+        .filter(|s| !s.is_empty());
+    match said {
+        Some(said) => format!(
+            "status {}: {}",
+            response.status,
+            crate::gates::http::clip(&cx.redactor().redact(&said))
+        ),
+        None => format!("status {}", response.status),
+    }
+}
+
 /// How long a response took, for summaries.
 pub(crate) fn took(response: &HttpResponse) -> String {
     format_duration(response.latency)

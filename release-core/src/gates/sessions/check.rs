@@ -158,10 +158,10 @@ impl Gate for SessionsGate {
         let attempts = exchange.attempts;
         let mut evaluation = match &exchange.result {
             Err(e) => exchange::no_response(cx, e, attempts, "sessions"),
-            Ok(response) if !(200..300).contains(&response.status) => {
-                Evaluation::fail(format!("status {}", response.status))
-                    .observation(Observation::new("status", response.status, "2xx", "status"))
-            }
+            Ok(response) if !(200..300).contains(&response.status) => Evaluation::fail(
+                exchange::status_said(cx, response),
+            )
+            .observation(Observation::new("status", response.status, "2xx", "status")),
             Ok(response) => match parse_json(response)
                 .and_then(|body| read_sample(&body, cx.now(), self.spec.stale_after.get()))
             {
