@@ -358,3 +358,30 @@ pub(crate) fn explain(
     }
     evaluation
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn the_budget_names_the_timeout_as_configured_never_its_margin() {
+        let five = Budget::start(Some(Duration::from_secs(5)));
+        assert_eq!(five.timed_out(), "no answer within 5s (the gate's timeout)");
+        assert_eq!(
+            five.remaining(),
+            Duration::from_millis(4750),
+            "the margin is internal"
+        );
+        let default = Budget::start(None);
+        assert_eq!(
+            default.timed_out(),
+            "no answer within 10s (the default timeout of HTTP gates)"
+        );
+        assert_eq!(
+            Budget::start(Some(Duration::from_millis(1500))).spent(),
+            "no time left of the gate's 1.5s timeout for this call"
+        );
+        // A hostile plan's timeout does not overflow the clock.
+        assert!(Budget::start(Some(Duration::MAX)).remaining() > Duration::from_secs(86_400));
+    }
+}
