@@ -1,10 +1,12 @@
 //! Numbers as people read them, in one place: every summary, observation, evidence line and
 //! report shows a number through [`shortest`] (text) or [`json`] (a JSON value).
 //!
-//! - **Shortest form**: `13`, not `13.0`; `0.0006`, not `0.0006000000000000001`. A value is
-//!   first rounded to 12 significant digits, which removes the noise of binary arithmetic
+//! - **Shortest form**: `13`, not `13.0`; `0.0006`, not `0.0006000000000000001`. Text is
+//!   rounded to 12 significant digits, which removes the noise of binary arithmetic
 //!   (`0.0001 + 0.0005`) and keeps every digit a metric or a limit really has, then written
-//!   in the shortest form that reads back as that value.
+//!   in the shortest form that reads back as that value. JSON values are data (triggers
+//!   compare them on replay), so they keep every bit: an integral float becomes an integer,
+//!   nothing is rounded, and renderers show them through [`shortest`].
 //! - Very large and very small magnitudes use an exponent (`1e-7`, `2.5e15`), as Prometheus
 //!   writes them; `NaN`, `+Inf` and `-Inf` are spelled out (JSON has no such numbers, so
 //!   [`json`] gives them as strings).
@@ -50,20 +52,21 @@ pub fn shortest(value: f64) -> String {
     }
 }
 
-/// A number as a JSON value: an integer when it is one (`13`, not `13.0`), else the rounded
-/// float; `NaN` and the infinities as strings.
+/// A number as a JSON value: an integer when it is one (`13`, not `13.0`), else the float
+/// exactly (JSON values are data a rollback trigger may compare, so they are never rounded;
+/// only text is); `NaN` and the infinities as strings.
 ///
 /// ```
 /// use release_core::number::json;
 /// assert_eq!(json(13.0).to_string(), "13");
-/// assert_eq!(json(0.0001 + 0.0005).to_string(), "0.0006");
+/// assert_eq!(json(0.07).to_string(), "0.07");
+/// assert_eq!(json(0.0001 + 0.0005).as_f64(), Some(0.0001 + 0.0005));
 /// assert_eq!(json(f64::NEG_INFINITY), "-Inf");
 /// ```
 pub fn json(value: f64) -> Value {
     if !value.is_finite() {
         return Value::from(shortest(value));
     }
-    let value = rounded(value);
     // Integers up to 2^53 are exact in a float, and print as integers.
     if value.fract() == 0.0 && value.abs() <= 9_007_199_254_740_992.0 {
         return Value::from(value as i64);
@@ -126,6 +129,10 @@ mod tests {
     fn json_numbers_are_integers_when_they_are_and_reread_as_the_same_value() {
         assert_eq!(json(6.0), Value::from(6));
         assert_eq!(json(-0.0), Value::from(0));
+        assert_eq!(
+            json(0.0006000000000000001).as_f64(),
+            Some(0.0006000000000000001)
+        );
         assert_eq!(json(0.07), Value::from(0.07));
         assert_eq!(json(1e300).as_f64(), Some(1e300));
         assert_eq!(json(f64::NAN), "NaN");
