@@ -55,6 +55,7 @@ pub mod gates;
 pub mod health;
 pub mod log;
 pub mod names;
+pub mod number;
 pub mod plan;
 mod policy;
 mod read;

@@ -29,6 +29,8 @@ enum Step {
     Hang,
     /// Panics.
     Panic,
+    /// Passes after this many attempts (its own retries).
+    Retried(u32),
 }
 
 use Verdict::{Error as E, Fail as F, Inconclusive as I, Pass as P, Skipped as S, Warn as W};
@@ -103,6 +105,11 @@ impl Gate for Scripted {
                 Evaluation::pass(format!("took {took:?}"))
             }
             Step::Hang => std::future::pending().await,
+            Step::Retried(attempts) => {
+                let mut evaluation = Evaluation::pass("passed after retries");
+                evaluation.attempts = attempts;
+                evaluation
+            }
             Step::Panic => panic!("scripted panic"),
         }
     }
@@ -183,7 +190,8 @@ async fn more_failures_than_the_limit_fail_at_once_and_skip_the_rest() {
         "failure limit exceeded at sample 5 of 10: 2 pass, 3 fail (limit 2); sample 5: scripted fail"
     );
     assert_eq!(calls.count(), 5, "the other five samples are not taken");
-    assert_eq!(evaluation.attempts, 5);
+    assert_eq!(evaluation.samples, Some(5));
+    assert_eq!(evaluation.attempts, 1, "samples are not attempts");
     assert_eq!(
         origin.elapsed(),
         secs(4 * 30),
@@ -357,7 +365,7 @@ async fn no_sequence_of_samples_passes_without_a_passing_one_or_explains_nothing
                 .collect();
             let (gate, _) = sustained(steps(&script), spec.clone());
             let evaluation = gate.evaluate(&context()).await;
-            let taken = &script[..evaluation.attempts as usize];
+            let taken = &script[..evaluation.samples.unwrap() as usize];
             if matches!(evaluation.verdict, P | W) {
                 assert!(
                     taken.iter().any(|v| matches!(v, P | W)),
@@ -593,7 +601,7 @@ async fn the_runner_reports_the_windows_own_cancellation_not_a_bare_one() {
         evaluation.summary,
         "cancelled after 3 of 10 samples: 3 pass"
     );
-    assert_eq!(evaluation.attempts, 3);
+    assert_eq!(evaluation.samples, Some(3));
     assert_eq!(report.duration, secs(25));
 }
 
@@ -671,6 +679,7 @@ async fn the_details_list_the_window_and_every_sample() {
         "verdict": evaluation.verdict,
         "summary": evaluation.summary,
         "attempts": evaluation.attempts,
+        "samples": evaluation.samples,
         "observations": evaluation.observations,
         "evidence": evaluation.evidence,
         "measurements": evaluation.measurements,
@@ -819,4 +828,19 @@ async fn runs_broken_only_by_missing_data_are_inconclusive_not_failed() {
     let (gate, _) = sustained(steps(&[P, P, I, P, P, I]), spec);
     let evaluation = gate.evaluate(&context()).await;
     assert_eq!(evaluation.verdict, I, "{}", evaluation.summary);
+}
+
+#[tokio::test(start_paused = true)]
+async fn samples_are_counted_as_samples_and_attempts_are_a_samples_retries() {
+    let script = vec![give(P), Step::Retried(3), Step::Retried(2), give(P)];
+    let (gate, _) = sustained(script, every_30s(4));
+    let evaluation = gate.evaluate(&context()).await;
+    assert_eq!(evaluation.verdict, P, "{}", evaluation.summary);
+    assert_eq!(evaluation.samples, Some(4));
+    assert_eq!(evaluation.attempts, 3, "the most any one sample needed");
+    assert!(
+        !evaluation.summary.contains("attempt"),
+        "{}",
+        evaluation.summary
+    );
 }

@@ -323,7 +323,7 @@ basic_auth = {{ user = "PROM_USER", password = "PROM_PASSWORD" }}
             .run();
         assert_eq!(run.code, 1, "{format}: {}", run.stderr);
         assert!(
-            run.stdout.contains("not a Prometheus answer: HTTP 401"),
+            run.stdout.contains("HTTP 401: not a Prometheus answer"),
             "{format}: {}",
             run.stdout
         );

@@ -68,7 +68,8 @@ const OWN_STOP_GRACE: Duration = Duration::from_secs(1);
 ///     evaluation.summary,
 ///     "3 samples in a row passed at sample 4 of 10: 3 pass, 1 fail (limit 1); sample 4: error rate 0.002"
 /// );
-/// assert_eq!(evaluation.attempts, 4);
+/// assert_eq!(evaluation.samples, Some(4));
+/// assert_eq!(evaluation.attempts, 1);
 /// assert_eq!(evaluation.measurements[0].value, 0.002);
 /// # });
 /// ```
