@@ -42,6 +42,8 @@ struct Header {
     gates: Vec<(Option<GateSpec>, GateSpans)>,
     /// Where `release.default_environment` is written.
     default_environment_at: Option<Range<usize>>,
+    /// Where `release.secrets.not_secret` is written.
+    not_secret_at: Option<Range<usize>>,
     /// Whether every part was read without error; validation runs either way.
     complete: bool,
 }
@@ -267,6 +269,9 @@ impl<'s> Loader<'s> {
             rollback: header.rollback.clone(),
         };
         self.validate(&plan, &header.gates);
+        for problem in plan.not_secret_problems() {
+            self.error(header.not_secret_at.clone().unwrap_or(0..0), problem);
+        }
         if header.complete {
             for problem in plan.rollback_problems() {
                 let at = header.rollback_spans.at(problem.trigger, problem.key);
@@ -286,6 +291,13 @@ impl<'s> Loader<'s> {
                         .get_ref()
                         .as_table()
                         .and_then(|t| t.get("default_environment"))
+                        .map(Spanned::span);
+                    header.not_secret_at = value
+                        .get_ref()
+                        .as_table()
+                        .and_then(|t| t.get("secrets"))
+                        .and_then(|s| s.get_ref().as_table())
+                        .and_then(|t| t.get("not_secret"))
                         .map(Spanned::span);
                     match self.deserialize(value) {
                         Some(release) => header.release = release,
