@@ -349,6 +349,7 @@ pub(crate) fn prepare(session: &Session, target: &Target<'_>) -> Result<Prepared
         .select_environment(target.environment.as_deref())
         .map_err(CliError::input)?;
     let strict = target.strict || selected.strict;
+    crate::output::redact_logs(plan.redactor(&target.vars));
     let mut builder = selected
         .context(plan, &target.overrides)
         .strict(strict)

@@ -620,3 +620,55 @@ fn undeclared_secret_names_url_passwords_and_short_secrets_leak_through_no_outpu
         }
     }
 }
+
+#[test]
+fn library_log_lines_hide_the_run_secrets() {
+    use std::io::{Read as _, Write as _};
+
+    // A server that redirects to a URL holding the password of one of the run's variables:
+    // the HTTP library logs the redirect's target at trace level, in its own words.
+    const PASSWORD: &str = "canaryLOGpw3e5a7c9b1d";
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut request = [0; 4096];
+            let _ = stream.read(&mut request);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 302 Found\r\nLocation: http://bob:{PASSWORD}@127.0.0.1:{port}/next\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            );
+        }
+    });
+    let plan = format!(
+        r#"[release]
+artifacts_dir = "artifacts"
+
+[environments.staging]
+api_url = "http://127.0.0.1:{port}"
+
+[[gates]]
+id = "api-health"
+kind = "http"
+phases = ["smoke"]
+url = "{{api_url}}/health"
+"#
+    );
+    let (run, _dir) = Release::new()
+        .file("release.toml", plan)
+        .env(
+            "BACKUP_URL",
+            format!("postgres://bob:{PASSWORD}@backup.internal/db"),
+        )
+        .env("RUST_LOG", "trace")
+        .args(["smoke", "--format", "json"])
+        .run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!run.stdout.contains(PASSWORD), "{}", run.stdout);
+    assert!(!run.stderr.contains(PASSWORD), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("bob:[redacted]@127.0.0.1"),
+        "the library no longer logs the redirect: {}",
+        run.stderr
+    );
+}
