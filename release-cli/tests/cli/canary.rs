@@ -554,6 +554,8 @@ fn undeclared_secret_names_url_passwords_and_short_secrets_leak_through_no_outpu
                     .iter()
                     .copied()
                     .chain([(URL_NAME, URL_VALUE), PLAIN])
+                    // What the run releases is recorded in the release log.
+                    .chain([("RELEASE_VERSION", "2.0.0+hunt3r")])
                     .collect();
                 let mut env_file = String::new();
                 for (name, value) in &planted {
@@ -616,6 +618,10 @@ fn undeclared_secret_names_url_passwords_and_short_secrets_leak_through_no_outpu
                     let _: serde_json::Value =
                         serde_json::from_str(&run.stdout).expect("valid JSON");
                 }
+                let log =
+                    std::fs::read_to_string(dir.path().join("artifacts/release/release-log.jsonl"))
+                        .unwrap();
+                assert!(log.contains(r#""version":"2.0.0+[redacted]""#), "{log}");
             }
         }
     }
