@@ -354,7 +354,7 @@ impl Plan {
 
     /// Secrets made from variables rather than held in one: the HTTP Basic credential of each
     /// `basic_auth` (`Basic <base64>` and its base64 alone), which an upstream's error page
-    /// could echo back. Redact these along with [`Plan::secret_variables`].
+    /// could echo back. [`Plan::redactor`] hides these along with the variables' values.
     ///
     /// ```
     /// use release_core::{Plan, Vars};
