@@ -69,8 +69,8 @@ mod vars;
 pub use dotenv::{EnvFileError, EnvFileProblem, MAX_ENV_FILE_BYTES};
 pub use duration::HumanDuration;
 pub use gate::{
-    Baseline, Clock, Context, ContextBuilder, DynGate, Evaluation, Evidence, Gate, GateInfo,
-    Measurement, Observation, SystemClock, Verdict,
+    Baseline, CANCEL_GRACE, Clock, Context, ContextBuilder, DynGate, Evaluation, Evidence, Gate,
+    GateInfo, Measurement, Observation, SystemClock, Verdict,
 };
 pub use plan::{Plan, PlanError};
 pub use policy::{Outcome, Policy};

@@ -495,6 +495,8 @@ async fn cancellation_during_a_sample_drops_it_and_keeps_the_ones_before() {
 struct Graceful {
     info: GateInfo,
     hang: bool,
+    /// How long it takes to clean up after a cancellation.
+    cleanup: Duration,
     cleaned_up: Arc<Mutex<bool>>,
 }
 
@@ -509,7 +511,7 @@ impl Gate for Graceful {
         }
         tokio::select! {
             () = cx.cancellation().cancelled() => {
-                tokio::time::sleep(secs(1)).await;
+                tokio::time::sleep(self.cleanup).await;
                 *self.cleaned_up.lock().unwrap() = true;
                 Evaluation::error("cancelled; processes stopped")
             }
@@ -518,13 +520,14 @@ impl Gate for Graceful {
     }
 }
 
-fn graceful(hang: bool) -> (Sustained, Arc<Mutex<bool>>) {
+fn graceful(hang: bool, cleanup: Duration) -> (Sustained, Arc<Mutex<bool>>) {
     let cleaned_up = Arc::new(Mutex::new(false));
     let mut info = GateInfo::new("qa", "command").timeout(secs(5));
     info.stop_grace = Some(secs(2));
     let inner = Graceful {
         info,
         hang,
+        cleanup,
         cleaned_up: cleaned_up.clone(),
     };
     let gate = Sustained::new(Box::new(inner), SustainSpec::count(secs(10), 3)).unwrap();
@@ -533,32 +536,36 @@ fn graceful(hang: bool) -> (Sustained, Arc<Mutex<bool>>) {
 
 #[tokio::test(start_paused = true)]
 async fn an_inner_gate_with_a_stop_grace_gets_it_on_cancellation_and_past_its_timeout() {
-    let cancel = CancellationToken::new();
-    let cx = Context::builder("staging")
-        .cancellation(cancel.clone())
-        .build();
-    let (gate, cleaned_up) = graceful(false);
-    let origin = Instant::now();
-    tokio::spawn(async move {
-        tokio::time::sleep(secs(12)).await;
-        cancel.cancel();
-    });
-    let evaluation = gate.evaluate(&cx).await;
-    assert_eq!(
-        origin.elapsed(),
-        secs(13),
-        "the inner gate's second to clean up"
-    );
-    assert!(*cleaned_up.lock().unwrap());
-    assert_eq!(
-        evaluation.summary,
-        "cancelled after 1 of 3 samples: 1 error (limit 4 in a row)"
-    );
-    let samples = &evaluation.details.as_ref().unwrap()["samples"];
-    assert_eq!(samples[0]["summary"], "timed out after 5s (own)");
+    // After a cancellation the inner gate gets its stop grace, but at most CANCEL_GRACE: a
+    // cancelled run must end within a second. A quick cleanup finishes; a slow one is cut.
+    let quick = Duration::from_millis(300);
+    for (cleanup, ends, cleaned) in [
+        (quick, secs(12) + quick, true),
+        (secs(1), secs(12) + release_core::CANCEL_GRACE, false),
+    ] {
+        let cancel = CancellationToken::new();
+        let cx = Context::builder("staging")
+            .cancellation(cancel.clone())
+            .build();
+        let (gate, cleaned_up) = graceful(false, cleanup);
+        let origin = Instant::now();
+        tokio::spawn(async move {
+            tokio::time::sleep(secs(12)).await;
+            cancel.cancel();
+        });
+        let evaluation = gate.evaluate(&cx).await;
+        assert_eq!(origin.elapsed(), ends, "cleanup {cleanup:?}");
+        assert_eq!(*cleaned_up.lock().unwrap(), cleaned, "cleanup {cleanup:?}");
+        assert_eq!(
+            evaluation.summary,
+            "cancelled after 1 of 3 samples: 1 error (limit 4 in a row)"
+        );
+        let samples = &evaluation.details.as_ref().unwrap()["samples"];
+        assert_eq!(samples[0]["summary"], "timed out after 5s (own)");
+    }
 
     // One that overstays its timeout and grace is dropped then, as the runner would.
-    let (gate, _) = graceful(true);
+    let (gate, _) = graceful(true, secs(1));
     let origin = Instant::now();
     let evaluation = gate.evaluate(&context()).await;
     assert_eq!(origin.elapsed(), secs(20 + 7));

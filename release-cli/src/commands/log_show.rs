@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use release_core::log::{DecisionRecord, LogRecord, ReleaseLog};
+use release_core::log::{DecisionRecord, LogRecord};
 use release_core::report::Format;
 use release_core::{Plan, PlanError, exit_code};
 use serde_json::json;
@@ -33,7 +33,7 @@ pub(crate) fn run(
             Err(e) => return Err(CliError::input(e)),
         },
     };
-    let log = ReleaseLog::new(&path);
+    let log = super::release_log(&path);
     let contents = log.read().map_err(CliError::input)?;
     // Runs and decisions merged back into the order they were appended; `--last` counts both.
     let mut entries: Vec<(usize, Entry<'_>)> = contents

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use release_core::log::{LogRecord, ReleaseLog, baselines_from_log, baselines_from_summary};
+use release_core::log::{LogRecord, baselines_from_log, baselines_from_summary};
 use release_core::plan::{GateFilter, UrlOverrides};
 use release_core::report::{self, Format, RenderOptions, github};
 use release_core::{
@@ -61,8 +61,7 @@ pub(crate) const LAUNCH_GATE: Phase = Phase {
     writes_summary: true,
 };
 
-/// The async runtime and the Ctrl-C listener of one invocation. The listener lives until the
-/// summary and log are written, so a second Ctrl-C still ends the process at any point.
+/// The async runtime of one invocation, and the run's cancellation (the first signal).
 pub(crate) struct Session {
     pub(crate) runtime: Runtime,
     cancel: CancellationToken,
@@ -80,26 +79,29 @@ impl Session {
     /// Gates run on a current-thread runtime: probes spend their time waiting, and one thread
     /// polling them all avoids a cross-thread wake-up per I/O event. On the launch-gate
     /// benchmark (1000 probes) that cut CPU per probe by a third against a multi-thread
-    /// runtime. Ctrl-C is watched on a thread of its own, so it is heard also while the
-    /// summary is written or the release log's lock is awaited.
+    /// runtime. Signals are watched on a thread of their own from the start of `main`
+    /// (`crate::signals`), so they are heard also while the plan is read, the summary is
+    /// written or the release log's lock is awaited.
     pub(crate) fn start() -> Result<Self, CliError> {
-        let failed =
-            |e: std::io::Error| CliError::Output(format!("failed to start the async runtime: {e}"));
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(failed)?;
-        let cancel = CancellationToken::new();
-        let watcher = tokio::runtime::Builder::new_current_thread()
-            .enable_io()
-            .build()
-            .map_err(failed)?;
-        let token = cancel.clone();
-        std::thread::Builder::new()
-            .name("ctrl-c".into())
-            .spawn(move || watcher.block_on(interrupt_on_ctrl_c(token)))
-            .map_err(failed)?;
-        Ok(Self { runtime, cancel })
+            .map_err(|e| CliError::Output(format!("failed to start the async runtime: {e}")))?;
+        Ok(Self {
+            runtime,
+            cancel: crate::signals::cancellation(),
+        })
+    }
+
+    /// An error when a signal came before the gates started: a run that checked nothing has
+    /// nothing to record, and the process exits with `128 + signal`.
+    pub(crate) fn check_not_interrupted(&self) -> Result<(), CliError> {
+        if self.cancel.is_cancelled() {
+            return Err(CliError::Interrupted(
+                "interrupted by a signal before the gates started; they were neither run nor recorded".to_owned(),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -178,6 +180,7 @@ pub(crate) fn execute(
 ) -> Result<Summary, CliError> {
     let prepared = prepare(session, target)?;
     let gates = selected_gates(target, &prepared, phase.phases)?;
+    session.check_not_interrupted()?;
     let report = run_gates(session, target, &prepared, phase.label, &gates);
     Ok(prepared.summarize(phase.label, &report))
 }
@@ -453,7 +456,7 @@ fn baselines(
         })?;
         return Ok(baselines_from_summary(&summary, path));
     }
-    let log = ReleaseLog::new(plan.release.log_path());
+    let log = super::release_log(plan.release.log_path());
     let contents = log.read().map_err(CliError::input)?;
     for problem in &contents.problems {
         tracing::warn!(line = problem.line, reason = %problem.reason, "release log line skipped while reading baselines");
@@ -542,7 +545,7 @@ pub(crate) fn record(
         }
     }
 
-    let log = ReleaseLog::new(plan.release.log_path());
+    let log = super::release_log(plan.release.log_path());
     let record = LogRecord::from_summary(summary, summary.finished_at, summary_path);
     if let Err(e) = log.append(&record) {
         failures.push(e.to_string());
@@ -557,6 +560,10 @@ pub(crate) fn record(
     for failure in failures {
         output::print_error(&CliError::Output(failure));
     }
+    // A signal cut the recording short (it stopped a wait for the log's lock, say).
+    if let Some(code) = crate::signals::received() {
+        return Ok(code);
+    }
     // A blocked release stays blocked; otherwise the lost artifact makes the run unusable.
     Ok(match summary.outcome {
         Outcome::Blocked => exit_code::BLOCKED,
@@ -566,43 +573,4 @@ pub(crate) fn record(
 
 fn global_selection_active(global: &GlobalArgs) -> bool {
     !global.only.is_empty() || !global.skip.is_empty()
-}
-
-/// The first Ctrl-C stops in-flight gates and lets the summary be written; a second one
-/// ends the process at once, with the shell's conventional code for SIGINT.
-///
-/// SIGTERM and SIGHUP (a CI job cancelled, `docker stop`, a closed terminal) mean "stop now":
-/// command gates run in process groups of their own, which no signal to us reaches, so they
-/// are killed at once; the run then ends cancelled and its summary is still written. Any
-/// further signal exits at once.
-async fn interrupt_on_ctrl_c(cancel: CancellationToken) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut interrupt), Ok(mut terminate), Ok(mut hangup)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-        signal(SignalKind::hangup()),
-    ) else {
-        tracing::warn!("cannot listen for signals; Ctrl-C will not stop gates cleanly");
-        return;
-    };
-    loop {
-        let (hard, code) = tokio::select! {
-            Some(()) = interrupt.recv() => (false, 130),
-            Some(()) = terminate.recv() => (true, 143),
-            Some(()) = hangup.recv() => (true, 129),
-            else => return,
-        };
-        if cancel.is_cancelled() {
-            // Exiting now skips every destructor: nothing a command gate started may outlive us.
-            release_core::gates::command::kill_running_commands();
-            std::process::exit(code);
-        }
-        cancel.cancel();
-        if hard {
-            release_core::gates::command::kill_running_commands();
-            tracing::warn!("terminated: killed running commands; writing the summary");
-        } else {
-            tracing::warn!("interrupted: stopping in-flight gates; press Ctrl-C again to exit now");
-        }
-    }
 }

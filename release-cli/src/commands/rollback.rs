@@ -27,13 +27,13 @@ pub(crate) fn evaluate(global: &GlobalArgs, from: Option<&Path>) -> Result<i32, 
 /// The decision over a run with the plan's triggers, the release log's baselines from before
 /// the run, and the rollback plan.
 pub(crate) fn decide(plan: &Plan, summary: &Summary) -> Result<Decision, CliError> {
-    let contents = read_log(&ReleaseLog::new(plan.release.log_path()))?;
+    let contents = read_log(&super::release_log(plan.release.log_path()))?;
     Decision::replay(plan, summary, &contents).map_err(CliError::Input)
 }
 
 /// Appends the decision to the release log; returns the exit code.
 pub(crate) fn record(plan: &Plan, decision: &Decision, summary_path: Option<String>) -> i32 {
-    let log = ReleaseLog::new(plan.release.log_path());
+    let log = super::release_log(plan.release.log_path());
     let record = DecisionRecord::from_decision(decision, jiff::Timestamp::now(), summary_path);
     if let Err(e) = log.append_decision(&record) {
         output::print_error(&CliError::output(e));
@@ -51,7 +51,7 @@ pub(crate) fn plan(global: &GlobalArgs, from: Option<&Path>) -> Result<i32, CliE
     let format = listing_format(global, "rollback plan")?;
     let (plan, source) = run_input::plan_or_default(global, true)?;
     let input = run_input::obtain(global, (&plan, source), from)?;
-    let contents = read_log(&ReleaseLog::new(plan.release.log_path()))?;
+    let contents = read_log(&super::release_log(plan.release.log_path()))?;
     let steps = RollbackPlan::for_run(&plan, &input.summary, &contents);
     output::print_stdout(&render(format, &steps, render_plan)?)?;
     Ok(exit_code::PASSED)

@@ -8,7 +8,7 @@ use tokio::time::Instant;
 use super::spec::SustainSpec;
 use super::window::{Ending, Window};
 use crate::duration::{HumanDuration, format_duration};
-use crate::gate::{Context, DynGate, Evaluation, Gate, GateInfo};
+use crate::gate::{CANCEL_GRACE, Context, DynGate, Evaluation, Gate, GateInfo};
 use crate::runner::{panicked, timed_out};
 
 /// How long one sample may take when the inner gate sets no timeout: the runner's default.
@@ -240,7 +240,7 @@ impl Sustained {
                 () = tokio::time::sleep(timeout.saturating_add(grace)) => None,
                 () = async {
                     cancel.cancelled().await;
-                    tokio::time::sleep(grace).await;
+                    tokio::time::sleep(grace.min(CANCEL_GRACE)).await;
                 } => return None,
             },
         };

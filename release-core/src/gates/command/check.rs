@@ -293,7 +293,7 @@ impl CommandGate {
         let stopped = if finished.killed {
             format!(
                 "stopped its process group (SIGTERM, then SIGKILL after {})",
-                format_duration(self.grace)
+                format_duration(finished.grace)
             )
         } else {
             "stopped its process group (SIGTERM)".to_owned()
@@ -400,7 +400,11 @@ async fn stop_all(
     let mut stopped = Vec::new();
     // Last started, first stopped: a later service may depend on an earlier one.
     for service in running.into_iter().rev() {
-        stopped.push(service.stop(env, grace, cx.redactor()).await);
+        stopped.push(
+            service
+                .stop(env, grace, cx.cancellation(), cx.redactor())
+                .await,
+        );
     }
     stopped.reverse();
     stopped
