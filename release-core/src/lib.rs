@@ -77,7 +77,10 @@ pub use gate::{
 pub use plan::{Plan, PlanError};
 pub use policy::{Outcome, Policy};
 pub use runner::{GateResult, RunEvent, RunReport, Runner};
-pub use secret::{MIN_REDACTABLE_LEN, REDACTED, Redactor};
+pub use secret::{
+    DEFAULT_SECRET_PATTERNS, MIN_SUBSTRING_LEN, NamePattern, NamePatternError, REDACTED, Redactor,
+    SecretNames, url_credentials,
+};
 pub use summary::{
     Counts, DeploymentRecord, GateRecord, MAX_SUMMARY_BYTES, ReleaseInfo, RunMeta,
     SUMMARY_SCHEMA_VERSION, Summary, SummaryReadError, ToolInfo, new_run_id,

@@ -9,7 +9,7 @@ use release_core::plan::{GateFilter, UrlOverrides};
 use release_core::report::{self, Format, RenderOptions, github};
 use release_core::{
     Baseline, Context, DynGate, Evaluation, GateResult, Observation, Outcome, Plan, Policy,
-    Redactor, ReleaseInfo, RunMeta, RunReport, Runner, Summary, Vars, exit_code, new_run_id,
+    ReleaseInfo, RunMeta, RunReport, Runner, Summary, Vars, exit_code, new_run_id,
 };
 use tokio::runtime::Runtime;
 use tokio_util::sync::CancellationToken;
@@ -352,11 +352,12 @@ pub(crate) fn prepare(session: &Session, target: &Target<'_>) -> Result<Prepared
         .select_environment(target.environment.as_deref())
         .map_err(CliError::input)?;
     let strict = target.strict || selected.strict;
+    crate::output::redact_logs(plan.redactor(&target.vars));
     let mut builder = selected
         .context(plan, &target.overrides)
         .strict(strict)
         .vars(target.vars.clone())
-        .redactor(redactor_for(plan, &target.vars))
+        .redactor(plan.redactor(&target.vars))
         .use_running_services(target.skip_deps)
         .progress(crate::progress::sink(target.quiet))
         .cancellation(session.cancel.clone());
@@ -572,18 +573,4 @@ pub(crate) fn record(
 
 fn global_selection_active(global: &GlobalArgs) -> bool {
     !global.only.is_empty() || !global.skip.is_empty()
-}
-
-/// Secret variables' and tokens' values, so that text from elsewhere cannot carry them out.
-fn redactor_for(plan: &Plan, vars: &Vars) -> Redactor {
-    let mut redactor = Redactor::new();
-    for name in plan.secret_variables() {
-        if let Some(value) = vars.get(&name) {
-            redactor.add(value.expose());
-        }
-    }
-    for secret in plan.derived_secrets(vars) {
-        redactor.add(secret);
-    }
-    redactor
 }

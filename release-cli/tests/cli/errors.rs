@@ -14,7 +14,7 @@ fn a_bad_plan_exits_2_naming_file_line_and_column_for_every_problem() {
     let lines: Vec<&str> = run.stderr.lines().collect();
     assert_eq!(
         lines[0],
-        "error: release.toml:2:1: unknown field `nmae`, expected one of `name`, `artifacts_dir`, `log`, `default_environment`, `concurrency`, `command_concurrency`"
+        "error: release.toml:2:1: unknown field `nmae`, expected one of `name`, `artifacts_dir`, `log`, `default_environment`, `concurrency`, `command_concurrency`, `secrets`"
     );
     assert!(
         lines[1].starts_with("error: release.toml:10:11: invalid duration \"soon\""),

@@ -354,12 +354,9 @@ impl<'cx> RailwayClient<'cx> {
             RailwayAuth::Project(token) | RailwayAuth::Account(token) => token.expose_secret(),
         };
         let text = self.cx.redactor().redact(text);
-        let text = if token.len() >= crate::MIN_REDACTABLE_LEN {
-            text.replace(token, crate::REDACTED)
-        } else {
-            text.into_owned()
-        };
-        crate::gates::http::clip(&text)
+        let mut own = crate::Redactor::new();
+        own.add(token);
+        crate::gates::http::clip(&own.redact(&text))
     }
 
     async fn call<T: DeserializeOwned>(

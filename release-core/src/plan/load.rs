@@ -47,6 +47,8 @@ struct Header {
     release_at: BTreeMap<String, Range<usize>>,
     /// Where each environment's name is written.
     environment_at: BTreeMap<String, Range<usize>>,
+    /// Where `release.secrets.not_secret` is written.
+    not_secret_at: Option<Range<usize>>,
     /// Whether every part was read without error; validation runs either way.
     complete: bool,
 }
@@ -324,6 +326,9 @@ impl<'s> Loader<'s> {
             rollback: header.rollback.clone(),
         };
         self.validate(&plan, &header.gates);
+        for problem in plan.not_secret_problems() {
+            self.error(header.not_secret_at.clone().unwrap_or(0..0), problem);
+        }
         if header.complete {
             // A gate that could not be read is missing from the plan: a trigger naming it
             // would be reported as naming nothing, which is not the mistake.
@@ -347,6 +352,11 @@ impl<'s> Loader<'s> {
                             .iter()
                             .map(|(k, v)| (k.get_ref().to_string(), v.span()))
                             .collect();
+                        header.not_secret_at = table
+                            .get("secrets")
+                            .and_then(|s| s.get_ref().as_table())
+                            .and_then(|t| t.get("not_secret"))
+                            .map(Spanned::span);
                     }
                     match self.deserialize(value) {
                         Some(release) => header.release = release,

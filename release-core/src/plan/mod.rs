@@ -14,6 +14,7 @@ pub use error::{Diagnostic, PlanError};
 pub use load::MAX_PLAN_BYTES;
 pub use model::{
     Environment, GateCommon, GateKindSpec, GateSpec, KNOWN_PHASES, Plan, ReleaseSection,
+    SecretsSection,
 };
 pub use rollback::{RollbackSection, TriggerSpec};
 pub use schema::PlanDocument;
