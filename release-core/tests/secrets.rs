@@ -180,7 +180,7 @@ fn bad_patterns_are_refused_at_load_where_they_are_written() {
         ),
         (
             "[release]\nsecrets = { patterns = \"*_KEY\" }\n",
-            (2, 24, "expected a sequence"),
+            (2, 24, "expected an array"),
         ),
         (
             "[release]\nsecrets = { nope = [] }\n",
@@ -188,7 +188,7 @@ fn bad_patterns_are_refused_at_load_where_they_are_written() {
         ),
         (
             "[release]\nsecrets = [\"*_KEY\"]\n",
-            (2, 12, "expected a sequence"),
+            (2, 12, "expected an array"),
         ),
         (
             "[release.secrets]\npatterns = [\"TAB\\tHERE\"]\n",
