@@ -78,8 +78,8 @@ pub use plan::{Plan, PlanError};
 pub use policy::{Outcome, Policy};
 pub use runner::{GateResult, RunEvent, RunReport, Runner};
 pub use secret::{
-    DEFAULT_SECRET_PATTERNS, MIN_SUBSTRING_LEN, NamePattern, NamePatternError, REDACTED, Redactor,
-    SecretNames, url_credentials,
+    DEFAULT_SECRET_PATTERNS, DESCRIPTIVE_LAST_WORDS, MIN_SUBSTRING_LEN, NamePattern,
+    NamePatternError, REDACTED, Redactor, SecretNames, url_credentials,
 };
 pub use summary::{
     Counts, DeploymentRecord, GateRecord, MAX_SUMMARY_BYTES, ReleaseInfo, RunMeta,

@@ -10,6 +10,8 @@ mod names;
 mod redactor;
 mod url;
 
-pub use names::{DEFAULT_SECRET_PATTERNS, NamePattern, NamePatternError, SecretNames};
+pub use names::{
+    DEFAULT_SECRET_PATTERNS, DESCRIPTIVE_LAST_WORDS, NamePattern, NamePatternError, SecretNames,
+};
 pub use redactor::{MIN_SUBSTRING_LEN, REDACTED, Redactor};
 pub use url::url_credentials;

@@ -10,16 +10,21 @@ use serde::{Deserialize, Serialize};
 use crate::vars::Vars;
 
 /// Name patterns whose variables hold secrets unless a plan opts them out, matched against
-/// the whole name, ignoring case. Mostly suffixes, because a name's last word says what its
-/// value is: `DB_PASSWORD` is a password, `PASSWORD_MIN_LENGTH` a length.
+/// the whole name, ignoring case.
+///
+/// A name these patterns match is still no secret when its last word says what else its value
+/// is ([`DESCRIPTIVE_LAST_WORDS`]: `ACCESS_TOKEN_TTL` is a duration, `PASSWORD_MIN_LENGTH` a
+/// length, `TOKENIZER_MODEL` or `AI_MAX_TOKENS` not a token at all). That rule is what lets the
+/// patterns be wide (`*TOKEN*`, not only `*TOKEN`): a short number such as a TTL's `30`,
+/// redacted as a word, would blot the report wherever it stands.
 ///
 /// | pattern | secrets | not secrets |
 /// |---|---|---|
-/// | `*TOKEN` | `GITHUB_TOKEN`, `NPM_TOKEN`, `GITHUBTOKEN` | `TOKENIZERS_PARALLELISM`, `AI_MAX_TOKENS`, `ACCESS_TOKEN_EXPIRE_MINUTES` |
-/// | `*SECRET*` | `AWS_SECRET_ACCESS_KEY`, `CLIENT_SECRET`, `SECRET_KEY_BASE` | |
-/// | `*PASSWORD*`, `*PASSWD*` | `DB_PASSWORD`, `PGPASSWORD`, `MYSQL_ROOT_PASSWORD` | |
+/// | `*TOKEN*` | `GITHUB_TOKEN`, `NPM_TOKEN`, `GITHUBTOKEN`, `DEPLOY_TOKEN_PROD` | `TOKENIZERS_PARALLELISM`, `AI_MAX_TOKENS`, `ACCESS_TOKEN_EXPIRE_MINUTES` |
+/// | `*SECRET*` | `AWS_SECRET_ACCESS_KEY`, `CLIENT_SECRET`, `SECRET_KEY_BASE` | `SECRET_NAME` |
+/// | `*PASSWORD*`, `*PASSWD*` | `DB_PASSWORD`, `PGPASSWORD`, `MYSQL_ROOT_PASSWORD` | `PASSWORD_MIN_LENGTH` |
 /// | `*_PWD` | `MYSQL_PWD` | `PWD`, `OLDPWD` (the shell's directories) |
-/// | `*_KEY`, `*APIKEY` | `OPENAI_API_KEY`, `STRIPE_SECRET_KEY`, `PUBLIC_KEY`, `X_APIKEY` | `KEYBOARD_LAYOUT`, `AWS_ACCESS_KEY_ID` |
+/// | `*_KEY`, `*APIKEY*` | `OPENAI_API_KEY`, `STRIPE_SECRET_KEY`, `PUBLIC_KEY`, `X_APIKEY` | `KEYBOARD_LAYOUT`, `AWS_ACCESS_KEY_ID` |
 /// | `*PRIVATE_KEY*` | `GITHUB_APP_PRIVATE_KEY_PEM` | |
 /// | `*DSN` | `SENTRY_DSN`, `DSN` | |
 /// | `*CREDENTIALS` | `GOOGLE_APPLICATION_CREDENTIALS` | |
@@ -27,13 +32,13 @@ use crate::vars::Vars;
 /// | `*CONNECTION_STRING` | `AZURE_STORAGE_CONNECTION_STRING` | |
 /// | `*_PAT` | `GH_PAT` (a personal access token) | |
 pub const DEFAULT_SECRET_PATTERNS: [&str; 13] = [
-    "*TOKEN",
+    "*TOKEN*",
     "*SECRET*",
     "*PASSWORD*",
     "*PASSWD*",
     "*_PWD",
     "*_KEY",
-    "*APIKEY",
+    "*APIKEY*",
     "*PRIVATE_KEY*",
     "*DSN",
     "*CREDENTIALS",
@@ -41,6 +46,51 @@ pub const DEFAULT_SECRET_PATTERNS: [&str; 13] = [
     "*CONNECTION_STRING",
     "*_PAT",
 ];
+
+/// Last words of a variable's name that say its value is something other than a secret: a
+/// duration, a size, a count, a name, a place or a switch (`*_TTL`, `*_LENGTH`, `*_NAME`,
+/// `*_FILE`, `*_ENABLED`; `*TOKENS` and `*TOKENIZER*` are counts of tokens and the tool that
+/// cuts them). They spare names only from the default patterns: a plan's own `patterns`
+/// and declared secrets are secrets whatever their last word.
+pub const DESCRIPTIVE_LAST_WORDS: [&str; 28] = [
+    "TTL",
+    "EXPIRY",
+    "EXPIRES",
+    "EXPIRATION",
+    "TIMEOUT",
+    "SECONDS",
+    "SECS",
+    "MINUTES",
+    "MINS",
+    "HOURS",
+    "DAYS",
+    "MS",
+    "LENGTH",
+    "LEN",
+    "SIZE",
+    "BYTES",
+    "COUNT",
+    "LIMIT",
+    "MAX",
+    "MIN",
+    "NAME",
+    "HEADER",
+    "FILE",
+    "PATH",
+    "DIR",
+    "ENABLED",
+    "DISABLED",
+    "TOKENS",
+];
+
+/// Whether a name's last word (after the last `_`, `-` or `.`) is one of
+/// [`DESCRIPTIVE_LAST_WORDS`], or it names the tokenizer of a language model.
+fn describes_something_else(upper: &str) -> bool {
+    let last = upper.rsplit(['_', '-', '.']).next().unwrap_or(upper);
+    DESCRIPTIVE_LAST_WORDS.contains(&last)
+        || upper.ends_with("TOKENS")
+        || upper.contains("TOKENIZER")
+}
 
 /// A pattern over variable names: letters, digits, `_`, `.` and `-`, with `*` standing for any
 /// run of characters (none included). It matches a whole name, ignoring case: `*_KEY` matches
@@ -188,11 +238,15 @@ impl JsonSchema for NamePattern {
     }
 }
 
-/// Which variables hold secrets by their names: [`DEFAULT_SECRET_PATTERNS`] and a plan's own
-/// patterns, less the names a plan opts out. Variables a plan declares secret are secrets
+/// Which variables hold secrets by their names: [`DEFAULT_SECRET_PATTERNS`] (sparing names whose
+/// last word describes something else, [`DESCRIPTIVE_LAST_WORDS`]) and a plan's own patterns,
+/// less the names a plan opts out. Variables a plan declares secret are secrets
 /// whatever this says; see [`SecretNames::values`].
 #[derive(Debug, Clone)]
 pub struct SecretNames {
+    /// [`DEFAULT_SECRET_PATTERNS`], which spare names that describe something else.
+    defaults: Vec<NamePattern>,
+    /// The plan's own patterns.
     patterns: Vec<NamePattern>,
     not_secret: Vec<NamePattern>,
 }
@@ -209,13 +263,13 @@ impl SecretNames {
         extra: impl IntoIterator<Item = NamePattern>,
         not_secret: impl IntoIterator<Item = NamePattern>,
     ) -> Self {
-        let patterns = DEFAULT_SECRET_PATTERNS
+        let defaults = DEFAULT_SECRET_PATTERNS
             .iter()
             .filter_map(|p| NamePattern::new(p).ok())
-            .chain(extra)
             .collect();
         Self {
-            patterns,
+            defaults,
+            patterns: extra.into_iter().collect(),
             not_secret: not_secret.into_iter().collect(),
         }
     }
@@ -229,7 +283,11 @@ impl SecretNames {
     /// assert!(!names.is_secret("TOKENIZERS_PARALLELISM"));
     /// ```
     pub fn is_secret(&self, name: &str) -> bool {
-        self.patterns.iter().any(|p| p.matches(name))
+        let by_default = || {
+            self.defaults.iter().any(|p| p.matches(name))
+                && !describes_something_else(&name.to_ascii_uppercase())
+        };
+        (self.patterns.iter().any(|p| p.matches(name)) || by_default())
             && !self.not_secret.iter().any(|p| p.matches(name))
     }
 
@@ -306,6 +364,12 @@ mod tests {
             "SLACK_WEBHOOK_URL",
             "AZURE_STORAGE_CONNECTION_STRING",
             "GH_PAT",
+            "DEPLOY_TOKEN_PROD",
+            "TOKEN_GITHUB",
+            "RAILWAY_TOKEN_STAGING",
+            "SLACK_BOT_TOKEN_V2",
+            "API_TOKEN_VALUE",
+            "APIKEY_LIVE",
         ];
         let not_secret = [
             "TOKENIZERS_PARALLELISM",
@@ -313,6 +377,15 @@ mod tests {
             "AI_MAX_TOKENS",
             "ACCESS_TOKEN_EXPIRE_MINUTES",
             "TOKEN_TTL",
+            "JWT_TOKEN_EXPIRY",
+            "REFRESH_TOKEN_LIFETIME_DAYS",
+            "PASSWORD_MIN_LENGTH",
+            "SECRET_NAME",
+            "DB_PASSWORD_FILE",
+            "GITHUB_TOKEN_PATH",
+            "TOKEN_HEADER",
+            "OPENAI_MAX_TOKENS",
+            "HF_TOKENIZER",
             "KEYBOARD_LAYOUT",
             "MONKEY",
             "AWS_ACCESS_KEY_ID",
@@ -351,6 +424,10 @@ mod tests {
         assert!(!names.is_secret("NEXT_PUBLIC_STRIPE_KEY"));
         assert!(!names.is_secret("GPG_KEY"));
         assert!(names.is_secret("STRIPE_SECRET_KEY"));
+        // A plan's own pattern is a secret whatever its last word says.
+        let own = SecretNames::new([pattern("SIGNING_KEY_FILE")], []);
+        assert!(own.is_secret("signing_key_file"));
+        assert!(!SecretNames::default().is_secret("SIGNING_KEY_FILE"));
         // Opting every name out leaves only declared secrets and URL credentials.
         let none = SecretNames::new([], [pattern("*")]);
         assert!(!none.is_secret("GITHUB_TOKEN"));
