@@ -50,6 +50,7 @@ pub mod clients;
 mod dotenv;
 pub mod duration;
 pub mod exit_code;
+mod file_kind;
 mod gate;
 pub mod gates;
 pub mod health;
