@@ -271,3 +271,56 @@ fn a_baseline_file_is_read_like_a_summary_and_bounded() {
         assert_eq!(run.stderr, want);
     }
 }
+
+#[test]
+fn documents_read_back_refuse_repeated_keys() {
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+    let report = std::fs::read_to_string(fixtures.join("health/valid.json")).unwrap();
+    let doubled = report.replacen(
+        "\"schemaVersion\": 1",
+        "\"schemaVersion\": 2,\n  \"schemaVersion\": 1",
+        1,
+    );
+    let (run, _dir) = Release::new()
+        .file("report.json", doubled)
+        .args(["health", "check", "report.json"])
+        .timeout(QUICK)
+        .run();
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr.starts_with("error: report.json:")
+            && run
+                .stderr
+                .ends_with(": not valid JSON: duplicate key \"schemaVersion\"\n"),
+        "{}",
+        run.stderr
+    );
+
+    let summary = std::fs::read_to_string(recorded_summary("roles-blocked")).unwrap();
+    let doubled = summary.replacen("{", "{\n  \"environment\": \"staging\",", 1);
+    for command in [
+        vec!["rollback", "evaluate", "--from", "summary.json"],
+        vec!["health", "report", "--from", "summary.json"],
+        vec!["preflight", "env", "--baseline", "summary.json"],
+    ] {
+        let (run, _dir) = Release::new()
+            .file("summary.json", &doubled)
+            .args([
+                "--plan",
+                &runbook_plan(),
+                "--env-file",
+                &env_file("staging"),
+            ])
+            .args(&command)
+            .timeout(QUICK)
+            .run();
+        assert_eq!(run.code, 2, "{command:?}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains(": not a release summary: duplicate key \"environment\""),
+            "{command:?}: {}",
+            run.stderr
+        );
+    }
+}

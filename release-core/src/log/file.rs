@@ -378,23 +378,41 @@ fn parse_line(bytes: &[u8], complete: bool, line: usize, from_end: bool) -> Opti
     if text.is_empty() {
         return None;
     }
-    let parsed = serde_json::from_str::<serde_json::Value>(text).and_then(|value| {
-        if value.get("kind").is_some() {
-            DecisionRecord::deserialize(value).map(LogEntry::Decision)
-        } else {
-            LogRecord::deserialize(value).map(LogEntry::Run)
-        }
-    });
-    Some(parsed.unwrap_or_else(|e| {
-        let reason = if !complete || e.is_eof() {
-            "incomplete record, likely a write cut short (torn line); skipped".to_owned()
-        } else {
-            format!("not a valid record ({e}); skipped")
-        };
+    let problem = |reason: String| {
         LogEntry::Problem(TornLine {
             line,
             from_end,
             reason,
+        })
+    };
+    let torn = || "incomplete record, likely a write cut short (torn line); skipped".to_owned();
+    // Strict first, as every document read back: a duplicate key is refused, not resolved.
+    if let Err(e) = crate::json::check(text.as_bytes()) {
+        return Some(problem(if !complete || e.is_eof() {
+            torn()
+        } else {
+            format!("not a valid record ({e}); skipped")
+        }));
+    }
+    // Only decisions have a `kind` key; the text of a run line cannot hold `"kind"` unless a
+    // value is exactly that word (a quote inside a string is escaped). Runs, nearly every
+    // line, are read straight into their type; anything else is told apart by the parsed key.
+    let parsed = if text.contains("\"kind\"") {
+        serde_json::from_str::<serde_json::Value>(text).and_then(|value| {
+            if value.get("kind").is_some() {
+                DecisionRecord::deserialize(value).map(LogEntry::Decision)
+            } else {
+                LogRecord::deserialize(value).map(LogEntry::Run)
+            }
+        })
+    } else {
+        serde_json::from_str::<LogRecord>(text).map(LogEntry::Run)
+    };
+    Some(parsed.unwrap_or_else(|e| {
+        problem(if !complete || e.is_eof() {
+            torn()
+        } else {
+            format!("not a valid record ({e}); skipped")
         })
     }))
 }
