@@ -324,3 +324,29 @@ fn documents_read_back_refuse_repeated_keys() {
         );
     }
 }
+
+#[test]
+fn the_step_summary_is_appended_by_the_same_rules() {
+    let release = preflight_staging()
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", "steps-link.md");
+    std::os::unix::fs::symlink("real-steps.md", release.path("steps-link.md")).unwrap();
+    let (run, dir) = release.run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let written = std::fs::read_to_string(dir.path().join("real-steps.md")).unwrap();
+    assert!(written.contains("preflight-env"), "{written}");
+
+    let (run, dir) = preflight_staging()
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", "steps")
+        .file("steps/keep", "")
+        .run();
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("error: GITHUB_STEP_SUMMARY: failed to write steps: it is a directory\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(dir.path().join("steps").is_dir());
+}
