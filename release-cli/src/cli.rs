@@ -99,6 +99,35 @@ pub(crate) struct GlobalArgs {
     pub(crate) skip_deps: bool,
 }
 
+/// The demo's scenarios, each with what it ends with. `release-cli/tests/cli/launch.rs` runs
+/// every scenario and holds its exit code and decision to these words.
+fn demo_scenarios() -> clap::builder::PossibleValuesParser {
+    use clap::builder::PossibleValue;
+    clap::builder::PossibleValuesParser::new([
+        PossibleValue::new("healthy").help("every phase passes; decision proceed; exit 0"),
+        PossibleValue::new("degraded").help(
+            "health `warn`, slow answers, a warning alert: the dry-run and the launch gate pass \
+             with warnings; decision hold (error rate, latency and alerts in watch); exit 3 \
+             (--strict: the launch gate is blocked; exit 1)",
+        ),
+        PossibleValue::new("roles-blocked").help(
+            "two critical AI roles blocked: the launch gate is blocked; decision rollback; exit 1",
+        ),
+        PossibleValue::new("api-down").help(
+            "the API refuses connections: the dry-run's smoke and the launch gate are blocked; \
+             decision rollback; exit 1",
+        ),
+        PossibleValue::new("stale-sessions").help(
+            "6 stale agent sessions: the launch gate passes with a warning; decision proceed; \
+             exit 0 (--strict: exit 1)",
+        ),
+        PossibleValue::new("flaky").help(
+            "API endpoints answer 503 twice, then recover on retry: every phase passes; \
+             decision proceed; exit 0",
+        ),
+    ])
+}
+
 fn parse_format(text: &str) -> Result<Format, String> {
     text.parse::<Format>().map_err(|e| e.to_string())
 }
@@ -129,11 +158,13 @@ pub(crate) enum Command {
     /// The post-release launch gate: smoke plus the control-plane gates (the `smoke` and
     /// `launch` phases). Writes `<artifacts_dir>/<env>-launch-gate-summary.json`.
     LaunchGate,
-    /// The whole runbook against a built-in mock environment on loopback: preflight env,
-    /// smoke and the launch gate, with the shipped plan.
+    /// The whole runbook against a built-in mock environment on loopback, with the shipped
+    /// plan: preflight (env, platform, QA stand-ins), the dry-run, the launch gate with its
+    /// soak, then the health report and the rollback decision. The exit code is the most
+    /// serious of the phases' and the decision's (1 blocked or rollback, 3 hold, 0 otherwise).
     Demo {
-        /// The mock environment's behaviour.
-        #[arg(long, default_value = "healthy")]
+        /// The mock environment's behaviour, and how the demo ends with it.
+        #[arg(long, default_value = "healthy", value_parser = demo_scenarios())]
         scenario: String,
         /// Where artifacts go (default: a new temporary directory, kept and named).
         #[arg(long)]

@@ -10,6 +10,9 @@ pub(crate) enum CliError {
     /// report was printed.
     #[error("{0}")]
     Output(String),
+    /// A signal ended the run before it had anything to record: `128 + signal`.
+    #[error("{0}")]
+    Interrupted(String),
 }
 
 impl CliError {
@@ -24,6 +27,9 @@ impl CliError {
     pub(crate) fn exit_code(&self) -> i32 {
         match self {
             CliError::Input(_) | CliError::Output(_) => exit_code::INVALID_INPUT,
+            CliError::Interrupted(_) => {
+                crate::signals::received().unwrap_or(exit_code::INTERRUPTED)
+            }
         }
     }
 }

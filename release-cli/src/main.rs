@@ -12,19 +12,23 @@ mod commands;
 mod error;
 mod output;
 mod progress;
+mod signals;
 
 use std::process::ExitCode;
 
 use clap::Parser as _;
 
 fn main() -> ExitCode {
+    // First, so that a signal at any later point ends the run in time (see `signals`).
+    signals::listen();
     let cli = cli::Cli::parse();
     output::init_logging(&cli.global);
     let code = match commands::run(cli) {
         Ok(code) => code,
         Err(err) => {
             output::print_error(&err);
-            err.exit_code()
+            // An error after a signal (a lock wait it interrupted, say) is the signal's doing.
+            signals::received().unwrap_or_else(|| err.exit_code())
         }
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))

@@ -4,11 +4,50 @@
 //! a coincidental match can never corrupt a JSON or XML document on its way out.
 
 use std::io::{IsTerminal as _, Write as _};
+use std::sync::{PoisonError, RwLock};
+
+use release_core::Redactor;
 
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::{ColorWhen, GlobalArgs};
 use crate::error::CliError;
+
+/// The run's secrets, hidden in every log line once the run's variables are known
+/// ([`redact_logs`]): command output is redacted before it is logged, but a library's own
+/// events (`RUST_LOG=trace`) are not ours to redact at the source.
+static LOG_REDACTOR: RwLock<Option<Redactor>> = RwLock::new(None);
+
+/// Hides these secrets in every log line from now on.
+pub(crate) fn redact_logs(redactor: Redactor) {
+    *LOG_REDACTOR.write().unwrap_or_else(PoisonError::into_inner) = Some(redactor);
+}
+
+/// One log event, written to stderr with the run's secrets replaced when it is dropped:
+/// `tracing_subscriber` formats an event whole, then writes it through a fresh writer.
+struct LogEvent(Vec<u8>);
+
+impl std::io::Write for LogEvent {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for LogEvent {
+    fn drop(&mut self) {
+        let text = String::from_utf8_lossy(&self.0);
+        let redactor = LOG_REDACTOR.read().unwrap_or_else(PoisonError::into_inner);
+        match redactor.as_ref() {
+            Some(redactor) => print_stderr(&redactor.redact(&text)),
+            None => print_stderr(&text),
+        }
+    }
+}
 
 /// Logs go to stderr; `RUST_LOG` wins over `-v`/`-q`.
 pub(crate) fn init_logging(global: &GlobalArgs) {
@@ -21,7 +60,7 @@ pub(crate) fn init_logging(global: &GlobalArgs) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| LogEvent(Vec::new()))
         .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .with_target(false)
         .try_init();

@@ -56,6 +56,8 @@ pub mod gates;
 pub mod health;
 mod json;
 pub mod log;
+pub mod names;
+pub mod number;
 pub mod plan;
 mod policy;
 mod read;
@@ -71,13 +73,16 @@ mod vars;
 pub use dotenv::{EnvFileError, EnvFileProblem, MAX_ENV_FILE_BYTES};
 pub use duration::HumanDuration;
 pub use gate::{
-    Baseline, Clock, Context, ContextBuilder, DynGate, Evaluation, Evidence, Gate, GateInfo,
-    Measurement, Observation, SystemClock, Verdict,
+    Baseline, CANCEL_GRACE, Clock, Context, ContextBuilder, DynGate, Evaluation, Evidence, Gate,
+    GateInfo, Measurement, Observation, SystemClock, Verdict,
 };
 pub use plan::{Plan, PlanError};
 pub use policy::{Outcome, Policy};
 pub use runner::{GateResult, RunEvent, RunReport, Runner};
-pub use secret::{MIN_REDACTABLE_LEN, REDACTED, Redactor};
+pub use secret::{
+    DEFAULT_SECRET_PATTERNS, MIN_SUBSTRING_LEN, NamePattern, NamePatternError, REDACTED, Redactor,
+    SecretNames, url_credentials,
+};
 pub use summary::{
     Counts, DeploymentRecord, GateRecord, MAX_SUMMARY_BYTES, ReleaseInfo, RunMeta,
     SUMMARY_SCHEMA_VERSION, Summary, SummaryReadError, ToolInfo, new_run_id,

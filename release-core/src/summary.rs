@@ -102,8 +102,11 @@ pub struct GateRecord {
     pub summary: String,
     /// Wall time of the gate.
     pub duration_ms: u64,
-    /// How many attempts were made.
+    /// How many attempts were made (for a sustained gate: the most any one sample needed).
     pub attempts: u32,
+    /// How many samples a sustained gate took; absent for a single check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub samples: Option<u32>,
     /// Why: observed beside expected.
     pub observations: Vec<Observation>,
     /// Context beside the observations.
@@ -211,6 +214,7 @@ impl Summary {
                     summary: e.summary.clone(),
                     duration_ms: millis(e.duration),
                     attempts: e.attempts,
+                    samples: e.samples,
                     observations: e.observations.clone(),
                     evidence: e.evidence.clone(),
                     measurements: e.measurements.clone(),

@@ -213,6 +213,46 @@ async fn cancelling_stops_the_group_and_reports_the_output_so_far() {
     assert!(!running(child));
 }
 
+#[tokio::test]
+async fn a_cancelled_command_is_killed_within_a_second_whatever_its_grace() {
+    // A grandchild that ignores SIGTERM and a five-minute grace: after a cancellation (a
+    // signal to `release`) the run must still end within a second, so the grace is cut.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pidfile = dir.path().join("child.pid");
+    let cancel = CancellationToken::new();
+    let gate = gate(
+        &format!(
+            "shell = \"echo working; (trap '' TERM; exec sleep 300) & echo $! > {}; wait\"\ngrace = \"5m\"",
+            pidfile.display()
+        ),
+        None,
+    );
+    let cx = context_with(cancel.clone());
+    let trigger = async {
+        read_pid_async(&pidfile).await;
+        cancel.cancel();
+    };
+    let started = std::time::Instant::now();
+    let (evaluation, ()) = tokio::join!(gate.evaluate(&cx), trigger);
+    let child = read_pid(&pidfile);
+    assert!(!running(child), "the grandchild outlived the cancellation");
+    assert_eq!(evaluation.verdict, Verdict::Error);
+    assert!(
+        evaluation
+            .summary
+            .ends_with("stopped its process group (SIGTERM, then SIGKILL after 200ms)"),
+        "{}",
+        evaluation.summary
+    );
+    assert!(evidence(&evaluation, "stdout").ends_with("working"));
+    // Well under a second by design (200 ms of grace); three allow for a loaded machine.
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
 async fn read_pid_async(path: &Path) {
     for _ in 0..250 {
         if std::fs::read_to_string(path).is_ok_and(|t| t.trim().parse::<i32>().is_ok()) {
@@ -537,4 +577,177 @@ start = ["true"]
         "{}",
         evaluation.summary
     );
+}
+
+/// The variable that marks every process of a [`killed_runner`] run, so they can be found in
+/// `/proc` whatever their parent is now.
+const MARKER_VAR: &str = "RELEASE_TEST_ORPHAN_MARKER";
+
+/// Running processes (zombies aside) whose environment holds `marker`, but `except`.
+fn marked_processes(marker: &str, except: i32) -> Vec<i32> {
+    let needle = format!("{MARKER_VAR}={marker}");
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| *pid != except && running(*pid))
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == needle.as_bytes()))
+        })
+        .collect()
+}
+
+/// The watchdog `sh` that a process started: a child of it running the watchdog script.
+fn watchdog_of(parent: i32) -> Option<i32> {
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .find(|pid| {
+            let parent_matches = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    let rest = stat.rsplit_once(')')?.1.to_owned();
+                    rest.split_whitespace().nth(1)?.parse::<i32>().ok()
+                })
+                == Some(parent);
+            parent_matches
+                && running(*pid)
+                && std::fs::read(format!("/proc/{pid}/cmdline"))
+                    .is_ok_and(|c| String::from_utf8_lossy(&c).contains("trap '' INT TERM HUP"))
+        })
+}
+
+/// Not a test of its own: the process that the `a_runner_killed_…` tests start and kill with
+/// `SIGKILL`. It runs a command gate whose command, grandchildren and service all ignore
+/// `SIGTERM`, until it is killed.
+#[tokio::test]
+#[ignore = "started by other tests in a process of its own"]
+async fn killed_runner() {
+    let Ok(dir) = std::env::var("RELEASE_TEST_KILLED_RUNNER_DIR") else {
+        return;
+    };
+    let gate = gate(
+        &format!(
+            r#"shell = "trap '' TERM; sleep 300 & (trap '' TERM; exec sleep 301) & touch {dir}/command.ready; wait"
+[[services]]
+name = "stubborn"
+start = ["sh", "-c", "trap '' TERM; touch {{dir}}/ready; while :; do sleep 1; done"]
+ready = {{ command = ["test", "-f", "{{dir}}/ready"] }}
+"#
+        ),
+        None,
+    );
+    let evaluation = gate.evaluate(&context()).await;
+    panic!("the gate was to be killed before it ended: {evaluation:#?}");
+}
+
+/// A [`killed_runner`] process; dropped, it and everything it started are killed, so a failed
+/// test leaves nothing running.
+struct KilledRunner {
+    child: std::process::Child,
+    pid: i32,
+    marker: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for KilledRunner {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        for pid in marked_processes(&self.marker, self.pid) {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+}
+
+/// Starts [`killed_runner`] and waits until its command, grandchildren and service run.
+fn start_killed_runner() -> KilledRunner {
+    let marker = format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_nanos()
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let child = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args(["--exact", "killed_runner", "--ignored", "--nocapture"])
+        .env("RELEASE_TEST_KILLED_RUNNER_DIR", dir.path())
+        .env(MARKER_VAR, &marker)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the runner");
+    let runner = KilledRunner {
+        pid: i32::try_from(child.id()).expect("pid"),
+        child,
+        marker,
+        _dir: dir,
+    };
+    for _ in 0..500 {
+        // The service's loop and its sleep, the command's shell, its sleep and the subshell's.
+        if runner._dir.path().join("command.ready").exists()
+            && marked_processes(&runner.marker, runner.pid).len() >= 4
+        {
+            return runner;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!(
+        "the runner's processes did not start: {:?}",
+        marked_processes(&runner.marker, runner.pid)
+    );
+}
+
+/// Kills the runner with `SIGKILL` and checks that nothing it started is left.
+fn kill_and_expect_no_orphans(mut runner: KilledRunner) {
+    let marker = runner.marker.clone();
+    assert!(!marked_processes(&marker, runner.pid).is_empty());
+    runner.child.kill().expect("SIGKILL the runner");
+    runner.child.wait().expect("reap the runner");
+    // The rule is "gone within a second" (0.2 s of it is the watchdog's SIGTERM grace); the
+    // bound here is three, as this loaded two-core machine may be slow to schedule anyone.
+    let mut left = Vec::new();
+    for _ in 0..150 {
+        left = marked_processes(&marker, runner.pid);
+        if left.is_empty() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("processes outlived their runner: {left:?}");
+}
+
+#[test]
+fn a_runner_killed_with_sigkill_leaves_no_command_or_service_behind() {
+    kill_and_expect_no_orphans(start_killed_runner());
+}
+
+#[test]
+fn a_runner_whose_watchdog_was_killed_first_still_leaves_nothing_behind() {
+    let runner = start_killed_runner();
+    let first = watchdog_of(runner.pid).expect("the runner has a watchdog");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(first),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("kill the watchdog");
+    let mut replaced = false;
+    for _ in 0..250 {
+        if watchdog_of(runner.pid).is_some_and(|p| p != first) {
+            replaced = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(replaced, "no new watchdog after the first was killed");
+    kill_and_expect_no_orphans(runner);
 }

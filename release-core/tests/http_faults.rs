@@ -312,7 +312,11 @@ async fn session_growth_is_judged_against_the_baseline_and_names_it() {
         .map(|o| o.rule.as_str())
         .collect();
     assert_eq!(rules, ["growth.warn", "growth.warn_percent"]);
-    assert_eq!(from_two.observations[0].baseline, Some(2.0.into()));
+    assert_eq!(
+        from_two.observations[0].baseline,
+        Some(2.into()),
+        "`2`, not `2.0`"
+    );
     assert!(
         from_two
             .evidence
@@ -387,7 +391,7 @@ async fn the_zero_baseline_rule_counts_zero_as_one() {
     )
     .await;
     assert_eq!(over.verdict, Verdict::Fail, "0 -> 4 is +300%: {over:?}");
-    assert_eq!(over.observations[0].baseline, Some(0.0.into()));
+    assert_eq!(over.observations[0].baseline, Some(0.into()));
 }
 
 #[tokio::test]
@@ -483,4 +487,392 @@ async fn control_plane_roles_that_are_not_ready_warn_and_an_empty_runtime_fails(
     assert_eq!(unready.summary, "roles.b: unavailable, expected ready");
     let empty = gate("/empty").evaluate(&context(&env)).await;
     assert_eq!(empty.verdict, Verdict::Fail, "{empty:?}");
+}
+
+/// Bodies every HTTP-based gate must refuse the same way, whatever reads them: (body, what
+/// the reason says).
+fn hostile_bodies() -> Vec<(Vec<u8>, &'static str)> {
+    let deep = |levels: usize| {
+        format!(
+            r#"{{"status":"pass","summary":{{"health":"ok","rolesBlocked":0}},"sessions":[],"x":{}1{}}}"#,
+            "[".repeat(levels),
+            "]".repeat(levels)
+        )
+        .into_bytes()
+    };
+    vec![
+        (
+            b"{\"status\":\"\xff\xfeok\"}".to_vec(),
+            "malformed JSON: not UTF-8 (byte 0xff at line 1 column 12)",
+        ),
+        (
+            br#"{"status":"fail","status":"pass","summary":{"health":"ok","rolesBlocked":0},"sessions":[]}"#.to_vec(),
+            "malformed JSON: duplicate key `status` at line 1 column",
+        ),
+        (
+            br#"{"status":"pass","summary":{"health":"ok","rolesBlocked":0,"rolesBlocked":0},"sessions":[]}"#.to_vec(),
+            "malformed JSON: duplicate key `rolesBlocked` at line 1 column",
+        ),
+        (deep(200), "JSON nested deeper than 128 levels"),
+        (deep(128), "JSON nested deeper than 128 levels"),
+    ]
+}
+
+fn raw_body(body: &[u8], content_type: &str) -> Fault {
+    Fault::Body {
+        status: 200,
+        content_type: content_type.to_owned(),
+        body: body.to_vec(),
+    }
+}
+
+#[tokio::test]
+async fn every_gate_reads_a_hostile_body_the_same_way() {
+    use release_core::gates::ai_runtime::{AiRuntimeGate, AiRuntimeGateSpec};
+    for (body, reason) in hostile_bodies() {
+        let env = MockEnvironment::start(Scenario::Healthy).await;
+        env.inject("/health", raw_body(&body, "application/health+json"))
+            .await;
+        env.inject("/assert", raw_body(&body, "application/json"))
+            .await;
+        env.inject("/ai", raw_body(&body, "application/json")).await;
+        env.inject("/sessions", raw_body(&body, "application/json"))
+            .await;
+        let cx = context(&env);
+        let health = http_gate("url = '{api_url}/health'\nexpect = { health = true }", None)
+            .evaluate(&cx)
+            .await;
+        let asserted = http_gate(
+            "url = '{api_url}/assert'\nexpect = { json = [{ path = '$.status', op = 'exists' }] }",
+            None,
+        )
+        .evaluate(&cx)
+        .await;
+        let spec: AiRuntimeGateSpec = toml::from_str("url = '{api_url}/ai'").unwrap();
+        let ai = AiRuntimeGate::new(GateInfo::new("ai", "ai-runtime"), spec)
+            .unwrap()
+            .evaluate(&cx)
+            .await;
+        let spec: SessionsGateSpec =
+            toml::from_str("url = '{api_url}/sessions'\nmax_stale = { fail = 5 }").unwrap();
+        let sessions = SessionsGate::new(GateInfo::new("s", "sessions"), spec)
+            .unwrap()
+            .evaluate(&cx)
+            .await;
+        for (kind, evaluation) in [
+            ("health", &health),
+            ("expect.json", &asserted),
+            ("ai-runtime", &ai),
+            ("sessions", &sessions),
+        ] {
+            let shown = String::from_utf8_lossy(&body);
+            assert_eq!(
+                evaluation.verdict,
+                Verdict::Error,
+                "{kind} on {shown}: {}",
+                dump(evaluation)
+            );
+            assert!(
+                evaluation.summary.contains(reason),
+                "{kind} on {shown}: {}",
+                evaluation.summary
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn nesting_up_to_128_levels_is_read() {
+    // The object itself is level 1: 127 arrays inside it make 128.
+    let body = format!(
+        r#"{{"status":"pass","x":{}1{}}}"#,
+        "[".repeat(127),
+        "]".repeat(127)
+    );
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    env.inject(
+        "/health",
+        raw_body(body.as_bytes(), "application/health+json"),
+    )
+    .await;
+    let evaluation = http_gate(
+        "url = '{api_url}/health'\nexpect = { health = true, json = [{ path = '$.status', value = 'pass' }] }",
+        None,
+    )
+    .evaluate(&context(&env))
+    .await;
+    assert_eq!(evaluation.verdict, Verdict::Pass, "{}", dump(&evaluation));
+}
+
+#[tokio::test]
+async fn a_health_status_no_format_defines_is_an_error_never_a_pass() {
+    for (body, said) in [
+        (r#"{"status":"banana"}"#, "`banana`"),
+        (r#"{"status":""}"#, "empty"),
+        (r#"{"status":"\ufffd\ufffdok"}"#, "`\u{fffd}\u{fffd}ok`"),
+    ] {
+        let env = MockEnvironment::start(Scenario::Healthy).await;
+        env.inject(
+            "/health",
+            raw_body(body.as_bytes(), "application/health+json"),
+        )
+        .await;
+        let evaluation = http_gate("url = '{api_url}/health'\nexpect = { health = true }", None)
+            .evaluate(&context(&env))
+            .await;
+        assert_eq!(
+            evaluation.verdict,
+            Verdict::Error,
+            "{body}: {}",
+            dump(&evaluation)
+        );
+        assert_eq!(
+            evaluation.summary,
+            format!("health: the health body's `status` is {said}, which no health format defines")
+        );
+    }
+    // `unknown` itself is a status: no indicator knows, which is inconclusive.
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    env.inject(
+        "/health",
+        raw_body(br#"{"status":"UNKNOWN"}"#, "application/json"),
+    )
+    .await;
+    let unknown = http_gate("url = '{api_url}/health'\nexpect = { health = true }", None)
+        .evaluate(&context(&env))
+        .await;
+    assert_eq!(unknown.verdict, Verdict::Inconclusive, "{}", dump(&unknown));
+}
+
+#[tokio::test]
+async fn timeouts_name_the_limit_that_fired_as_configured() {
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    env.inject("/health", Fault::Hang).await;
+    for (timeout, said) in [
+        (Duration::from_secs(1), "1s"),
+        (Duration::from_millis(1500), "1.5s"),
+    ] {
+        let evaluation = http_gate("url = '{api_url}/health'\nretries = 2", Some(timeout))
+            .evaluate(&context(&env))
+            .await;
+        assert_eq!(
+            evaluation.summary,
+            format!("no answer within {said} (the gate's timeout)")
+        );
+        assert_eq!(
+            evaluation.observations[0].observed,
+            format!("no answer within {said} (the gate's timeout)")
+        );
+    }
+}
+
+/// A loopback address whose listener never accepts and whose queue is full, so a connect to it
+/// hangs (Linux drops the SYN) until the connect timeout; the sockets keep it so.
+fn unconnectable() -> (String, Vec<std::net::TcpStream>, socket2::Socket) {
+    use socket2::{Domain, Socket, Type};
+    let listener = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    listener
+        .bind(
+            &"127.0.0.1:0"
+                .parse::<std::net::SocketAddr>()
+                .unwrap()
+                .into(),
+        )
+        .unwrap();
+    listener.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap().as_socket().unwrap();
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+            Ok(stream) => held.push(stream),
+            Err(_) => return (format!("http://{addr}"), held, listener),
+        }
+    }
+    panic!("the listen queue never filled")
+}
+
+#[tokio::test]
+async fn a_connect_timeout_is_named_as_such() {
+    let (url, _held, _listener) = unconnectable();
+    let client =
+        release_core::clients::HttpClient::with_connect_timeout(Duration::from_millis(300))
+            .unwrap();
+    let cx = Context::builder("staging")
+        .url("api_url", url)
+        .http(client)
+        .build();
+    let started = std::time::Instant::now();
+    let evaluation = http_gate("url = '{api_url}/health'", Some(Duration::from_secs(3)))
+        .evaluate(&cx)
+        .await;
+    assert_eq!(evaluation.verdict, Verdict::Error, "{}", dump(&evaluation));
+    assert_eq!(
+        evaluation.summary,
+        "could not connect within 300ms (connect timeout)"
+    );
+    assert_eq!(evaluation.observations[0].rule, "reachable");
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_budget_says_why_no_retry_was_made() {
+    for (retry_after_secs, why) in [
+        (
+            5,
+            "not retried: the server asked to wait 5s (Retry-After), longer than the gate's 2s timeout allows",
+        ),
+        (
+            45,
+            "not retried: the server asked to wait 45s (Retry-After), more than the 30s a retry may wait",
+        ),
+    ] {
+        let env = MockEnvironment::start(Scenario::Healthy).await;
+        env.inject(
+            "/health",
+            Fault::RateLimited {
+                retry_after_secs,
+                times: 5,
+            },
+        )
+        .await;
+        let evaluation = http_gate(
+            "url = '{api_url}/health'\nretries = 2",
+            Some(Duration::from_secs(2)),
+        )
+        .evaluate(&context(&env))
+        .await;
+        assert_eq!(evaluation.verdict, Verdict::Fail, "{}", dump(&evaluation));
+        assert_eq!(evaluation.attempts, 1);
+        assert_eq!(
+            evaluation.summary,
+            format!("status: 429, expected 2xx; {why}")
+        );
+        assert!(evaluation.evidence.iter().any(|e| e.detail == why));
+    }
+}
+
+#[tokio::test]
+async fn a_status_the_plan_does_not_allow_leads_before_the_body() {
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    env.inject("/health", Fault::Status(404)).await;
+    env.inject(
+        "/ready",
+        Fault::Body {
+            status: 404,
+            content_type: "text/html".into(),
+            body: b"<html><title>Not Found</title></html>".to_vec(),
+        },
+    )
+    .await;
+    env.inject(
+        "/down",
+        Fault::Body {
+            status: 503,
+            content_type: "application/health+json".into(),
+            body: br#"{"status":"fail","output":"database unreachable"}"#.to_vec(),
+        },
+    )
+    .await;
+    let cx = context(&env);
+    for path in ["/health", "/ready"] {
+        let evaluation = http_gate(
+            &format!("url = '{{api_url}}{path}'\nexpect = {{ health = true, json = [{{ path = '$.status', op = 'exists' }}] }}"),
+            None,
+        )
+        .evaluate(&cx)
+        .await;
+        assert_eq!(
+            evaluation.verdict,
+            Verdict::Fail,
+            "{path}: {}",
+            dump(&evaluation)
+        );
+        assert_eq!(evaluation.summary, "status: 404, expected 2xx", "{path}");
+    }
+    let down = http_gate("url = '{api_url}/down'\nexpect = { health = true }", None)
+        .evaluate(&cx)
+        .await;
+    assert_eq!(down.verdict, Verdict::Fail, "{}", dump(&down));
+    assert_eq!(
+        down.summary,
+        "status: 503, expected 2xx; health.status: fail (database unreachable), expected pass"
+    );
+}
+
+#[tokio::test]
+async fn a_dry_run_refused_with_an_error_body_keeps_its_words() {
+    use release_core::gates::ai_runtime::{AiRuntimeGate, AiRuntimeGateSpec};
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    env.inject("/api/admin/ai-runtime/dry-run", Fault::Status(500))
+        .await;
+    let spec: AiRuntimeGateSpec =
+        toml::from_str("probe = 'dry-run'\nroles = ['support-agent']").unwrap();
+    let evaluation = AiRuntimeGate::new(GateInfo::new("ai", "ai-runtime"), spec)
+        .unwrap()
+        .evaluate(&context(&env))
+        .await;
+    assert_eq!(evaluation.verdict, Verdict::Fail, "{}", dump(&evaluation));
+    assert_eq!(
+        evaluation.observations[0].observed,
+        "status 500: injected status 500"
+    );
+}
+
+#[tokio::test]
+async fn every_gate_kind_says_a_cross_host_redirect_happened() {
+    use release_core::gates::ai_runtime::{AiRuntimeGate, AiRuntimeGateSpec};
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    // The web server is another host for the client (another port): the token is not sent
+    // there, and it answers 401.
+    wiremock::Mock::given(wiremock::matchers::path("/denied"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(401)
+                .set_body_raw(r#"{"error":"missing token"}"#, "application/json"),
+        )
+        .mount(env.web_server())
+        .await;
+    let denied = format!("{}/denied", env.web_url());
+    for path in ["/redirected", "/ai", "/sessions"] {
+        env.inject(path, Fault::RedirectTo(denied.clone())).await;
+    }
+    let cx = context(&env);
+    let http = http_gate(
+        "url = '{api_url}/redirected'\ntoken = 'admin'\nexpect = { health = true }",
+        None,
+    )
+    .evaluate(&cx)
+    .await;
+    let spec: AiRuntimeGateSpec = toml::from_str("url = '{api_url}/ai'").unwrap();
+    let ai = AiRuntimeGate::new(GateInfo::new("ai", "ai-runtime"), spec)
+        .unwrap()
+        .evaluate(&cx)
+        .await;
+    let spec: SessionsGateSpec =
+        toml::from_str("url = '{api_url}/sessions'\nmax_stale = { fail = 5 }").unwrap();
+    let sessions = SessionsGate::new(GateInfo::new("s", "sessions"), spec)
+        .unwrap()
+        .evaluate(&cx)
+        .await;
+    let note = format!("(redirected to another host, {denied}, which the token is never sent to)");
+    for (kind, evaluation, status) in [
+        ("http", &http, "status: 401, expected 2xx"),
+        ("ai-runtime", &ai, "status 401: missing token"),
+        ("sessions", &sessions, "status 401: missing token"),
+    ] {
+        assert_eq!(
+            evaluation.verdict,
+            Verdict::Fail,
+            "{kind}: {}",
+            dump(evaluation)
+        );
+        assert_eq!(evaluation.summary, format!("{status} {note}"), "{kind}");
+        assert!(
+            evaluation
+                .evidence
+                .iter()
+                .any(|e| e.name == "redirected to" && e.detail == denied),
+            "{kind}: {}",
+            dump(evaluation)
+        );
+    }
 }

@@ -146,3 +146,37 @@ async fn token_and_basic_auth_together_are_refused_and_matchers_may_be_unquoted(
         evaluation.summary
     );
 }
+
+#[tokio::test]
+async fn numbers_are_shown_in_their_shortest_form() {
+    // 0.0001 + 0.05pp is 0.0006000000000000001 in binary arithmetic; 13 is a float here.
+    let mock = PrometheusMock::start().await;
+    mock.respond(QUERY, PrometheusMock::vector(13.0)).await;
+    let spec: PrometheusGateSpec = toml::from_str(&format!(
+        "query = '{QUERY}'\nurl = '{}'\nfail_above = 12.5\nrelative = {{ fail = '<=+0.05pp' }}",
+        mock.url()
+    ))
+    .unwrap();
+    let gate = PrometheusGate::new(GateInfo::new("error-ratio", "prometheus"), spec).unwrap();
+    let cx = Context::builder("staging")
+        .baseline(
+            "error-ratio.value",
+            release_core::Baseline {
+                value: 0.0001,
+                source: "release log: run 1".to_owned(),
+            },
+        )
+        .build();
+    let evaluation = gate.evaluate(&cx).await;
+    assert_eq!(evaluation.verdict, Verdict::Fail, "{evaluation:#?}");
+    let text = shown(&evaluation);
+    assert!(text.contains("<= 0.0006"), "{text}");
+    assert!(!text.contains("0.00060000"), "{text}");
+    assert!(!text.contains("13.0"), "{text}");
+    assert_eq!(evaluation.observations[0].observed, serde_json::json!(13));
+    assert!(
+        evaluation.summary.starts_with("13, above"),
+        "{}",
+        evaluation.summary
+    );
+}

@@ -523,3 +523,35 @@ mod equivalence {
         }
     }
 }
+
+#[test]
+fn a_cancelled_run_stops_waiting_for_the_lock_but_takes_a_free_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let log = ReleaseLog::new(dir.path().join("log.jsonl")).cancellation(cancel.clone());
+    log.append(&record("first")).unwrap();
+    let holder = std::fs::File::open(log.path()).unwrap();
+    holder.lock().unwrap();
+    // Cancelled a moment into the ten-second wait, as a signal would.
+    let canceller = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        cancel.cancel();
+    });
+    let started = std::time::Instant::now();
+    let append = log.append(&record("second")).unwrap_err();
+    let read = log.read().unwrap_err();
+    canceller.join().unwrap();
+    // Polled every 20 ms; the bound is generous for a loaded machine.
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    for err in [append, read] {
+        assert_eq!(err.source.kind(), std::io::ErrorKind::Interrupted, "{err}");
+        assert!(
+            err.to_string()
+                .ends_with("interrupted while another process held its lock"),
+            "{err}"
+        );
+    }
+    holder.unlock().unwrap();
+    log.append(&record("third")).unwrap();
+    assert_eq!(ids(&log), ["first", "third"], "a free lock is still taken");
+}

@@ -40,6 +40,7 @@ fn gate(
         summary: summary.to_owned(),
         duration_ms,
         attempts: 1,
+        samples: None,
         observations,
         evidence: Vec::new(),
         measurements: Vec::new(),

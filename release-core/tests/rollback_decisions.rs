@@ -204,7 +204,8 @@ fn growth_over_the_logged_baseline_fires_and_missing_data_watches() {
     let growth = &decision.assessments[5];
     assert_eq!(
         growth.observations[0].baseline,
-        Some(serde_json::json!(3.0))
+        Some(serde_json::json!(3)),
+        "`3`, not `3.0`"
     );
     assert!(growth.reason.contains("+200%"), "{}", growth.reason);
 }

@@ -297,3 +297,42 @@ async fn a_kind_limit_queues_heavy_gates_while_others_run_and_their_timeout_wait
         .await;
     assert_eq!(mixed.peak.load(Ordering::SeqCst), 2);
 }
+
+/// Claims a long stop grace and ignores cancellation: the runner must not wait it out.
+struct Deaf(GateInfo);
+
+impl Gate for Deaf {
+    fn info(&self) -> &GateInfo {
+        &self.0
+    }
+
+    async fn evaluate(&self, _cx: &Context) -> Evaluation {
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        Evaluation::pass("outlived the run")
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_cancellation_a_gate_gets_at_most_the_cancel_grace_whatever_its_stop_grace() {
+    let mut info = GateInfo::new("deaf", "test");
+    info.stop_grace = Some(Duration::from_secs(300));
+    let gates: Vec<Box<dyn DynGate>> = vec![Box::new(Deaf(info))];
+    let cancel = CancellationToken::new();
+    let cx = Context::builder("staging")
+        .cancellation(cancel.clone())
+        .build();
+    let trigger = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        cancel.cancel();
+    });
+    let started = tokio::time::Instant::now();
+    let report = Runner::new().run(&gates, &cx).await;
+    trigger.await.unwrap();
+    assert!(report.cancelled);
+    assert_eq!(report.results[0].evaluation.summary, "cancelled");
+    assert_eq!(
+        started.elapsed(),
+        Duration::from_millis(100) + release_core::CANCEL_GRACE,
+        "dropped at the cancel grace, not after its own five minutes"
+    );
+}

@@ -29,6 +29,8 @@ enum Step {
     Hang,
     /// Panics.
     Panic,
+    /// Passes after this many attempts (its own retries).
+    Retried(u32),
 }
 
 use Verdict::{Error as E, Fail as F, Inconclusive as I, Pass as P, Skipped as S, Warn as W};
@@ -103,6 +105,11 @@ impl Gate for Scripted {
                 Evaluation::pass(format!("took {took:?}"))
             }
             Step::Hang => std::future::pending().await,
+            Step::Retried(attempts) => {
+                let mut evaluation = Evaluation::pass("passed after retries");
+                evaluation.attempts = attempts;
+                evaluation
+            }
             Step::Panic => panic!("scripted panic"),
         }
     }
@@ -183,7 +190,8 @@ async fn more_failures_than_the_limit_fail_at_once_and_skip_the_rest() {
         "failure limit exceeded at sample 5 of 10: 2 pass, 3 fail (limit 2); sample 5: scripted fail"
     );
     assert_eq!(calls.count(), 5, "the other five samples are not taken");
-    assert_eq!(evaluation.attempts, 5);
+    assert_eq!(evaluation.samples, Some(5));
+    assert_eq!(evaluation.attempts, 1, "samples are not attempts");
     assert_eq!(
         origin.elapsed(),
         secs(4 * 30),
@@ -357,7 +365,7 @@ async fn no_sequence_of_samples_passes_without_a_passing_one_or_explains_nothing
                 .collect();
             let (gate, _) = sustained(steps(&script), spec.clone());
             let evaluation = gate.evaluate(&context()).await;
-            let taken = &script[..evaluation.attempts as usize];
+            let taken = &script[..evaluation.samples.unwrap() as usize];
             if matches!(evaluation.verdict, P | W) {
                 assert!(
                     taken.iter().any(|v| matches!(v, P | W)),
@@ -495,6 +503,8 @@ async fn cancellation_during_a_sample_drops_it_and_keeps_the_ones_before() {
 struct Graceful {
     info: GateInfo,
     hang: bool,
+    /// How long it takes to clean up after a cancellation.
+    cleanup: Duration,
     cleaned_up: Arc<Mutex<bool>>,
 }
 
@@ -509,7 +519,7 @@ impl Gate for Graceful {
         }
         tokio::select! {
             () = cx.cancellation().cancelled() => {
-                tokio::time::sleep(secs(1)).await;
+                tokio::time::sleep(self.cleanup).await;
                 *self.cleaned_up.lock().unwrap() = true;
                 Evaluation::error("cancelled; processes stopped")
             }
@@ -518,13 +528,14 @@ impl Gate for Graceful {
     }
 }
 
-fn graceful(hang: bool) -> (Sustained, Arc<Mutex<bool>>) {
+fn graceful(hang: bool, cleanup: Duration) -> (Sustained, Arc<Mutex<bool>>) {
     let cleaned_up = Arc::new(Mutex::new(false));
     let mut info = GateInfo::new("qa", "command").timeout(secs(5));
     info.stop_grace = Some(secs(2));
     let inner = Graceful {
         info,
         hang,
+        cleanup,
         cleaned_up: cleaned_up.clone(),
     };
     let gate = Sustained::new(Box::new(inner), SustainSpec::count(secs(10), 3)).unwrap();
@@ -533,32 +544,36 @@ fn graceful(hang: bool) -> (Sustained, Arc<Mutex<bool>>) {
 
 #[tokio::test(start_paused = true)]
 async fn an_inner_gate_with_a_stop_grace_gets_it_on_cancellation_and_past_its_timeout() {
-    let cancel = CancellationToken::new();
-    let cx = Context::builder("staging")
-        .cancellation(cancel.clone())
-        .build();
-    let (gate, cleaned_up) = graceful(false);
-    let origin = Instant::now();
-    tokio::spawn(async move {
-        tokio::time::sleep(secs(12)).await;
-        cancel.cancel();
-    });
-    let evaluation = gate.evaluate(&cx).await;
-    assert_eq!(
-        origin.elapsed(),
-        secs(13),
-        "the inner gate's second to clean up"
-    );
-    assert!(*cleaned_up.lock().unwrap());
-    assert_eq!(
-        evaluation.summary,
-        "cancelled after 1 of 3 samples: 1 error (limit 4 in a row)"
-    );
-    let samples = &evaluation.details.as_ref().unwrap()["samples"];
-    assert_eq!(samples[0]["summary"], "timed out after 5s (own)");
+    // After a cancellation the inner gate gets its stop grace, but at most CANCEL_GRACE: a
+    // cancelled run must end within a second. A quick cleanup finishes; a slow one is cut.
+    let quick = Duration::from_millis(300);
+    for (cleanup, ends, cleaned) in [
+        (quick, secs(12) + quick, true),
+        (secs(1), secs(12) + release_core::CANCEL_GRACE, false),
+    ] {
+        let cancel = CancellationToken::new();
+        let cx = Context::builder("staging")
+            .cancellation(cancel.clone())
+            .build();
+        let (gate, cleaned_up) = graceful(false, cleanup);
+        let origin = Instant::now();
+        tokio::spawn(async move {
+            tokio::time::sleep(secs(12)).await;
+            cancel.cancel();
+        });
+        let evaluation = gate.evaluate(&cx).await;
+        assert_eq!(origin.elapsed(), ends, "cleanup {cleanup:?}");
+        assert_eq!(*cleaned_up.lock().unwrap(), cleaned, "cleanup {cleanup:?}");
+        assert_eq!(
+            evaluation.summary,
+            "cancelled after 1 of 3 samples: 1 error (limit 4 in a row)"
+        );
+        let samples = &evaluation.details.as_ref().unwrap()["samples"];
+        assert_eq!(samples[0]["summary"], "timed out after 5s (own)");
+    }
 
     // One that overstays its timeout and grace is dropped then, as the runner would.
-    let (gate, _) = graceful(true);
+    let (gate, _) = graceful(true, secs(1));
     let origin = Instant::now();
     let evaluation = gate.evaluate(&context()).await;
     assert_eq!(origin.elapsed(), secs(20 + 7));
@@ -586,7 +601,7 @@ async fn the_runner_reports_the_windows_own_cancellation_not_a_bare_one() {
         evaluation.summary,
         "cancelled after 3 of 10 samples: 3 pass"
     );
-    assert_eq!(evaluation.attempts, 3);
+    assert_eq!(evaluation.samples, Some(3));
     assert_eq!(report.duration, secs(25));
 }
 
@@ -664,6 +679,7 @@ async fn the_details_list_the_window_and_every_sample() {
         "verdict": evaluation.verdict,
         "summary": evaluation.summary,
         "attempts": evaluation.attempts,
+        "samples": evaluation.samples,
         "observations": evaluation.observations,
         "evidence": evaluation.evidence,
         "measurements": evaluation.measurements,
@@ -812,4 +828,19 @@ async fn runs_broken_only_by_missing_data_are_inconclusive_not_failed() {
     let (gate, _) = sustained(steps(&[P, P, I, P, P, I]), spec);
     let evaluation = gate.evaluate(&context()).await;
     assert_eq!(evaluation.verdict, I, "{}", evaluation.summary);
+}
+
+#[tokio::test(start_paused = true)]
+async fn samples_are_counted_as_samples_and_attempts_are_a_samples_retries() {
+    let script = vec![give(P), Step::Retried(3), Step::Retried(2), give(P)];
+    let (gate, _) = sustained(script, every_30s(4));
+    let evaluation = gate.evaluate(&context()).await;
+    assert_eq!(evaluation.verdict, P, "{}", evaluation.summary);
+    assert_eq!(evaluation.samples, Some(4));
+    assert_eq!(evaluation.attempts, 3, "the most any one sample needed");
+    assert!(
+        !evaluation.summary.contains("attempt"),
+        "{}",
+        evaluation.summary
+    );
 }

@@ -60,6 +60,20 @@ pub enum Fault {
     /// ([`MockEnvironment::other_host_url`](crate::MockEnvironment::other_host_url)), which
     /// answers health+json `pass` and records what reached it.
     RedirectToOtherHost,
+    /// 302 to this URL, as given (to a path of the web server, say, which is another host by
+    /// port: a redirect there is cross-host for the client).
+    RedirectTo(String),
+    /// Answers with exactly these bytes, status and content type: bodies no recorded response
+    /// can hold (bytes that are not UTF-8, duplicate keys, deep nesting). A status HTTP cannot
+    /// carry is served as 500.
+    Body {
+        /// The status.
+        status: u16,
+        /// The `content-type` header.
+        content_type: String,
+        /// The body, byte for byte.
+        body: Vec<u8>,
+    },
 }
 
 impl Fault {
@@ -116,6 +130,19 @@ impl Fault {
             Self::RedirectToOtherHost => given.respond_with(Redirect {
                 base: other_host_url.to_owned(),
             }),
+            Self::RedirectTo(location) => given.respond_with(
+                ResponseTemplate::new(302).insert_header("location", location.as_str()),
+            ),
+            Self::Body {
+                status,
+                content_type,
+                body,
+            } => {
+                let status = if valid_status(*status) { *status } else { 500 };
+                given.respond_with(
+                    ResponseTemplate::new(status).set_body_raw(body.clone(), content_type),
+                )
+            }
         };
         Some(
             mock.with_priority(FAULT_PRIORITY)

@@ -76,6 +76,7 @@ pub(crate) fn execute(session: &Session, target: &Target<'_>) -> Result<Summary,
     };
     // Built before QA runs: a smoke selection that cannot work must not cost a QA run first.
     let smoke_gates = phase::selected_gates(target, &prepared, SMOKE_PHASES)?;
+    session.check_not_interrupted()?;
     let qa = phase::run_gates(session, target, &prepared, "dry-run QA", &qa_gates);
     let smoke = if qa.cancelled {
         not_run(

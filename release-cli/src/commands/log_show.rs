@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-use release_core::log::{DecisionRecord, LogEntry, LogRecord, ReleaseLog, TornLine};
+use release_core::log::{DecisionRecord, LogEntry, LogRecord, TornLine};
 use release_core::report::Format;
 use release_core::{Plan, PlanError, exit_code};
 use serde_json::json;
@@ -39,7 +39,7 @@ pub(crate) fn run(
             Err(e) => return Err(CliError::input(e)),
         },
     };
-    let log = ReleaseLog::new(&path);
+    let log = super::release_log(&path);
     log.check().map_err(CliError::input)?;
     let mut out = Listing::new(&path, format);
     match last {

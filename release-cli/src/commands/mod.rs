@@ -63,6 +63,11 @@ pub(crate) fn run(cli: Cli) -> Result<i32, CliError> {
     }
 }
 
+/// The release log at `path`; a signal stops a wait for another process's lock on it.
+fn release_log(path: impl Into<std::path::PathBuf>) -> release_core::log::ReleaseLog {
+    release_core::log::ReleaseLog::new(path).cancellation(crate::signals::cancellation())
+}
+
 /// Commands that list things print human text or JSON; a report-only format is a usage error,
 /// not something to ignore silently.
 fn listing_format(global: &GlobalArgs, command: &str) -> Result<Format, CliError> {

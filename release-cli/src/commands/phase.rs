@@ -11,7 +11,7 @@ use release_core::plan::{GateFilter, UrlOverrides};
 use release_core::report::{self, Format, RenderOptions, github};
 use release_core::{
     Baseline, Context, DynGate, Evaluation, GateResult, Observation, Outcome, Plan, Policy,
-    Redactor, ReleaseInfo, RunMeta, RunReport, Runner, Summary, Vars, exit_code, new_run_id,
+    ReleaseInfo, RunMeta, RunReport, Runner, Summary, Vars, exit_code, new_run_id,
 };
 use tokio::runtime::Runtime;
 use tokio_util::sync::CancellationToken;
@@ -63,8 +63,7 @@ pub(crate) const LAUNCH_GATE: Phase = Phase {
     writes_summary: true,
 };
 
-/// The async runtime and the Ctrl-C listener of one invocation. The listener lives until the
-/// summary and log are written, so a second Ctrl-C still ends the process at any point.
+/// The async runtime of one invocation, and the run's cancellation (the first signal).
 pub(crate) struct Session {
     pub(crate) runtime: Runtime,
     cancel: CancellationToken,
@@ -82,26 +81,29 @@ impl Session {
     /// Gates run on a current-thread runtime: probes spend their time waiting, and one thread
     /// polling them all avoids a cross-thread wake-up per I/O event. On the launch-gate
     /// benchmark (1000 probes) that cut CPU per probe by a third against a multi-thread
-    /// runtime. Ctrl-C is watched on a thread of its own, so it is heard also while the
-    /// summary is written or the release log's lock is awaited.
+    /// runtime. Signals are watched on a thread of their own from the start of `main`
+    /// (`crate::signals`), so they are heard also while the plan is read, the summary is
+    /// written or the release log's lock is awaited.
     pub(crate) fn start() -> Result<Self, CliError> {
-        let failed =
-            |e: std::io::Error| CliError::Output(format!("failed to start the async runtime: {e}"));
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(failed)?;
-        let cancel = CancellationToken::new();
-        let watcher = tokio::runtime::Builder::new_current_thread()
-            .enable_io()
-            .build()
-            .map_err(failed)?;
-        let token = cancel.clone();
-        std::thread::Builder::new()
-            .name("ctrl-c".into())
-            .spawn(move || watcher.block_on(interrupt_on_ctrl_c(token)))
-            .map_err(failed)?;
-        Ok(Self { runtime, cancel })
+            .map_err(|e| CliError::Output(format!("failed to start the async runtime: {e}")))?;
+        Ok(Self {
+            runtime,
+            cancel: crate::signals::cancellation(),
+        })
+    }
+
+    /// An error when a signal came before the gates started: a run that checked nothing has
+    /// nothing to record, and the process exits with `128 + signal`.
+    pub(crate) fn check_not_interrupted(&self) -> Result<(), CliError> {
+        if self.cancel.is_cancelled() {
+            return Err(CliError::Interrupted(
+                "interrupted by a signal before the gates started; they were neither run nor recorded".to_owned(),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -194,6 +196,7 @@ pub(crate) fn execute(
 ) -> Result<Summary, CliError> {
     let prepared = prepare(session, target, phase.phases)?;
     let gates = selected_gates(target, &prepared, phase.phases)?;
+    session.check_not_interrupted()?;
     let report = run_gates(session, target, &prepared, phase.label, &gates);
     Ok(prepared.summarize(phase.label, &report))
 }
@@ -369,11 +372,12 @@ pub(crate) fn prepare(
         .select_environment(target.environment.as_deref())
         .map_err(CliError::input)?;
     let strict = target.strict || selected.strict;
+    crate::output::redact_logs(plan.redactor(&target.vars));
     let mut builder = selected
         .context(plan, &target.overrides)
         .strict(strict)
         .vars(target.vars.clone())
-        .redactor(redactor_for(plan, &target.vars))
+        .redactor(plan.redactor(&target.vars))
         .use_running_services(target.skip_deps)
         .progress(crate::progress::sink(target.quiet))
         .cancellation(session.cancel.clone());
@@ -471,7 +475,7 @@ fn baselines(
         return Ok(baselines_from_summary(&summary, path));
     }
     let plan = target.plan;
-    let log = ReleaseLog::new(plan.release.log_path());
+    let log = super::release_log(plan.release.log_path());
     let found = BaselineSearch::new(environment)
         .wanted(plan.baseline_keys(phases, environment, &target.filter))
         .read(&log, LOOK_BACK_BYTES)
@@ -574,7 +578,7 @@ pub(crate) fn record(
         }
     }
 
-    let log = ReleaseLog::new(plan.release.log_path());
+    let log = super::release_log(plan.release.log_path());
     let record = LogRecord::from_summary(summary, summary.finished_at, summary_path);
     if let Err(e) = log.append(&record) {
         failures.push(e.to_string());
@@ -589,6 +593,10 @@ pub(crate) fn record(
     for failure in failures {
         output::print_error(&CliError::Output(failure));
     }
+    // A signal cut the recording short (it stopped a wait for the log's lock, say).
+    if let Some(code) = crate::signals::received() {
+        return Ok(code);
+    }
     // A blocked release stays blocked; otherwise the lost artifact makes the run unusable.
     Ok(match summary.outcome {
         Outcome::Blocked => exit_code::BLOCKED,
@@ -598,57 +606,4 @@ pub(crate) fn record(
 
 fn global_selection_active(global: &GlobalArgs) -> bool {
     !global.only.is_empty() || !global.skip.is_empty()
-}
-
-/// Secret variables' and tokens' values, so that text from elsewhere cannot carry them out.
-fn redactor_for(plan: &Plan, vars: &Vars) -> Redactor {
-    let mut redactor = Redactor::new();
-    for name in plan.secret_variables() {
-        if let Some(value) = vars.get(&name) {
-            redactor.add(value.expose());
-        }
-    }
-    for secret in plan.derived_secrets(vars) {
-        redactor.add(secret);
-    }
-    redactor
-}
-
-/// The first Ctrl-C stops in-flight gates and lets the summary be written; a second one
-/// ends the process at once, with the shell's conventional code for SIGINT.
-///
-/// SIGTERM and SIGHUP (a CI job cancelled, `docker stop`, a closed terminal) mean "stop now":
-/// command gates run in process groups of their own, which no signal to us reaches, so they
-/// are killed at once; the run then ends cancelled and its summary is still written. Any
-/// further signal exits at once.
-async fn interrupt_on_ctrl_c(cancel: CancellationToken) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut interrupt), Ok(mut terminate), Ok(mut hangup)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-        signal(SignalKind::hangup()),
-    ) else {
-        tracing::warn!("cannot listen for signals; Ctrl-C will not stop gates cleanly");
-        return;
-    };
-    loop {
-        let (hard, code) = tokio::select! {
-            Some(()) = interrupt.recv() => (false, 130),
-            Some(()) = terminate.recv() => (true, 143),
-            Some(()) = hangup.recv() => (true, 129),
-            else => return,
-        };
-        if cancel.is_cancelled() {
-            // Exiting now skips every destructor: nothing a command gate started may outlive us.
-            release_core::gates::command::kill_running_commands();
-            std::process::exit(code);
-        }
-        cancel.cancel();
-        if hard {
-            release_core::gates::command::kill_running_commands();
-            tracing::warn!("terminated: killed running commands; writing the summary");
-        } else {
-            tracing::warn!("interrupted: stopping in-flight gates; press Ctrl-C again to exit now");
-        }
-    }
 }

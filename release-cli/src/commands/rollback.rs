@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use release_core::log::{DecisionRecord, LOOK_BACK_BYTES, ReleaseLog};
+use release_core::log::{DecisionRecord, LOOK_BACK_BYTES};
 use release_core::report::Format;
 use release_core::rollback::{
     Decision, DecisionKind, LogFacts, RollbackPlan, render_decision, render_plan,
@@ -35,7 +35,7 @@ pub(crate) fn decide(plan: &Plan, summary: &Summary) -> Result<Decision, CliErro
 
 /// Appends the decision to the release log; returns the exit code.
 pub(crate) fn record(plan: &Plan, decision: &Decision, summary_path: Option<String>) -> i32 {
-    let log = ReleaseLog::new(plan.release.log_path());
+    let log = super::release_log(plan.release.log_path());
     let record = DecisionRecord::from_decision(decision, jiff::Timestamp::now(), summary_path);
     if let Err(e) = log.append_decision(&record) {
         output::print_error(&CliError::output(e));
@@ -76,7 +76,7 @@ fn render<T: serde::Serialize>(
 
 /// What the decision needs from the release log, read from its end.
 fn read_facts(plan: &Plan, summary: &Summary) -> Result<LogFacts, CliError> {
-    let log = ReleaseLog::new(plan.release.log_path());
+    let log = super::release_log(plan.release.log_path());
     let facts = LogFacts::read(plan, summary, &log, LOOK_BACK_BYTES).map_err(CliError::input)?;
     for problem in &facts.problems {
         tracing::warn!(line = %problem.position(), reason = %problem.reason, "release log line skipped");

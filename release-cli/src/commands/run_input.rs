@@ -53,15 +53,13 @@ fn check_environment(
     path: &Path,
 ) -> Result<(), CliError> {
     let name = summary.environment.as_str();
-    let plain = !name.is_empty()
-        && !name.starts_with('.')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if !plain {
+    // The rule a plan's environment names follow.
+    if let Err(problem) = release_core::names::check_name(name) {
         return Err(CliError::Input(format!(
-            "{}: environment {name:?} is not a plain name (letters, digits, `-`, `_`, `.`)",
-            path.display()
+            "{}: environment `{}` {problem}; names are {}",
+            path.display(),
+            release_core::names::escaped(name),
+            release_core::names::NAME_RULE
         )));
     }
     if source == PlanSource::File && !plan.environments.contains_key(name) {

@@ -163,6 +163,46 @@ fn a_secret_that_equals_report_words_is_redacted_without_breaking_documents() {
 }
 
 #[test]
+fn short_secrets_that_equal_report_words_are_redacted_without_breaking_documents() {
+    // Undeclared, secret by name, and short: each is replaced where it stands as a word of
+    // its own, in the typed summary, so the documents stay well-formed.
+    let release = || {
+        preflight_env("staging")
+            .env("SMTP_PASSWORD", "set")
+            .env("GITHUB_TOKEN", "valid")
+    };
+    let (json, _dir) = release()
+        .args(["--format", "json", "--out", "summary.json"])
+        .run();
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).expect("valid JSON");
+    assert_eq!(doc["outcome"], "passed");
+    let evidence = &doc["gates"][0]["evidence"][0];
+    assert_eq!(evidence["name"], "NODE_ENV");
+    assert!(
+        evidence["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("[redacted] (10 characters), [redacted], from "),
+        "{evidence}"
+    );
+    let words = regex::Regex::new(r"\b(set|valid)\b").unwrap();
+    assert!(!words.is_match(&json.stdout), "{}", json.stdout);
+    for format in ["junit", "markdown", "human"] {
+        let (run, _dir) = release().args(["--format", format]).run();
+        assert_eq!(run.code, 0, "{format}: {}", run.stderr);
+        assert!(!words.is_match(&run.stdout), "{format}: {}", run.stdout);
+        if format == "junit" {
+            assert!(
+                run.stdout.trim_end().ends_with("</testsuites>"),
+                "{}",
+                run.stdout
+            );
+        }
+    }
+}
+
+#[test]
 fn the_admin_token_appears_nowhere_and_does_not_follow_a_redirect() {
     use release_testkit::{Fault, MockEnvironment, Scenario};
 
@@ -323,7 +363,7 @@ basic_auth = {{ user = "PROM_USER", password = "PROM_PASSWORD" }}
             .run();
         assert_eq!(run.code, 1, "{format}: {}", run.stderr);
         assert!(
-            run.stdout.contains("not a Prometheus answer: HTTP 401"),
+            run.stdout.contains("HTTP 401: not a Prometheus answer"),
             "{format}: {}",
             run.stdout
         );
@@ -408,4 +448,233 @@ fn the_health_report_and_rollback_decision_run_live_leak_no_token() {
             }
         }
     }
+}
+
+/// Values the plan does not declare, in variables whose names say they are secrets, and a
+/// short value the plan declares a secret with `min_length = 4`: a QA command prints them all.
+const UNDECLARED: [(&str, &str); 6] = [
+    (
+        "AWS_SECRET_ACCESS_KEY",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYcanaryAWS",
+    ),
+    ("GITHUB_TOKEN", "ghp_canaryGH7f3a9c1e5b2d8f0a1b2c3d4e5f6a7b"),
+    ("STRIPE_SECRET_KEY", "sk_live_canarySTRIPE4c6e8a0b2d4f6a8c"),
+    // Six characters: short values are redacted too, where they stand as a word of their own.
+    ("DB_PASSWORD", "hunt3r"),
+    (
+        "SENTRY_DSN",
+        "https://canarySENTRYkey5e1d9c@o1.ingest.example/42",
+    ),
+    // Declared by the env gate below with `min_length = 4`.
+    ("SHORT_PIN", "k9Zq"),
+];
+/// A URL whose password is a secret, whatever the variable's name.
+const URL_NAME: &str = "REPLICA_URL";
+const URL_VALUE: &str = "postgres://user:hunter2hunter2@db.internal:5432/app";
+/// A plain value, which must stay visible.
+const PLAIN: (&str, &str) = ("APP_NAME", "canaryPLAINappname");
+
+const SECRET_PRINTING_PLAN: &str = r#"[release]
+name = "canary"
+artifacts_dir = "artifacts/release"
+
+[environments.staging]
+
+[[gates]]
+id = "release-env"
+kind = "env"
+phases = ["preflight-env"]
+vars = [{ name = "SHORT_PIN", secret = { min_length = 4 } }]
+
+[[gates]]
+id = "qa-leaky"
+kind = "command"
+phases = ["preflight-qa"]
+command = ["sh", "-c", """
+for v in AWS_SECRET_ACCESS_KEY GITHUB_TOKEN STRIPE_SECRET_KEY DB_PASSWORD SENTRY_DSN SHORT_PIN REPLICA_URL APP_NAME; do
+  echo "$v=$(printenv $v)"; echo "stderr $v=$(printenv $v)" >&2
+done
+exit 1
+"""]
+timeout = "1m"
+output_lines = 40
+"#;
+
+/// The parts of every planted secret a leak would show.
+fn secret_canaries() -> Vec<&'static str> {
+    let mut canaries: Vec<&str> = UNDECLARED.iter().map(|(_, v)| *v).collect();
+    canaries.push("hunter2hunter2");
+    canaries
+}
+
+fn assert_no_secret(what: &str, text: &str) {
+    for canary in secret_canaries() {
+        // Short values are looked for as words of their own: `hunt3r` inside a longer word is
+        // not the secret.
+        let leaked = if canary.len() < 8 {
+            regex::Regex::new(&format!(r"(^|[^A-Za-z0-9]){}($|[^A-Za-z0-9])", canary))
+                .unwrap()
+                .is_match(text)
+        } else {
+            text.contains(canary)
+        };
+        assert!(!leaked, "{what} leaks {canary}:\n{text}");
+    }
+}
+
+/// Every file a run left in its directory, but the inputs.
+fn written_files(dir: &std::path::Path) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(at) = todo.pop() {
+        for entry in std::fs::read_dir(&at).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+            } else if !["release.toml", "planted.env"]
+                .iter()
+                .any(|input| path.ends_with(input))
+            {
+                let text = std::fs::read_to_string(&path).unwrap();
+                files.push((path.display().to_string(), text));
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn undeclared_secret_names_url_passwords_and_short_secrets_leak_through_no_output() {
+    for source in ["env-file", "process"] {
+        for verbosity in ["-v", "-vv"] {
+            for format in ["human", "json", "junit", "markdown"] {
+                let what = format!("{format} {verbosity} from the {source}");
+                let mut release = Release::new().file("release.toml", SECRET_PRINTING_PLAN);
+                let planted: Vec<(&str, &str)> = UNDECLARED
+                    .iter()
+                    .copied()
+                    .chain([(URL_NAME, URL_VALUE), PLAIN])
+                    // What the run releases is recorded in the release log.
+                    .chain([("RELEASE_VERSION", "2.0.0+hunt3r")])
+                    .collect();
+                let mut env_file = String::new();
+                for (name, value) in &planted {
+                    if source == "process" {
+                        release = release.env(name, value);
+                    } else {
+                        env_file.push_str(&format!("{name}='{value}'\n"));
+                    }
+                }
+                let step_summary = release.path("step-summary.md");
+                let (run, dir) = release
+                    .file("planted.env", env_file)
+                    .env("GITHUB_ACTIONS", "true")
+                    .env("GITHUB_STEP_SUMMARY", step_summary.display().to_string())
+                    .args(["preflight", "qa", "--env-file", "planted.env"])
+                    .args(["--format", format, "--out", "out/summary.json", verbosity])
+                    .run();
+                assert_eq!(run.code, 1, "{what}: the command exits 1: {}", run.stderr);
+                assert_no_secret(&format!("{what} stdout"), &run.stdout);
+                assert_no_secret(&format!("{what} stderr"), &run.stderr);
+                let files = written_files(dir.path());
+                for expected in [
+                    "out/summary.json",
+                    "step-summary.md",
+                    "artifacts/release/release-log.jsonl",
+                ] {
+                    assert!(
+                        files.iter().any(|(path, _)| path.ends_with(expected)),
+                        "{what}: no {expected} in {files:?}"
+                    );
+                }
+                for (path, text) in &files {
+                    assert_no_secret(&format!("{what} {path}"), text);
+                }
+                // The lines are there, streamed and kept as evidence, with only the secrets
+                // replaced.
+                let summary: serde_json::Value = serde_json::from_str(
+                    &std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap(),
+                )
+                .unwrap();
+                let evidence = summary["gates"][0]["evidence"].to_string();
+                for line in [
+                    "AWS_SECRET_ACCESS_KEY=[redacted]",
+                    "GITHUB_TOKEN=[redacted]",
+                    "STRIPE_SECRET_KEY=[redacted]",
+                    "DB_PASSWORD=[redacted]",
+                    "SENTRY_DSN=[redacted]",
+                    "SHORT_PIN=[redacted]",
+                    "REPLICA_URL=postgres://user:[redacted]@db.internal:5432/app",
+                    "APP_NAME=canaryPLAINappname",
+                ] {
+                    assert!(evidence.contains(line), "{what}: no `{line}` in {evidence}");
+                    assert!(
+                        run.stderr.contains(&format!("stderr {line}")),
+                        "{what}: `stderr {line}` not streamed:\n{}",
+                        run.stderr
+                    );
+                }
+                if format == "json" {
+                    let _: serde_json::Value =
+                        serde_json::from_str(&run.stdout).expect("valid JSON");
+                }
+                let log =
+                    std::fs::read_to_string(dir.path().join("artifacts/release/release-log.jsonl"))
+                        .unwrap();
+                assert!(log.contains(r#""version":"2.0.0+[redacted]""#), "{log}");
+            }
+        }
+    }
+}
+
+#[test]
+fn library_log_lines_hide_the_run_secrets() {
+    use std::io::{Read as _, Write as _};
+
+    // A server that redirects to a URL holding the password of one of the run's variables:
+    // the HTTP library logs the redirect's target at trace level, in its own words.
+    const PASSWORD: &str = "canaryLOGpw3e5a7c9b1d";
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut request = [0; 4096];
+            let _ = stream.read(&mut request);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 302 Found\r\nLocation: http://bob:{PASSWORD}@127.0.0.1:{port}/next\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            );
+        }
+    });
+    let plan = format!(
+        r#"[release]
+artifacts_dir = "artifacts"
+
+[environments.staging]
+api_url = "http://127.0.0.1:{port}"
+
+[[gates]]
+id = "api-health"
+kind = "http"
+phases = ["smoke"]
+url = "{{api_url}}/health"
+"#
+    );
+    let (run, _dir) = Release::new()
+        .file("release.toml", plan)
+        .env(
+            "BACKUP_URL",
+            format!("postgres://bob:{PASSWORD}@backup.internal/db"),
+        )
+        .env("RUST_LOG", "trace")
+        .args(["smoke", "--format", "json"])
+        .run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!run.stdout.contains(PASSWORD), "{}", run.stdout);
+    assert!(!run.stderr.contains(PASSWORD), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("bob:[redacted]@127.0.0.1"),
+        "the library no longer logs the redirect: {}",
+        run.stderr
+    );
 }

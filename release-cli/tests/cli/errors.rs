@@ -14,7 +14,7 @@ fn a_bad_plan_exits_2_naming_file_line_and_column_for_every_problem() {
     let lines: Vec<&str> = run.stderr.lines().collect();
     assert_eq!(
         lines[0],
-        "error: release.toml:2:1: unknown field `nmae`, expected one of `name`, `artifacts_dir`, `log`, `default_environment`, `concurrency`, `command_concurrency`"
+        "error: release.toml:2:1: unknown field `nmae`, expected one of `name`, `artifacts_dir`, `log`, `default_environment`, `concurrency`, `command_concurrency`, `secrets`"
     );
     assert!(
         lines[1].starts_with("error: release.toml:10:11: invalid duration \"soon\""),
@@ -100,6 +100,46 @@ fn an_unreadable_or_malformed_env_file_exits_2_with_positions() {
     assert_eq!(
         run.stderr,
         "error: bad.env:2:3: unterminated single quote\nerror: bad.env:3:3: expected `=` after the variable name\n"
+    );
+}
+
+#[test]
+fn an_env_file_with_a_byte_order_mark_reads_as_without_one() {
+    // Editors on Windows save one; before, it gave "expected a variable name" at 1:1.
+    let text = std::fs::read(env_file("staging")).unwrap();
+    let mut with_bom = b"\xef\xbb\xbf".to_vec();
+    with_bom.extend_from_slice(&text);
+    let (plain, _dir) = runbook_preflight()
+        .args(["--env-file", &env_file("staging"), "--format", "json"])
+        .run();
+    let (bom, _dir) = runbook_preflight()
+        .file("bom.env", with_bom)
+        .args(["--env-file", "bom.env", "--format", "json"])
+        .run();
+    assert_eq!(bom.code, plain.code, "{}", bom.stderr);
+    assert_eq!(bom.stderr, plain.stderr);
+    let verdicts = |stdout: &str| {
+        let doc: serde_json::Value = serde_json::from_str(stdout).unwrap();
+        doc["gates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| (g["id"].to_string(), g["verdict"].to_string()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(verdicts(&bom.stdout), verdicts(&plain.stdout));
+}
+
+#[test]
+fn an_unterminated_quote_in_an_env_file_is_reported_where_it_opens() {
+    let (run, _dir) = runbook_preflight()
+        .file("bad.env", "A=\"never closed\nB=1\nC=\"x\"\n")
+        .args(["--env-file", "bad.env"])
+        .run();
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "error: bad.env:1:3: unterminated double quote (the next `\"`, on line 3, is followed by text)\n"
     );
 }
 

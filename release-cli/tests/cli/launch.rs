@@ -425,7 +425,15 @@ fn demo_runs_the_runbook_against_the_mock_environment() {
 
     // roles-blocked ends with the rollback decision and its ordered plan.
     let (rollback, _dir) = Release::new()
-        .args(["demo", "--scenario", "roles-blocked", "--color", "never"])
+        .args([
+            "demo",
+            "--scenario",
+            "roles-blocked",
+            "--dir",
+            "out",
+            "--color",
+            "never",
+        ])
         .run();
     assert_eq!(rollback.code, 1, "{}", rollback.stderr);
     let tail = &rollback.stdout[rollback
@@ -442,7 +450,15 @@ fn demo_runs_the_runbook_against_the_mock_environment() {
     );
 
     let (blocked, _dir) = Release::new()
-        .args(["demo", "--scenario", "roles-blocked", "--format", "json"])
+        .args([
+            "demo",
+            "--scenario",
+            "roles-blocked",
+            "--dir",
+            "out",
+            "--format",
+            "json",
+        ])
         .run();
     assert_eq!(blocked.code, 1, "{}", blocked.stderr);
     let summary: serde_json::Value =
@@ -457,6 +473,110 @@ fn demo_runs_the_runbook_against_the_mock_environment() {
         "lists the scenarios: {}",
         unknown.stderr
     );
+}
+
+/// What `release demo --help` says a scenario ends with: its decision, its exit code, and
+/// the exit code with `--strict` when that differs.
+struct Ending {
+    scenario: String,
+    decision: String,
+    code: i32,
+    strict_code: Option<i32>,
+}
+
+fn demo_endings() -> Vec<Ending> {
+    let (help, _dir) = Release::new().args(["demo", "--help"]).run();
+    assert_eq!(help.code, 0, "{}", help.stderr);
+    let exit_code = |text: &str| -> i32 {
+        let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().expect("a code after `exit `")
+    };
+    help.stdout
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("- "))
+        .filter_map(|line| line.split_once(": "))
+        .filter(|(_, text)| text.contains("; exit "))
+        .map(|(scenario, text)| {
+            let decision = text
+                .split("decision ")
+                .nth(1)
+                .and_then(|rest| rest.split([';', ' ']).next())
+                .expect("each scenario names its decision")
+                .to_owned();
+            let (_, after) = text.split_once("; exit ").unwrap();
+            Ending {
+                scenario: scenario.trim().to_owned(),
+                decision,
+                code: exit_code(after),
+                strict_code: text
+                    .split_once("--strict: ")
+                    .map(|(_, rest)| exit_code(rest.rsplit_once("exit ").unwrap().1)),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn every_demo_scenario_ends_as_its_help_and_the_readme_say() {
+    let endings = demo_endings();
+    let names: Vec<&str> = endings.iter().map(|e| e.scenario.as_str()).collect();
+    assert_eq!(
+        names,
+        release_testkit::Scenario::ALL.map(|s| s.name()),
+        "the help describes every scenario, in the test kit's order"
+    );
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    std::thread::scope(|scope| {
+        for ending in &endings {
+            let row = readme
+                .lines()
+                .find(|line| line.starts_with(&format!("| `{}` |", ending.scenario)))
+                .unwrap_or_else(|| {
+                    panic!("README's scenario table has no `{}` row", ending.scenario)
+                });
+            assert!(
+                row.contains(&format!("exit {}", ending.code))
+                    && row.contains(&format!("decision {}", ending.decision)),
+                "README disagrees with the help on {}: {row}",
+                ending.scenario
+            );
+            scope.spawn(move || {
+                let (run, _dir) = Release::new()
+                    .args(["demo", "--scenario", &ending.scenario, "--dir", "out"])
+                    .run();
+                assert_eq!(
+                    run.code, ending.code,
+                    "{}: {}\n{}",
+                    ending.scenario, run.stdout, run.stderr
+                );
+                assert!(
+                    run.stdout
+                        .contains(&format!("decision: {}", ending.decision)),
+                    "{}: {}",
+                    ending.scenario,
+                    run.stdout
+                );
+                if let Some(strict_code) = ending.strict_code {
+                    let (strict, _dir) = Release::new()
+                        .args([
+                            "demo",
+                            "--scenario",
+                            &ending.scenario,
+                            "--strict",
+                            "--dir",
+                            "out",
+                        ])
+                        .run();
+                    assert_eq!(strict.code, strict_code, "{} --strict", ending.scenario);
+                    assert!(
+                        row.contains(&format!("`--strict`: exit {strict_code}")),
+                        "{row}"
+                    );
+                }
+            });
+        }
+    });
 }
 
 #[test]

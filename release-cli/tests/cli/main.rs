@@ -14,4 +14,5 @@ mod platform;
 mod preflight;
 mod qa;
 mod rollback;
+mod signals;
 mod support;

@@ -272,6 +272,8 @@ fn the_demo_s_exit_code_never_lets_a_hold_hide_a_block() {
             "--scenario",
             "degraded",
             "--strict",
+            "--dir",
+            "out",
             "--color",
             "never",
         ])

@@ -104,7 +104,7 @@ impl AlertStatus {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AlertmanagerError {
     /// Alertmanager refused the request, with its message.
-    #[error("Alertmanager refused the request (HTTP {status}): {message}")]
+    #[error("HTTP {status}: Alertmanager refused the request: {message}")]
     Refused {
         /// The HTTP status.
         status: u16,
@@ -156,7 +156,7 @@ pub fn parse_alerts(response: &HttpResponse) -> Result<Vec<Alert>, AlertmanagerE
         });
     }
     let text = String::from_utf8_lossy(&response.body);
-    let json: Result<serde_json::Value, _> = serde_json::from_slice(&response.body);
+    let json = super::json::parse(&response.body);
     if !(200..300).contains(&status) {
         let message = match json {
             Ok(serde_json::Value::String(message)) => message,
@@ -180,9 +180,15 @@ pub fn parse_alerts(response: &HttpResponse) -> Result<Vec<Alert>, AlertmanagerE
             status,
             reason: format!("expected an array of alerts, got {}", kind(&other)),
         }),
-        Err(_) => Err(AlertmanagerError::Unexpected {
+        Err(super::json::JsonError::Syntax(_) | super::json::JsonError::Empty) => {
+            Err(AlertmanagerError::Unexpected {
+                status,
+                reason: format!("not JSON: {}", clip(&text)),
+            })
+        }
+        Err(e) => Err(AlertmanagerError::Unexpected {
             status,
-            reason: format!("not JSON: {}", clip(&text)),
+            reason: e.to_string(),
         }),
     }
 }
@@ -204,5 +210,29 @@ fn clip(text: &str) -> String {
         Some((at, _)) => format!("{}…", &words[..at]),
         None if words.is_empty() => "an empty body".to_owned(),
         None => words,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_json_is_not_an_alert_list() {
+        for (body, reason) in crate::clients::json::hostile_bodies() {
+            let response = crate::clients::json::test_response(200, "application/json", &body);
+            match parse_alerts(&response) {
+                Err(AlertmanagerError::Unexpected { reason: got, .. }) => {
+                    assert!(got.starts_with(reason), "{got}");
+                }
+                other => panic!("{reason}: {other:?}"),
+            }
+        }
+        let twice = br#"[{"labels":{"severity":"critical","severity":"none"}}]"#;
+        let response = crate::clients::json::test_response(200, "application/json", twice);
+        assert!(
+            parse_alerts(&response).is_err(),
+            "a label twice is ambiguous"
+        );
     }
 }

@@ -18,6 +18,7 @@ const MAX_REDIRECTS: usize = 5;
 #[derive(Debug, Clone)]
 pub struct HttpClient {
     inner: reqwest::Client,
+    connect_timeout: Duration,
     /// For requests that carry credentials reqwest does not know to strip on a cross-host
     /// redirect (Railway's `Project-Access-Token`): built on first use, never follows.
     no_redirects: std::sync::Arc<std::sync::OnceLock<Result<reqwest::Client, HttpError>>>,
@@ -140,7 +141,18 @@ impl HttpError {
         }
     }
 
-    fn from_reqwest(err: reqwest::Error, timeout: Duration) -> Self {
+    fn from_reqwest(err: reqwest::Error, timeout: Duration, connect_timeout: Duration) -> Self {
+        // A connect that timed out is a connect error (nothing reached the server, so even a
+        // POST may be sent again), worded with the limit that fired.
+        if err.is_connect() && err.is_timeout() {
+            return Self::new(
+                HttpErrorKind::Connect,
+                format!(
+                    "could not connect within {} (connect timeout)",
+                    crate::duration::format_duration(connect_timeout)
+                ),
+            );
+        }
         let kind = if err.is_timeout() {
             HttpErrorKind::Timeout
         } else if err.is_connect() {
@@ -192,21 +204,33 @@ fn describe(err: &dyn std::error::Error) -> String {
 }
 
 impl HttpClient {
-    /// A client with bounded connects and redirects.
+    /// A client with bounded connects (5 s) and redirects.
     pub fn new() -> Result<Self, HttpError> {
-        let inner = Self::builder(reqwest::redirect::Policy::limited(MAX_REDIRECTS))?;
+        Self::with_connect_timeout(CONNECT_TIMEOUT)
+    }
+
+    /// A client whose TCP (and TLS) connects may take at most `connect_timeout`.
+    pub fn with_connect_timeout(connect_timeout: Duration) -> Result<Self, HttpError> {
+        let inner = Self::builder(
+            reqwest::redirect::Policy::limited(MAX_REDIRECTS),
+            connect_timeout,
+        )?;
         Ok(Self {
             inner,
+            connect_timeout,
             no_redirects: Default::default(),
         })
     }
 
-    fn builder(policy: reqwest::redirect::Policy) -> Result<reqwest::Client, HttpError> {
+    fn builder(
+        policy: reqwest::redirect::Policy,
+        connect_timeout: Duration,
+    ) -> Result<reqwest::Client, HttpError> {
         let tls = super::tls::client_config()
             .map_err(|e| HttpError::new(HttpErrorKind::Request, format!("TLS set-up: {e}")))?;
         reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
-            .connect_timeout(CONNECT_TIMEOUT)
+            .connect_timeout(connect_timeout)
             .redirect(policy)
             // A Referer would carry the first URL, query string included, to wherever a
             // redirect leads.
@@ -221,7 +245,7 @@ impl HttpClient {
             return Ok(&self.inner);
         }
         self.no_redirects
-            .get_or_init(|| Self::builder(reqwest::redirect::Policy::none()))
+            .get_or_init(|| Self::builder(reqwest::redirect::Policy::none(), self.connect_timeout))
             .as_ref()
             .map_err(Clone::clone)
     }
@@ -279,7 +303,7 @@ impl HttpClient {
         let mut response = builder
             .send()
             .await
-            .map_err(|e| HttpError::from_reqwest(e, request.timeout))?;
+            .map_err(|e| HttpError::from_reqwest(e, request.timeout, self.connect_timeout))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let final_url = redact_url(response.url());
@@ -288,7 +312,7 @@ impl HttpClient {
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| HttpError::from_reqwest(e, request.timeout))?
+            .map_err(|e| HttpError::from_reqwest(e, request.timeout, self.connect_timeout))?
         {
             let room = request.body_cap.saturating_sub(body.len());
             if chunk.len() > room {

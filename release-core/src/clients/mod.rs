@@ -3,6 +3,7 @@
 
 pub mod alertmanager;
 mod http;
+pub mod json;
 pub mod prometheus;
 pub mod railway;
 mod retry;

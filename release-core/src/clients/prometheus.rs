@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::http::{HttpRequest, HttpResponse};
+use super::json::JsonError;
 
 /// One instant query's answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,11 +66,10 @@ pub(crate) fn describe_labels(labels: &BTreeMap<String, String>) -> String {
     format!("{name}{{{}}}", inner.join(","))
 }
 
-/// Why a query gave no answer.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+/// Why a query gave no answer. A status that is not 2xx leads the message (`HTTP 404: …`).
+#[derive(Debug, Clone, PartialEq)]
 pub enum PrometheusError {
     /// Prometheus answered with its error envelope.
-    #[error("Prometheus refused the query ({error_type}, HTTP {status}): {message}")]
     Api {
         /// `errorType`: `bad_data`, `execution`, `timeout`, `canceled`, `internal`, …
         error_type: String,
@@ -79,7 +79,6 @@ pub enum PrometheusError {
         status: u16,
     },
     /// Something that is not Prometheus answered: a proxy's HTML page, an auth proxy's text.
-    #[error("not a Prometheus answer: HTTP {status}, {content_type}: {excerpt}")]
     NotPrometheus {
         /// The HTTP status.
         status: u16,
@@ -89,7 +88,6 @@ pub enum PrometheusError {
         excerpt: String,
     },
     /// A Prometheus envelope that does not hold together.
-    #[error("malformed Prometheus answer (HTTP {status}): {reason}")]
     Malformed {
         /// The HTTP status.
         status: u16,
@@ -97,6 +95,54 @@ pub enum PrometheusError {
         reason: String,
     },
 }
+
+impl std::fmt::Display for PrometheusError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let failed = |status: &u16| !(200..300).contains(status);
+        match self {
+            Self::Api {
+                error_type,
+                message,
+                status,
+            } if failed(status) => write!(
+                f,
+                "HTTP {status}: Prometheus refused the query ({error_type}): {message}"
+            ),
+            Self::Api {
+                error_type,
+                message,
+                status,
+            } => write!(
+                f,
+                "Prometheus refused the query ({error_type}, HTTP {status}): {message}"
+            ),
+            Self::NotPrometheus {
+                status,
+                content_type,
+                excerpt,
+            } if failed(status) => write!(
+                f,
+                "HTTP {status}: not a Prometheus answer ({content_type}): {excerpt}"
+            ),
+            Self::NotPrometheus {
+                status,
+                content_type,
+                excerpt,
+            } => write!(
+                f,
+                "not a Prometheus answer: HTTP {status}, {content_type}: {excerpt}"
+            ),
+            Self::Malformed { status, reason } if failed(status) => {
+                write!(f, "HTTP {status}: malformed Prometheus answer: {reason}")
+            }
+            Self::Malformed { status, reason } => {
+                write!(f, "malformed Prometheus answer (HTTP {status}): {reason}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for PrometheusError {}
 
 /// The form body of an instant query.
 pub fn query_request(base_url: &str, query: &str) -> HttpRequest {
@@ -170,23 +216,43 @@ pub fn parse_answer(response: &HttpResponse) -> Result<QueryAnswer, PrometheusEr
             ),
         });
     }
-    let envelope: Envelope = match serde_json::from_slice(&response.body) {
-        Ok(envelope) => envelope,
-        Err(e) => {
-            let text = String::from_utf8_lossy(&response.body);
-            let looks_like_json = text.trim_start().starts_with('{');
-            if looks_like_json && content_type.contains("json") {
+    let text = String::from_utf8_lossy(&response.body);
+    let looks_like_json = text.trim_start().starts_with('{') && content_type.contains("json");
+    let not_prometheus = || PrometheusError::NotPrometheus {
+        status,
+        content_type: content_type.clone(),
+        excerpt: excerpt(&text),
+    };
+    let envelope: Envelope = match super::json::parse(&response.body) {
+        Ok(value) => match serde_json::from_value(value) {
+            Ok(envelope) => envelope,
+            Err(e) if looks_like_json => {
                 return Err(PrometheusError::Malformed {
                     status,
                     reason: format!("not the query API's envelope: {e}"),
                 });
             }
-            return Err(PrometheusError::NotPrometheus {
+            Err(_) => return Err(not_prometheus()),
+        },
+        // A JSON document that breaks the rules every upstream body is read by (not UTF-8, a
+        // key twice, too deep) is malformed, whatever its content type says.
+        Err(
+            e @ (JsonError::NotUtf8 { .. }
+            | JsonError::DuplicateKey { .. }
+            | JsonError::TooDeep { .. }),
+        ) => {
+            return Err(PrometheusError::Malformed {
                 status,
-                content_type,
-                excerpt: excerpt(&text),
+                reason: e.to_string(),
             });
         }
+        Err(e) if looks_like_json => {
+            return Err(PrometheusError::Malformed {
+                status,
+                reason: format!("not the query API's envelope: {e}"),
+            });
+        }
+        Err(_) => return Err(not_prometheus()),
     };
     if envelope.status == "error" {
         return Err(PrometheusError::Api {
@@ -348,6 +414,21 @@ mod tests {
     }
 
     #[test]
+    fn hostile_json_is_malformed_whatever_the_content_type() {
+        for (body, reason) in crate::clients::json::hostile_bodies() {
+            for content_type in ["application/json", "text/plain"] {
+                let response = crate::clients::json::test_response(200, content_type, &body);
+                match parse_answer(&response) {
+                    Err(PrometheusError::Malformed { reason: got, .. }) => {
+                        assert!(got.starts_with(reason), "{got}");
+                    }
+                    other => panic!("{reason}, {content_type}: {other:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
     fn values_are_go_floats_in_strings() {
         assert_eq!(parse_value("1e-07"), Ok(1e-7));
         assert_eq!(parse_value("+Inf"), Ok(f64::INFINITY));
@@ -382,7 +463,7 @@ mod tests {
         let error = parse_answer(&response(502, "text/html", body)).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "not a Prometheus answer: HTTP 502, text/html: 502 Bad Gateway"
+            "HTTP 502: not a Prometheus answer (text/html): 502 Bad Gateway"
         );
     }
 

@@ -11,8 +11,10 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
 use super::http::{HttpRequest, HttpResponse};
+use super::json::{self, JsonError};
 use super::retry::RetryPolicy;
 use crate::gate::Context;
+use crate::gates::http::exchange::{self, Budget};
 
 /// Railway's public endpoint.
 pub const RAILWAY_ENDPOINT: &str = "https://backboard.railway.com/graphql/v2";
@@ -268,7 +270,7 @@ pub struct RailwayClient<'cx> {
     endpoint: String,
     auth: RailwayAuth,
     policy: RetryPolicy,
-    deadline: tokio::time::Instant,
+    budget: Budget,
 }
 
 const PROJECT_TOKEN: &str =
@@ -321,29 +323,26 @@ pub struct ProjectView {
 
 impl<'cx> RailwayClient<'cx> {
     /// A client for `endpoint` (Railway's public one unless overridden) with the given auth.
-    /// Every call of the client shares one deadline, `budget` from now: a gate makes several
-    /// calls and must still end within its own timeout.
+    /// Every call of the client shares one deadline, the gate's `timeout` (`None`: the default
+    /// of HTTP gates) from now: a gate makes several calls and must still end within its own
+    /// timeout.
     pub fn new(
         cx: &'cx Context,
         endpoint: String,
         auth: RailwayAuth,
         retries: u32,
-        budget: std::time::Duration,
+        timeout: Option<std::time::Duration>,
     ) -> Self {
         let policy = RetryPolicy {
             retries,
             ..RetryPolicy::default()
         };
-        let now = tokio::time::Instant::now();
-        let deadline = now
-            .checked_add(budget)
-            .unwrap_or(now + std::time::Duration::from_secs(86_400));
         Self {
             cx,
             endpoint,
             auth,
             policy,
-            deadline,
+            budget: Budget::start(timeout),
         }
     }
 
@@ -355,12 +354,9 @@ impl<'cx> RailwayClient<'cx> {
             RailwayAuth::Project(token) | RailwayAuth::Account(token) => token.expose_secret(),
         };
         let text = self.cx.redactor().redact(text);
-        let text = if token.len() >= crate::MIN_REDACTABLE_LEN {
-            text.replace(token, crate::REDACTED)
-        } else {
-            text.into_owned()
-        };
-        crate::gates::http::clip(&text)
+        let mut own = crate::Redactor::new();
+        own.add(token);
+        crate::gates::http::clip(&own.redact(&text))
     }
 
     async fn call<T: DeserializeOwned>(
@@ -375,15 +371,8 @@ impl<'cx> RailwayClient<'cx> {
             unreachable,
             attempts,
         };
-        let remaining = self
-            .deadline
-            .saturating_duration_since(tokio::time::Instant::now());
-        if remaining.is_zero() {
-            return Err(error(
-                "the gate's time ran out before this call".to_owned(),
-                true,
-                0,
-            ));
+        if self.budget.remaining().is_zero() {
+            return Err(error(self.budget.spent(), true, 0));
         }
         let body = json!({ "query": query, "variables": variables, "operationName": operation });
         let mut request = HttpRequest::get(self.endpoint.clone());
@@ -402,15 +391,17 @@ impl<'cx> RailwayClient<'cx> {
             RailwayAuth::Account(token) => request.bearer = Some(token.clone()),
         }
         // Reads are safe to repeat, so the exchange may retry a POST here as it would a GET.
-        let exchange =
-            crate::gates::http::exchange::send_idempotent(self.cx, request, self.policy, remaining)
-                .await;
+        let exchange = exchange::send_idempotent(self.cx, request, self.policy, self.budget).await;
         let attempts = exchange.attempts;
+        let not_retried = exchange
+            .not_retried
+            .map(|why| format!("; {why}"))
+            .unwrap_or_default();
         let response = exchange
             .result
             .map_err(|e| error(self.scrub(&e.message), true, attempts))?;
         let data = envelope(&response, self.auth.kind())
-            .map_err(|m| error(self.scrub(&m), false, attempts))?;
+            .map_err(|m| error(self.scrub(&format!("{m}{not_retried}")), false, attempts))?;
         serde_json::from_value(data)
             .map(|value| (value, attempts))
             .map_err(|e| {
@@ -574,15 +565,16 @@ impl<'cx> RailwayClient<'cx> {
 
 /// The `data` of a GraphQL answer, or why there is none. Railway reports errors with HTTP 200.
 fn envelope(response: &HttpResponse, token_kind: &str) -> Result<Value, String> {
-    if response.truncated {
-        return Err(format!(
-            "the answer is larger than the {} byte cap",
-            response.body.len()
-        ));
-    }
-    let body: Value = match serde_json::from_slice(&response.body) {
+    let ok = (200..300).contains(&response.status);
+    // A status that is not 2xx leads whatever the body says.
+    let status = if ok {
+        String::new()
+    } else {
+        format!("HTTP {}: ", response.status)
+    };
+    let body: Value = match json::parse_body(response) {
         Ok(body) => body,
-        Err(_) => {
+        Err(JsonError::Syntax(_)) => {
             let kind = response
                 .content_type()
                 .unwrap_or_else(|| "no content type".to_owned());
@@ -591,6 +583,12 @@ fn envelope(response: &HttpResponse, token_kind: &str) -> Result<Value, String> 
                 response.status
             ));
         }
+        Err(JsonError::Truncated { cap }) => {
+            return Err(format!(
+                "{status}the answer is larger than the {cap} byte cap"
+            ));
+        }
+        Err(e) => return Err(format!("{status}{e}")),
     };
     // Any `errors` that is there at all means the data cannot be trusted, whatever its shape.
     let errors = body.get("errors").filter(|e| match e {
@@ -618,13 +616,34 @@ fn envelope(response: &HttpResponse, token_kind: &str) -> Result<Value, String> 
             String::new()
         };
         // Cut (after redaction) by the caller.
-        return Err(format!("{message}{hint}"));
+        return Err(format!("{status}{message}{hint}"));
     }
-    if !(200..300).contains(&response.status) {
+    if !ok {
         return Err(format!("HTTP {}", response.status));
     }
     match body.get("data") {
         Some(data) if !data.is_null() => Ok(data.clone()),
         _ => Err("the answer has neither data nor errors".to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod envelope_tests {
+    use super::*;
+
+    #[test]
+    fn hostile_json_is_refused_and_a_status_leads() {
+        for (body, reason) in crate::clients::json::hostile_bodies() {
+            let response = crate::clients::json::test_response(200, "application/json", &body);
+            let err = envelope(&response, "project token").unwrap_err();
+            assert!(err.starts_with(reason), "{err}");
+            let response = crate::clients::json::test_response(502, "application/json", &body);
+            let err = envelope(&response, "project token").unwrap_err();
+            assert!(err.starts_with(&format!("HTTP 502: {reason}")), "{err}");
+        }
+        let refused = br#"{"errors":[{"message":"Not Authorized"}]}"#;
+        let response = crate::clients::json::test_response(403, "application/json", refused);
+        let err = envelope(&response, "account token").unwrap_err();
+        assert!(err.starts_with("HTTP 403: Not Authorized"), "{err}");
     }
 }

@@ -4,10 +4,13 @@ use std::time::Duration;
 /// sleeps and retries so it can be tested without a clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetryDecision {
-    /// Stop and report this attempt's result.
+    /// Stop and report this attempt's result: no retries left.
     Stop,
     /// Try again after the delay.
     RetryAfter(Duration),
+    /// A retry is left, but its wait (the server's `Retry-After`, or the backoff) is longer
+    /// than `max_wait` or than the time left: stop, and say so.
+    WaitTooLong(Duration),
 }
 
 /// Bounded retries with exponential backoff that honour `Retry-After`.
@@ -45,8 +48,10 @@ impl RetryPolicy {
     /// assert_eq!(policy.decide(2, None, ms(5000)), RetryDecision::RetryAfter(ms(400)));
     /// assert_eq!(policy.decide(3, None, ms(5000)), RetryDecision::Stop);
     /// assert_eq!(policy.decide(1, Some(ms(1000)), ms(5000)), RetryDecision::RetryAfter(ms(1000)));
-    /// assert_eq!(policy.decide(1, Some(ms(9000)), ms(5000)), RetryDecision::Stop);
-    /// assert_eq!(policy.decide(1, Some(Duration::from_secs(45)), Duration::MAX), RetryDecision::Stop);
+    /// assert_eq!(policy.decide(1, Some(ms(9000)), ms(5000)), RetryDecision::WaitTooLong(ms(9000)));
+    /// let long = Duration::from_secs(45);
+    /// assert_eq!(policy.decide(1, Some(long), Duration::MAX), RetryDecision::WaitTooLong(long));
+    /// assert_eq!(policy.decide(3, Some(long), Duration::MAX), RetryDecision::Stop);
     /// ```
     pub fn decide(
         &self,
@@ -62,7 +67,7 @@ impl RetryPolicy {
         // A server that asks for more patience than we have is not retried early.
         let wait = retry_after.unwrap_or(backoff.min(self.max_wait));
         if wait > self.max_wait || wait >= remaining {
-            RetryDecision::Stop
+            RetryDecision::WaitTooLong(wait)
         } else {
             RetryDecision::RetryAfter(wait)
         }

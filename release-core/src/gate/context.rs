@@ -182,12 +182,20 @@ impl Context {
             let name = &after[..close];
             match self.url(name) {
                 Some(base) => out.push_str(base.trim_end_matches('/')),
-                None => {
+                // Only a plan's base URLs have a flag and a variable.
+                None if crate::plan::URL_PLACEHOLDERS.contains(&name) => {
                     return Err(format!(
                         "environment `{}` has no `{name}`; set it in the plan, with --{} or with RELEASE_{}",
                         self.environment,
                         name.replace('_', "-"),
                         name.to_ascii_uppercase()
+                    ));
+                }
+                None => {
+                    return Err(format!(
+                        "environment `{}` has no base URL `{}`",
+                        self.environment,
+                        crate::names::escaped(name)
                     ));
                 }
             }
@@ -220,7 +228,7 @@ impl Context {
     /// spinner on a terminal, a log line elsewhere. Without a sink, nothing happens.
     pub fn progress(&self, gate: &str, message: &str) {
         if let Some(Progress(sink)) = &self.progress {
-            sink(gate, message);
+            sink(gate, &self.redactor.redact(message));
         }
     }
 
@@ -355,5 +363,28 @@ impl ContextBuilder {
             running_services: self.running_services,
             progress: self.progress,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    #[test]
+    fn progress_messages_are_redacted_before_they_reach_the_sink() {
+        let mut redactor = Redactor::new();
+        redactor.add("s3cr3t-progress-value");
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&seen);
+        let cx = Context::builder("staging")
+            .redactor(redactor)
+            .progress(move |gate: &str, message: &str| {
+                sink.lock().unwrap().push(format!("{gate}: {message}"));
+            })
+            .build();
+        cx.progress("soak", "sample 1 of 2: s3cr3t-progress-value");
+        assert_eq!(*seen.lock().unwrap(), ["soak: sample 1 of 2: [redacted]"]);
     }
 }

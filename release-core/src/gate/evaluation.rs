@@ -94,8 +94,9 @@ impl Observation {
     ) -> Self {
         Self {
             name: name.into(),
-            observed: observed.into(),
-            expected: expected.into(),
+            // Floats in their shortest form (`13`, not `13.0`): see `crate::number`.
+            observed: crate::number::tidy(observed.into()),
+            expected: crate::number::tidy(expected.into()),
             rule: rule.into(),
             unit: None,
             baseline: None,
@@ -126,7 +127,7 @@ impl Observation {
     /// Sets the baseline.
     #[must_use]
     pub fn baseline(mut self, baseline: impl Into<Value>) -> Self {
-        self.baseline = Some(baseline.into());
+        self.baseline = Some(crate::number::tidy(baseline.into()));
         self
     }
 }
@@ -163,7 +164,8 @@ impl Evidence {
 pub struct Measurement {
     /// What was measured, unique within the gate, e.g. `stale_active_sessions`.
     pub name: String,
-    /// The value.
+    /// The value (written `13`, not `13.0`).
+    #[serde(serialize_with = "crate::number::serialize")]
     pub value: f64,
     /// Its unit, when it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -188,8 +190,11 @@ pub struct Evaluation {
     pub details: Option<Value>,
     /// Wall time of the evaluation; the runner measures it.
     pub duration: Duration,
-    /// How many attempts were made; `1` unless a retry or sustain wrapper ran more.
+    /// How many attempts were made; `1` unless a retry ran more. A sustained gate gives the
+    /// most any one sample needed.
     pub attempts: u32,
+    /// How many samples a sustained gate took; `None` for a single check.
+    pub samples: Option<u32>,
 }
 
 impl Evaluation {
@@ -204,6 +209,7 @@ impl Evaluation {
             details: None,
             duration: Duration::ZERO,
             attempts: 1,
+            samples: None,
         }
     }
 

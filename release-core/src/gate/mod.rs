@@ -6,4 +6,4 @@ mod traits;
 
 pub use context::{Baseline, Clock, Context, ContextBuilder, SystemClock};
 pub use evaluation::{Evaluation, Evidence, Measurement, Observation, Verdict};
-pub use traits::{DynGate, Gate, GateInfo};
+pub use traits::{CANCEL_GRACE, DynGate, Gate, GateInfo};

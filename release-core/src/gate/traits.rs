@@ -25,9 +25,16 @@ pub struct GateInfo {
     /// How long the gate needs, after its timeout or a cancellation, to stop what it started
     /// (a command's process group, its services) and report. A gate that sets it watches the
     /// context's cancellation and enforces its own `timeout`; the runner waits this much
-    /// longer before dropping it. `None`: the gate is dropped at once.
+    /// longer before dropping it, but never more than [`CANCEL_GRACE`] after a cancellation.
+    /// `None`: the gate is dropped at once.
     pub stop_grace: Option<Duration>,
 }
+
+/// After the run's cancellation (Ctrl-C, `SIGTERM`), how long a gate with a
+/// [`GateInfo::stop_grace`] may still take to stop what it started and report before it is
+/// dropped: a cancelled run ends within a second, its summary written. A dropped gate must
+/// still stop what it started (the command gate kills its process groups on drop).
+pub const CANCEL_GRACE: Duration = Duration::from_millis(500);
 
 impl GateInfo {
     /// A required gate with no phases and the runner's default timeout.

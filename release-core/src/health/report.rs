@@ -306,7 +306,10 @@ fn add_gate(
             .observations
             .iter()
             .find(|o| o.name == measurement.name);
-        let value = serde_json::Number::from_f64(measurement.value).map(Value::Number);
+        let value = measurement
+            .value
+            .is_finite()
+            .then(|| crate::number::json(measurement.value));
         checks
             .entry(check_key(&gate.id, &measurement.name))
             .or_default()

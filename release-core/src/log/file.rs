@@ -127,6 +127,7 @@ const CHUNK_BYTES: u64 = 64 * 1024;
 pub struct ReleaseLog {
     path: PathBuf,
     lock_wait: Duration,
+    cancel: Option<tokio_util::sync::CancellationToken>,
 }
 
 impl ReleaseLog {
@@ -135,7 +136,17 @@ impl ReleaseLog {
         Self {
             path: path.into(),
             lock_wait: LOCK_WAIT,
+            cancel: None,
         }
+    }
+
+    /// Stops waiting for another process's lock once `cancel` is cancelled (Ctrl-C,
+    /// `SIGTERM`), failing with an `Interrupted` error: a signal must end a run within a
+    /// second, not after the lock wait. A free lock is still taken after cancellation.
+    #[must_use]
+    pub fn cancellation(mut self, cancel: tokio_util::sync::CancellationToken) -> Self {
+        self.cancel = Some(cancel);
+        self
     }
 
     /// How long to wait for another process's lock (default 10 s) before failing with a
@@ -240,7 +251,8 @@ impl ReleaseLog {
         if !meta.is_file() {
             return Err(self.not_a_file(&meta.file_type()));
         }
-        lock(&file, File::try_lock, self.lock_wait).map_err(self.error("lock"))?;
+        lock(&file, File::try_lock, self.lock_wait, self.cancel.as_ref())
+            .map_err(self.error("lock"))?;
         let result = (|| {
             if ends_without_newline(&mut file)? {
                 file.write_all(b"\n")?;
@@ -281,7 +293,13 @@ impl ReleaseLog {
         let Some(file) = self.open_to_read()? else {
             return Ok(());
         };
-        lock(&file, File::try_lock_shared, self.lock_wait).map_err(self.error("lock"))?;
+        lock(
+            &file,
+            File::try_lock_shared,
+            self.lock_wait,
+            self.cancel.as_ref(),
+        )
+        .map_err(self.error("lock"))?;
         let mut reader = BufReader::new(file);
         let mut buf = Vec::new();
         let mut number = 0;
@@ -323,7 +341,13 @@ impl ReleaseLog {
         let Some(mut file) = self.open_to_read()? else {
             return Ok(ReadBack::WholeLog);
         };
-        lock(&file, File::try_lock_shared, self.lock_wait).map_err(self.error("lock"))?;
+        lock(
+            &file,
+            File::try_lock_shared,
+            self.lock_wait,
+            self.cancel.as_ref(),
+        )
+        .map_err(self.error("lock"))?;
         let len = file.metadata().map_err(self.error("read"))?.len();
         let mut lines = Backward::new(len, look_back);
         loop {
@@ -533,17 +557,26 @@ impl Backward {
     }
 }
 
-/// Takes a lock, polling until `wait` has passed.
+/// Takes a lock, polling until `wait` has passed or `cancel` is cancelled.
 fn lock(
     file: &File,
     try_lock: fn(&File) -> Result<(), std::fs::TryLockError>,
     wait: Duration,
+    cancel: Option<&tokio_util::sync::CancellationToken>,
 ) -> std::io::Result<()> {
     let deadline = Instant::now() + wait;
     loop {
         match try_lock(file) {
             Ok(()) => return Ok(()),
             Err(std::fs::TryLockError::Error(e)) => return Err(e),
+            Err(std::fs::TryLockError::WouldBlock)
+                if cancel.is_some_and(tokio_util::sync::CancellationToken::is_cancelled) =>
+            {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::Interrupted,
+                    "interrupted while another process held its lock",
+                ));
+            }
             Err(std::fs::TryLockError::WouldBlock) if Instant::now() >= deadline => {
                 return Err(std::io::Error::new(
                     std::io::ErrorKind::TimedOut,

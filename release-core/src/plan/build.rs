@@ -12,7 +12,10 @@ use crate::sustain::Sustained;
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
     /// The requested environment is not in the plan.
-    #[error("environment `{name}` is not declared in {plan}; expected one of {known}")]
+    #[error(
+        "environment `{}` is not declared in {plan}; expected one of {known}",
+        crate::names::escaped(name)
+    )]
     UnknownEnvironment {
         /// The name asked for.
         name: String,
@@ -32,7 +35,11 @@ pub enum BuildError {
         known: String,
     },
     /// A gate's settings cannot be used.
-    #[error("{plan}:{line}: gate `{id}`: {message}")]
+    #[error(
+        "{plan}:{line}: gate `{}`: {}",
+        crate::names::escaped(id),
+        crate::names::escaped(message)
+    )]
     Gate {
         /// The plan file.
         plan: String,
@@ -44,6 +51,11 @@ pub enum BuildError {
         message: String,
     },
 }
+
+/// The placeholders a plan's URL settings may use: the base URLs an environment has, each
+/// also given by a flag and a variable (`--api-url`, `RELEASE_API_URL`).
+pub const URL_PLACEHOLDERS: [&str; 4] =
+    ["api_url", "web_url", "prometheus_url", "alertmanager_url"];
 
 /// Base URLs given on the command line or in `RELEASE_API_URL`/`RELEASE_WEB_URL`; they win
 /// over the plan's.
@@ -182,12 +194,10 @@ impl SelectedEnvironment<'_> {
             .alertmanager_url
             .clone()
             .or_else(|| self.settings.alertmanager_url.clone());
-        for (name, url) in [
-            ("api_url", api),
-            ("web_url", web),
-            ("prometheus_url", prometheus),
-            ("alertmanager_url", alertmanager),
-        ] {
+        for (name, url) in URL_PLACEHOLDERS
+            .into_iter()
+            .zip([api, web, prometheus, alertmanager])
+        {
             if let Some(url) = url {
                 builder = builder.url(name, url);
             }
@@ -196,6 +206,23 @@ impl SelectedEnvironment<'_> {
             builder = builder.token(name.clone(), variable.clone());
         }
         builder
+    }
+}
+
+impl GateKindSpec {
+    /// The gate's URL settings that are templates filled from the environment's base URLs,
+    /// with their keys.
+    pub(crate) fn url_templates(&self) -> Vec<(&'static str, &str)> {
+        let (key, template) = match self {
+            GateKindSpec::Http(spec) => ("url", Some(spec.url.as_str())),
+            GateKindSpec::AiRuntime(spec) => ("url", spec.url.as_deref()),
+            GateKindSpec::Sessions(spec) => ("url", spec.url.as_deref()),
+            GateKindSpec::Platform(spec) => ("endpoint", spec.endpoint.as_deref()),
+            GateKindSpec::Prometheus(spec) => ("url", spec.url.as_deref()),
+            GateKindSpec::Alerts(spec) => ("url", spec.url.as_deref()),
+            GateKindSpec::Env(_) | GateKindSpec::Command(_) => ("", None),
+        };
+        template.map(|t| (key, t)).into_iter().collect()
     }
 }
 
@@ -390,7 +417,7 @@ impl Plan {
 
     /// Secrets made from variables rather than held in one: the HTTP Basic credential of each
     /// `basic_auth` (`Basic <base64>` and its base64 alone), which an upstream's error page
-    /// could echo back. Redact these along with [`Plan::secret_variables`].
+    /// could echo back. [`Plan::redactor`] hides these along with the variables' values.
     ///
     /// ```
     /// use release_core::{Plan, Vars};
@@ -429,8 +456,70 @@ impl Plan {
         secrets
     }
 
-    /// The variables whose values are secret: those with a `secret` rule and every token
-    /// variable.
+    /// The redactor of a run over these variables: it hides the values of the variables the
+    /// plan declares secret ([`Plan::secret_variables`]), of those secret by name
+    /// ([`Plan::secret_names`]), the credentials inside every URL
+    /// ([`url_credentials`](crate::url_credentials)) and [`Plan::derived_secrets`]. Every value
+    /// is hidden, however short (see [`Redactor`](crate::Redactor) for how short ones are
+    /// matched).
+    ///
+    /// ```
+    /// use release_core::{Plan, Vars};
+    /// let plan = Plan::parse("release.toml", r#"
+    ///     [release.secrets]
+    ///     patterns = ["*_SALT"]
+    ///     not_secret = ["NEXT_PUBLIC_*"]
+    ///     [environments.staging]
+    /// "#).unwrap();
+    /// let vars = Vars::from_pairs([
+    ///     ("GITHUB_TOKEN", "ghp_0123456789"),
+    ///     ("SIGNING_SALT", "pepper"),
+    ///     ("NEXT_PUBLIC_STRIPE_KEY", "pk_live_0123456789"),
+    ///     ("DATABASE_URL", "postgres://app:hunter2hunter2@db/app"),
+    /// ]);
+    /// let redactor = plan.redactor(&vars);
+    /// assert_eq!(
+    ///     redactor.redact("ghp_0123456789 pepper pk_live_0123456789 postgres://app:hunter2hunter2@db"),
+    ///     "[redacted] [redacted] pk_live_0123456789 postgres://app:[redacted]@db",
+    /// );
+    /// ```
+    pub fn redactor(&self, vars: &crate::Vars) -> crate::Redactor {
+        let mut redactor = crate::Redactor::new();
+        let values = self.secret_names().values(vars, &self.secret_variables());
+        for value in values.into_iter().chain(self.derived_secrets(vars)) {
+            redactor.add(value);
+        }
+        redactor
+    }
+
+    /// Each `release.secrets.not_secret` entry that names a variable the plan declares
+    /// secret: a contradiction, since a declared secret stays secret. Patterns are not
+    /// checked (`not_secret = ["*"]` opts every name out of the patterns, not the declared).
+    pub(crate) fn not_secret_problems(&self) -> Vec<String> {
+        let declared = self.secret_variables();
+        self.release
+            .secrets
+            .not_secret
+            .iter()
+            .filter(|p| p.is_exact() && declared.iter().any(|name| p.matches(name)))
+            .map(|p| {
+                format!(
+                    "`release.secrets.not_secret` names `{p}`, which the plan declares secret (a `[tokens]` variable, a `secret` rule, a `basic_auth` password or a Railway token); a declared secret stays secret"
+                )
+            })
+            .collect()
+    }
+
+    /// Which variables hold secrets by their names: the default patterns with
+    /// `[release.secrets]`'s own.
+    pub fn secret_names(&self) -> crate::SecretNames {
+        let secrets = &self.release.secrets;
+        crate::SecretNames::new(secrets.patterns.clone(), secrets.not_secret.clone())
+    }
+
+    /// The variables the plan declares secret: those with a `secret` rule, every token
+    /// variable, `basic_auth` passwords and the Railway tokens of a plan with a platform gate.
+    /// They are secrets whatever their names, `not_secret` included.
     pub fn secret_variables(&self) -> BTreeSet<String> {
         let mut names: BTreeSet<String> = self.tokens.values().cloned().collect();
         for gate in &self.gates {

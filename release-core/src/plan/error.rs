@@ -27,15 +27,30 @@ impl LineIndex {
         Self { starts }
     }
 
-    /// 1-based line and column (in characters) of a byte offset, clamped to the source.
+    /// 1-based line and column (in characters) of a byte offset, clamped to the source. A
+    /// byte-order mark is not a column: editors do not show it.
     pub(crate) fn position(&self, source: &str, offset: usize) -> (usize, usize) {
         let mut offset = offset.min(source.len());
         while !source.is_char_boundary(offset) {
             offset -= 1;
         }
         let line = self.starts.partition_point(|start| *start <= offset).max(1);
-        let start = self.starts.get(line - 1).copied().unwrap_or(0).min(offset);
+        let mut start = self.starts.get(line - 1).copied().unwrap_or(0).min(offset);
+        if start == 0 && source.starts_with('\u{feff}') {
+            start = '\u{feff}'.len_utf8().min(offset);
+        }
         (line, source[start..offset].chars().count() + 1)
+    }
+
+    /// The byte range of each line, without its line break.
+    pub(crate) fn line_ranges<'a>(
+        &'a self,
+        source: &'a str,
+    ) -> impl Iterator<Item = std::ops::Range<usize>> + 'a {
+        self.starts.iter().enumerate().map(move |(i, &start)| {
+            let end = self.starts.get(i + 1).map_or(source.len(), |next| next - 1);
+            start..end.max(start)
+        })
     }
 }
 
@@ -123,5 +138,22 @@ mod tests {
             "inside a character clamps back"
         );
         assert_eq!(line_column(src, 999), (3, 1));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_a_column() {
+        let src = "\u{feff}ab\ncd";
+        assert_eq!(line_column(src, 0), (1, 1));
+        assert_eq!(line_column(src, 3), (1, 1));
+        assert_eq!(line_column(src, 4), (1, 2));
+        assert_eq!(line_column(src, 7), (2, 2));
+    }
+
+    #[test]
+    fn line_ranges_leave_out_line_breaks() {
+        let src = "ab\n\ncd\n";
+        let index = LineIndex::new(src);
+        let ranges: Vec<_> = index.line_ranges(src).collect();
+        assert_eq!(ranges, [0..2, 3..3, 4..6, 7..7]);
     }
 }

@@ -6,13 +6,16 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
+use super::checks;
 use super::error::{Diagnostic, LineIndex, PlanError, line_column};
 use super::model::{
     Environment, GateCommon, GateKindSpec, GateSpec, KNOWN_PHASES, Plan, ReleaseSection,
 };
 use super::rollback::RollbackSection;
+use super::wording;
 use crate::gate::GateInfo;
 use crate::gates::env::{EnvGate, EnvGateSpec};
+use crate::names::{NAME_RULE, check_name, escaped};
 
 /// Plans larger than this are refused before parsing.
 pub const MAX_PLAN_BYTES: u64 = 4 * 1024 * 1024;
@@ -40,8 +43,12 @@ struct Header {
     rollback_spans: RollbackSpans,
     /// Each gate as read (`None` when it had errors) with the spans of its parts.
     gates: Vec<(Option<GateSpec>, GateSpans)>,
-    /// Where `release.default_environment` is written.
-    default_environment_at: Option<Range<usize>>,
+    /// Where each `[release]` value is written.
+    release_at: BTreeMap<String, Range<usize>>,
+    /// Where each environment's name is written.
+    environment_at: BTreeMap<String, Range<usize>>,
+    /// Where `release.secrets.not_secret` is written.
+    not_secret_at: Option<Range<usize>>,
     /// Whether every part was read without error; validation runs either way.
     complete: bool,
 }
@@ -52,6 +59,9 @@ struct Header {
 struct GateSpans {
     gate: Range<usize>,
     keys: BTreeMap<String, Range<usize>>,
+    /// The names of the entries of `headers` and `expect.headers`, keyed by the dotted path
+    /// (`headers.x-request-id`).
+    entries: BTreeMap<String, Range<usize>>,
     vars: Vec<Range<usize>>,
 }
 
@@ -61,6 +71,35 @@ impl GateSpans {
             .get(key)
             .cloned()
             .unwrap_or_else(|| self.gate.clone())
+    }
+
+    /// Where the entry `name` of the table at `path` is named, else where the table is.
+    fn entry(&self, path: &str, name: &str) -> Range<usize> {
+        self.entries
+            .get(&format!("{path}.{name}"))
+            .cloned()
+            .unwrap_or_else(|| self.key(path.split('.').next().unwrap_or(path)))
+    }
+
+    /// Records where the entries of the tables whose entries name things are named.
+    fn record_entries(&mut self, key: &str, value: &DeValue<'_>) {
+        let mut record = |path: &str, table: &DeValue<'_>| {
+            if let DeValue::Table(table) = table {
+                for (name, _) in table {
+                    self.entries
+                        .insert(format!("{path}.{}", name.get_ref()), name.span());
+                }
+            }
+        };
+        match (key, value) {
+            ("headers", headers) => record("headers", headers),
+            ("expect", DeValue::Table(expect)) => {
+                if let Some(headers) = expect.get("headers") {
+                    record("expect.headers", headers.get_ref());
+                }
+            }
+            _ => {}
+        }
     }
 
     fn var(&self, index: usize) -> Range<usize> {
@@ -76,6 +115,8 @@ impl GateSpans {
 #[derive(Default)]
 struct RollbackSpans {
     table: Range<usize>,
+    /// Where each of the table's own values is written.
+    keys: BTreeMap<String, Range<usize>>,
     /// Per `[[rollback.triggers]]` entry, in order.
     triggers: Vec<TriggerSpans>,
 }
@@ -182,12 +223,15 @@ struct Loader<'s> {
 }
 
 impl<'s> Loader<'s> {
+    /// A diagnostic at a byte offset. Its message may quote the plan, so whatever would act
+    /// on a terminal instead of showing is escaped here, once for every message.
     fn diagnostic(&self, offset: usize, message: impl Into<String>) -> Diagnostic {
         let (line, column) = self.lines.position(self.source, offset);
+        let message = message.into();
         Diagnostic {
             line,
             column,
-            message: message.into(),
+            message: escaped(&message).into_owned(),
         }
     }
 
@@ -196,29 +240,40 @@ impl<'s> Loader<'s> {
     }
 
     fn deserialize<T: Deserialize<'s>>(&mut self, value: Spanned<DeValue<'s>>) -> Option<T> {
+        if self.refuse_datetimes(&value) {
+            return None;
+        }
         match T::deserialize(ValueDeserializer::from(value)) {
             Ok(v) => Some(v),
             Err(err) => {
                 let start = err.span().map_or(0, |s| s.start);
                 self.diagnostics
-                    .push(self.diagnostic(start, err.message().trim_end()));
+                    .push(self.diagnostic(start, wording::plain(err.message())));
                 None
             }
         }
     }
 
+    /// Reports each date-time in a part about to be read, which then is not read: serde's own
+    /// message for it would be about a table with a private key.
+    fn refuse_datetimes(&mut self, value: &Spanned<DeValue<'s>>) -> bool {
+        let mut found = Vec::new();
+        checks::datetimes(value, &mut found);
+        for at in &found {
+            self.error(at.clone(), checks::DATETIME);
+        }
+        !found.is_empty()
+    }
+
     fn plan(&mut self, path: &Path) -> Option<Plan> {
         let (root, errors) = DeTable::parse_recoverable(self.source);
         if !errors.is_empty() {
-            for err in errors {
-                let start = err.span().map_or(0, |s| s.start);
-                self.diagnostics
-                    .push(self.diagnostic(start, err.message().trim_end()));
-            }
+            self.syntax_errors(&errors);
             return None;
         }
         let root_span = root.span();
         let header = self.header(root.into_inner());
+        self.check_names(&header);
         let mut environments = BTreeMap::new();
         for (name, env) in header.environments {
             let span = env.span();
@@ -255,7 +310,11 @@ impl<'s> Loader<'s> {
         if let Some(default) = &header.release.default_environment
             && !environments.contains_key(default)
         {
-            let at = header.default_environment_at.clone().unwrap_or(0..0);
+            let at = header
+                .release_at
+                .get("default_environment")
+                .cloned()
+                .unwrap_or(0..0);
             self.error(at, format!("`release.default_environment` names `{default}`, which is not a declared environment"));
         }
         let plan = Plan {
@@ -267,8 +326,14 @@ impl<'s> Loader<'s> {
             rollback: header.rollback.clone(),
         };
         self.validate(&plan, &header.gates);
+        for problem in plan.not_secret_problems() {
+            self.error(header.not_secret_at.clone().unwrap_or(0..0), problem);
+        }
         if header.complete {
-            for problem in plan.rollback_problems() {
+            // A gate that could not be read is missing from the plan: a trigger naming it
+            // would be reported as naming nothing, which is not the mistake.
+            let gates_read = header.gates.iter().all(|(gate, _)| gate.is_some());
+            for problem in plan.rollback_problems(gates_read) {
                 let at = header.rollback_spans.at(problem.trigger, problem.key);
                 self.error(at, problem.message);
             }
@@ -282,11 +347,17 @@ impl<'s> Loader<'s> {
         for (key, value) in root {
             match key.get_ref().as_ref() {
                 "release" => {
-                    header.default_environment_at = value
-                        .get_ref()
-                        .as_table()
-                        .and_then(|t| t.get("default_environment"))
-                        .map(Spanned::span);
+                    if let Some(table) = value.get_ref().as_table() {
+                        header.release_at = table
+                            .iter()
+                            .map(|(k, v)| (k.get_ref().to_string(), v.span()))
+                            .collect();
+                        header.not_secret_at = table
+                            .get("secrets")
+                            .and_then(|s| s.get_ref().as_table())
+                            .and_then(|t| t.get("not_secret"))
+                            .map(Spanned::span);
+                    }
                     match self.deserialize(value) {
                         Some(release) => header.release = release,
                         None => ok = false,
@@ -304,6 +375,9 @@ impl<'s> Loader<'s> {
                     };
                     for (name, env) in table {
                         let env_span = env.span();
+                        header
+                            .environment_at
+                            .insert(name.get_ref().to_string(), name.span());
                         // An environment with a mistake is still declared, so gates naming it
                         // do not get a second, misleading error.
                         let env = self.deserialize::<Environment>(env).unwrap_or_else(|| {
@@ -340,6 +414,92 @@ impl<'s> Loader<'s> {
         header
     }
 
+    /// Names that become parts of file names are plain names, unique ignoring case; paths and
+    /// names the plan sets hold no control characters.
+    fn check_names(&mut self, header: &Header) {
+        let mut folded: BTreeMap<String, &str> = BTreeMap::new();
+        let mut environments: Vec<(&String, &Range<usize>)> =
+            header.environment_at.iter().collect();
+        environments.sort_by_key(|(_, at)| at.start);
+        for (name, at) in environments {
+            if let Err(problem) = check_name(name) {
+                self.error(
+                    at.clone(),
+                    format!("environment name `{name}` {problem}; names are {NAME_RULE}, as they name files"),
+                );
+            } else if let Some(first) = folded.insert(name.to_ascii_lowercase(), name) {
+                self.error(at.clone(), format!("environment `{name}` differs from `{first}` only in case; names name files, and some file systems do not tell them apart"));
+            }
+        }
+        let release = &header.release;
+        let paths = [
+            ("artifacts_dir", Some(&release.artifacts_dir)),
+            ("log", release.log.as_ref()),
+        ];
+        for (key, path) in paths {
+            let Some(path) = path else { continue };
+            let text = path.to_string_lossy();
+            let problem = match text.is_empty() {
+                true => Err("is empty".to_owned()),
+                false => checks::printable(&text),
+            };
+            if let Err(problem) = problem {
+                let at = header.release_at.get(key).cloned().unwrap_or(0..0);
+                self.error(at, format!("`release.{key}` {problem}"));
+            }
+        }
+        let rollback = &header.rollback;
+        let names = [
+            (
+                "release.name",
+                Some(&release.name),
+                header.release_at.get("name"),
+            ),
+            (
+                "rollback.web_service",
+                rollback.web_service.as_ref(),
+                header.rollback_spans.keys.get("web_service"),
+            ),
+            (
+                "rollback.api_service",
+                rollback.api_service.as_ref(),
+                header.rollback_spans.keys.get("api_service"),
+            ),
+        ];
+        for (key, text, at) in names {
+            let Some(text) = text else { continue };
+            if let Err(problem) = checks::printable(text) {
+                let at = at.cloned().unwrap_or(0..0);
+                self.error(at, format!("`{key}` {problem}"));
+            }
+        }
+    }
+
+    /// The parser's errors, each where it is and naming what it can.
+    fn syntax_errors(&mut self, errors: &[toml::de::Error]) {
+        let mut deep_keys = None;
+        let mut deep_seen = 0;
+        for err in errors {
+            let message = err.message().trim_end();
+            let start = match (message, err.span()) {
+                (wording::DEEP_KEY, None) => {
+                    // `toml` gives these no position: find each deep key in turn.
+                    let found = deep_keys
+                        .get_or_insert_with(|| wording::deep_keys(self.source, &self.lines));
+                    let at = found.get(deep_seen).copied().unwrap_or(0);
+                    deep_seen += 1;
+                    at
+                }
+                (_, span) => span.as_ref().map_or(0, |s| s.start),
+            };
+            let message = match message {
+                "duplicate key" => wording::duplicate_key(self.source, err.span()),
+                other => wording::plain(other),
+            };
+            self.diagnostics.push(self.diagnostic(start, message));
+        }
+    }
+
     /// Each gate is read on its own, so one bad gate does not hide the problems of the next.
     fn gates(&mut self, gates: Spanned<DeValue<'s>>) -> Vec<(Option<GateSpec>, GateSpans)> {
         let span = gates.span();
@@ -369,6 +529,10 @@ impl<'s> Loader<'s> {
         let DeValue::Table(mut table) = value.into_inner() else {
             return None;
         };
+        spans.keys = table
+            .iter()
+            .map(|(k, v)| (k.get_ref().to_string(), v.span()))
+            .collect();
         let Some((key, triggers)) = table.remove_entry("triggers") else {
             return self.deserialize(Spanned::new(span, DeValue::Table(table)));
         };
@@ -425,11 +589,15 @@ impl<'s> Loader<'s> {
         keys: &BTreeMap<String, Range<usize>>,
     ) -> Option<T> {
         let span = value.span();
+        if self.refuse_datetimes(&value) {
+            return None;
+        }
         match T::deserialize(ValueDeserializer::from(value)) {
             Ok(v) => Some(v),
             Err(err) => {
-                let message = err.message().trim_end();
+                let message = wording::plain(err.message());
                 let named = message
+                    .as_str()
                     .strip_prefix("unknown field `")
                     .and_then(|rest| rest.split_once('`'))
                     .and_then(|(name, _)| keys.get(name));
@@ -460,6 +628,7 @@ impl<'s> Loader<'s> {
         let mut kind: Option<Spanned<DeValue<'s>>> = None;
         for (key, value) in table {
             spans.keys.insert(key.get_ref().to_string(), value.span());
+            spans.record_entries(key.get_ref(), value.get_ref());
             if key.get_ref() == "kind" {
                 kind = Some(value);
             } else if COMMON_KEYS.contains(&key.get_ref().as_ref()) {
@@ -554,13 +723,19 @@ impl<'s> Loader<'s> {
 
     fn validate(&mut self, plan: &Plan, gates: &[(Option<GateSpec>, GateSpans)]) {
         let mut seen = BTreeSet::new();
+        let mut folded = BTreeMap::new();
         for (gate, spans) in gates {
             let Some(gate) = gate else { continue };
             let id = &gate.common.id;
-            if id.trim().is_empty() {
-                self.error(spans.key("id"), "gate `id` must not be empty");
+            if let Err(problem) = check_name(id) {
+                self.error(
+                    spans.key("id"),
+                    format!("gate id `{id}` {problem}; ids are {NAME_RULE}, as they name files"),
+                );
             } else if !seen.insert(id.clone()) {
                 self.error(spans.key("id"), format!("duplicate gate id `{id}`"));
+            } else if let Some(first) = folded.insert(id.to_ascii_lowercase(), id.clone()) {
+                self.error(spans.key("id"), format!("gate id `{id}` differs from `{first}` only in case; ids name files, and some file systems do not tell them apart"));
             }
             if gate.common.phases.is_empty() {
                 let message = format!(
@@ -620,6 +795,14 @@ impl<'s> Loader<'s> {
                     }
                 }
             }
+            for (key, template) in gate.spec.url_templates() {
+                if let Err(problem) = checks::url_template(template) {
+                    self.error(spans.key(key), format!("gate `{id}`: `{key}` {problem}"));
+                }
+            }
+            if let GateKindSpec::Http(spec) = &gate.spec {
+                self.check_headers(id, spec, spans);
+            }
             if let Some(token) = gate_token(&gate.spec)
                 && !plan.tokens.contains_key(token)
             {
@@ -629,6 +812,29 @@ impl<'s> Loader<'s> {
                     quoted(&known)
                 );
                 self.error(spans.key("token"), message);
+            }
+        }
+    }
+
+    /// The headers an HTTP gate sends and expects, each reported where it is named.
+    fn check_headers(
+        &mut self,
+        id: &str,
+        spec: &crate::gates::http::HttpGateSpec,
+        spans: &GateSpans,
+    ) {
+        for (name, value) in &spec.headers {
+            if let Err(problem) = checks::sent_header(name, value) {
+                self.error(
+                    spans.entry("headers", name),
+                    format!("gate `{id}`: {problem}"),
+                );
+            }
+        }
+        for (name, value) in &spec.expect.headers {
+            if let Err(problem) = checks::expected_header(name, value) {
+                let at = spans.entry("expect.headers", name);
+                self.error(at, format!("gate `{id}`: `expect`: {problem}"));
             }
         }
     }

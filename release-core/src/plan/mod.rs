@@ -1,17 +1,20 @@
 //! Plans: the TOML file that declares environments and gates, loaded with positioned errors.
 
 mod build;
+mod checks;
 mod error;
 mod load;
 mod model;
 mod rollback;
 mod schema;
+mod wording;
 
-pub use build::{BuildError, GateFilter, SelectedEnvironment, UrlOverrides};
+pub use build::{BuildError, GateFilter, SelectedEnvironment, URL_PLACEHOLDERS, UrlOverrides};
 pub use error::{Diagnostic, PlanError};
 pub use load::MAX_PLAN_BYTES;
 pub use model::{
     Environment, GateCommon, GateKindSpec, GateSpec, KNOWN_PHASES, Plan, ReleaseSection,
+    SecretsSection,
 };
 pub use rollback::{RollbackSection, TriggerSpec};
 pub use schema::PlanDocument;

@@ -13,6 +13,7 @@ use crate::gates::http::HttpGateSpec;
 use crate::gates::platform::PlatformGateSpec;
 use crate::gates::prometheus::PrometheusGateSpec;
 use crate::gates::sessions::SessionsGateSpec;
+use crate::secret::NamePattern;
 
 /// The phases a gate may belong to, in runbook order.
 pub const KNOWN_PHASES: [&str; 5] = [
@@ -64,6 +65,32 @@ pub struct ReleaseSection {
     /// after another, as the runbook's scripts do, instead of fighting over the machine.
     #[serde(default = "default_command_concurrency")]
     pub command_concurrency: usize,
+    /// Which variables hold secrets besides the declared ones, by name (`[release.secrets]`).
+    #[serde(default, skip_serializing_if = "SecretsSection::is_empty")]
+    pub secrets: SecretsSection,
+}
+
+/// `[release.secrets]`: name patterns for variables that hold secrets, beyond the built-in
+/// ones (`release_core::DEFAULT_SECRET_PATTERNS`) and the variables the plan declares secret
+/// (`secret` rules, `[tokens]`, `basic_auth` passwords). Names match whole and ignore case;
+/// `*` stands for any run of characters.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecretsSection {
+    /// More names or patterns whose variables hold secrets, e.g. `["*_CREDENTIALS_JSON"]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub patterns: Vec<NamePattern>,
+    /// Names or patterns that hold no secret although a pattern matches them, e.g.
+    /// `["NEXT_PUBLIC_*"]`. A variable the plan declares secret and a password inside a URL
+    /// stay secret.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_secret: Vec<NamePattern>,
+}
+
+impl SecretsSection {
+    fn is_empty(&self) -> bool {
+        self.patterns.is_empty() && self.not_secret.is_empty()
+    }
 }
 
 fn default_command_concurrency() -> usize {
@@ -83,6 +110,7 @@ impl Default for ReleaseSection {
             default_environment: None,
             concurrency: default_concurrency(),
             command_concurrency: default_command_concurrency(),
+            secrets: SecretsSection::default(),
         }
     }
 }

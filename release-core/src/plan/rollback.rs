@@ -472,7 +472,9 @@ impl Plan {
     /// Problems with the `[rollback]` table that its types cannot express: duplicate ids,
     /// gate names that match nothing, contradictory levels, triggers that could never fire or
     /// watch. Each names the trigger it belongs to, and the key behind it where one is.
-    pub(crate) fn rollback_problems(&self) -> Vec<RollbackProblem> {
+    /// Without `gates_read` (a gate could not be read, so the plan lacks it), names that match
+    /// no gate are not reported: they may name that gate.
+    pub(crate) fn rollback_problems(&self, gates_read: bool) -> Vec<RollbackProblem> {
         let mut problems = Vec::new();
         let mut seen = std::collections::BTreeSet::new();
         for (index, trigger) in self.rollback.triggers.iter().enumerate() {
@@ -484,10 +486,13 @@ impl Plan {
                 });
             };
             let id = trigger.id();
-            if id.trim().is_empty() {
+            if let Err(why) = crate::names::check_name(id) {
                 problem(
                     Some("id"),
-                    "a rollback trigger has an empty `id`".to_owned(),
+                    format!(
+                        "rollback trigger id `{id}` {why}; ids are {}, as they are recorded and shown",
+                        crate::names::NAME_RULE
+                    ),
                 );
             } else if !seen.insert(id) {
                 problem(Some("id"), format!("duplicate rollback trigger id `{id}`"));
@@ -496,7 +501,7 @@ impl Plan {
                 TriggerSpec::Verdict { .. } | TriggerSpec::MissingData { .. } => "gates",
                 TriggerSpec::Threshold { .. } | TriggerSpec::Growth { .. } => "gate",
             };
-            for name in trigger.gate_names() {
+            for name in trigger.gate_names().into_iter().filter(|_| gates_read) {
                 if !self.gates.iter().any(|g| selects(name, g)) {
                     problem(
                         Some(gate_key),
@@ -507,6 +512,7 @@ impl Plan {
                 }
             }
             if let TriggerSpec::Threshold { gate, .. } | TriggerSpec::Growth { gate, .. } = trigger
+                && gates_read
                 && !self.gates.iter().any(|g| g.common.id == *gate)
                 && self.gates.iter().any(|g| selects(gate, g))
             {

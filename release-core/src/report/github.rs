@@ -155,6 +155,7 @@ mod tests {
             summary: format!("summary of {id}"),
             duration_ms: 5,
             attempts: 1,
+            samples: None,
             observations: Vec::new(),
             evidence: Vec::new(),
             measurements: Vec::new(),

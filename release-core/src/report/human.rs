@@ -206,6 +206,7 @@ mod tests {
                     summary: format!("the {verdict} case"),
                     duration_ms: 12,
                     attempts: 1,
+                    samples: None,
                     observations: vec![Observation::new("x", 1, 0, "eq")],
                     evidence: Vec::new(),
                     measurements: Vec::new(),

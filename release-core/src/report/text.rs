@@ -101,8 +101,7 @@ fn value(value: &Value, unit: Option<&str>) -> String {
     let text = match value {
         // Without quotes an empty string would vanish from the sentence.
         Value::String(s) if s.is_empty() => "\"\"".to_owned(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        other => crate::number::value_text(other),
     };
     match unit {
         Some(unit) => format!("{text} {unit}"),
@@ -157,16 +156,26 @@ pub(crate) fn blocking_ids(summary: &Summary) -> Vec<&str> {
         .collect()
 }
 
-/// The gate's title, its id in parentheses when the two differ, and the number of attempts when
-/// a retry ran: what heads a gate's explanation.
+/// The gate's title, its id in parentheses when the two differ, the number of samples of a
+/// sustained gate, and the number of attempts when a retry ran: what heads a gate's
+/// explanation.
 pub(crate) fn heading(gate: &GateRecord) -> String {
     let mut heading = if gate.title == gate.id {
         single_line(&gate.title)
     } else {
         single_line(&format!("{} ({})", gate.title, gate.id))
     };
+    if let Some(samples) = gate.samples {
+        let noun = if samples == 1 { "sample" } else { "samples" };
+        heading.push_str(&format!(" · {samples} {noun}"));
+    }
     if gate.attempts > 1 {
-        heading.push_str(&format!(" · {} attempts", gate.attempts));
+        let what = if gate.samples.is_some() {
+            " in a sample"
+        } else {
+            ""
+        };
+        heading.push_str(&format!(" · {} attempts{what}", gate.attempts));
     }
     heading
 }
@@ -221,6 +230,39 @@ mod tests {
         assert_eq!(
             observation(&odd),
             r#"x: observed "", expected ["a",null] (in)"#
+        );
+    }
+
+    #[test]
+    fn headings_call_samples_samples_and_retries_attempts() {
+        let record = |attempts, samples| GateRecord {
+            id: "error-rate".into(),
+            kind: "prometheus".into(),
+            title: "Error rate".into(),
+            verdict: Verdict::Pass,
+            required: true,
+            blocking: false,
+            summary: String::new(),
+            duration_ms: 0,
+            attempts,
+            samples,
+            observations: Vec::new(),
+            evidence: Vec::new(),
+            measurements: Vec::new(),
+            details: None,
+        };
+        assert_eq!(heading(&record(1, None)), "Error rate (error-rate)");
+        assert_eq!(
+            heading(&record(3, None)),
+            "Error rate (error-rate) · 3 attempts"
+        );
+        assert_eq!(
+            heading(&record(1, Some(20))),
+            "Error rate (error-rate) · 20 samples"
+        );
+        assert_eq!(
+            heading(&record(2, Some(1))),
+            "Error rate (error-rate) · 1 sample · 2 attempts in a sample"
         );
     }
 

@@ -813,15 +813,5 @@ impl RollbackTrigger for MissingDataTrigger {
     }
 }
 
-fn json_number(value: f64) -> Value {
-    serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number)
-}
-
-/// A number as people write it: no trailing `.0`.
-pub(crate) fn number(value: f64) -> String {
-    if value.fract() == 0.0 && value.abs() < 1e15 {
-        format!("{value:.0}")
-    } else {
-        format!("{value}")
-    }
-}
+use crate::number::json as json_number;
+pub(crate) use crate::number::shortest as number;

@@ -96,8 +96,5 @@ pub fn render_plan(plan: &RollbackPlan) -> String {
 }
 
 fn plain(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
+    crate::number::value_text(value)
 }

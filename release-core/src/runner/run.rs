@@ -13,7 +13,7 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use crate::duration::format_duration;
-use crate::gate::{Context, DynGate, Evaluation, GateInfo, Observation, Verdict};
+use crate::gate::{CANCEL_GRACE, Context, DynGate, Evaluation, GateInfo, Observation, Verdict};
 use crate::policy::{Outcome, Policy};
 
 /// One gate's result, with who the gate is.
@@ -212,7 +212,7 @@ impl Runner {
 
     /// Runs the gates. Cancelling the context's token starts no further gate and stops the
     /// in-flight ones: a gate without a [`GateInfo::stop_grace`] is dropped at once, one with
-    /// it gets that long to stop what it started and report. Every gate that did not finish
+    /// it gets that long (at most [`CANCEL_GRACE`]) to stop what it started and report. Every gate that did not finish
     /// is reported as `error: cancelled`.
     pub async fn run(&self, gates: &[Box<dyn DynGate>], cx: &Context) -> RunReport {
         let started_at = cx.now();
@@ -308,7 +308,7 @@ impl Runner {
                         () = tokio::time::sleep(timeout.saturating_add(grace)) => timed_out(timeout),
                         () = async {
                             cancel.cancelled().await;
-                            tokio::time::sleep(grace).await;
+                            tokio::time::sleep(grace.min(CANCEL_GRACE)).await;
                         } => cancelled_evaluation(),
                     }
                 };

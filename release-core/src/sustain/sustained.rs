@@ -8,7 +8,7 @@ use tokio::time::Instant;
 use super::spec::SustainSpec;
 use super::window::{Ending, Window};
 use crate::duration::{HumanDuration, format_duration};
-use crate::gate::{Context, DynGate, Evaluation, Gate, GateInfo};
+use crate::gate::{CANCEL_GRACE, Context, DynGate, Evaluation, Gate, GateInfo};
 use crate::runner::{panicked, timed_out};
 
 /// How long one sample may take when the inner gate sets no timeout: the runner's default.
@@ -68,7 +68,8 @@ const OWN_STOP_GRACE: Duration = Duration::from_secs(1);
 ///     evaluation.summary,
 ///     "3 samples in a row passed at sample 4 of 10: 3 pass, 1 fail (limit 1); sample 4: error rate 0.002"
 /// );
-/// assert_eq!(evaluation.attempts, 4);
+/// assert_eq!(evaluation.samples, Some(4));
+/// assert_eq!(evaluation.attempts, 1);
 /// assert_eq!(evaluation.measurements[0].value, 0.002);
 /// # });
 /// ```
@@ -240,7 +241,7 @@ impl Sustained {
                 () = tokio::time::sleep(timeout.saturating_add(grace)) => None,
                 () = async {
                     cancel.cancelled().await;
-                    tokio::time::sleep(grace).await;
+                    tokio::time::sleep(grace.min(CANCEL_GRACE)).await;
                 } => return None,
             },
         };

@@ -107,6 +107,8 @@ pub(crate) struct Window {
     errors_in_a_row: u32,
     successes_in_a_row: u32,
     warns_in_run: u32,
+    /// The most attempts any one sample needed (its retries), at least 1.
+    most_attempts: u32,
     records: Vec<Record>,
     last_success: Option<Kept>,
     last_warn: Option<Kept>,
@@ -126,6 +128,7 @@ impl Window {
             errors_in_a_row: 0,
             successes_in_a_row: 0,
             warns_in_run: 0,
+            most_attempts: 1,
             records: Vec::new(),
             last_success: None,
             last_warn: None,
@@ -155,6 +158,7 @@ impl Window {
     ) -> Option<Ending> {
         let index = self.taken().saturating_add(1);
         let verdict = evaluation.verdict;
+        self.most_attempts = self.most_attempts.max(evaluation.attempts);
         self.records.push(Record {
             at,
             offset,
@@ -248,7 +252,10 @@ impl Window {
             .evidence(evidence)
             .details(self.details(ending));
         evaluation.measurements = self.measurements();
-        evaluation.attempts = self.taken();
+        // Samples are not attempts: a sample's retries are, and the most any sample needed
+        // is the window's.
+        evaluation.samples = Some(self.taken());
+        evaluation.attempts = self.most_attempts;
         evaluation
     }
 
@@ -509,7 +516,7 @@ impl Window {
                     r.verdict
                 );
                 if let Some(value) = r.value {
-                    row.push_str(&format!(" {value}"));
+                    row.push_str(&format!(" {}", crate::number::shortest(value)));
                 }
                 row
             })
@@ -529,7 +536,7 @@ impl Window {
                 json!({
                     "at": r.at.to_string(),
                     "verdict": r.verdict,
-                    "value": r.value.and_then(serde_json::Number::from_f64),
+                    "value": r.value.map(crate::number::json),
                     "summary": r.summary,
                 })
             })

@@ -2,6 +2,7 @@ use futures_util::future::join_all;
 use serde_json::{Value, json};
 
 use super::spec::{AiRuntimeGateSpec, Probe, Require};
+use crate::clients::json::{self, JsonError};
 use crate::clients::{DEFAULT_BODY_CAP, HttpRequest, HttpResponse, RetryPolicy};
 use crate::gate::{Context, Evaluation, Evidence, Gate, GateInfo, Observation, Verdict};
 use crate::gates::http::exchange::{self, Exchange, Misconfigured};
@@ -58,7 +59,8 @@ impl AiRuntimeGate {
             retries: self.spec.retries,
             ..RetryPolicy::default()
         };
-        exchange::send(cx, request, policy, exchange::budget(self.info.timeout)).await
+        let budget = exchange::Budget::start(self.info.timeout);
+        exchange::send(cx, request, policy, budget).await
     }
 
     async fn health(&self, cx: &Context) -> Evaluation {
@@ -66,14 +68,14 @@ impl AiRuntimeGate {
             Ok(request) => request,
             Err((what, problem)) => return exchange::misconfigured(what, problem),
         };
-        let exchange = self.exchange(cx, request).await;
+        let exchange = self.exchange(cx, request.clone()).await;
         let attempts = exchange.attempts;
         let mut evaluation = match &exchange.result {
             Err(e) => exchange::no_response(cx, e, attempts, "ai-runtime.health"),
             Ok(response) => judge_health(cx, response),
         };
         evaluation.attempts = attempts;
-        evaluation
+        exchange::explain(evaluation, &request, &exchange)
     }
 
     async fn dry_run(&self, cx: &Context) -> Evaluation {
@@ -84,27 +86,35 @@ impl AiRuntimeGate {
                 Err((what, problem)) => return exchange::misconfigured(what, problem),
             }
         }
-        let results = join_all(
-            requests
-                .into_iter()
-                .map(|(role, request)| async move { (role, self.exchange(cx, request).await) }),
-        )
+        let results = join_all(requests.into_iter().map(|(role, request)| async move {
+            let exchange = self.exchange(cx, request.clone()).await;
+            (role, request, exchange)
+        }))
         .await;
         let mut succeeded = Vec::new();
         let mut failed = Vec::new();
         let mut errors = 0;
         let mut attempts = 0;
-        for (role, exchange) in &results {
+        for (role, request, exchange) in &results {
             attempts = attempts.max(exchange.attempts);
             match &exchange.result {
                 Ok(response) => match dry_run_outcome(cx, role, response) {
                     Ok(latency) => succeeded.push((role.as_str(), latency)),
-                    Err(why) => failed.push(Observation::new(
-                        format!("dry-run.{role}"),
-                        why,
-                        "ok",
-                        "dry_run",
-                    )),
+                    Err(mut why) => {
+                        // The same notes the other gates add to their summary.
+                        if let Some(redirect) = exchange::cross_host(request, response) {
+                            why.push_str(&format!(" ({redirect})"));
+                        }
+                        if let Some(note) = &exchange.not_retried {
+                            why.push_str(&format!("; {note}"));
+                        }
+                        failed.push(Observation::new(
+                            format!("dry-run.{role}"),
+                            why,
+                            "ok",
+                            "dry_run",
+                        ));
+                    }
                 },
                 Err(e) => {
                     errors += 1;
@@ -180,7 +190,8 @@ fn dry_run_outcome(
     response: &HttpResponse,
 ) -> Result<Option<u64>, String> {
     if !(200..300).contains(&response.status) {
-        return Err(format!("status {}", response.status));
+        // The status leads; the body's own words (`error` or `message`) follow.
+        return Err(exchange::status_said(cx, response));
     }
     let body = parse_json(response)?;
     if let Some(answered) = body.get("role").and_then(Value::as_str)
@@ -201,18 +212,12 @@ fn dry_run_outcome(
     }
 }
 
-/// The body as JSON, or why it is not.
+/// The body as JSON, or why it is not (see `clients::json`).
 pub(crate) fn parse_json(response: &HttpResponse) -> Result<Value, String> {
-    if response.truncated {
-        return Err(format!(
-            "the body is larger than the {} byte cap",
-            response.body.len()
-        ));
-    }
-    if response.body.iter().all(u8::is_ascii_whitespace) {
-        return Err("empty body".to_owned());
-    }
-    serde_json::from_slice(&response.body).map_err(|e| format!("malformed JSON: {e}"))
+    json::parse_body(response).map_err(|e| match e {
+        JsonError::Truncated { cap } => format!("the body is larger than the {cap} byte cap"),
+        other => other.to_string(),
+    })
 }
 
 fn judge_health(cx: &Context, response: &HttpResponse) -> Evaluation {
@@ -222,7 +227,7 @@ fn judge_health(cx: &Context, response: &HttpResponse) -> Evaluation {
         )
     };
     if !(200..300).contains(&response.status) {
-        return Evaluation::fail(format!("status {}", response.status))
+        return Evaluation::fail(exchange::status_said(cx, response))
             .observation(Observation::new("status", response.status, "2xx", "status"));
     }
     let body = match parse_json(response) {

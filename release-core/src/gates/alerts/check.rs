@@ -131,13 +131,8 @@ impl Gate for AlertsGate {
             retries: self.spec.retries,
             ..RetryPolicy::default()
         };
-        let exchange = exchange::send(
-            cx,
-            request.clone(),
-            policy,
-            exchange::budget(self.info.timeout),
-        )
-        .await;
+        let budget = exchange::Budget::start(self.info.timeout);
+        let exchange = exchange::send(cx, request.clone(), policy, budget).await;
         let mut evidence = exchange_evidence("GET", &request, &exchange);
         if !self.spec.filters.is_empty() {
             evidence.push(Evidence::new("filters", self.spec.filters.join(", ")));
@@ -149,7 +144,7 @@ impl Gate for AlertsGate {
                     exchange::no_response(cx, error, exchange.attempts, "alertmanager")
                         .evidence(evidence);
                 evaluation.attempts = exchange.attempts;
-                return evaluation;
+                return exchange::explain(evaluation, &request, &exchange);
             }
         };
         let alerts = match parse_alerts(response) {
@@ -165,7 +160,7 @@ impl Gate for AlertsGate {
                     ))
                     .evidence(evidence);
                 evaluation.attempts = exchange.attempts;
-                return evaluation;
+                return exchange::explain(evaluation, &request, &exchange);
             }
         };
 
@@ -284,6 +279,6 @@ impl Gate for AlertsGate {
             .evidence(evidence)
             .measurement("firing_alerts", counted.len() as f64, None);
         evaluation.attempts = exchange.attempts;
-        evaluation
+        exchange::explain(evaluation, &request, &exchange)
     }
 }

@@ -43,6 +43,45 @@ pub struct CommandGate {
     grace: Duration,
 }
 
+/// What a process cannot be given: a NUL in an argument, a variable or the working
+/// directory, or a variable name that is empty or holds `=`. Refused when the plan loads
+/// instead of when the command would start.
+fn check_process_text(spec: &CommandGateSpec) -> Result<(), String> {
+    let nul = |what: &str| format!("{what} holds a NUL character, which no process can be given");
+    if spec.command.iter().any(|a| a.contains('\0')) {
+        return Err(nul("`command`"));
+    }
+    if spec.shell.as_ref().is_some_and(|s| s.contains('\0')) {
+        return Err(nul("`shell`"));
+    }
+    if spec
+        .cwd
+        .as_ref()
+        .is_some_and(|d| d.as_os_str().as_encoded_bytes().contains(&0))
+    {
+        return Err(nul("`cwd`"));
+    }
+    let services = spec.services.iter().flat_map(|s| &s.env);
+    for (name, value) in spec.env.iter().chain(services) {
+        if name.is_empty() || name.contains(['=', '\0']) {
+            return Err(format!(
+                "`env`: `{name}` is not a variable name (not empty, no `=` or NUL)"
+            ));
+        }
+        if value.contains('\0') {
+            return Err(nul(&format!("`env`: the value of `{name}`")));
+        }
+    }
+    let service_args = spec
+        .services
+        .iter()
+        .flat_map(|s| s.start.iter().chain(&s.stop).chain(&s.ready.command));
+    if service_args.clone().any(|a| a.contains('\0')) {
+        return Err(nul("a service's command"));
+    }
+    Ok(())
+}
+
 impl CommandGate {
     /// A gate from its spec; fails when the command is missing or ambiguous, or a setting is
     /// out of range.
@@ -61,6 +100,7 @@ impl CommandGate {
         if argv.first().is_some_and(|p| p.trim().is_empty()) {
             return Err("the program's name is empty".to_owned());
         }
+        check_process_text(&spec)?;
         if spec.output_lines > MAX_OUTPUT_LINES {
             return Err(format!(
                 "`output_lines` is {}; at most {MAX_OUTPUT_LINES}",
@@ -86,8 +126,12 @@ impl CommandGate {
         let mut names = std::collections::BTreeSet::new();
         for service in &spec.services {
             let name = &service.name;
-            if name.trim().is_empty() {
-                return Err("a service needs a `name`".to_owned());
+            // It names the service's temporary directory, and reports.
+            if let Err(problem) = crate::names::check_name(name) {
+                return Err(format!(
+                    "service name `{name}` {problem}; names are {}",
+                    crate::names::NAME_RULE
+                ));
             }
             if !names.insert(name.as_str()) {
                 return Err(format!("service `{name}` is declared twice"));
@@ -293,7 +337,7 @@ impl CommandGate {
         let stopped = if finished.killed {
             format!(
                 "stopped its process group (SIGTERM, then SIGKILL after {})",
-                format_duration(self.grace)
+                format_duration(finished.grace)
             )
         } else {
             "stopped its process group (SIGTERM)".to_owned()
@@ -400,7 +444,11 @@ async fn stop_all(
     let mut stopped = Vec::new();
     // Last started, first stopped: a later service may depend on an earlier one.
     for service in running.into_iter().rev() {
-        stopped.push(service.stop(env, grace, cx.redactor()).await);
+        stopped.push(
+            service
+                .stop(env, grace, cx.cancellation(), cx.redactor())
+                .await,
+        );
     }
     stopped.reverse();
     stopped

@@ -7,7 +7,8 @@ mod check;
 mod process;
 mod services;
 mod spec;
+mod watchdog;
 
 pub use check::{CommandGate, DEFAULT_COMMAND_TIMEOUT};
-pub use process::kill_running_commands;
 pub use spec::{CommandGateSpec, ExitCodes, ReadyProbe, ServiceSpec};
+pub use watchdog::kill_running_commands;

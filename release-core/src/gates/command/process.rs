@@ -7,7 +7,7 @@
 //! that puts itself in another group (a daemon calling `setsid`) escapes this; service gates
 //! stop such daemons with their `stop` command.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
 use std::sync::Mutex;
@@ -19,6 +19,7 @@ use tokio::io::{AsyncRead, AsyncReadExt as _};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::watchdog;
 use crate::Redactor;
 
 /// Lines longer than this are cut: only their first bytes are kept.
@@ -31,23 +32,17 @@ pub(crate) const DRAIN: Duration = Duration::from_millis(500);
 pub(crate) const KILL_WAIT: Duration = Duration::from_secs(2);
 /// How often a stopping group is checked.
 const POLL: Duration = Duration::from_millis(20);
+/// Once the run is cancelled (Ctrl-C, `SIGTERM`), it must end within a second, summary
+/// written: every wait of a stop (the grace before `SIGKILL`, a `stop` command, the rest of
+/// the output) is cut to this.
+pub(crate) const CANCELLED_WAIT: Duration = Duration::from_millis(200);
 
-/// Process groups started and not yet stopped, so that a hard exit can kill them.
-static LIVE_GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
-
-fn live_groups() -> std::sync::MutexGuard<'static, BTreeSet<i32>> {
-    // The set stays consistent whatever panicked while holding it: inserts and removes only.
-    LIVE_GROUPS
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Sends `SIGKILL` to every process group a command gate started and has not stopped yet.
-/// For a process about to exit without unwinding (a second Ctrl-C): nothing it started may
-/// outlive it.
-pub fn kill_running_commands() {
-    for pgid in live_groups().iter() {
-        let _ = killpg(Pid::from_raw(*pgid), Signal::SIGKILL);
+/// `wait`, or at most [`CANCELLED_WAIT`] once the run is cancelled.
+pub(crate) fn bounded(wait: Duration, cancel: &CancellationToken) -> Duration {
+    if cancel.is_cancelled() {
+        wait.min(CANCELLED_WAIT)
+    } else {
+        wait
     }
 }
 
@@ -61,7 +56,7 @@ pub(crate) struct ProcessGroup {
 impl ProcessGroup {
     fn new(leader: u32) -> Self {
         let pgid = i32::try_from(leader).unwrap_or(i32::MAX);
-        live_groups().insert(pgid);
+        watchdog::register(pgid);
         Self {
             pgid,
             stopped: false,
@@ -97,7 +92,7 @@ impl ProcessGroup {
             }
         }
         self.stopped = true;
-        live_groups().remove(&self.pgid);
+        watchdog::forget(self.pgid);
         killed
     }
 }
@@ -111,7 +106,7 @@ impl ProcessGroup {
             return self.stopped;
         }
         self.stopped = true;
-        live_groups().remove(&self.pgid);
+        watchdog::forget(self.pgid);
         true
     }
 }
@@ -120,7 +115,7 @@ impl Drop for ProcessGroup {
     fn drop(&mut self) {
         if !self.stopped {
             let _ = killpg(Pid::from_raw(self.pgid), Signal::SIGKILL);
-            live_groups().remove(&self.pgid);
+            watchdog::forget(self.pgid);
         }
     }
 }
@@ -397,6 +392,9 @@ pub(crate) struct Finished {
     pub(crate) leftovers: bool,
     /// Whether stopping the group needed `SIGKILL`.
     pub(crate) killed: bool,
+    /// The time between `SIGTERM` and `SIGKILL` it was given: the gate's grace, or less once
+    /// the run was cancelled.
+    pub(crate) grace: Duration,
     pub(crate) elapsed: Duration,
 }
 
@@ -449,17 +447,19 @@ pub(crate) async fn run(
             () = tokio::time::sleep_until(limits.deadline) => Ending::TimedOut,
         };
         let leftovers = matches!(ending, Ending::Exited(_)) && group.alive();
-        let killed = group.stop(limits.grace).await;
+        let grace = bounded(limits.grace, cancel);
+        let killed = group.stop(grace).await;
         if !matches!(ending, Ending::Exited(_)) {
             // Reap the leader, dead by now, so it leaves no zombie.
-            let _ = tokio::time::timeout(Duration::from_secs(1), child.wait()).await;
+            let wait = bounded(Duration::from_secs(1), cancel);
+            let _ = tokio::time::timeout(wait, child.wait()).await;
         }
-        (ending, leftovers, killed)
+        (ending, leftovers, killed, grace)
     };
     tokio::pin!(pumps);
     tokio::pin!(control);
     let mut drained = false;
-    let (ending, leftovers, killed) = loop {
+    let (ending, leftovers, killed, grace) = loop {
         tokio::select! {
             result = &mut control => break result,
             _ = &mut pumps, if !drained => drained = true,
@@ -468,7 +468,7 @@ pub(crate) async fn run(
     // Output ends when the last process holding the pipes is gone; one that left the group
     // could hold them forever, so it gets a moment, not more.
     if !drained {
-        let _ = tokio::time::timeout(DRAIN, &mut pumps).await;
+        let _ = tokio::time::timeout(bounded(DRAIN, cancel), &mut pumps).await;
     }
     Ok(Finished {
         ending,
@@ -476,6 +476,7 @@ pub(crate) async fn run(
         stderr: take(&stderr),
         leftovers,
         killed,
+        grace,
         elapsed: started.elapsed(),
     })
 }

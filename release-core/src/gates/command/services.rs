@@ -96,6 +96,7 @@ impl RunningService {
         mut self,
         env: &[(String, String)],
         grace: Duration,
+        cancel: &CancellationToken,
         redactor: &Redactor,
     ) -> StoppedService {
         let mut notes = Vec::new();
@@ -106,16 +107,18 @@ impl RunningService {
                 .iter()
                 .map(|a| fill(a, &self.values))
                 .collect();
-            match run_helper(&argv, env, HELPER_TIMEOUT).await {
+            match run_helper(&argv, env, HELPER_TIMEOUT, cancel).await {
                 Ok(()) => {}
                 Err(problem) => notes.push(format!("stop command: {problem}")),
             }
         }
+        let grace = process::bounded(grace, cancel);
         if self.group.stop(grace).await {
             notes.push(format!("killed after {}", format_duration(grace)));
         }
-        let _ = tokio::time::timeout(Duration::from_secs(1), self.child.wait()).await;
-        drain(std::mem::take(&mut self.readers)).await;
+        let exit_wait = process::bounded(EXIT_WAIT, cancel);
+        let _ = tokio::time::timeout(exit_wait, self.child.wait()).await;
+        drain(std::mem::take(&mut self.readers), cancel).await;
         let mut line = format!(
             "{} on {HOST}:{}: ready after {}, stopped",
             self.spec.name,
@@ -301,12 +304,12 @@ pub(crate) async fn start(
     };
     if !spec.stop.is_empty() {
         let stop: Vec<String> = spec.stop.iter().map(|a| fill(a, &values)).collect();
-        let _ = run_helper(&stop, env, HELPER_TIMEOUT).await;
+        let _ = run_helper(&stop, env, HELPER_TIMEOUT, cancel).await;
     }
-    group.stop(grace).await;
-    let _ = tokio::time::timeout(Duration::from_secs(1), child.wait()).await;
+    group.stop(process::bounded(grace, cancel)).await;
+    let _ = tokio::time::timeout(process::bounded(EXIT_WAIT, cancel), child.wait()).await;
     // The last output usually says why; it is read to the end, briefly.
-    drain(readers).await;
+    drain(readers, cancel).await;
     Err(ServiceFailure {
         summary: format!("service `{}` did not start: {problem}", spec.name),
         output: output(&stdout, &stderr),
@@ -367,9 +370,9 @@ const KILL_WAIT: Duration = process::KILL_WAIT;
 const EXIT_WAIT: Duration = Duration::from_secs(1);
 
 /// Waits a moment for the output readers to reach the end of their pipes.
-async fn drain(readers: Vec<tokio::task::JoinHandle<()>>) {
+async fn drain(readers: Vec<tokio::task::JoinHandle<()>>, cancel: &CancellationToken) {
     let all = futures_util::future::join_all(readers);
-    let _ = tokio::time::timeout(process::DRAIN, all).await;
+    let _ = tokio::time::timeout(process::bounded(process::DRAIN, cancel), all).await;
 }
 
 /// One readiness probe, over by `ready_by` or on cancellation.
@@ -391,17 +394,20 @@ async fn probe(
     let argv: Vec<String> = spec.ready.command.iter().map(|a| fill(a, values)).collect();
     let limit = HELPER_TIMEOUT.min(ready_by.saturating_duration_since(Instant::now()));
     tokio::select! {
-        result = run_helper(&argv, env, limit) => result.is_ok(),
+        result = run_helper(&argv, env, limit, cancel) => result.is_ok(),
         () = cancel.cancelled() => false,
     }
 }
 
-/// Runs a readiness or stop command to its end (at most `limit`), output discarded.
+/// Runs a readiness or stop command to its end (at most `limit`, less once the run is
+/// cancelled), output discarded.
 async fn run_helper(
     argv: &[String],
     env: &[(String, String)],
     limit: Duration,
+    cancel: &CancellationToken,
 ) -> Result<(), String> {
+    let limit = process::bounded(limit, cancel);
     let invocation = Invocation {
         argv,
         cwd: None,
@@ -415,6 +421,6 @@ async fn run_helper(
         Ok(Err(e)) => Err(format!("failed to wait: {e}")),
         Err(_) => Err(format!("no exit within {}", format_duration(limit))),
     };
-    group.stop(HELPER_GRACE).await;
+    group.stop(process::bounded(HELPER_GRACE, cancel)).await;
     result
 }

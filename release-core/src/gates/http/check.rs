@@ -6,6 +6,7 @@ use super::assert::CompiledAssertion;
 use super::exchange::{self, Exchange, Misconfigured};
 use super::health::{self, HealthStatus};
 use super::spec::HttpGateSpec;
+use crate::clients::json::{self, JsonError};
 use crate::clients::{DEFAULT_BODY_CAP, HttpRequest, HttpResponse, RetryPolicy};
 use crate::duration::format_duration;
 use crate::gate::{Context, Evaluation, Evidence, Gate, GateInfo, Observation, Verdict};
@@ -183,10 +184,17 @@ impl HttpGate {
                 ));
             }
         }
+        // A status the plan does not allow is the answer, and leads: the body of an error
+        // page is read for what it explains (a health body's status and output), never judged
+        // unreadable, and JSON assertions are for the answer the plan expects.
         if expect.health {
-            findings.extend(health_findings(response));
+            findings.extend(
+                health_findings(response)
+                    .into_iter()
+                    .filter(|(verdict, _)| status_ok || *verdict != Verdict::Error),
+            );
         }
-        if !self.assertions.is_empty() {
+        if !self.assertions.is_empty() && status_ok {
             findings.extend(self.json_findings(cx, response));
         }
         findings
@@ -199,15 +207,10 @@ impl HttpGate {
                 Observation::new("body", why, "a JSON body", "json"),
             )]
         };
-        if response.truncated {
-            return unreadable(format!("larger than the {} byte cap", response.body.len()));
-        }
-        if response.body.iter().all(u8::is_ascii_whitespace) {
-            return unreadable("empty".to_owned());
-        }
-        let mut body: Value = match serde_json::from_slice(&response.body) {
+        let mut body = match json::parse_body(response) {
             Ok(body) => body,
-            Err(e) => return unreadable(format!("malformed JSON: {e}")),
+            Err(JsonError::Empty) => return unreadable("empty".to_owned()),
+            Err(e) => return unreadable(e.to_string()),
         };
         // Values that came from secrets are hidden before any observation can copy them.
         cx.redactor().redact_json(&mut body);
@@ -242,10 +245,13 @@ fn health_findings(response: &HttpResponse) -> Vec<(Verdict, Observation)> {
     };
     let mut findings = Vec::new();
     if overall != Verdict::Pass {
-        let observed = match reading.http_override {
+        let mut observed = match reading.http_override {
             Some(code) => format!("{} with HTTP {code}", reading.reported),
             None => reading.reported.clone(),
         };
+        if let Some(output) = &reading.output {
+            observed.push_str(&format!(" ({})", clip(output)));
+        }
         findings.push((
             overall,
             Observation::new("health.status", observed, "pass", "health"),
@@ -256,7 +262,7 @@ fn health_findings(response: &HttpResponse) -> Vec<(Verdict, Observation)> {
         // checks): a failing component under a passing service is still worth a warning, and
         // fails only when the service says it fails too.
         let verdict = match (HealthStatus::parse(&status), overall) {
-            (HealthStatus::Fail, Verdict::Fail) => Verdict::Fail,
+            (Some(HealthStatus::Fail), Verdict::Fail) => Verdict::Fail,
             _ => Verdict::Warn,
         };
         let observed = match output {
@@ -341,7 +347,7 @@ impl Gate for HttpGate {
             Ok(request) => request,
             Err((what, problem)) => return exchange::misconfigured(what, problem),
         };
-        let budget = exchange::budget(self.info.timeout);
+        let budget = exchange::Budget::start(self.info.timeout);
         let exchange = exchange::send(cx, request.clone(), self.policy(), budget).await;
         let evidence = exchange_evidence(self.method.as_str(), &request, &exchange);
         let response = match &exchange.result {
@@ -351,35 +357,53 @@ impl Gate for HttpGate {
                     exchange::no_response(cx, error, exchange.attempts, "response")
                         .evidence(evidence);
                 evaluation.attempts = exchange.attempts;
-                return evaluation;
+                return exchange::explain(evaluation, &request, &exchange);
             }
         };
         let findings = self.judge(cx, response);
         let verdict = worst(findings.iter().map(|(v, _)| *v));
         let summary = match findings.iter().find(|(v, _)| *v == verdict) {
             None => format!("{} in {}", response.status, exchange::took(response)),
-            // An unreadable answer is its own explanation.
-            Some((Verdict::Error, o)) => format!("{}: {}", o.name, plain(&o.observed)),
-            Some((_, o)) => {
-                let unit = o
-                    .unit
-                    .as_deref()
-                    .map(|u| format!(" {u}"))
-                    .unwrap_or_default();
-                format!(
-                    "{}: {}{unit}, expected {}{unit}",
-                    o.name,
-                    plain(&o.observed),
-                    plain(&o.expected)
-                )
+            Some((deciding, o)) => {
+                let mut summary = finding_line(*deciding, o);
+                // A status that leads is followed by what the body said about it (a health
+                // body's status and output).
+                if o.name == "status"
+                    && let Some((v, next)) = findings
+                        .iter()
+                        .find(|(v, n)| *v != Verdict::Pass && n.name != "status")
+                {
+                    summary.push_str("; ");
+                    summary.push_str(&finding_line(*v, next));
+                }
+                summary
             }
         };
         let mut evaluation = Evaluation::new(verdict, summary)
             .observations(findings.into_iter().map(|(_, o)| o))
             .evidence(evidence);
         evaluation.attempts = exchange.attempts;
-        evaluation
+        exchange::explain(evaluation, &request, &exchange)
     }
+}
+
+/// One finding as a summary says it: `name: observed, expected X`, or for an unreadable
+/// answer (its own explanation) `name: why`.
+fn finding_line(verdict: Verdict, o: &Observation) -> String {
+    if verdict == Verdict::Error {
+        return format!("{}: {}", o.name, plain(&o.observed));
+    }
+    let unit = o
+        .unit
+        .as_deref()
+        .map(|u| format!(" {u}"))
+        .unwrap_or_default();
+    format!(
+        "{}: {}{unit}, expected {}{unit}",
+        o.name,
+        plain(&o.observed),
+        plain(&o.expected)
+    )
 }
 
 /// Text from an upstream (a reason, an error, a component's output) as a report shows it: at
@@ -399,8 +423,5 @@ pub(crate) fn clip(text: &str) -> String {
 
 /// A JSON value as a person reads it: strings without quotes.
 pub(crate) fn plain(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
+    crate::number::value_text(value)
 }

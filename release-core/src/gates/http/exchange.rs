@@ -11,8 +11,72 @@ use crate::clients::{
 use crate::duration::format_duration;
 use crate::gate::{Context, Evaluation, Observation};
 
-/// The budget of a gate without its own timeout.
+/// The timeout of an HTTP-based gate without its own.
 pub(crate) const DEFAULT_BUDGET: Duration = Duration::from_secs(10);
+
+/// The time a gate may spend on its exchanges, and the limit its messages name.
+///
+/// The deadline is the gate's timeout less a small margin (5%, at most 250 ms), so that the
+/// gate reports its own timeout, with the attempts it made, before the runner's backstop
+/// fires. The margin is internal: every message names the timeout as configured ("no answer
+/// within 5s (the gate's timeout)"), never the remainder an attempt had.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Budget {
+    /// The timeout as the plan states it, or the default.
+    limit: Duration,
+    /// Whether the plan set it.
+    configured: bool,
+    /// When the exchanges must have ended.
+    deadline: Instant,
+}
+
+impl Budget {
+    /// A budget for a gate whose timeout is `timeout` (`None`: the default), from now.
+    pub(crate) fn start(timeout: Option<Duration>) -> Self {
+        let limit = timeout.unwrap_or(DEFAULT_BUDGET);
+        let usable = limit.saturating_sub((limit / 20).min(Duration::from_millis(250)));
+        let now = Instant::now();
+        // A budget too large to add to now (a hostile plan) is as good as no deadline at all.
+        let deadline = now
+            .checked_add(usable)
+            .unwrap_or(now + Duration::from_secs(86_400 * 365));
+        Self {
+            limit,
+            configured: timeout.is_some(),
+            deadline,
+        }
+    }
+
+    /// The time left.
+    pub(crate) fn remaining(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// The limit in words: `the gate's 5s timeout`.
+    fn limit_phrase(&self) -> String {
+        let limit = format_duration(self.limit);
+        if self.configured {
+            format!("the gate's {limit} timeout")
+        } else {
+            format!("the default {limit} timeout of HTTP gates")
+        }
+    }
+
+    /// Why an exchange ended without an answer in time: the limit that fired, as configured.
+    pub(crate) fn timed_out(&self) -> String {
+        let which = if self.configured {
+            "the gate's timeout"
+        } else {
+            "the default timeout of HTTP gates"
+        };
+        format!("no answer within {} ({which})", format_duration(self.limit))
+    }
+
+    /// Why a call could not start: no time was left for it.
+    pub(crate) fn spent(&self) -> String {
+        format!("no time left of {} for this call", self.limit_phrase())
+    }
+}
 
 /// What an exchange ended with, and how it got there.
 #[derive(Debug)]
@@ -23,13 +87,8 @@ pub(crate) struct Exchange {
     pub(crate) attempts: u32,
     /// One line per attempt that was retried, e.g. `attempt 1: status 503`.
     pub(crate) retried: Vec<String>,
-}
-
-/// The time a gate may spend: its timeout, less a small margin so the gate reports its own
-/// timeout (with the attempts it made) before the runner's backstop fires.
-pub(crate) fn budget(timeout: Option<Duration>) -> Duration {
-    let timeout = timeout.unwrap_or(DEFAULT_BUDGET);
-    timeout.saturating_sub((timeout / 20).min(Duration::from_millis(250)))
+    /// Why a retry the policy allowed was not made (a `Retry-After` beyond the budget).
+    pub(crate) not_retried: Option<String>,
 }
 
 /// Whether another attempt may help. A method that changes state (POST, PATCH) is retried only
@@ -60,7 +119,7 @@ pub(crate) async fn send(
     cx: &Context,
     request: HttpRequest,
     policy: RetryPolicy,
-    budget: Duration,
+    budget: Budget,
 ) -> Exchange {
     let idempotent = !matches!(
         request.method,
@@ -75,7 +134,7 @@ pub(crate) async fn send_idempotent(
     cx: &Context,
     request: HttpRequest,
     policy: RetryPolicy,
-    budget: Duration,
+    budget: Budget,
 ) -> Exchange {
     send_with(cx, request, policy, budget, true).await
 }
@@ -84,14 +143,9 @@ async fn send_with(
     cx: &Context,
     mut request: HttpRequest,
     policy: RetryPolicy,
-    budget: Duration,
+    budget: Budget,
     idempotent: bool,
 ) -> Exchange {
-    // A budget too large to add to now (a hostile plan) is as good as no deadline at all.
-    let start = Instant::now();
-    let deadline = start
-        .checked_add(budget)
-        .unwrap_or(start + Duration::from_secs(86_400 * 365));
     let client = match cx.http() {
         Ok(client) => client,
         Err(e) => {
@@ -99,6 +153,7 @@ async fn send_with(
                 result: Err(e),
                 attempts: 0,
                 retried: Vec::new(),
+                not_retried: None,
             };
         }
     };
@@ -107,29 +162,58 @@ async fn send_with(
     loop {
         attempts += 1;
         let attempt_start = Instant::now();
-        let remaining = deadline.saturating_duration_since(attempt_start);
-        request.timeout = remaining.max(Duration::from_millis(1));
-        let result = client.send(&request).await;
+        request.timeout = budget.remaining().max(Duration::from_millis(1));
+        let result = client.send(&request).await.map_err(|mut e| {
+            // Each attempt may use what is left of the budget, so a timeout is the budget's.
+            if e.kind == HttpErrorKind::Timeout {
+                e.message = budget.timed_out();
+            }
+            e
+        });
         if !retryable(idempotent, &result) {
             return Exchange {
                 result,
                 attempts,
                 retried,
+                not_retried: None,
             };
         }
         let retry_after = result.as_ref().ok().and_then(HttpResponse::retry_after);
         // Another attempt is only worth it if, after the wait, it has as long as this one
         // took; otherwise it would end in a timeout that hides this attempt's real answer.
         let took = attempt_start.elapsed();
-        let remaining = deadline
-            .saturating_duration_since(Instant::now())
-            .saturating_sub(took);
+        let remaining = budget.remaining().saturating_sub(took);
         match policy.decide(attempts, retry_after, remaining) {
             RetryDecision::Stop => {
                 return Exchange {
                     result,
                     attempts,
                     retried,
+                    not_retried: None,
+                };
+            }
+            RetryDecision::WaitTooLong(wait) => {
+                // Only the server's own request needs explaining: a backoff that does not
+                // fit after an attempt that used up the budget is plain from the timeout.
+                let not_retried = retry_after.map(|_| {
+                    let why = if wait > policy.max_wait {
+                        format!(
+                            "more than the {} a retry may wait",
+                            format_duration(policy.max_wait)
+                        )
+                    } else {
+                        format!("longer than {} allows", budget.limit_phrase())
+                    };
+                    format!(
+                        "not retried: the server asked to wait {} (Retry-After), {why}",
+                        format_duration(wait)
+                    )
+                });
+                return Exchange {
+                    result,
+                    attempts,
+                    retried,
+                    not_retried,
                 };
             }
             RetryDecision::RetryAfter(wait) => {
@@ -182,7 +266,122 @@ pub(crate) fn misconfigured(what: &str, problem: String) -> Evaluation {
     ))
 }
 
+/// A status that is not 2xx as a summary leads with it: `status 500`, followed by the body's
+/// own words when it is JSON with an `error` or `message` string (`status 500: model
+/// unavailable`), redacted and clipped.
+pub(crate) fn status_said(cx: &Context, response: &HttpResponse) -> String {
+    let said = crate::clients::json::parse_body(response)
+        .ok()
+        .and_then(|body| {
+            ["error", "message"].iter().find_map(|key| {
+                body.get(key)
+                    .and_then(serde_json::Value::as_str)
+                    .map(|s| s.trim().to_owned())
+            })
+        })
+        .filter(|s| !s.is_empty());
+    match said {
+        Some(said) => format!(
+            "status {}: {}",
+            response.status,
+            crate::gates::http::clip(&cx.redactor().redact(&said))
+        ),
+        None => format!("status {}", response.status),
+    }
+}
+
 /// How long a response took, for summaries.
 pub(crate) fn took(response: &HttpResponse) -> String {
     format_duration(response.latency)
+}
+
+/// The phrase for a followed redirect that left the request's origin (scheme, host, port),
+/// e.g. `redirected to another host, http://other:8080/health, which the token is never sent
+/// to`; `None` when the answer came from where the request went.
+pub(crate) fn cross_host(request: &HttpRequest, response: &HttpResponse) -> Option<String> {
+    let from = reqwest::Url::parse(&request.url).ok()?;
+    let to = reqwest::Url::parse(&response.final_url).ok()?;
+    if from.origin() == to.origin() {
+        return None;
+    }
+    // reqwest drops `Authorization` (and cookies) on such a redirect; a request that
+    // carried credentials reached the other host without them.
+    let credentials = request.bearer.is_some()
+        || request
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("authorization"));
+    let note = if credentials {
+        ", which the token is never sent to"
+    } else {
+        ""
+    };
+    Some(format!(
+        "redirected to another host, {}{note}",
+        response.final_url
+    ))
+}
+
+/// What every HTTP-based gate adds to its evaluation of an exchange: a followed cross-host
+/// redirect (evidence, and in a non-passing summary, since it often explains a 401 or 404),
+/// and why a retry was not made.
+pub(crate) fn explain(
+    mut evaluation: Evaluation,
+    request: &HttpRequest,
+    exchange: &Exchange,
+) -> Evaluation {
+    let passed = evaluation.verdict == crate::gate::Verdict::Pass;
+    if let Ok(response) = &exchange.result
+        && let Some(redirect) = cross_host(request, response)
+    {
+        if !evaluation
+            .evidence
+            .iter()
+            .any(|e| e.name == "redirected to")
+        {
+            evaluation.evidence.push(crate::gate::Evidence::new(
+                "redirected to",
+                response.final_url.clone(),
+            ));
+        }
+        if !passed {
+            evaluation.summary.push_str(&format!(" ({redirect})"));
+        }
+    }
+    if let Some(why) = &exchange.not_retried {
+        evaluation
+            .evidence
+            .push(crate::gate::Evidence::new("retry", why.clone()));
+        if !passed {
+            evaluation.summary.push_str(&format!("; {why}"));
+        }
+    }
+    evaluation
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn the_budget_names_the_timeout_as_configured_never_its_margin() {
+        let five = Budget::start(Some(Duration::from_secs(5)));
+        assert_eq!(five.timed_out(), "no answer within 5s (the gate's timeout)");
+        assert_eq!(
+            five.remaining(),
+            Duration::from_millis(4750),
+            "the margin is internal"
+        );
+        let default = Budget::start(None);
+        assert_eq!(
+            default.timed_out(),
+            "no answer within 10s (the default timeout of HTTP gates)"
+        );
+        assert_eq!(
+            Budget::start(Some(Duration::from_millis(1500))).spent(),
+            "no time left of the gate's 1.5s timeout for this call"
+        );
+        // A hostile plan's timeout does not overflow the clock.
+        assert!(Budget::start(Some(Duration::MAX)).remaining() > Duration::from_secs(86_400));
+    }
 }

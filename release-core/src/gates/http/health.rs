@@ -2,10 +2,16 @@
 //! (an expired draft, with aliases and any case), Spring Boot Actuator (current, legacy
 //! `details`, and 1.x top-level indicators), `{"status":"ok"}`, plain `ok`, and Kubernetes
 //! `/readyz?verbose` text. The HTTP status is authoritative: a 5xx is never a healthy reading.
+//!
+//! A body is read as strictly as every other upstream body (`clients::json`): bytes that are
+//! not UTF-8, a key twice in one object (two `status` keys) and nesting past 128 levels make
+//! it unreadable, never a guess. A top-level `status` that no convention defines (`banana`,
+//! an empty string) is unreadable too; only `unknown` itself (Spring's `UNKNOWN`) reads as
+//! "no indicator knows", which the gate reports `inconclusive`.
 
 use serde_json::Value;
 
-use crate::clients::HttpResponse;
+use crate::clients::{HttpResponse, json};
 
 /// A health status, after aliases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,20 +22,29 @@ pub(crate) enum HealthStatus {
     Warn,
     /// `fail`, `error`, `down`, `out_of_service`.
     Fail,
-    /// `unknown`, or a status no convention defines.
+    /// `unknown` (Spring's `UNKNOWN`: no indicator reported a known status).
     Unknown,
 }
 
 impl HealthStatus {
-    pub(crate) fn parse(text: &str) -> HealthStatus {
-        match text.trim().to_ascii_lowercase().replace('-', "_").as_str() {
-            "pass" | "ok" | "up" | "healthy" => HealthStatus::Pass,
-            "warn" | "warning" | "degraded" => HealthStatus::Warn,
-            "fail" | "error" | "down" | "out_of_service" | "unhealthy" | "fatal" => {
-                HealthStatus::Fail
-            }
-            _ => HealthStatus::Unknown,
-        }
+    /// The status a word stands for; `None` for one that no convention defines.
+    pub(crate) fn parse(text: &str) -> Option<HealthStatus> {
+        Some(
+            match text.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+                "pass" | "ok" | "up" | "healthy" => HealthStatus::Pass,
+                "warn" | "warning" | "degraded" => HealthStatus::Warn,
+                "fail" | "error" | "down" | "out_of_service" | "unhealthy" | "fatal" => {
+                    HealthStatus::Fail
+                }
+                "unknown" => HealthStatus::Unknown,
+                _ => return None,
+            },
+        )
+    }
+
+    /// Whether a component's status (as written) is a passing one.
+    fn passes(text: &str) -> bool {
+        Self::parse(text) == Some(HealthStatus::Pass)
     }
 }
 
@@ -42,6 +57,8 @@ pub(crate) struct HealthReading {
     pub(crate) reported: String,
     /// The format recognised, for evidence.
     pub(crate) format: &'static str,
+    /// The body's own explanation of its status: health+json's top-level `output`.
+    pub(crate) output: Option<String>,
     /// Components that are not passing: (name, status as written, output if any).
     pub(crate) components: Vec<(String, String, Option<String>)>,
     /// Set when the HTTP code contradicted a passing body.
@@ -56,21 +73,20 @@ pub(crate) fn read(response: &HttpResponse) -> Result<HealthReading, String> {
             response.body.len()
         ));
     }
-    let text = String::from_utf8_lossy(&response.body);
-    let trimmed = text.trim();
-    if trimmed.is_empty() {
+    if response.body.iter().all(u8::is_ascii_whitespace) {
         return Err("empty body where a health status was expected".to_owned());
     }
     // Kubernetes check output starts with `[+]`, so only an object, or a declared JSON type,
     // is read as JSON.
-    let json_like =
-        response.content_type().is_some_and(|t| t.contains("json")) || trimmed.starts_with('{');
+    let json_like = response.content_type().is_some_and(|t| t.contains("json"))
+        || response.body.trim_ascii_start().starts_with(b"{");
     let mut reading = if json_like {
-        let value: Value =
-            serde_json::from_str(trimmed).map_err(|e| format!("malformed JSON: {e}"))?;
+        let value = json::parse(&response.body).map_err(|e| e.to_string())?;
         read_json(&value)?
     } else {
-        read_text(trimmed)?
+        let text = std::str::from_utf8(&response.body)
+            .map_err(|_| "the health body is not UTF-8 text".to_owned())?;
+        read_text(text.trim())?
     };
     if response.status >= 400 && reading.status != HealthStatus::Fail {
         reading.http_override = Some(response.status);
@@ -87,6 +103,12 @@ fn read_json(value: &Value) -> Result<HealthReading, String> {
         .get("status")
         .and_then(Value::as_str)
         .ok_or("the health body has no `status` string")?;
+    let status = HealthStatus::parse(reported).ok_or_else(|| {
+        format!(
+            "the health body's `status` is {}, which no health format defines",
+            shown_status(reported)
+        )
+    })?;
     let (format, components) = if let Some(checks) = object.get("checks").and_then(Value::as_object)
     {
         ("health+json", health_json_checks(checks))
@@ -107,13 +129,32 @@ fn read_json(value: &Value) -> Result<HealthReading, String> {
             ("spring (1.x)", spring_components("", &indicators))
         }
     };
+    // health+json's raw error output for a `warn` or `fail`; only a string is output.
+    let output = object
+        .get("output")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(str::to_owned);
     Ok(HealthReading {
-        status: HealthStatus::parse(reported),
+        status,
         reported: reported.to_owned(),
         format,
+        output,
         components,
         http_override: None,
     })
+}
+
+/// A status as written, for a message: quoted, control characters dropped, at most 40
+/// characters.
+fn shown_status(text: &str) -> String {
+    let cleaned: String = text.chars().filter(|c| !c.is_control()).collect();
+    match cleaned.char_indices().nth(40) {
+        Some((at, _)) => format!("`{}…`", &cleaned[..at]),
+        None if cleaned.is_empty() => "empty".to_owned(),
+        None => format!("`{cleaned}`"),
+    }
 }
 
 /// health+json `checks`: each key maps to an array of component details (one per node).
@@ -130,7 +171,7 @@ fn health_json_checks(
             let Some(status) = node.get("status").and_then(Value::as_str) else {
                 continue;
             };
-            if HealthStatus::parse(status) != HealthStatus::Pass {
+            if !HealthStatus::passes(status) {
                 let output = node
                     .get("output")
                     .and_then(Value::as_str)
@@ -156,7 +197,7 @@ fn spring_components(
             format!("{prefix}/{name}")
         };
         if let Some(status) = component.get("status").and_then(Value::as_str)
-            && HealthStatus::parse(status) != HealthStatus::Pass
+            && !HealthStatus::passes(status)
         {
             let output = component
                 .pointer("/details/error")
@@ -179,6 +220,7 @@ fn read_text(text: &str) -> Result<HealthReading, String> {
             status: HealthStatus::Pass,
             reported: "ok".to_owned(),
             format: "plain text",
+            output: None,
             components: Vec::new(),
             http_override: None,
         });
@@ -215,6 +257,7 @@ fn read_text(text: &str) -> Result<HealthReading, String> {
         status,
         reported,
         format: "kubernetes",
+        output: None,
         components,
         http_override: None,
     })
@@ -253,7 +296,6 @@ mod tests {
             (r#"{"status":"ERROR"}"#, Fail),
             (r#"{"status":"down"}"#, Fail),
             (r#"{"status":"UNKNOWN"}"#, Unknown),
-            (r#"{"status":"sideways"}"#, Unknown),
         ] {
             assert_eq!(
                 status(200, "application/health+json", body),
@@ -261,6 +303,79 @@ mod tests {
                 "{body}"
             );
         }
+    }
+
+    #[test]
+    fn a_status_no_format_defines_is_unreadable_not_unknown() {
+        for (body, shown) in [
+            (r#"{"status":"banana"}"#, "`banana`"),
+            (r#"{"status":"sideways","checks":{}}"#, "`sideways`"),
+            (r#"{"status":""}"#, "empty"),
+            (r#"{"status":"passed"}"#, "`passed`"),
+            (r#"{"status":"ok\u0007"}"#, "`ok`"),
+        ] {
+            let err = read(&response(200, "application/health+json", body)).unwrap_err();
+            assert_eq!(
+                err,
+                format!("the health body's `status` is {shown}, which no health format defines"),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn bodies_are_read_as_strictly_as_any_upstream_json() {
+        let raw = |content_type: &str, body: &[u8]| {
+            let mut r = response(200, content_type, "");
+            r.body = body.to_vec();
+            read(&r)
+        };
+        for content_type in ["application/health+json", "application/json", "text/plain"] {
+            let err = raw(content_type, b"{\"status\":\"\xff\xfeok\"}").unwrap_err();
+            assert_eq!(
+                err, "malformed JSON: not UTF-8 (byte 0xff at line 1 column 12)",
+                "{content_type}"
+            );
+            let twice = raw(content_type, br#"{"status":"fail","status":"pass"}"#).unwrap_err();
+            assert!(twice.contains("duplicate key `status`"), "{twice}");
+        }
+        let deep = format!(
+            r#"{{"status":"pass","x":{}1{}}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        let err = raw("application/json", deep.as_bytes()).unwrap_err();
+        assert!(
+            err.starts_with("JSON nested deeper than 128 levels"),
+            "{err}"
+        );
+        let fits = format!(
+            r#"{{"status":"pass","x":{}1{}}}"#,
+            "[".repeat(127),
+            "]".repeat(127)
+        );
+        assert_eq!(
+            raw("application/json", fits.as_bytes()).unwrap().status,
+            HealthStatus::Pass
+        );
+        assert_eq!(
+            raw("text/plain", b"ok\xff").unwrap_err(),
+            "the health body is not UTF-8 text"
+        );
+    }
+
+    #[test]
+    fn the_top_level_output_is_kept() {
+        let body = r#"{"status":"fail","output":"  database unreachable  "}"#;
+        let reading = read(&response(503, "application/health+json", body)).unwrap();
+        assert_eq!(reading.output.as_deref(), Some("database unreachable"));
+        let no_text = r#"{"status":"fail","output":{"x":1}}"#;
+        assert_eq!(
+            read(&response(503, "application/json", no_text))
+                .unwrap()
+                .output,
+            None
+        );
     }
 
     #[test]

@@ -434,7 +434,7 @@ impl Gate for PlatformGate {
             endpoint,
             auth.clone(),
             self.spec.retries,
-            exchange::budget(self.info.timeout),
+            self.info.timeout,
         );
         let mut attempts = 0;
         let scope = match self.scope(cx, &client, &auth, &mut attempts).await {

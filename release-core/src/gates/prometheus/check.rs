@@ -313,29 +313,7 @@ fn finite_or_no_data(value: f64) -> Result<f64, String> {
     }
 }
 
-/// A number as reports show it: shortest form, `+Inf`/`-Inf` spelled out.
-fn number(value: f64) -> String {
-    if value.is_finite() && value != 0.0 && (value.abs() >= 1e15 || value.abs() < 1e-4) {
-        format!("{value:e}")
-    } else if value.is_infinite() {
-        if value > 0.0 {
-            "+Inf".to_owned()
-        } else {
-            "-Inf".to_owned()
-        }
-    } else {
-        format!("{value}")
-    }
-}
-
-/// JSON has no infinities: they are strings in observations.
-fn number_json(value: f64) -> Value {
-    if value.is_finite() {
-        Value::from(value)
-    } else {
-        Value::from(number(value))
-    }
-}
+use crate::number::{json as number_json, shortest as number};
 
 trait UnitOpt {
     fn unit_opt(self, unit: Option<&str>) -> Self;
@@ -372,7 +350,7 @@ impl Gate for PrometheusGate {
             retries: self.spec.retries,
             ..RetryPolicy::default()
         };
-        let budget = exchange::budget(self.info.timeout);
+        let budget = exchange::Budget::start(self.info.timeout);
         // A query changes nothing: repeating it is safe although it goes by POST.
         let exchange = exchange::send_idempotent(cx, request.clone(), policy, budget).await;
         let mut evidence = vec![Evidence::new("query", self.spec.query.clone())];
@@ -384,7 +362,7 @@ impl Gate for PrometheusGate {
                     exchange::no_response(cx, error, exchange.attempts, "prometheus")
                         .evidence(evidence);
                 evaluation.attempts = exchange.attempts;
-                return evaluation;
+                return exchange::explain(evaluation, &request, &exchange);
             }
         };
         let answer = match parse_answer(response) {
@@ -401,7 +379,7 @@ impl Gate for PrometheusGate {
                     .observation(Observation::new("query", whole(&message), "a result", rule))
                     .evidence(evidence);
                 evaluation.attempts = exchange.attempts;
-                return evaluation;
+                return exchange::explain(evaluation, &request, &exchange);
             }
         };
         for warning in &answer.warnings {
@@ -449,7 +427,7 @@ impl Gate for PrometheusGate {
         .evidence(evidence);
         evaluation.summary.push_str(&notes);
         evaluation.attempts = exchange.attempts;
-        evaluation
+        exchange::explain(evaluation, &request, &exchange)
     }
 }
 

@@ -113,6 +113,8 @@ impl fmt::Display for RelativeRule {
             DeltaUnit::Points => "pp",
             DeltaUnit::Absolute => "",
         };
-        write!(f, "{}{:+}{unit}", self.op(), self.delta)
+        let sign = if self.delta >= 0.0 { "+" } else { "" };
+        let delta = crate::number::shortest(self.delta);
+        write!(f, "{}{sign}{delta}{unit}", self.op())
     }
 }

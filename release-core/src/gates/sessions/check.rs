@@ -153,15 +153,15 @@ impl Gate for SessionsGate {
             retries: self.spec.retries,
             ..RetryPolicy::default()
         };
-        let exchange =
-            exchange::send(cx, request, policy, exchange::budget(self.info.timeout)).await;
+        let budget = exchange::Budget::start(self.info.timeout);
+        let exchange = exchange::send(cx, request.clone(), policy, budget).await;
         let attempts = exchange.attempts;
         let mut evaluation = match &exchange.result {
             Err(e) => exchange::no_response(cx, e, attempts, "sessions"),
-            Ok(response) if !(200..300).contains(&response.status) => {
-                Evaluation::fail(format!("status {}", response.status))
-                    .observation(Observation::new("status", response.status, "2xx", "status"))
-            }
+            Ok(response) if !(200..300).contains(&response.status) => Evaluation::fail(
+                exchange::status_said(cx, response),
+            )
+            .observation(Observation::new("status", response.status, "2xx", "status")),
             Ok(response) => match parse_json(response)
                 .and_then(|body| read_sample(&body, cx.now(), self.spec.stale_after.get()))
             {
@@ -174,7 +174,7 @@ impl Gate for SessionsGate {
             },
         };
         evaluation.attempts = attempts;
-        evaluation
+        exchange::explain(evaluation, &request, &exchange)
     }
 }
 
@@ -228,7 +228,11 @@ impl SessionsGate {
             Some(baseline) => {
                 evidence.push(Evidence::new(
                     "baseline",
-                    format!("{} from {}", baseline.value, baseline.source),
+                    format!(
+                        "{} from {}",
+                        crate::number::shortest(baseline.value),
+                        baseline.source
+                    ),
                 ));
                 findings.extend(self.growth_findings(stale as f64, baseline));
             }
