@@ -7,7 +7,13 @@ use std::path::Path;
 /// while reading, since `metadata().len()` is 0 for FIFOs, `/dev/zero` and `/proc` files.
 pub(crate) fn read_limited(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
     let file = std::fs::File::open(path)?;
-    let mut bytes = Vec::new();
+    // A regular file says its size: reading into a buffer of that size, not a doubling one,
+    // keeps a large document from costing up to twice its size while it is read.
+    let expected = file
+        .metadata()
+        .map(|m| m.len().min(limit).saturating_add(1))
+        .unwrap_or(0);
+    let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
     file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
     Ok((bytes.len() as u64 <= limit).then_some(bytes))
 }

@@ -383,8 +383,16 @@ impl Summary {
             .ok_or_else(|| SummaryReadError::TooLarge {
                 path: path.to_path_buf(),
             })?;
+        // Strict first: a duplicate key anywhere (which serde would let the last one win) and
+        // malformed text are refused with their position.
+        let text = crate::json::check(&bytes).map_err(|e| SummaryReadError::Invalid {
+            path: path.to_path_buf(),
+            line: e.line,
+            column: e.column,
+            message: e.message,
+        })?;
         let summary: Summary =
-            serde_json::from_slice(&bytes).map_err(|e| SummaryReadError::Invalid {
+            serde_json::from_str(text).map_err(|e| SummaryReadError::Invalid {
                 path: path.to_path_buf(),
                 line: e.line(),
                 column: e.column(),

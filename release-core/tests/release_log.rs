@@ -2,8 +2,12 @@
 //! the next record.
 
 use std::io::Write as _;
+use std::ops::ControlFlow;
 
-use release_core::log::{LOG_SCHEMA_VERSION, LogRecord, ReleaseLog};
+use release_core::log::{
+    BaselineSearch, LOG_SCHEMA_VERSION, LOOK_BACK_BYTES, LogEntry, LogRecord, ReadBack, ReleaseLog,
+    TornLine, baselines_from_log,
+};
 use release_core::{Counts, Outcome};
 
 fn record(run_id: &str) -> LogRecord {
@@ -203,6 +207,321 @@ fn a_lock_held_elsewhere_fails_the_append_instead_of_hanging() {
     holder.unlock().unwrap();
     log.append(&record("third")).unwrap();
     assert_eq!(ids(&log), ["first", "third"]);
+}
+
+/// Every entry of a full read, with its line counted from the end, in the order a read from
+/// the end offers them.
+fn forward_reversed(log: &ReleaseLog, total_lines: usize) -> Vec<LogEntry> {
+    let mut entries = Vec::new();
+    log.for_each(|line, entry| {
+        entries.push(match entry {
+            LogEntry::Problem(p) => LogEntry::Problem(TornLine {
+                line: total_lines - line + 1,
+                from_end: true,
+                ..p
+            }),
+            other => other,
+        });
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    entries.reverse();
+    entries
+}
+
+fn backward(log: &ReleaseLog, look_back: u64) -> (Vec<LogEntry>, ReadBack) {
+    let mut entries = Vec::new();
+    let read = log
+        .newest_first(look_back, |entry| {
+            entries.push(entry);
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    (entries, read)
+}
+
+fn line_count(bytes: &[u8]) -> usize {
+    let newlines = bytes.iter().filter(|&&b| b == b'\n').count();
+    newlines + usize::from(!bytes.is_empty() && !bytes.ends_with(b"\n"))
+}
+
+#[test]
+fn a_read_from_the_end_offers_lines_newest_first_numbered_from_the_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.jsonl");
+    let good = |id: &str| serde_json::to_string(&record(id)).unwrap();
+    let huge = "x".repeat(2 * 1024 * 1024);
+    let text = format!(
+        "{}\nnot json\n\n{{\"schema_version\":1}}\n{huge}\n{}\n{{\"schema_version\":1,\"run_",
+        good("first"),
+        good("last")
+    );
+    std::fs::write(&path, &text).unwrap();
+    let log = ReleaseLog::new(&path);
+    let (entries, read) = backward(&log, u64::MAX);
+    assert_eq!(read, ReadBack::WholeLog);
+    let shown: Vec<String> = entries
+        .iter()
+        .map(|e| match e {
+            LogEntry::Run(r) => format!("run {}", r.run_id),
+            LogEntry::Decision(d) => format!("decision {}", d.run_id),
+            LogEntry::Problem(p) => format!("problem {}", p.position()),
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            "problem line 1 from the end",
+            "run last",
+            "problem line 3 from the end",
+            "problem line 4 from the end",
+            "problem line 6 from the end",
+            "run first",
+        ]
+    );
+    assert_eq!(entries, forward_reversed(&log, line_count(text.as_bytes())));
+    let LogEntry::Problem(torn) = &entries[0] else {
+        panic!()
+    };
+    assert!(torn.reason.contains("torn"), "{}", torn.reason);
+}
+
+#[test]
+fn a_read_from_the_end_stops_at_its_limit_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.jsonl");
+    let log = ReleaseLog::new(&path);
+    let mut text = String::new();
+    for i in 0..2000 {
+        text.push_str(&serde_json::to_string(&record(&format!("r{i:04}"))).unwrap());
+        text.push('\n');
+    }
+    std::fs::write(&path, &text).unwrap();
+    let (entries, read) = backward(&log, 100 * 1024);
+    let ReadBack::LimitReached { bytes } = read else {
+        panic!("{read:?}")
+    };
+    assert!((100 * 1024..=200 * 1024).contains(&bytes), "{bytes}");
+    let ids: Vec<String> = entries
+        .iter()
+        .map(|e| match e {
+            LogEntry::Run(r) => r.run_id.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let newest: Vec<String> = (0..2000)
+        .rev()
+        .take(ids.len())
+        .map(|i| format!("r{i:04}"))
+        .collect();
+    assert_eq!(
+        ids, newest,
+        "the newest ones, newest first, none cut in half"
+    );
+    let line = text.len() / 2000;
+    assert!(
+        ids.len() * line <= bytes as usize && bytes as usize - ids.len() * line < line,
+        "every whole line read was offered: {} lines in {bytes} bytes",
+        ids.len()
+    );
+    // A visitor that has what it needs stops the reading.
+    let mut offered = 0;
+    let read = log
+        .newest_first(u64::MAX, |_| {
+            offered += 1;
+            ControlFlow::Break(())
+        })
+        .unwrap();
+    assert_eq!((read, offered), (ReadBack::Found, 1));
+}
+
+#[test]
+fn baselines_come_from_the_end_and_the_search_stops_at_what_it_wants() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.jsonl");
+    let with = |id: &str, outcome: Outcome, key: &str, value: f64| {
+        let mut r = record(id);
+        r.outcome = outcome;
+        r.environment = "production".to_owned();
+        r.measurements.insert(key.to_owned(), value);
+        serde_json::to_string(&r).unwrap() + "\n"
+    };
+    // Old garbage first: a read from the end that finds what it wants never reaches it.
+    let mut text = "garbage\n".repeat(400_000);
+    text.push_str(&with("old", Outcome::Passed, "sessions.stale", 1.0));
+    text.push_str(&with("older-latency", Outcome::Passed, "api.latency", 7.0));
+    text.push_str(&with("good", Outcome::Passed, "sessions.stale", 2.0));
+    text.push_str(&with("bad", Outcome::Blocked, "sessions.stale", 9.0));
+    std::fs::write(&path, &text).unwrap();
+    let log = ReleaseLog::new(&path);
+
+    let found = BaselineSearch::new("production")
+        .wanted(["sessions.stale"])
+        .read(&log, LOOK_BACK_BYTES)
+        .unwrap();
+    assert_eq!(found.read, ReadBack::Found);
+    assert!(found.problems.is_empty(), "{:?}", found.problems.len());
+    assert!(found.missing.is_empty());
+    assert_eq!(
+        found.values["sessions.stale"].value, 2.0,
+        "blocked runs never count"
+    );
+    assert!(found.values["sessions.stale"].source.contains("run good"));
+
+    // Nothing wanted: nothing read.
+    let none = BaselineSearch::new("production")
+        .wanted(Vec::<String>::new())
+        .read(&log, LOOK_BACK_BYTES)
+        .unwrap();
+    assert_eq!(none.read, ReadBack::Found);
+    assert!(none.values.is_empty());
+
+    // A key the log does not hold: the search reads back to its limit and says what is
+    // missing.
+    let limited = BaselineSearch::new("production")
+        .wanted(["sessions.stale", "never.recorded"])
+        .read(&log, 1024 * 1024)
+        .unwrap();
+    assert!(matches!(limited.read, ReadBack::LimitReached { .. }));
+    assert_eq!(limited.missing, ["never.recorded"]);
+    assert_eq!(limited.values["sessions.stale"].value, 2.0);
+
+    // Everything, as the whole-file reader finds it.
+    let all = BaselineSearch::new("production")
+        .read(&log, u64::MAX)
+        .unwrap();
+    assert_eq!(all.read, ReadBack::WholeLog);
+    assert_eq!(
+        all.values,
+        baselines_from_log(&log.read().unwrap(), "production")
+    );
+    assert_eq!(all.values["api.latency"].value, 7.0);
+}
+
+#[test]
+fn anything_but_a_regular_file_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, "x").unwrap();
+    let cases = [
+        (
+            std::path::PathBuf::from("/dev/zero"),
+            "it is a character device; the release log must be a regular file".to_owned(),
+        ),
+        (
+            std::path::PathBuf::from("/dev/full"),
+            "it is a character device; the release log must be a regular file".to_owned(),
+        ),
+        (
+            fifo.clone(),
+            "it is a FIFO; the release log must be a regular file".to_owned(),
+        ),
+        (
+            dir.path().to_path_buf(),
+            "it is a directory; the release log must be a regular file".to_owned(),
+        ),
+        (
+            blocker.join("log.jsonl"),
+            format!("{} is a regular file, not a directory", blocker.display()),
+        ),
+    ];
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for (path, reason) in cases {
+            let log = ReleaseLog::new(&path);
+            let want = format!("failed to use release log {}: {reason}", path.display());
+            let errors = [
+                log.check().unwrap_err(),
+                log.read().unwrap_err(),
+                log.newest_first(u64::MAX, |_| ControlFlow::Continue(()))
+                    .unwrap_err(),
+                log.append(&record("x")).unwrap_err(),
+            ];
+            for err in errors {
+                assert_eq!(err.to_string(), want);
+            }
+        }
+        done.send(()).unwrap();
+    });
+    finished
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("no read or append blocks or spins");
+    use std::os::unix::fs::FileTypeExt as _;
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+}
+
+mod equivalence {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Line {
+        Record(u16),
+        Blank,
+        Garbage(String),
+        /// Bytes of `x`: long enough to cross the reader's chunks, or the line limit.
+        Long(usize),
+    }
+
+    fn line() -> impl Strategy<Value = Line> {
+        prop_oneof![
+            6 => any::<u16>().prop_map(Line::Record),
+            1 => Just(Line::Blank),
+            2 => "[a-z {}\":,]{0,40}".prop_map(Line::Garbage),
+            1 => prop_oneof![
+                Just(70_000usize),
+                Just(1024 * 1024 - 1),
+                Just(1024 * 1024),
+                Just(1024 * 1024 + 1),
+            ]
+            .prop_map(Line::Long),
+        ]
+    }
+
+    fn render(lines: &[Line], newline_at_end: bool) -> Vec<u8> {
+        let mut text = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            match line {
+                Line::Record(n) => {
+                    text.extend(serde_json::to_vec(&record(&format!("r{n}"))).unwrap())
+                }
+                Line::Blank => {}
+                Line::Garbage(g) => text.extend(g.as_bytes()),
+                Line::Long(n) => text.extend(std::iter::repeat_n(b'x', *n)),
+            }
+            if i + 1 < lines.len() || newline_at_end {
+                text.push(b'\n');
+            }
+        }
+        text
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Read from the end, a log gives what a full read gives, in reverse, whatever its
+        /// lines and wherever the chunks fall.
+        #[test]
+        fn a_read_from_the_end_mirrors_a_full_read(
+            lines in proptest::collection::vec(line(), 0..40),
+            newline_at_end in any::<bool>(),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("log.jsonl");
+            let text = render(&lines, newline_at_end);
+            std::fs::write(&path, &text).unwrap();
+            let log = ReleaseLog::new(&path);
+            let (entries, read) = backward(&log, u64::MAX);
+            prop_assert_eq!(read, ReadBack::WholeLog);
+            prop_assert_eq!(entries, forward_reversed(&log, line_count(&text)));
+        }
+    }
 }
 
 #[test]

@@ -4,8 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use release_core::log::ReleaseLog;
-use release_core::rollback::{Decision, DecisionKind, RollbackTarget, StepAction, TriggerState};
+use release_core::log::{LOOK_BACK_BYTES, ReleaseLog};
+use release_core::rollback::{
+    Decision, DecisionKind, LogFacts, RollbackPlan, RollbackTarget, StepAction, TriggerState,
+};
 use release_core::{Plan, Summary};
 
 fn fixtures() -> PathBuf {
@@ -316,4 +318,83 @@ fn records_of_another_release_answer_for_nothing() {
 
 fn actions_of(plan: &release_core::rollback::RollbackPlan) -> Vec<StepAction> {
     plan.steps.iter().map(|s| s.action).collect()
+}
+
+/// A decision over facts read from the log's end equals one over the whole log read first.
+fn decide_from_the_end(dir: &Path, summary: &Summary, look_back: u64) -> Decision {
+    let facts = LogFacts::read(
+        &runbook(),
+        summary,
+        &ReleaseLog::new(dir.join("release-log.jsonl")),
+        look_back,
+    )
+    .unwrap();
+    Decision::replay_facts(&runbook(), summary, &facts).unwrap()
+}
+
+#[test]
+fn decisions_read_from_the_end_of_the_log_match_the_whole_log() {
+    for (case, _) in EXPECTED {
+        let dir = fixtures().join("summaries").join(case);
+        let summary = Summary::read_file(&dir.join("summary.json")).unwrap();
+        let log = ReleaseLog::new(dir.join("release-log.jsonl"))
+            .read()
+            .unwrap();
+        assert_eq!(
+            serde_json::to_string(&decide_from_the_end(&dir, &summary, LOOK_BACK_BYTES)).unwrap(),
+            serde_json::to_string(&Decision::replay(&runbook(), &summary, &log).unwrap()).unwrap(),
+            "{case}"
+        );
+        let facts = LogFacts::read(
+            &runbook(),
+            &summary,
+            &ReleaseLog::new(dir.join("release-log.jsonl")),
+            LOOK_BACK_BYTES,
+        )
+        .unwrap();
+        assert_eq!(
+            RollbackPlan::from_facts(&runbook(), &summary, &facts),
+            RollbackPlan::for_run(&runbook(), &summary, &log),
+            "{case}"
+        );
+    }
+}
+
+#[test]
+fn a_search_cut_short_by_the_look_back_limit_says_so_in_the_plan() {
+    let source = fixtures().join("summaries/roles-blocked");
+    let summary = Summary::read_file(&source.join("summary.json")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // The preflight run the targets come from, then more than the limit of other lines.
+    let mut text = std::fs::read_to_string(source.join("release-log.jsonl")).unwrap();
+    let filler = format!("{}\n", "x".repeat(1000));
+    text.push_str(&filler.repeat(200));
+    std::fs::write(dir.path().join("release-log.jsonl"), &text).unwrap();
+
+    let whole = decide_from_the_end(dir.path(), &summary, u64::MAX);
+    let plan = whole.plan.unwrap();
+    assert!(
+        matches!(plan.steps[1].target, Some(RollbackTarget::Known { .. })),
+        "{:?}",
+        plan.steps[1]
+    );
+    assert!(
+        plan.notes.iter().all(|n| !n.contains("newest")),
+        "{:?}",
+        plan.notes
+    );
+
+    let cut = decide_from_the_end(dir.path(), &summary, 64 * 1024);
+    let plan = cut.plan.unwrap();
+    assert!(
+        matches!(plan.steps[1].target, Some(RollbackTarget::Unknown { .. })),
+        "{:?}",
+        plan.steps[1]
+    );
+    assert!(
+        plan.notes.iter().any(|n| n
+            == "release log: read back 64 KiB from its end (the limit) without finding baselines of agent-sessions.stale_active_sessions; a preflight run's deployments; older records were not read"),
+        "{:?}",
+        plan.notes
+    );
 }

@@ -55,7 +55,7 @@ pub(crate) fn run(global: &GlobalArgs) -> Result<i32, CliError> {
 /// QA, then smoke when QA did not block, as one summary.
 pub(crate) fn execute(session: &Session, target: &Target<'_>) -> Result<Summary, CliError> {
     let plan = target.plan;
-    let prepared = phase::prepare(session, target)?;
+    let prepared = phase::prepare(session, target, DRY_RUN.phases)?;
     let environment = prepared.environment.as_str();
     let skip_qa = target
         .vars

@@ -2,11 +2,10 @@
 //! (the health report's by default), every violation with its JSON path and rule.
 
 use std::fmt::Write as _;
-use std::io::Read as _;
 use std::path::Path;
 
 use release_core::exit_code;
-use release_core::health::{SchemaChecker, SchemaViolation};
+use release_core::health::{JsonDocument, SchemaChecker, SchemaViolation};
 use release_core::report::Format;
 use release_core::schema::SchemaName;
 use serde::Serialize;
@@ -35,7 +34,7 @@ pub(crate) fn run(
 ) -> Result<i32, CliError> {
     let format = listing_format(global, "health check")?;
     let (schema_name, schema) = match schema {
-        Some(path) => (path.display().to_string(), read_json(path)?),
+        Some(path) => (path.display().to_string(), read_schema(path)?),
         None => (
             SchemaName::HealthReport.as_str().to_owned(),
             SchemaName::HealthReport.schema(),
@@ -43,8 +42,10 @@ pub(crate) fn run(
     };
     let checker =
         SchemaChecker::new(&schema).map_err(|e| CliError::Input(format!("{schema_name}: {e}")))?;
-    let document = read_json(file)?;
-    let errors = checker.check(&document);
+    // Held compactly (about twice its text), duplicate keys refused.
+    let document = JsonDocument::read_file(file, MAX_INPUT_BYTES)
+        .map_err(|e| CliError::Input(e.to_string()))?;
+    let errors = checker.check_document(&document);
     let outcome = Outcome {
         file: file.display().to_string(),
         schema: schema_name,
@@ -90,35 +91,10 @@ fn human(outcome: &Outcome<'_>) -> String {
     out
 }
 
-/// A JSON file, read up to [`MAX_INPUT_BYTES`]; a parse error names the file, line and column.
-fn read_json(path: &Path) -> Result<Value, CliError> {
-    let shown = path.display();
-    let bytes = read_limited(path, MAX_INPUT_BYTES)
-        .map_err(|e| CliError::Input(format!("failed to read {shown}: {e}")))?
-        .ok_or_else(|| {
-            CliError::Input(format!(
-                "{shown} is larger than {} MiB; refusing to read it",
-                MAX_INPUT_BYTES / (1024 * 1024)
-            ))
-        })?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        // serde_json ends its message with " at line L column C"; the location goes first here.
-        let reason = e.to_string();
-        let suffix = format!(" at line {} column {}", e.line(), e.column());
-        let reason = reason.strip_suffix(&suffix).unwrap_or(&reason);
-        CliError::Input(format!(
-            "{shown}:{}:{}: not valid JSON: {reason}",
-            e.line(),
-            e.column()
-        ))
-    })
-}
-
-/// The file's bytes, or `None` when it holds more than `limit`; the cap holds while reading,
-/// so pipes and devices (whose metadata says 0 bytes) are bounded too.
-fn read_limited(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
-    let file = std::fs::File::open(path)?;
-    let mut bytes = Vec::new();
-    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
-    Ok((bytes.len() as u64 <= limit).then_some(bytes))
+/// A schema file, read as strictly as the document (it is a JSON document too), then as a
+/// value for the schema compiler.
+fn read_schema(path: &Path) -> Result<Value, CliError> {
+    let document = JsonDocument::read_file(path, MAX_INPUT_BYTES)
+        .map_err(|e| CliError::Input(e.to_string()))?;
+    Ok(document.to_value())
 }

@@ -1,10 +1,11 @@
 //! `release log show`: the release log's records, runs and rollback decisions in the order
 //! they were appended, with torn lines reported.
 
-use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::io::Write as _;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
 
-use release_core::log::{DecisionRecord, LogRecord};
+use release_core::log::{DecisionRecord, LogEntry, LogRecord, TornLine};
 use release_core::report::Format;
 use release_core::{Plan, PlanError, exit_code};
 use serde_json::json;
@@ -13,6 +14,11 @@ use super::listing_format;
 use crate::cli::GlobalArgs;
 use crate::error::CliError;
 use crate::output;
+
+/// Problems listed in the JSON document; more are counted (`problems_omitted`), so a log of
+/// garbage cannot grow the document's memory without bound. Each is still warned about on
+/// stderr.
+const MAX_LISTED_PROBLEMS: usize = 1000;
 
 pub(crate) fn run(
     global: &GlobalArgs,
@@ -34,74 +40,201 @@ pub(crate) fn run(
         },
     };
     let log = super::release_log(&path);
-    let contents = log.read().map_err(CliError::input)?;
-    // Runs and decisions merged back into the order they were appended; `--last` counts both.
-    let mut entries: Vec<(usize, Entry<'_>)> = contents
-        .records
-        .iter()
-        .map(|(line, r)| (*line, Entry::Run(r)))
-        .chain(
-            contents
-                .decisions
-                .iter()
-                .map(|(line, d)| (*line, Entry::Decision(d))),
-        )
-        .collect();
-    entries.sort_by_key(|(line, _)| *line);
-    let skip = last.map_or(0, |n| entries.len().saturating_sub(n));
-    let entries = &entries[skip..];
-
-    for problem in &contents.problems {
-        output::print_stderr(&format!(
-            "warning: {}:{}: {}\n",
-            path.display(),
-            problem.line,
-            problem.reason
-        ));
-    }
-    let text = match format {
-        Format::Json => {
-            let records: Vec<serde_json::Value> = entries
-                .iter()
-                .map(|(_, entry)| match entry {
-                    Entry::Run(r) => serde_json::to_value(r),
-                    Entry::Decision(d) => serde_json::to_value(d),
+    log.check().map_err(CliError::input)?;
+    let mut out = Listing::new(&path, format);
+    match last {
+        // The newest N, read from the end: only they are held.
+        Some(n) => {
+            let mut newest = Vec::new();
+            let mut problems = Vec::new();
+            if n > 0 {
+                log.newest_first(u64::MAX, |entry| {
+                    match entry {
+                        LogEntry::Problem(problem) => problems.push(problem),
+                        entry => newest.push(entry),
+                    }
+                    if newest.len() >= n {
+                        ControlFlow::Break(())
+                    } else {
+                        ControlFlow::Continue(())
+                    }
                 })
-                .collect::<Result<_, _>>()
-                .map_err(CliError::output)?;
-            let doc = json!({
-                "log": path.display().to_string(),
-                "records": records,
-                "problems": contents.problems.iter().map(|p| json!({ "line": p.line, "reason": p.reason })).collect::<Vec<_>>(),
-            });
-            format!(
-                "{}\n",
-                serde_json::to_string_pretty(&doc).map_err(CliError::output)?
-            )
-        }
-        _ => {
-            let mut out = String::new();
-            if entries.is_empty() {
-                let _ = writeln!(out, "no records in {}", path.display());
+                .map_err(CliError::input)?;
             }
-            for (_, entry) in entries {
-                let line = match entry {
-                    Entry::Run(r) => run_line(r),
-                    Entry::Decision(d) => decision_line(d),
-                };
-                let _ = writeln!(out, "{line}");
+            for problem in problems.into_iter().rev() {
+                out.problem(problem);
             }
-            out
+            for entry in newest.into_iter().rev() {
+                out.entry(&entry)?;
+            }
         }
-    };
-    output::print_stdout(&text)?;
+        // Everything, one line at a time: memory holds a line, whatever the log's size.
+        None => {
+            let mut failed = None;
+            log.for_each(|_, entry| match out.entry(&entry) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(e) => {
+                    failed = Some(e);
+                    ControlFlow::Break(())
+                }
+            })
+            .map_err(CliError::input)?;
+            if let Some(e) = failed {
+                return Err(e);
+            }
+        }
+    }
+    out.finish()?;
     Ok(exit_code::PASSED)
 }
 
-/// One line of the log, as read.
-enum Entry<'a> {
-    Run(&'a LogRecord),
-    Decision(&'a DecisionRecord),
+/// The listing, written to stdout as it is read. JSON is still one document: `log`, then
+/// `records` one by one, then `problems`, pretty-printed as before.
+struct Listing<'p> {
+    path: &'p Path,
+    format: Format,
+    stdout: std::io::BufWriter<std::io::StdoutLock<'static>>,
+    /// Lines written so far.
+    records: usize,
+    problems: Vec<serde_json::Value>,
+    problems_omitted: usize,
+    /// The reader went away (`release log show | head`): nothing more is written.
+    closed: bool,
+}
+
+impl<'p> Listing<'p> {
+    fn new(path: &'p Path, format: Format) -> Self {
+        Self {
+            path,
+            format,
+            stdout: std::io::BufWriter::new(std::io::stdout().lock()),
+            records: 0,
+            problems: Vec::new(),
+            problems_omitted: 0,
+            closed: false,
+        }
+    }
+
+    fn write(&mut self, text: &str) -> Result<(), CliError> {
+        if self.closed {
+            return Ok(());
+        }
+        match self.stdout.write_all(text.as_bytes()) {
+            Ok(()) => Ok(()),
+            // A closed pipe is the reader's choice, not a failure.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            Err(e) => Err(CliError::output(format!("failed to write output: {e}"))),
+        }
+    }
+
+    /// A problem: warned about on stderr now, listed in the JSON document at its end.
+    fn problem(&mut self, problem: TornLine) {
+        let TornLine {
+            line,
+            from_end,
+            reason,
+        } = &problem;
+        let shown = self.path.display();
+        output::print_stderr(&if *from_end {
+            format!("warning: {shown}: line {line} from the end: {reason}\n")
+        } else {
+            format!("warning: {shown}:{line}: {reason}\n")
+        });
+        if self.format != Format::Json {
+            return;
+        }
+        if self.problems.len() >= MAX_LISTED_PROBLEMS {
+            self.problems_omitted += 1;
+        } else if *from_end {
+            self.problems
+                .push(json!({ "line_from_end": line, "reason": reason }));
+        } else {
+            self.problems
+                .push(json!({ "line": line, "reason": reason }));
+        }
+    }
+
+    fn entry(&mut self, entry: &LogEntry) -> Result<(), CliError> {
+        let text = match (entry, self.format) {
+            (LogEntry::Problem(problem), _) => {
+                self.problem(problem.clone());
+                return Ok(());
+            }
+            (LogEntry::Run(r), Format::Json) => json_item(r, self.records)?,
+            (LogEntry::Decision(d), Format::Json) => json_item(d, self.records)?,
+            (LogEntry::Run(r), _) => run_line(r) + "\n",
+            (LogEntry::Decision(d), _) => decision_line(d) + "\n",
+        };
+        if self.records == 0 && self.format == Format::Json {
+            let head = format!(
+                "{{\n  \"log\": {},\n  \"records\": [",
+                serde_json::to_string(&self.path.display().to_string())
+                    .map_err(CliError::output)?
+            );
+            self.write(&head)?;
+        }
+        self.records += 1;
+        self.write(&text)
+    }
+
+    fn finish(mut self) -> Result<(), CliError> {
+        if self.format == Format::Json {
+            if self.records == 0 {
+                let head = format!(
+                    "{{\n  \"log\": {},\n  \"records\": [",
+                    serde_json::to_string(&self.path.display().to_string())
+                        .map_err(CliError::output)?
+                );
+                self.write(&head)?;
+                self.write("],\n")?;
+            } else {
+                self.write("\n  ],\n")?;
+            }
+            let problems =
+                serde_json::to_string_pretty(&self.problems).map_err(CliError::output)?;
+            let mut tail = format!("  \"problems\": {}", indent(&problems));
+            if self.problems_omitted > 0 {
+                tail.push_str(&format!(
+                    ",\n  \"problems_omitted\": {}",
+                    self.problems_omitted
+                ));
+            }
+            tail.push_str("\n}\n");
+            self.write(&tail)?;
+        } else if self.records == 0 {
+            let text = format!("no records in {}\n", self.path.display());
+            self.write(&text)?;
+        }
+        if !self.closed
+            && let Err(e) = self.stdout.flush()
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            return Err(CliError::output(format!("failed to write output: {e}")));
+        }
+        Ok(())
+    }
+}
+
+/// One record as an item of the pretty-printed `records` array: keys in alphabetical order,
+/// as a JSON value prints them, indented two levels.
+fn json_item(record: &impl serde::Serialize, index: usize) -> Result<String, CliError> {
+    let value = serde_json::to_value(record).map_err(CliError::output)?;
+    let text = serde_json::to_string_pretty(&value).map_err(CliError::output)?;
+    let separator = if index == 0 { "\n    " } else { ",\n    " };
+    Ok(format!("{separator}{}", indent2(&text)))
+}
+
+/// Continuation lines indented one level (a value under a top-level key).
+fn indent(text: &str) -> String {
+    text.replace('\n', "\n  ")
+}
+
+/// Continuation lines indented two levels (an item of a top-level array).
+fn indent2(text: &str) -> String {
+    text.replace('\n', "\n    ")
 }
 
 fn run_line(r: &LogRecord) -> String {

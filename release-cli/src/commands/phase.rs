@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use release_core::log::{LogRecord, baselines_from_log, baselines_from_summary};
+use release_core::log::{
+    BaselineSearch, LOOK_BACK_BYTES, LogRecord, ReadBack, ReleaseLog, baselines_from_summary,
+};
 use release_core::plan::{GateFilter, UrlOverrides};
 use release_core::report::{self, Format, RenderOptions, github};
 use release_core::{
@@ -124,6 +126,7 @@ pub(crate) struct Target<'p> {
 impl<'p> Target<'p> {
     pub(crate) fn from_args(global: &GlobalArgs, plan: &'p Plan) -> Result<Self, CliError> {
         let filter = selection(global, plan)?;
+        check_outputs(global, plan)?;
         Ok(Self {
             plan,
             vars: Vars::load(global.env_file.as_deref()).map_err(CliError::input)?,
@@ -142,6 +145,19 @@ impl<'p> Target<'p> {
             quiet: global.quiet,
         })
     }
+}
+
+/// `--out` and the release log, checked before any gate runs: a path that can never be
+/// written (a directory, a device where the log must be a file, a path below a file) is
+/// refused now, saying what is there, rather than after a long run.
+pub(crate) fn check_outputs(global: &GlobalArgs, plan: &Plan) -> Result<(), CliError> {
+    if let Some(out) = &global.out {
+        release_core::atomic::check(out)
+            .map_err(|e| CliError::Input(format!("--out {}: {}", out.display(), e.source)))?;
+    }
+    ReleaseLog::new(plan.release.log_path())
+        .check()
+        .map_err(CliError::input)
 }
 
 /// The gates `--only`/`--skip` select; a name that matches no gate is a usage error, since a
@@ -178,7 +194,7 @@ pub(crate) fn execute(
     target: &Target<'_>,
     phase: Phase,
 ) -> Result<Summary, CliError> {
-    let prepared = prepare(session, target)?;
+    let prepared = prepare(session, target, phase.phases)?;
     let gates = selected_gates(target, &prepared, phase.phases)?;
     session.check_not_interrupted()?;
     let report = run_gates(session, target, &prepared, phase.label, &gates);
@@ -345,8 +361,12 @@ impl Prepared {
     }
 }
 
-/// Chooses the environment and builds the context every gate of the run shares.
-pub(crate) fn prepare(session: &Session, target: &Target<'_>) -> Result<Prepared, CliError> {
+/// Chooses the environment and builds the context every gate of the run's phases shares.
+pub(crate) fn prepare(
+    session: &Session,
+    target: &Target<'_>,
+    phases: &[&str],
+) -> Result<Prepared, CliError> {
     let plan = target.plan;
     let selected = plan
         .select_environment(target.environment.as_deref())
@@ -370,7 +390,7 @@ pub(crate) fn prepare(session: &Session, target: &Target<'_>) -> Result<Prepared
     {
         builder = builder.url("railway_api_url", url);
     }
-    for (key, baseline) in baselines(plan, &selected.name, target.baseline_file.as_deref())? {
+    for (key, baseline) in baselines(target, &selected.name, phases)? {
         builder = builder.baseline(key, baseline);
     }
     Ok(Prepared {
@@ -441,27 +461,40 @@ pub(crate) fn selected_gates(
     Ok(gates)
 }
 
-/// Baselines from `--baseline FILE`, else from the release log's last successful run.
+/// Baselines from `--baseline FILE` (read as `--from` reads a summary: bounded, duplicate
+/// keys refused), else from the end of the release log: only the keys the phases' gates read,
+/// and the reading stops once each has a value or [`LOOK_BACK_BYTES`] were read.
 fn baselines(
-    plan: &Plan,
+    target: &Target<'_>,
     environment: &str,
-    file: Option<&Path>,
+    phases: &[&str],
 ) -> Result<BTreeMap<String, Baseline>, CliError> {
-    if let Some(path) = file {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            CliError::Input(format!("failed to read baseline {}: {e}", path.display()))
-        })?;
-        let summary: Summary = serde_json::from_str(&text).map_err(|e| {
-            CliError::Input(format!("{}: not a release summary: {e}", path.display()))
-        })?;
+    if let Some(path) = target.baseline_file.as_deref() {
+        let summary =
+            Summary::read_file(path).map_err(|e| CliError::Input(format!("--baseline: {e}")))?;
         return Ok(baselines_from_summary(&summary, path));
     }
+    let plan = target.plan;
     let log = super::release_log(plan.release.log_path());
-    let contents = log.read().map_err(CliError::input)?;
-    for problem in &contents.problems {
-        tracing::warn!(line = problem.line, reason = %problem.reason, "release log line skipped while reading baselines");
+    let found = BaselineSearch::new(environment)
+        .wanted(plan.baseline_keys(phases, environment, &target.filter))
+        .read(&log, LOOK_BACK_BYTES)
+        .map_err(CliError::input)?;
+    for problem in &found.problems {
+        tracing::warn!(line = %problem.position(), reason = %problem.reason, "release log line skipped while reading baselines");
     }
-    Ok(baselines_from_log(&contents, environment))
+    if let ReadBack::LimitReached { bytes } = found.read
+        && !found.missing.is_empty()
+        && !target.quiet
+    {
+        output::print_stderr(&format!(
+            "note: release log {}: read back {} from its end (the limit) without finding a baseline for {}; older records were not read\n",
+            log.path().display(),
+            release_core::log::format_size(bytes),
+            found.missing.join(", ")
+        ));
+    }
+    Ok(found.values)
 }
 
 /// Prints the report, writes the summaries, GitHub annotations and step summary, and the
@@ -507,7 +540,7 @@ pub(crate) fn record(
         if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
             && let Err(e) = github::append_step_summary(Path::new(&path), summary)
         {
-            failures.push(format!("failed to append to GITHUB_STEP_SUMMARY: {e}"));
+            failures.push(format!("GITHUB_STEP_SUMMARY: {e}"));
         }
     }
 

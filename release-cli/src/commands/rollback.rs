@@ -4,9 +4,11 @@
 
 use std::path::Path;
 
-use release_core::log::{DecisionRecord, LogContents, ReleaseLog};
+use release_core::log::{DecisionRecord, LOOK_BACK_BYTES};
 use release_core::report::Format;
-use release_core::rollback::{Decision, DecisionKind, RollbackPlan, render_decision, render_plan};
+use release_core::rollback::{
+    Decision, DecisionKind, LogFacts, RollbackPlan, render_decision, render_plan,
+};
 use release_core::{Plan, Summary, exit_code};
 
 use super::listing_format;
@@ -27,8 +29,8 @@ pub(crate) fn evaluate(global: &GlobalArgs, from: Option<&Path>) -> Result<i32, 
 /// The decision over a run with the plan's triggers, the release log's baselines from before
 /// the run, and the rollback plan.
 pub(crate) fn decide(plan: &Plan, summary: &Summary) -> Result<Decision, CliError> {
-    let contents = read_log(&super::release_log(plan.release.log_path()))?;
-    Decision::replay(plan, summary, &contents).map_err(CliError::Input)
+    let facts = read_facts(plan, summary)?;
+    Decision::replay_facts(plan, summary, &facts).map_err(CliError::Input)
 }
 
 /// Appends the decision to the release log; returns the exit code.
@@ -51,8 +53,8 @@ pub(crate) fn plan(global: &GlobalArgs, from: Option<&Path>) -> Result<i32, CliE
     let format = listing_format(global, "rollback plan")?;
     let (plan, source) = run_input::plan_or_default(global, true)?;
     let input = run_input::obtain(global, (&plan, source), from)?;
-    let contents = read_log(&super::release_log(plan.release.log_path()))?;
-    let steps = RollbackPlan::for_run(&plan, &input.summary, &contents);
+    let facts = read_facts(&plan, &input.summary)?;
+    let steps = RollbackPlan::from_facts(&plan, &input.summary, &facts);
     output::print_stdout(&render(format, &steps, render_plan)?)?;
     Ok(exit_code::PASSED)
 }
@@ -72,10 +74,12 @@ fn render<T: serde::Serialize>(
     })
 }
 
-fn read_log(log: &ReleaseLog) -> Result<LogContents, CliError> {
-    let contents = log.read().map_err(CliError::input)?;
-    for problem in &contents.problems {
-        tracing::warn!(line = problem.line, reason = %problem.reason, "release log line skipped");
+/// What the decision needs from the release log, read from its end.
+fn read_facts(plan: &Plan, summary: &Summary) -> Result<LogFacts, CliError> {
+    let log = super::release_log(plan.release.log_path());
+    let facts = LogFacts::read(plan, summary, &log, LOOK_BACK_BYTES).map_err(CliError::input)?;
+    for problem in &facts.problems {
+        tracing::warn!(line = %problem.position(), reason = %problem.reason, "release log line skipped");
     }
-    Ok(contents)
+    Ok(facts)
 }

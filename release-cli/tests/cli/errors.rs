@@ -158,18 +158,17 @@ fn a_phase_without_gates_is_not_a_pass() {
 }
 
 #[test]
-fn an_unwritable_out_path_is_reported_after_the_report() {
+fn an_out_path_below_a_file_is_refused_before_the_run() {
     let (run, _dir) = runbook_preflight()
         .file("blocker", "a file where a directory is needed")
         .args(["--env-file", &env_file("staging")])
         .args(["--format", "json", "--out", "blocker/summary.json"])
         .run();
-    assert_eq!(run.code, 2, "a lost summary makes a passing run unusable");
-    serde_json::from_str::<serde_json::Value>(&run.stdout).expect("the report still printed");
-    assert!(
-        run.stderr.contains("failed to write blocker/summary.json"),
-        "{}",
-        run.stderr
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stdout, "", "no gate ran");
+    assert_eq!(
+        run.stderr,
+        "error: --out blocker/summary.json: blocker is a regular file, not a directory\n"
     );
 }
 

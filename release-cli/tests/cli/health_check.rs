@@ -119,7 +119,7 @@ fn a_file_that_is_not_json_exits_2_naming_line_and_column() {
     assert_eq!(run.code, 2);
     assert_eq!(
         run.stderr,
-        "error: report.json:1:0: not valid JSON: EOF while parsing a value\n"
+        "error: report.json:1:1: not valid JSON: EOF while parsing a value\n"
     );
 }
 

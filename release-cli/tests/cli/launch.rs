@@ -277,6 +277,65 @@ fn a_passing_runs_count_becomes_the_next_runs_baseline() {
 }
 
 #[test]
+fn baselines_are_read_from_the_end_of_the_log_and_a_cut_short_search_says_so() {
+    let healthy = mock(Scenario::Healthy);
+    let release = against(&healthy);
+    let dir = release.dir().to_path_buf();
+    let (first, _keep) = release
+        .args(["launch-gate", "--only", "sessions", "--format", "json"])
+        .run_in(&dir);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let first: serde_json::Value = serde_json::from_str(&first.stdout).unwrap();
+    let run_id = first["run_id"].as_str().unwrap().to_owned();
+    let log_path = dir.join("artifacts/release/release-log.jsonl");
+    let recorded = std::fs::read_to_string(&log_path).unwrap();
+    let evidence = |run: &crate::support::Run| {
+        let summary: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        summary["gates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["id"] == "agent-sessions")
+            .unwrap()["evidence"]
+            .to_string()
+    };
+    let stale = mock(Scenario::StaleSessions);
+
+    // Older lines that are not records: a search that finds its baseline in the newest
+    // record never reads them, so nothing is said about them.
+    std::fs::write(&log_path, "not a record\n".repeat(1000) + &recorded).unwrap();
+    let (second, _keep) = against(&stale)
+        .args(["launch-gate", "--only", "sessions", "--format", "json"])
+        .run_in(&dir);
+    assert_eq!(second.code, 1, "{}", second.stderr);
+    assert!(
+        evidence(&second).contains(&format!("0 from release log: run {run_id}")),
+        "{}",
+        second.stdout
+    );
+    assert!(
+        !second.stderr.contains("skipped"),
+        "the old lines were read: {}",
+        second.stderr
+    );
+
+    // The baseline behind more than the look-back limit: not found, and the run says why.
+    let filler = format!("{}\n", "x".repeat(1024 * 1024 + 1));
+    std::fs::write(&log_path, recorded.clone() + &filler.repeat(17)).unwrap();
+    let (third, _keep) = against(&stale)
+        .args(["launch-gate", "--only", "sessions", "--format", "json"])
+        .run_in(&dir);
+    assert!(evidence(&third).contains("none yet"), "{}", third.stdout);
+    assert!(
+        third.stderr.contains(
+            "note: release log artifacts/release/release-log.jsonl: read back 16 MiB from its end (the limit) without finding a baseline for agent-sessions.stale_active_sessions; older records were not read"
+        ),
+        "{}",
+        third.stderr
+    );
+}
+
+#[test]
 fn gate_selection_never_lets_a_run_pass_with_nothing_or_too_little_checked() {
     let mock = mock(Scenario::Healthy);
     let (nothing, _dir) = against(&mock)

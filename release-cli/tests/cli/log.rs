@@ -246,3 +246,80 @@ fn a_log_of_only_decisions_lists_them() {
         "2026-11-27T12:00:00Z  production   rollback-decision  hold      watching metrics-missing  run run-9  artifacts/release/production-launch-gate-summary.json\n"
     );
 }
+
+/// Continuation lines indented by `spaces`.
+fn indented(text: &str, spaces: usize) -> String {
+    text.replace('\n', &format!("\n{}", " ".repeat(spaces)))
+}
+
+#[test]
+fn log_show_json_streams_one_pretty_document_records_then_problems() {
+    let log = [
+        run_line("run-1", "2026-11-27T10:00:00Z", "production", "blocked"),
+        "not a record".to_owned(),
+        String::new(),
+        decision_line("run-1", "2026-11-27T10:01:00Z", "rollback", &["x"], &[]),
+    ]
+    .join("\n")
+        + "\n";
+    let (json, _dir) = Release::new()
+        .file("log.jsonl", log)
+        .args(["log", "show", "--log", "log.jsonl", "--format", "json"])
+        .run();
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(doc["records"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        doc["problems"],
+        serde_json::json!([{ "line": 2, "reason": doc["problems"][0]["reason"] }])
+    );
+    // Pretty-printed as a JSON value prints: each record's keys in order, two spaces a level.
+    let expected = format!(
+        "{{\n  \"log\": \"log.jsonl\",\n  \"records\": {},\n  \"problems\": {}\n}}\n",
+        indented(&serde_json::to_string_pretty(&doc["records"]).unwrap(), 2),
+        indented(&serde_json::to_string_pretty(&doc["problems"]).unwrap(), 2),
+    );
+    assert_eq!(json.stdout, expected);
+    assert!(
+        json.stderr.contains("log.jsonl:2: not a valid record"),
+        "{}",
+        json.stderr
+    );
+
+    let (empty, _dir) = Release::new()
+        .file("log.jsonl", "")
+        .args(["log", "show", "--log", "log.jsonl", "--format", "json"])
+        .run();
+    assert_eq!(
+        empty.stdout,
+        "{\n  \"log\": \"log.jsonl\",\n  \"records\": [],\n  \"problems\": []\n}\n"
+    );
+}
+
+#[test]
+fn log_show_last_reads_from_the_end_and_counts_problem_lines_from_it() {
+    let log = [
+        "an old bad line".to_owned(),
+        run_line("run-1", "2026-11-27T10:00:00Z", "production", "blocked"),
+        run_line("run-2", "2026-11-27T11:00:00Z", "production", "passed"),
+        r#"{"schema_version":1,"run_id":"half"#.to_owned(),
+    ]
+    .join("\n");
+    let (json, _dir) = Release::new()
+        .file("log.jsonl", log)
+        .args(["log", "show", "--log", "log.jsonl", "--format", "json"])
+        .args(["--last", "1"])
+        .run();
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let records = doc["records"].as_array().unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["run_id"], "run-2");
+    let problems = doc["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "only the lines read: {problems:?}");
+    assert_eq!(problems[0]["line_from_end"], 1);
+    assert_eq!(
+        json.stderr,
+        "warning: log.jsonl: line 1 from the end: incomplete record, likely a write cut short (torn line); skipped\n"
+    );
+}

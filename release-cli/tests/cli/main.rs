@@ -3,6 +3,7 @@
 
 mod canary;
 mod errors;
+mod files;
 mod github;
 mod health_check;
 mod launch;

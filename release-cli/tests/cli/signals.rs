@@ -334,13 +334,25 @@ fn each_signal_ends_a_run_blocked_opening_an_env_file_fifo_with_its_exit_code() 
     }
 }
 
+/// A gate that compares with a baseline, so the run reads the release log before its gates
+/// (a run whose gates read no baseline does not read the log at all).
+const READS_A_BASELINE: &str = r#"
+[[gates]]
+id = "qa-relative"
+kind = "prometheus"
+phases = ["preflight-qa"]
+url = "http://127.0.0.1:9"
+query = "up"
+relative = { warn = "<=+50%" }
+"#;
+
 #[test]
 fn sigterm_while_another_process_holds_the_logs_lock_before_the_gates_ends_the_run() {
     // Baselines are read from the log under a shared lock, before any gate runs: an exclusive
     // lock held here (a stuck writer) makes that wait up to ten seconds.
     let log = std::cell::OnceCell::new();
     let mut release = start(
-        &plan(QUICK),
+        &plan(&format!("{QUICK}{READS_A_BASELINE}")),
         &["preflight", "qa", "--format", "json", "--out", "out.json"],
         |dir| {
             std::fs::create_dir_all(dir.join("artifacts")).expect("mkdir");

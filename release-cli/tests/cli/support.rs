@@ -11,6 +11,7 @@ pub(crate) struct Release {
     dir: tempfile::TempDir,
     args: Vec<String>,
     envs: Vec<(String, String)>,
+    timeout: Option<std::time::Duration>,
 }
 
 /// What the binary did.
@@ -27,7 +28,14 @@ impl Release {
             dir: tempfile::tempdir().expect("temp dir"),
             args: Vec::new(),
             envs: Vec::new(),
+            timeout: None,
         }
+    }
+
+    /// Kills the binary after `limit`, failing the test, rather than letting a hang hang it.
+    pub(crate) fn timeout(mut self, limit: std::time::Duration) -> Self {
+        self.timeout = Some(limit);
+        self
     }
 
     pub(crate) fn arg(mut self, arg: impl AsRef<str>) -> Self {
@@ -85,6 +93,9 @@ impl Release {
             .args(&self.args);
         for (k, v) in &self.envs {
             cmd.env(k, v);
+        }
+        if let Some(limit) = self.timeout {
+            cmd.timeout(limit);
         }
         let Output {
             status,

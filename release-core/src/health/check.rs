@@ -9,11 +9,13 @@
 //! relative URI) fails compilation with [`SchemaCheckError::RemoteReference`]; nothing is ever
 //! fetched, whatever features `jsonschema` is built with.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ReferencingError, Retrieve, Uri, ValidationError, Validator};
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+use super::document::{Compact, JsonDocument, Paths};
 
 /// Enum options listed in a message before the rest are counted.
 const MAX_LISTED_OPTIONS: usize = 12;
@@ -55,7 +57,7 @@ const MAX_LISTED_OPTIONS: usize = 12;
 /// # Ok::<(), release_core::health::SchemaCheckError>(())
 /// ```
 pub struct SchemaChecker {
-    validator: Validator,
+    validator: Validator<Compact>,
 }
 
 impl std::fmt::Debug for SchemaChecker {
@@ -108,7 +110,7 @@ impl SchemaChecker {
     /// reference leads nowhere; [`SchemaCheckError::RemoteReference`] when a reference leaves
     /// the document. Nothing is fetched, from the network or the file system.
     pub fn new(schema: &Value) -> Result<Self, SchemaCheckError> {
-        jsonschema::options()
+        jsonschema::options_for::<Compact>()
             .with_retriever(NeverFetch)
             .should_validate_formats(true)
             .build(schema)
@@ -122,16 +124,32 @@ impl SchemaChecker {
     /// then as the schema lists them (`required` properties in its order). The same inputs
     /// always give the same list.
     pub fn check(&self, document: &Value) -> Vec<SchemaViolation> {
+        self.check_document(&JsonDocument::from_value(document))
+    }
+
+    /// [`check`](Self::check) over a document read compactly ([`JsonDocument`]): memory
+    /// stays near twice the document's text, where a `serde_json::Value` takes up to 16
+    /// times.
+    pub fn check_document(&self, document: &JsonDocument) -> Vec<SchemaViolation> {
         let mut violations = Vec::new();
-        for error in self.validator.iter_errors(document) {
-            collect(&error, &mut violations);
+        let mut paths = Paths::new(document);
+        for error in self.validator.iter_errors(document.root()) {
+            collect(&error, Some(&mut paths), &mut violations);
         }
-        let mut seen = HashSet::new();
-        violations.retain(|v| seen.insert((v.path.clone(), v.rule.clone(), v.message.clone())));
-        let mut order = DocumentOrder::new(document);
+        // The first of identical violations is kept; the set borrows, so deduplicating copies
+        // nothing.
+        let first: Vec<bool> = {
+            let mut seen = HashSet::new();
+            violations
+                .iter()
+                .map(|v| seen.insert((v.path.as_str(), v.rule.as_str(), v.message.as_str())))
+                .collect()
+        };
         let mut keyed: Vec<(Vec<usize>, SchemaViolation)> = violations
             .into_iter()
-            .map(|v| (order.key(&v.path), v))
+            .zip(first)
+            .filter(|(_, first)| *first)
+            .map(|(v, _)| (paths.order(&v.path), v))
             .collect();
         keyed.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.rule.cmp(&b.1.rule)));
         keyed.into_iter().map(|(_, v)| v).collect()
@@ -174,7 +192,11 @@ fn display_pointer(pointer: &str) -> &str {
 
 /// Turns one jsonschema error into violations: usually one, one per property for
 /// `additionalProperties`, and the errors of the only plausible branch of an `anyOf`/`oneOf`.
-fn collect(error: &ValidationError<'_>, out: &mut Vec<SchemaViolation>) {
+fn collect(
+    error: &ValidationError<'_>,
+    mut paths: Option<&mut Paths<'_>>,
+    out: &mut Vec<SchemaViolation>,
+) {
     let path = error.instance_path().as_str();
     let push = |out: &mut Vec<SchemaViolation>, message: String| {
         out.push(SchemaViolation {
@@ -192,11 +214,15 @@ fn collect(error: &ValidationError<'_>, out: &mut Vec<SchemaViolation>) {
         }
         ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
             match plausible_branch(context, path) {
-                Some(branch) => branch.iter().for_each(|e| collect(e, out)),
-                None => push(out, describe(error)),
+                Some(branch) => {
+                    for e in branch {
+                        collect(e, paths.as_deref_mut(), out);
+                    }
+                }
+                None => push(out, describe(error, paths)),
             }
         }
-        _ => push(out, describe(error)),
+        _ => push(out, describe(error, paths)),
     }
 }
 
@@ -217,6 +243,7 @@ fn is_shallow(error: &ValidationError<'_>, path: &str) -> bool {
 fn alternatives(
     context: &[Vec<ValidationError<'static>>],
     error: &ValidationError<'_>,
+    paths: Option<&mut Paths<'_>>,
 ) -> Option<String> {
     let path = error.instance_path().as_str();
     let all_shallow = !context.is_empty()
@@ -265,7 +292,7 @@ fn alternatives(
         return Some(format!(
             "expected type {}, found {}",
             join_or(&types),
-            type_of(error.instance())
+            type_of(error, paths)
         ));
     }
     let mut seen = HashSet::new();
@@ -305,7 +332,7 @@ fn plausible_branch<'e>(
 
 /// The message for one error, from its kind alone; the instance is consulted only for its
 /// JSON type or size, never its value.
-fn describe(error: &ValidationError<'_>) -> String {
+fn describe(error: &ValidationError<'_>, paths: Option<&mut Paths<'_>>) -> String {
     match error.kind() {
         ValidationErrorKind::Type { kind } => {
             let expected: Vec<&str> = match kind {
@@ -315,7 +342,7 @@ fn describe(error: &ValidationError<'_>) -> String {
             format!(
                 "expected type {}, found {}",
                 join_or(&expected),
-                type_of(error.instance())
+                type_of(error, paths)
             )
         }
         ValidationErrorKind::Required { property } => {
@@ -394,17 +421,18 @@ fn describe(error: &ValidationError<'_>) -> String {
         ValidationErrorKind::ContentMediaType { content_media_type } => {
             format!("not valid {} content", quote(content_media_type))
         }
-        ValidationErrorKind::AnyOf { context } => alternatives(context, error)
+        ValidationErrorKind::AnyOf { context } => alternatives(context, error, paths)
             .unwrap_or_else(|| r#"matches none of the "anyOf" schemas"#.to_owned()),
-        ValidationErrorKind::OneOfNotValid { context } => alternatives(context, error)
+        ValidationErrorKind::OneOfNotValid { context } => alternatives(context, error, paths)
             .unwrap_or_else(|| r#"matches none of the "oneOf" schemas"#.to_owned()),
         ValidationErrorKind::OneOfMultipleValid { .. } => {
             r#"matches more than one of the "oneOf" schemas"#.to_owned()
         }
         ValidationErrorKind::Not { .. } => r#"matches the schema "not" forbids"#.to_owned(),
         ValidationErrorKind::FalseSchema => "no value is allowed here".to_owned(),
+        // The name is no value of the document: its own (small) instance says its type.
         ValidationErrorKind::PropertyNames { error } => {
-            format!("a property name is not allowed: {}", describe(error))
+            format!("a property name is not allowed: {}", describe(error, None))
         }
         ValidationErrorKind::Referencing(e) => {
             format!("a reference in the schema could not be resolved: {e}")
@@ -415,8 +443,20 @@ fn describe(error: &ValidationError<'_>) -> String {
     }
 }
 
-/// The JSON type of an instance, as JSON Schema names it.
-fn type_of(value: &Value) -> &'static str {
+/// The JSON type of an error's instance, as JSON Schema names it: looked up in the document
+/// by the error's path, so the instance is never rebuilt as a `Value` (for an error about the
+/// whole document, that would be the whole document). Without the document (a property name),
+/// from the instance itself.
+fn type_of(error: &ValidationError<'_>, paths: Option<&mut Paths<'_>>) -> &'static str {
+    match paths {
+        Some(paths) => paths
+            .type_at(error.instance_path().as_str())
+            .unwrap_or("unknown"),
+        None => value_type(error.instance()),
+    }
+}
+
+fn value_type(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "boolean",
@@ -462,54 +502,166 @@ fn properties(n: u64) -> String {
     format!("{n} propert{}", if n == 1 { "y" } else { "ies" })
 }
 
-/// Sort keys that put JSON Pointers in document order: the position of each step (member
-/// index in its object's iteration order, or array index) from the root down.
-struct DocumentOrder<'d> {
-    root: &'d Value,
-    /// Member positions of objects already looked into, by the object's address; computed
-    /// once per object so that many violations in one large object stay linear.
-    positions: HashMap<*const Map<String, Value>, HashMap<&'d str, usize>>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
 
-impl<'d> DocumentOrder<'d> {
-    fn new(root: &'d Value) -> Self {
-        Self {
-            root,
-            positions: HashMap::new(),
+    /// Raw errors of a validator: where, which keyword, and the instance.
+    fn raw(errors: impl Iterator<Item = ValidationError<'static>>) -> Vec<(String, String, Value)> {
+        let mut out: Vec<(String, String, Value)> = errors
+            .map(|e| {
+                (
+                    e.instance_path().as_str().to_owned(),
+                    e.schema_path().as_str().to_owned(),
+                    e.instance().clone().into_owned(),
+                )
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        out
+    }
+
+    /// The compact representation validates exactly as `serde_json::Value` does.
+    fn same_errors(schema: &Value, text: &str) -> Result<(), TestCaseError> {
+        let serde = jsonschema::options()
+            .should_validate_formats(true)
+            .build(schema)
+            .unwrap();
+        let compact = jsonschema::options_for::<Compact>()
+            .should_validate_formats(true)
+            .build(schema)
+            .unwrap();
+        let value: Value = serde_json::from_str(text).unwrap();
+        let doc = JsonDocument::parse(text.as_bytes().to_vec()).unwrap();
+        let by_serde = raw(serde.iter_errors(&value).map(ValidationError::to_owned));
+        let by_compact = raw(compact
+            .iter_errors(doc.root())
+            .map(ValidationError::to_owned));
+        prop_assert_eq!(by_serde, by_compact, "{}", text);
+        prop_assert_eq!(serde.is_valid(&value), compact.is_valid(doc.root()));
+        Ok(())
+    }
+
+    fn health_schema() -> Value {
+        crate::schema::SchemaName::HealthReport.schema()
+    }
+
+    fn valid_report() -> Value {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/health/valid.json");
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    /// Scalars in the forms documents write them, including numbers `serde_json` never
+    /// prints itself.
+    fn scalar() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("null".to_owned()),
+            Just("true".to_owned()),
+            Just("false".to_owned()),
+            prop::sample::select(vec![
+                "0",
+                "-0",
+                "1",
+                "-1",
+                "1.0",
+                "1.5",
+                "-0.0",
+                "1e2",
+                "1E2",
+                "2.5e-3",
+                "1e308",
+                "18446744073709551615",
+                "18446744073709551616",
+                "-9223372036854775809",
+            ])
+            .prop_map(str::to_owned),
+            prop::sample::select(vec![
+                "pass",
+                "warn",
+                "fail",
+                "banana",
+                "",
+                "2026-11-27T10:00:00Z",
+                "not a time",
+                "é\\u00e9",
+                "a\\nb",
+                "x:y",
+                "release",
+            ])
+            .prop_map(|s| format!("\"{s}\"")),
+        ]
+    }
+
+    fn document() -> impl Strategy<Value = String> {
+        let leaf = scalar();
+        leaf.prop_recursive(4, 40, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5)
+                    .prop_map(|items| format!("[{}]", items.join(", "))),
+                prop::collection::btree_map(
+                    prop::sample::select(vec![
+                        "status",
+                        "checks",
+                        "schemaVersion",
+                        "release",
+                        "notes",
+                        "time",
+                        "tool",
+                        "componentId",
+                        "observedValue",
+                        "x",
+                    ]),
+                    inner,
+                    0..6,
+                )
+                .prop_map(|members| {
+                    let members: Vec<String> = members
+                        .into_iter()
+                        .map(|(k, v)| format!("\"{k}\": {v}"))
+                        .collect();
+                    format!("{{{}}}", members.join(", "))
+                }),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn random_documents_get_the_same_errors_as_with_serde_values(text in document()) {
+            same_errors(&health_schema(), &text)?;
+        }
+
+        /// The valid report with one member replaced: the errors a real report would have.
+        #[test]
+        fn broken_reports_get_the_same_errors_as_with_serde_values(
+            pointer in prop::sample::select(vec![
+                "/status", "/schemaVersion", "/time", "/release", "/release/phase", "/checks",
+                "/notes", "/tool", "/description",
+            ]),
+            replacement in document(),
+        ) {
+            let mut report = valid_report();
+            if let Some(slot) = report.pointer_mut(pointer) {
+                *slot = serde_json::from_str(&replacement).unwrap();
+            }
+            same_errors(&health_schema(), &serde_json::to_string_pretty(&report).unwrap())?;
         }
     }
 
-    fn key(&mut self, pointer: &str) -> Vec<usize> {
-        let mut key = Vec::new();
-        let mut node = Some(self.root);
-        for token in pointer.split('/').skip(1) {
-            let token = token.replace("~1", "/").replace("~0", "~");
-            let (position, next) = match node {
-                Some(Value::Object(map)) => {
-                    let positions = self
-                        .positions
-                        .entry(std::ptr::from_ref(map))
-                        .or_insert_with(|| {
-                            map.keys()
-                                .enumerate()
-                                .map(|(i, k)| (k.as_str(), i))
-                                .collect()
-                        });
-                    (
-                        positions.get(token.as_str()).copied().unwrap_or(usize::MAX),
-                        map.get(&token),
-                    )
-                }
-                Some(Value::Array(items)) => match token.parse::<usize>() {
-                    Ok(i) => (i, items.get(i)),
-                    Err(_) => (usize::MAX, None),
-                },
-                // A path the document does not hold (it should not happen): after the rest.
-                _ => (usize::MAX, None),
-            };
-            key.push(position);
-            node = next;
+    #[test]
+    fn the_recorded_invalid_reports_get_the_same_errors_as_with_serde_values() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/health/invalid");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            if serde_json::from_str::<Value>(&text).is_ok()
+                && crate::json::check(text.as_bytes()).is_ok()
+            {
+                same_errors(&health_schema(), &text).unwrap();
+            }
         }
-        key
     }
 }

@@ -5,6 +5,8 @@ mod baseline;
 mod file;
 mod record;
 
-pub use baseline::{baselines_from_log, baselines_from_summary};
-pub use file::{LogContents, LogError, ReleaseLog, TornLine};
+pub use baseline::{BaselineSearch, Baselines, baselines_from_log, baselines_from_summary};
+pub use file::{
+    LOOK_BACK_BYTES, LogContents, LogEntry, LogError, ReadBack, ReleaseLog, TornLine, format_size,
+};
 pub use record::{DecisionLineKind, DecisionRecord, LOG_SCHEMA_VERSION, LogLine, LogRecord};

@@ -240,6 +240,28 @@ impl GateSpec {
         }
     }
 
+    /// The baselines (`<gate id>.<measurement>`) the gate reads when it runs: a `sessions`
+    /// gate's stale sessions, a `prometheus` gate's value when it has relative limits. A run
+    /// looks up only these in the release log, and reads none of it when there are none.
+    pub fn baseline_keys(&self) -> Vec<String> {
+        let id = &self.common.id;
+        match &self.spec {
+            GateKindSpec::Sessions(_) => {
+                vec![format!(
+                    "{id}.{}",
+                    crate::gates::sessions::STALE_MEASUREMENT
+                )]
+            }
+            GateKindSpec::Prometheus(spec) if spec.relative.is_some() => {
+                vec![format!(
+                    "{id}.{}",
+                    crate::gates::prometheus::VALUE_MEASUREMENT
+                )]
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// The runnable gate.
     pub fn build(&self, plan: &Plan) -> Result<Box<dyn DynGate>, BuildError> {
         let error = |message: String| BuildError::Gate {
@@ -328,6 +350,20 @@ impl Plan {
         self.gates
             .iter()
             .filter(move |g| g.applies_to(environment) && phases.iter().any(|p| g.in_phase(p)))
+    }
+
+    /// The baselines the gates of these phases that the filter keeps read, in the
+    /// environment ([`GateSpec::baseline_keys`]).
+    pub fn baseline_keys(
+        &self,
+        phases: &[&str],
+        environment: &str,
+        filter: &GateFilter,
+    ) -> BTreeSet<String> {
+        self.gates_for(phases, environment)
+            .filter(|g| filter.excludes(g).is_none())
+            .flat_map(GateSpec::baseline_keys)
+            .collect()
     }
 
     /// The runnable gates of these phases for the environment.

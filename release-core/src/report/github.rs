@@ -1,7 +1,5 @@
 //! GitHub Actions: workflow-command annotations on stdout and the step summary file.
 
-use std::fs::OpenOptions;
-use std::io::{self, Write as _};
 use std::path::Path;
 
 use super::markdown;
@@ -130,14 +128,15 @@ fn fit(markdown: String, max: usize) -> String {
 }
 
 /// Appends the step summary and a blank line to the file at `path` (`GITHUB_STEP_SUMMARY`),
-/// creating it when missing.
-pub fn append_step_summary(path: &Path, summary: &Summary) -> io::Result<()> {
+/// creating it when missing. What is there is treated as [`crate::atomic::append`] says: a
+/// link is followed, a device or FIFO written to, a directory refused by name.
+pub fn append_step_summary(
+    path: &Path,
+    summary: &Summary,
+) -> Result<(), crate::atomic::WriteError> {
     let mut text = step_summary(summary);
     text.push('\n');
-    let mut file = OpenOptions::new().create(true).append(true).open(path)?;
-    // A single appending write, so that other writers' appends are unlikely to interleave.
-    file.write_all(text.as_bytes())?;
-    file.flush()
+    crate::atomic::append(path, text.as_bytes())
 }
 
 #[cfg(test)]
@@ -343,7 +342,7 @@ mod tests {
     }
 
     #[test]
-    fn appends_with_a_blank_line_and_creates_the_file() -> io::Result<()> {
+    fn appends_with_a_blank_line_and_creates_the_file() -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("step-summary.md");
         let summary = summary(vec![gate("db", Verdict::Fail, true)]);

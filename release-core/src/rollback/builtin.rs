@@ -636,6 +636,10 @@ impl RollbackTrigger for GrowthTrigger {
         "growth"
     }
 
+    fn baseline_keys(&self) -> Vec<String> {
+        vec![format!("{}.{}", self.gate, self.measurement)]
+    }
+
     fn assess(&self, input: &TriggerInput<'_>) -> Assessment {
         let key = format!("{}.{}", self.gate, self.measurement);
         let expected = format!("at most {} over the baseline", self.fire.describe());

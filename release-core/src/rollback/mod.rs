@@ -14,9 +14,9 @@ pub use builtin::{
 };
 pub use decision::{DECISION_SCHEMA_VERSION, Decision, DecisionKind};
 pub use human::{render_decision, render_plan};
-pub use replay::baselines_before;
+pub use replay::{LogFacts, baselines_before};
 pub use steps::{
-    DeploymentFacts, Migrations, RollbackPlan, RollbackServices, RollbackStep, RollbackTarget,
-    StepAction,
+    DeploymentFacts, DeploymentSearch, MigrationSearch, Migrations, RollbackPlan, RollbackServices,
+    RollbackStep, RollbackTarget, StepAction,
 };
 pub use trigger::{Assessment, RollbackTrigger, TriggerInput, TriggerState};

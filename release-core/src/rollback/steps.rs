@@ -1,6 +1,8 @@
 //! The ordered rollback plan of the runbook's quick path: freeze deployments, roll back web,
 //! roll back the API, roll back the database only with its owner's approval, re-run smoke.
 
+use std::ops::ControlFlow;
+
 use jiff::Timestamp;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -111,36 +113,88 @@ impl Migrations {
     /// the newest release-log record of the same release (same `RELEASE_VERSION`) that states
     /// it, else the plan's `[rollback] migrations`, else unknown.
     pub fn find(summary: &Summary, log: &LogContents, plan_default: Option<bool>) -> Self {
-        if let Some(ran) = summary.release.migrations {
-            return Self {
-                ran: Some(ran),
-                source: format!("run {} (RELEASE_MIGRATIONS)", summary.run_id),
-            };
+        let mut search = MigrationSearch::new(summary);
+        for (_, record) in log.records.iter().rev() {
+            if search.offer(record).is_break() {
+                break;
+            }
+        }
+        search.finish(plan_default)
+    }
+}
+
+/// [`Migrations::find`] as a search over release-log records offered newest first, so the
+/// log can be read from its end and the reading stop at the answer.
+#[derive(Debug, Clone)]
+pub struct MigrationSearch {
+    run_id: String,
+    environment: String,
+    finished_at: Timestamp,
+    own: Option<bool>,
+    version: Option<String>,
+    logged: Option<(bool, String)>,
+}
+
+impl MigrationSearch {
+    /// A search for what `summary`'s release did.
+    pub fn new(summary: &Summary) -> Self {
+        Self {
+            run_id: summary.run_id.clone(),
+            environment: summary.environment.clone(),
+            finished_at: summary.finished_at,
+            own: summary.release.migrations,
+            version: summary.release.version.clone(),
+            logged: None,
+        }
+    }
+
+    /// Whether the answer is known, or the log cannot give one: the run says itself, or it
+    /// names no version to match records by.
+    pub fn is_done(&self) -> bool {
+        self.own.is_some() || self.version.is_none() || self.logged.is_some()
+    }
+
+    /// Takes a record, newest first; breaks once the search is done.
+    pub fn offer(&mut self, record: &LogRecord) -> ControlFlow<()> {
+        if self.is_done() {
+            return ControlFlow::Break(());
         }
         // Only a record of this very release says whether it ran migrations: without a
         // version on both sides, an old release's record could answer for this one.
-        let logged = summary.release.version.as_ref().and_then(|version| {
-            log.records
-                .iter()
-                .rev()
-                .map(|(_, r)| r)
-                .filter(|r| r.environment == summary.environment)
-                .filter(|r| r.recorded_at <= summary.finished_at)
-                .filter(|r| r.release.version.as_ref() == Some(version))
-                .find_map(|r| r.release.migrations.map(|ran| (ran, r)))
-        });
-        if let Some((ran, record)) = logged {
-            return Self {
+        if record.environment == self.environment
+            && record.recorded_at <= self.finished_at
+            && record.release.version == self.version
+            && let Some(ran) = record.release.migrations
+        {
+            self.logged = Some((
+                ran,
+                format!("release log: run {} ({})", record.run_id, record.phase),
+            ));
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// The answer: the run's, the log's, the plan's, or unknown.
+    pub fn finish(self, plan_default: Option<bool>) -> Migrations {
+        if let Some(ran) = self.own {
+            return Migrations {
                 ran: Some(ran),
-                source: format!("release log: run {} ({})", record.run_id, record.phase),
+                source: format!("run {} (RELEASE_MIGRATIONS)", self.run_id),
+            };
+        }
+        if let Some((ran, source)) = self.logged {
+            return Migrations {
+                ran: Some(ran),
+                source,
             };
         }
         match plan_default {
-            Some(ran) => Self {
+            Some(ran) => Migrations {
                 ran: Some(ran),
                 source: "the plan's `[rollback] migrations`".to_owned(),
             },
-            None => Self {
+            None => Migrations {
                 ran: None,
                 source: "nothing: neither RELEASE_MIGRATIONS, the release log nor the plan says"
                     .to_owned(),
@@ -169,50 +223,14 @@ impl DeploymentFacts {
     /// another version is never used; without versions, neither is one followed by a launch
     /// gate or smoke run, which may have been another release's.
     pub fn find(summary: &Summary, log: &LogContents) -> Option<Self> {
-        let own = summary.deployments();
-        if !own.is_empty() {
-            return Some(Self {
-                deployments: own,
-                source: format!("the platform gate of run {}", summary.run_id),
-                before_release: false,
-            });
-        }
-        let earlier: Vec<&LogRecord> = log
-            .records
-            .iter()
-            .map(|(_, r)| r)
-            .filter(|r| r.environment == summary.environment && r.run_id != summary.run_id)
-            .filter(|r| r.recorded_at <= summary.started_at)
-            .collect();
-        let (index, record) = earlier
-            .iter()
-            .enumerate()
-            .rev()
-            .find(|(_, r)| r.phase.starts_with("preflight") && !r.deployments.is_empty())?;
-        match (&summary.release.version, &record.release.version) {
-            (Some(ours), Some(theirs)) if ours != theirs => return None,
-            (Some(_), Some(_)) => {}
-            // Without versions, a launch gate between that preflight and this run may have
-            // been another release's: what served at the preflight is then two releases back.
-            _ if earlier[index + 1..]
-                .iter()
-                .any(|r| r.phase == "launch-gate" || r.phase == "smoke") =>
-            {
-                return None;
+        let mut search = DeploymentSearch::new(summary);
+        for (_, record) in log.records.iter().rev() {
+            if search.offer(record).is_break() {
+                break;
             }
-            _ => {}
         }
-        Some(Self {
-            deployments: record.deployments.clone(),
-            source: format!(
-                "release log: preflight run {} ({}), the deployment serving before this release",
-                record.run_id,
-                format_time(record.recorded_at)
-            ),
-            before_release: true,
-        })
+        search.finish()
     }
-
     fn target(&self, service: &str) -> RollbackTarget {
         let Some(record) = self.deployments.iter().find(|d| d.service == service) else {
             return RollbackTarget::Unknown {
@@ -243,6 +261,94 @@ impl DeploymentFacts {
                 ),
             },
         }
+    }
+}
+
+/// [`DeploymentFacts::find`] as a search over release-log records offered newest first, so
+/// the log can be read from its end and the reading stop at the answer.
+#[derive(Debug, Clone)]
+pub struct DeploymentSearch {
+    run_id: String,
+    environment: String,
+    started_at: Timestamp,
+    version: Option<String>,
+    /// The run's own platform gate's deployments: then the log is not needed.
+    own: Option<DeploymentFacts>,
+    /// A launch gate or smoke run of the environment seen before (newer than) the preflight.
+    later_rollout: bool,
+    /// The answer from the log, once there is one (`Some(None)`: the log cannot tell).
+    found: Option<Option<DeploymentFacts>>,
+}
+
+impl DeploymentSearch {
+    /// A search for where `summary`'s environment returns to.
+    pub fn new(summary: &Summary) -> Self {
+        let own = summary.deployments();
+        Self {
+            run_id: summary.run_id.clone(),
+            environment: summary.environment.clone(),
+            started_at: summary.started_at,
+            version: summary.release.version.clone(),
+            own: (!own.is_empty()).then(|| DeploymentFacts {
+                deployments: own,
+                source: format!("the platform gate of run {}", summary.run_id),
+                before_release: false,
+            }),
+            later_rollout: false,
+            found: None,
+        }
+    }
+
+    /// Whether the answer is known.
+    pub fn is_done(&self) -> bool {
+        self.own.is_some() || self.found.is_some()
+    }
+
+    /// Takes a record, newest first; breaks once the search is done.
+    pub fn offer(&mut self, record: &LogRecord) -> ControlFlow<()> {
+        if self.is_done() {
+            return ControlFlow::Break(());
+        }
+        if record.environment != self.environment
+            || record.run_id == self.run_id
+            || record.recorded_at > self.started_at
+        {
+            return ControlFlow::Continue(());
+        }
+        if record.phase.starts_with("preflight") && !record.deployments.is_empty() {
+            self.found = Some(self.answer_from(record));
+            return ControlFlow::Break(());
+        }
+        if record.phase == "launch-gate" || record.phase == "smoke" {
+            self.later_rollout = true;
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// What the newest preflight run tells, if it is this release's.
+    fn answer_from(&self, record: &LogRecord) -> Option<DeploymentFacts> {
+        match (&self.version, &record.release.version) {
+            (Some(ours), Some(theirs)) if ours != theirs => return None,
+            (Some(_), Some(_)) => {}
+            // Without versions, a launch gate between that preflight and this run may have
+            // been another release's: what served at the preflight is then two releases back.
+            _ if self.later_rollout => return None,
+            _ => {}
+        }
+        Some(DeploymentFacts {
+            deployments: record.deployments.clone(),
+            source: format!(
+                "release log: preflight run {} ({}), the deployment serving before this release",
+                record.run_id,
+                format_time(record.recorded_at)
+            ),
+            before_release: true,
+        })
+    }
+
+    /// The answer: the run's own deployments, else the log's, else none.
+    pub fn finish(self) -> Option<DeploymentFacts> {
+        self.own.or(self.found.flatten())
     }
 }
 

@@ -146,4 +146,11 @@ pub trait RollbackTrigger: Send + Sync + fmt::Debug {
     /// Assesses a run. Never panics; a run without the data a trigger needs is an assessment
     /// that says so.
     fn assess(&self, input: &TriggerInput<'_>) -> Assessment;
+    /// The baselines (`<gate id>.<measurement>`) `assess` reads from
+    /// [`TriggerInput::baselines`]. A decision read from the release log's end
+    /// ([`LogFacts::read`](super::LogFacts::read)) looks up only these; a trigger that reads
+    /// baselines names them here.
+    fn baseline_keys(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
