@@ -1,12 +1,20 @@
-//! Reading JSON documents back strictly: one scanner, used by every reader of a document the
-//! tool (or a user) wrote (summaries and `--baseline`, release-log lines, health reports and
-//! the schemas they are checked against), that refuses what `serde_json` lets through.
+//! Reading JSON strictly: one scanner for every JSON text the tool reads, documents it (or a
+//! user) wrote (summaries and `--baseline`, release-log lines, health reports and the schemas
+//! they are checked against) and upstream bodies alike (`clients::json`: health bodies,
+//! `expect.json`, the admin API, Prometheus, Alertmanager, Railway), so the same bytes get the
+//! same judgement everywhere. It refuses what `serde_json` lets through:
 //!
+//! - **Bytes that are not UTF-8** (RFC 8259 section 8.1): never replaced by `U+FFFD` and read
+//!   on, since `{"status":"\xff\xfeok"}` is not a status at all.
 //! - **Duplicate keys** in any object, at any depth: `serde_json` keeps the last one, so
 //!   `{"schemaVersion": 2, "schemaVersion": 1}` read as version 1, and a struct's derive
-//!   catches only its own fields, never a map's or a `Value`'s.
-//! - Anything RFC 8259 forbids, and what `serde_json` refuses too (nesting deeper than
-//!   [`MAX_DEPTH`], numbers out of range, lone surrogates), with a line and column.
+//!   catches only its own fields, never a map's or a `Value`'s. Parsers disagree on which of
+//!   two wins, so reading one would be guessing.
+//! - **Nesting deeper than [`MAX_DEPTH`]**, said in those words: valid JSON, but nothing we
+//!   read needs it. The scanner is iterative (depth costs heap, never stack), and [`value`]
+//!   reads only what it checked, so `serde_json`'s recursion stays within the limit.
+//! - Anything RFC 8259 forbids, as `serde_json` refuses it (numbers out of range, lone
+//!   surrogates), with a line and column.
 //!
 //! Messages never quote a value from the document, which may hold a secret; a duplicate key's
 //! name (the document's structure, as a schema names its properties) is quoted.
@@ -18,10 +26,24 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-/// Containers nested deeper than this are refused, as `serde_json` refuses them.
-pub(crate) const MAX_DEPTH: usize = 127;
+/// Containers nested deeper than this are refused: 128 arrays or objects inside one another
+/// are read.
+pub const MAX_DEPTH: usize = 128;
 
-/// A document that is not the JSON it should be.
+/// What is wrong with a JSON text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonProblem {
+    /// A byte sequence that is not UTF-8.
+    NotUtf8,
+    /// One object holds a key twice.
+    DuplicateKey,
+    /// Valid JSON, nested deeper than [`MAX_DEPTH`].
+    TooDeep,
+    /// Not JSON.
+    Syntax,
+}
+
+/// A text that is not the JSON it should be.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{line}:{column}: {message}")]
 pub struct JsonError {
@@ -31,12 +53,18 @@ pub struct JsonError {
     pub column: usize,
     /// What is wrong, without any value from the document.
     pub message: String,
+    /// Its kind.
+    pub problem: JsonProblem,
     /// Whether the text ended before the document did (a write cut short).
     pub(crate) at_end: bool,
 }
 
 impl JsonError {
     fn at(text: &str, offset: usize, message: impl Into<String>) -> Self {
+        Self::of(JsonProblem::Syntax, text, offset, message)
+    }
+
+    fn of(problem: JsonProblem, text: &str, offset: usize, message: impl Into<String>) -> Self {
         let before = text.get(..offset).unwrap_or(text);
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let message = message.into();
@@ -45,6 +73,7 @@ impl JsonError {
             column: before[line_start..].chars().count() + 1,
             at_end: message.starts_with("EOF while parsing"),
             message,
+            problem,
         }
     }
 
@@ -55,11 +84,41 @@ impl JsonError {
 }
 
 /// `bytes` as text once it is checked to be one strict JSON document: UTF-8, well-formed, no
-/// duplicate key, nesting within [`MAX_DEPTH`]. Deserialize it with `serde_json` after.
+/// duplicate key, nesting within [`MAX_DEPTH`]. Deserialize it with [`from_checked`] after.
 pub(crate) fn check(bytes: &[u8]) -> Result<&str, JsonError> {
     let text = utf8(bytes)?;
     scan(text, &mut ())?;
     Ok(text)
+}
+
+/// Deserializes a text [`check`] accepted. `serde_json`'s own recursion limit (127 levels)
+/// is lifted, since the check bounded the depth at [`MAX_DEPTH`] already.
+pub(crate) fn from_checked<T: serde::de::DeserializeOwned>(
+    text: &str,
+) -> Result<T, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    deserializer.disable_recursion_limit();
+    let value = <T as serde::Deserialize>::deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(value)
+}
+
+/// One strict JSON document as a `serde_json::Value`.
+///
+/// ```
+/// use release_core::json::{value, JsonProblem};
+/// assert_eq!(value(br#"{"status":"pass"}"#).unwrap()["status"], "pass");
+/// let twice = value(br#"{"status":"fail","status":"pass"}"#).unwrap_err();
+/// assert_eq!(twice.problem, JsonProblem::DuplicateKey);
+/// assert_eq!(twice.to_string(), r#"1:18: duplicate key "status""#);
+/// assert_eq!(value(b"[\"\xff\"]").unwrap_err().problem, JsonProblem::NotUtf8);
+/// let deep = format!("{}{}", "[".repeat(129), "]".repeat(129));
+/// assert_eq!(value(deep.as_bytes()).unwrap_err().problem, JsonProblem::TooDeep);
+/// ```
+pub fn value(bytes: &[u8]) -> Result<serde_json::Value, JsonError> {
+    let text = check(bytes)?;
+    // A checked text is a JSON value, which a `Value` can always hold.
+    from_checked(text).map_err(|e| JsonError::at(text, 0, e.to_string()))
 }
 
 fn utf8(bytes: &[u8]) -> Result<&str, JsonError> {
@@ -67,7 +126,13 @@ fn utf8(bytes: &[u8]) -> Result<&str, JsonError> {
         let valid = e.valid_up_to();
         // The valid prefix is text, so the position can be told in lines and characters.
         let prefix = std::str::from_utf8(&bytes[..valid]).unwrap_or_default();
-        JsonError::at(prefix, valid, "invalid UTF-8")
+        let byte = bytes.get(valid).copied().unwrap_or_default();
+        JsonError::of(
+            JsonProblem::NotUtf8,
+            prefix,
+            valid,
+            format!("not UTF-8 (byte {byte:#04x})"),
+        )
     })
 }
 
@@ -120,7 +185,12 @@ pub(crate) fn scan(text: &str, sink: &mut impl Sink) -> Result<(), JsonError> {
         match byte {
             b'{' | b'[' => {
                 if stack.len() >= MAX_DEPTH {
-                    return Err(error(i, &format!("nested deeper than {MAX_DEPTH} levels")));
+                    return Err(JsonError::of(
+                        JsonProblem::TooDeep,
+                        text,
+                        i,
+                        format!("nested deeper than {MAX_DEPTH} levels"),
+                    ));
                 }
                 let array = byte == b'[';
                 sink.open(array, i);
@@ -227,7 +297,8 @@ fn key<'t>(
         Cow::Borrowed(raw)
     };
     if keys.contains(&name) {
-        return Err(JsonError::at(
+        return Err(JsonError::of(
+            JsonProblem::DuplicateKey,
             text,
             i,
             format!("duplicate key {}", quote_key(&name)),
@@ -595,7 +666,7 @@ impl Tree {
             Err(e) => {
                 return Err(utf8(e.as_bytes())
                     .err()
-                    .unwrap_or_else(|| JsonError::at("", 0, "invalid UTF-8")));
+                    .unwrap_or_else(|| JsonError::of(JsonProblem::NotUtf8, "", 0, "not UTF-8")));
             }
         };
         let mut builder = Builder {
@@ -783,22 +854,51 @@ mod tests {
                 "serde_json refuses {text:?} too"
             );
         }
+        for (bytes, at) in [
+            (&b"\"\xff\""[..], "1:2"),
+            (b"{\"status\":\"\xff\xfeok\"}", "1:12"),
+            (b"{\"a\":1,\n\"k\xc3\":2}", "2:3"),
+            (b"\xef\xbb", "1:1"),
+            (b"[\"ok\"]\xff", "1:7"),
+            (b"{\"s\":\"\xed\xa0\x80\"}", "1:7"),
+        ] {
+            let e = check(bytes).unwrap_err();
+            assert_eq!(e.problem, JsonProblem::NotUtf8, "{bytes:?}");
+            assert_eq!(e.to_string().split(": ").next(), Some(at), "{bytes:?}: {e}");
+        }
         assert_eq!(
             check(b"\"\xff\"").unwrap_err().to_string(),
-            "1:2: invalid UTF-8"
+            "1:2: not UTF-8 (byte 0xff)"
         );
     }
 
     #[test]
-    fn nesting_stops_where_serde_json_stops() {
+    fn nesting_is_read_up_to_the_limit_and_named_past_it() {
         let deep = |n: usize| "[".repeat(n) + &"]".repeat(n);
-        check(deep(MAX_DEPTH).as_bytes()).unwrap();
-        serde_json::from_str::<serde_json::Value>(&deep(MAX_DEPTH)).unwrap();
+        let deep_objects = |n: usize| r#"{"a":"#.repeat(n) + "1" + &"}".repeat(n);
+        for text in [deep(MAX_DEPTH), deep_objects(MAX_DEPTH)] {
+            // Deeper than serde_json reads on its own (127 levels): the check bounded it.
+            assert!(serde_json::from_str::<serde_json::Value>(&text).is_err());
+            assert_eq!(
+                value(text.as_bytes()).unwrap(),
+                from_checked::<serde_json::Value>(&text).unwrap()
+            );
+        }
         assert_eq!(
             err(&deep(MAX_DEPTH + 1)),
             format!("1:{}: nested deeper than {MAX_DEPTH} levels", MAX_DEPTH + 1)
         );
-        assert!(serde_json::from_str::<serde_json::Value>(&deep(MAX_DEPTH + 1)).is_err());
+        for text in [
+            deep(MAX_DEPTH + 1),
+            deep_objects(MAX_DEPTH + 1),
+            "[".repeat(300),
+        ] {
+            assert_eq!(
+                check(text.as_bytes()).unwrap_err().problem,
+                JsonProblem::TooDeep,
+                "deep, even unclosed, is too deep first"
+            );
+        }
         // A hundred thousand levels cost no stack.
         assert!(check(deep(100_000).as_bytes()).is_err());
     }

@@ -54,7 +54,7 @@ mod file_kind;
 mod gate;
 pub mod gates;
 pub mod health;
-mod json;
+pub mod json;
 pub mod log;
 pub mod names;
 pub mod number;

@@ -392,7 +392,7 @@ impl Summary {
             message: e.message,
         })?;
         let summary: Summary =
-            serde_json::from_str(text).map_err(|e| SummaryReadError::Invalid {
+            crate::json::from_checked(text).map_err(|e| SummaryReadError::Invalid {
                 path: path.to_path_buf(),
                 line: e.line(),
                 column: e.column(),

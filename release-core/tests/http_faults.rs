@@ -503,15 +503,15 @@ fn hostile_bodies() -> Vec<(Vec<u8>, &'static str)> {
     vec![
         (
             b"{\"status\":\"\xff\xfeok\"}".to_vec(),
-            "malformed JSON: not UTF-8 (byte 0xff at line 1 column 12)",
+            "malformed JSON: not UTF-8 (byte 0xff) at line 1 column 12",
         ),
         (
             br#"{"status":"fail","status":"pass","summary":{"health":"ok","rolesBlocked":0},"sessions":[]}"#.to_vec(),
-            "malformed JSON: duplicate key `status` at line 1 column",
+            r#"malformed JSON: duplicate key "status" at line 1 column"#,
         ),
         (
             br#"{"status":"pass","summary":{"health":"ok","rolesBlocked":0,"rolesBlocked":0},"sessions":[]}"#.to_vec(),
-            "malformed JSON: duplicate key `rolesBlocked` at line 1 column",
+            r#"malformed JSON: duplicate key "rolesBlocked" at line 1 column"#,
         ),
         (deep(200), "JSON nested deeper than 128 levels"),
         (deep(128), "JSON nested deeper than 128 levels"),

@@ -180,7 +180,10 @@ pub fn parse_alerts(response: &HttpResponse) -> Result<Vec<Alert>, AlertmanagerE
             status,
             reason: format!("expected an array of alerts, got {}", kind(&other)),
         }),
-        Err(super::json::JsonError::Syntax(_) | super::json::JsonError::Empty) => {
+        Err(e)
+            if matches!(e, super::json::JsonError::Empty)
+                || e.problem() == Some(super::json::JsonProblem::Syntax) =>
+        {
             Err(AlertmanagerError::Unexpected {
                 status,
                 reason: format!("not JSON: {}", clip(&text)),

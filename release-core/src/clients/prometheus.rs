@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::http::{HttpRequest, HttpResponse};
-use super::json::JsonError;
+use super::json::{JsonError, JsonProblem};
 
 /// One instant query's answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -237,9 +237,10 @@ pub fn parse_answer(response: &HttpResponse) -> Result<QueryAnswer, PrometheusEr
         // A JSON document that breaks the rules every upstream body is read by (not UTF-8, a
         // key twice, too deep) is malformed, whatever its content type says.
         Err(
-            e @ (JsonError::NotUtf8 { .. }
-            | JsonError::DuplicateKey { .. }
-            | JsonError::TooDeep { .. }),
+            e @ JsonError::Malformed(crate::json::JsonError {
+                problem: JsonProblem::NotUtf8 | JsonProblem::DuplicateKey | JsonProblem::TooDeep,
+                ..
+            }),
         ) => {
             return Err(PrometheusError::Malformed {
                 status,

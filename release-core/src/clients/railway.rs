@@ -11,7 +11,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
 use super::http::{HttpRequest, HttpResponse};
-use super::json::{self, JsonError};
+use super::json::{self, JsonError, JsonProblem};
 use super::retry::RetryPolicy;
 use crate::gate::Context;
 use crate::gates::http::exchange::{self, Budget};
@@ -574,7 +574,7 @@ fn envelope(response: &HttpResponse, token_kind: &str) -> Result<Value, String> 
     };
     let body: Value = match json::parse_body(response) {
         Ok(body) => body,
-        Err(JsonError::Syntax(_)) => {
+        Err(e) if e.problem() == Some(JsonProblem::Syntax) => {
             let kind = response
                 .content_type()
                 .unwrap_or_else(|| "no content type".to_owned());

@@ -422,7 +422,7 @@ fn parse_line(bytes: &[u8], complete: bool, line: usize, from_end: bool) -> Opti
     // value is exactly that word (a quote inside a string is escaped). Runs, nearly every
     // line, are read straight into their type; anything else is told apart by the parsed key.
     let parsed = if text.contains("\"kind\"") {
-        serde_json::from_str::<serde_json::Value>(text).and_then(|value| {
+        crate::json::from_checked::<serde_json::Value>(text).and_then(|value| {
             if value.get("kind").is_some() {
                 DecisionRecord::deserialize(value).map(LogEntry::Decision)
             } else {
@@ -430,7 +430,7 @@ fn parse_line(bytes: &[u8], complete: bool, line: usize, from_end: bool) -> Opti
             }
         })
     } else {
-        serde_json::from_str::<LogRecord>(text).map(LogEntry::Run)
+        crate::json::from_checked::<LogRecord>(text).map(LogEntry::Run)
     };
     Some(parsed.unwrap_or_else(|e| {
         problem(if !complete || e.is_eof() {
