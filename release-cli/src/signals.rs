@@ -109,14 +109,16 @@ async fn watch(
         }
         state.code.store(code, Ordering::SeqCst);
         state.cancel.cancel();
+        // Say only what happened: a signal while the plan is read has no gates or commands
+        // to stop.
         if hard {
-            release_core::gates::command::kill_running_commands();
-            tracing::warn!(
-                signal = name,
-                "terminated: killed running commands; writing the summary"
-            );
+            match release_core::gates::command::kill_running_commands() {
+                0 => tracing::warn!("{name}: stopping"),
+                1 => tracing::warn!("{name}: killed the running command; stopping"),
+                n => tracing::warn!("{name}: killed {n} running commands; stopping"),
+            }
         } else {
-            tracing::warn!("interrupted: stopping in-flight gates; press Ctrl-C again to exit now");
+            tracing::warn!("interrupted: stopping; press Ctrl-C again to exit now");
         }
         tokio::spawn(async move {
             tokio::time::sleep(DEADLINE).await;
@@ -132,6 +134,6 @@ async fn watch(
 /// Exits without unwinding: nothing a command gate started may outlive us, and `exit` runs
 /// no destructor that would stop it.
 fn exit_now(code: i32) -> ! {
-    release_core::gates::command::kill_running_commands();
+    let _killed = release_core::gates::command::kill_running_commands();
     std::process::exit(code)
 }

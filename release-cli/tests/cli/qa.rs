@@ -713,7 +713,7 @@ fn sigterm_kills_the_commands_at_once_and_still_writes_the_summary() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(
-        stderr.contains("terminated: killed running commands"),
+        stderr.contains("SIGTERM: killed the running command; stopping"),
         "{stderr}"
     );
     let summary = json(&stdout);

@@ -331,6 +331,14 @@ fn each_signal_ends_a_run_blocked_opening_an_env_file_fifo_with_its_exit_code() 
             ended.describe()
         );
         assert!(ended.stdout.is_empty(), "{signal}: {}", ended.describe());
+        // Nothing ran yet: the message claims no commands killed and no summary written.
+        for claim in ["command", "summary", "gates"] {
+            assert!(
+                !ended.stderr.contains(claim),
+                "{signal}: says `{claim}`: {}",
+                ended.describe()
+            );
+        }
     }
 }
 

@@ -99,13 +99,15 @@ pub(crate) fn forget(pgid: i32) {
     }
 }
 
-/// Sends `SIGKILL` to every process group a command gate started and has not stopped yet.
-/// For a process about to exit without unwinding (a second Ctrl-C): nothing it started may
-/// outlive it.
-pub fn kill_running_commands() {
-    for pgid in &registry().groups {
+/// Sends `SIGKILL` to every process group a command gate started and has not stopped yet,
+/// and returns how many there were. For a process about to exit without unwinding (a second
+/// Ctrl-C): nothing it started may outlive it.
+pub fn kill_running_commands() -> usize {
+    let registry = registry();
+    for pgid in &registry.groups {
         let _ = killpg(Pid::from_raw(*pgid), Signal::SIGKILL);
     }
+    registry.groups.len()
 }
 
 /// The watchdog's process id, if one runs: for tests.
