@@ -6,7 +6,7 @@ use std::path::Path;
 
 use jiff::Timestamp;
 
-use super::file::{LogContents, LogEntry, LogError, ReadBack, ReleaseLog, TornLine};
+use super::file::{LogContents, LogError, ReadBack, ReleaseLog, TornLine};
 use super::record::LogRecord;
 use crate::gate::Baseline;
 use crate::policy::Outcome;
@@ -121,19 +121,9 @@ impl BaselineSearch {
     /// Runs the search over the end of a release log, reading back at most `look_back` bytes
     /// (none at all when no key is wanted).
     pub fn read(mut self, log: &ReleaseLog, look_back: u64) -> Result<Baselines, LogError> {
-        let mut problems = Vec::new();
-        let read = if self.is_done() {
-            ReadBack::Found
-        } else {
-            log.newest_first(look_back, |entry| match entry {
-                LogEntry::Run(record) => self.offer(&record),
-                LogEntry::Decision(_) => ControlFlow::Continue(()),
-                LogEntry::Problem(problem) => {
-                    problems.push(problem);
-                    ControlFlow::Continue(())
-                }
-            })?
-        };
+        let done = self.is_done();
+        let (read, problems) =
+            log.newest_runs_first(look_back, done, |record| self.offer(record))?;
         Ok(Baselines {
             missing: self.missing(),
             values: self.finish(),

@@ -328,6 +328,32 @@ impl ReleaseLog {
         }
     }
 
+    /// Offers run records newest first to `offer` until it breaks, as
+    /// [`newest_first`](Self::newest_first) does lines: decisions are passed over, and lines
+    /// that are not records are returned beside how the read ended. What searches the log for
+    /// facts of earlier runs (baselines, rollback targets) reads it this way. A search that is
+    /// already done reads nothing.
+    pub fn newest_runs_first(
+        &self,
+        look_back: u64,
+        done: bool,
+        mut offer: impl FnMut(&LogRecord) -> ControlFlow<()>,
+    ) -> Result<(ReadBack, Vec<TornLine>), LogError> {
+        let mut problems = Vec::new();
+        if done {
+            return Ok((ReadBack::Found, problems));
+        }
+        let read = self.newest_first(look_back, |entry| match entry {
+            LogEntry::Run(record) => offer(&record),
+            LogEntry::Decision(_) => ControlFlow::Continue(()),
+            LogEntry::Problem(problem) => {
+                problems.push(problem);
+                ControlFlow::Continue(())
+            }
+        })?;
+        Ok((read, problems))
+    }
+
     /// Offers lines newest first until `visit` breaks, the first line is reached, or
     /// `look_back` bytes have been read from the end ([`LOOK_BACK_BYTES`] is the default
     /// commands use): what looks for the newest matching records reads only the log's end.

@@ -10,7 +10,7 @@ use super::steps::{DeploymentFacts, DeploymentSearch, MigrationSearch, RollbackP
 use super::trigger::TriggerInput;
 use crate::gate::Baseline;
 use crate::log::{
-    BaselineSearch, LogContents, LogEntry, LogError, LogRecord, ReadBack, ReleaseLog, TornLine,
+    BaselineSearch, LogContents, LogError, LogRecord, ReadBack, ReleaseLog, TornLine,
 };
 use crate::plan::Plan;
 use crate::summary::Summary;
@@ -125,19 +125,9 @@ impl LogFacts {
             summary,
             BaselineSearch::new(&summary.environment).wanted(wanted),
         );
-        let mut problems = Vec::new();
-        let read = if search.is_done() {
-            ReadBack::Found
-        } else {
-            log.newest_first(look_back, |entry| match entry {
-                LogEntry::Run(record) => search.offer(&record),
-                LogEntry::Decision(_) => ControlFlow::Continue(()),
-                LogEntry::Problem(problem) => {
-                    problems.push(problem);
-                    ControlFlow::Continue(())
-                }
-            })?
-        };
+        let done = search.is_done();
+        let (read, problems) =
+            log.newest_runs_first(look_back, done, |record| search.offer(record))?;
         Ok(search.finish(read, problems))
     }
 
