@@ -71,6 +71,40 @@ pub struct UrlOverrides {
     pub alertmanager_url: Option<String>,
 }
 
+impl UrlOverrides {
+    /// Each override that is not a base URL
+    /// ([`check_base_url`](crate::base_url::check_base_url)), as the placeholder it replaces
+    /// (`api_url`) and what is wrong. Check before running gates: a gate would otherwise find
+    /// out only when it runs, or check another endpoint than written.
+    ///
+    /// ```
+    /// use release_core::plan::UrlOverrides;
+    /// let overrides = UrlOverrides {
+    ///     api_url: Some("not a url".into()),
+    ///     web_url: Some("https://example.com".into()),
+    ///     ..UrlOverrides::default()
+    /// };
+    /// let problems = overrides.problems();
+    /// assert_eq!(problems.len(), 1);
+    /// assert_eq!(problems[0].0, "api_url");
+    /// ```
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        URL_PLACEHOLDERS
+            .into_iter()
+            .zip([
+                &self.api_url,
+                &self.web_url,
+                &self.prometheus_url,
+                &self.alertmanager_url,
+            ])
+            .filter_map(|(name, url)| {
+                let problem = crate::base_url::check_base_url(url.as_deref()?).err()?;
+                Some((name, problem))
+            })
+            .collect()
+    }
+}
+
 /// Which gates of a phase run: `--only` and `--skip` name gate ids, kinds or phases. A gate
 /// left out is reported as `skipped` with the reason, never silently dropped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
