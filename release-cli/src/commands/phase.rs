@@ -8,6 +8,7 @@ use release_core::base_url::{BASE_URL_RULE, check_base_url};
 use release_core::log::{
     BaselineSearch, LOOK_BACK_BYTES, LogRecord, ReadBack, ReleaseLog, baselines_from_summary,
 };
+use release_core::names::escaped;
 use release_core::plan::{GateFilter, UrlOverrides};
 use release_core::report::{self, Format, RenderOptions, github};
 use release_core::{
@@ -201,7 +202,7 @@ fn railway_api_url(vars: &Vars) -> Result<Option<String>, CliError> {
         Ok(()) => Ok(Some(url.to_owned())),
         Err(problem) => Err(CliError::Input(format!(
             "RAILWAY_API_URL (from {}) {problem}; a base URL is {BASE_URL_RULE}",
-            release_core::names::escaped(&value.source().to_string())
+            escaped(&value.source().to_string())
         ))),
     }
 }
@@ -215,9 +216,12 @@ pub(crate) fn selection(global: &GlobalArgs, plan: &Plan) -> Result<GateFilter, 
     };
     let unknown = filter.unknown_names(plan);
     if !unknown.is_empty() {
+        // Arguments are shown escaped, as any text from input: `--only $'\e[31m'` must not
+        // colour the terminal.
+        let unknown: Vec<_> = unknown.into_iter().map(escaped).collect();
         return Err(CliError::Input(format!(
             "--only/--skip name no gate id, kind or phase of {}: {}",
-            plan.path.display(),
+            escaped(&plan.path.display().to_string()),
             unknown.join(", ")
         )));
     }
@@ -530,7 +534,7 @@ fn baselines(
     {
         output::print_stderr(&format!(
             "note: release log {}: read back {} from its end (the limit) without finding a baseline for {}; older records were not read\n",
-            log.path().display(),
+            escaped(&log.path().display().to_string()),
             release_core::log::format_size(bytes),
             found.missing.join(", ")
         ));

@@ -1,6 +1,6 @@
 //! `release plan check` and `release schema`.
 
-use crate::support::{Release, redact, runbook_plan};
+use crate::support::{Release, assert_nothing_acts, redact, runbook_plan};
 
 #[test]
 fn plan_check_lists_the_gates_of_each_phase_per_environment() {
@@ -143,13 +143,6 @@ fn an_unknown_url_placeholder_is_refused_by_plan_check() {
     assert!(!run.stderr.contains("--nope-url"), "{}", run.stderr);
 }
 
-/// What must never reach a terminal raw: control characters (ESC, BEL), bidirectional
-/// overrides and isolates, zero-width characters.
-fn acts_on_a_terminal(c: char) -> bool {
-    (c.is_control() && c != '\n')
-        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200b}'..='\u{200f}')
-}
-
 /// A plan whose only gate would ask `{api_url}/k8s`; nothing listens on port 9, so a gate
 /// that ran would say so.
 const K8S_PLAN: &str = "[release]\nartifacts_dir = 'art'\n[environments.staging]\napi_url = 'http://127.0.0.1:9'\nweb_url = 'http://127.0.0.1:9'\nprometheus_url = 'http://127.0.0.1:9'\nalertmanager_url = 'http://127.0.0.1:9'\n[[gates]]\nid = 'k8s'\nkind = 'http'\nphases = ['smoke']\nurl = '{api_url}/k8s'\n";
@@ -286,10 +279,6 @@ fn plan_check_refuses_what_would_fail_or_mislead_at_run_time() {
             "{setting}: {}",
             run.stderr
         );
-        assert!(
-            !run.stderr.chars().any(acts_on_a_terminal),
-            "{:?}",
-            run.stderr
-        );
+        assert_nothing_acts(&run.stderr, setting);
     }
 }

@@ -128,10 +128,17 @@ impl GateFilter {
     /// Why the gate is left out, or `None` when it runs.
     pub fn excludes(&self, gate: &GateSpec) -> Option<String> {
         if let Some(name) = Self::matches(&self.skip, gate) {
-            return Some(format!("left out by --skip {name}"));
+            return Some(format!(
+                "left out by --skip {}",
+                crate::names::escaped(&name)
+            ));
         }
         if !self.only.is_empty() && Self::matches(&self.only, gate).is_none() {
-            return Some(format!("not selected by --only {}", self.only.join(",")));
+            let only = self.only.join(",");
+            return Some(format!(
+                "not selected by --only {}",
+                crate::names::escaped(&only)
+            ));
         }
         None
     }
