@@ -526,7 +526,7 @@ fn baselines(
         .read(&log, LOOK_BACK_BYTES)
         .map_err(CliError::input)?;
     for problem in &found.problems {
-        tracing::warn!(line = %problem.position(), reason = %problem.reason, "release log line skipped while reading baselines");
+        tracing::warn!(line = %problem.position(), reason = %escaped(&problem.reason), "release log line skipped while reading baselines");
     }
     if let ReadBack::LimitReached { bytes } = found.read
         && !found.missing.is_empty()
