@@ -487,13 +487,22 @@ fn text_that_acts_instead_of_showing_is_shown_escaped_in_every_format() {
     assert!(plain.contains("Title  \\u{202e} evil"), "{plain}");
 }
 
+/// Any text, or text dense with what acts on a terminal: escape sequences, bidirectional
+/// overrides, zero-width characters, BEL, line breaks.
+fn hostile_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "([a-z ]|\u{1b}\\[31m|\u{1b}\\]0;t\u{7}|\u{1b}|\u{9b}|\u{202e}|\u{2066}|\u{200b}|\u{feff}|\u{7}|\u{85}|\r|\n|\t){0,16}",
+    ]
+}
+
 proptest! {
     #[test]
     fn any_gate_text_keeps_every_format_in_shape(
         id in "\\PC{1,12}",
-        title in any::<String>(),
-        text in any::<String>(),
-        name in any::<String>(),
+        title in hostile_text(),
+        text in hostile_text(),
+        name in hostile_text(),
         strict in any::<bool>(),
     ) {
         let mut summary = six_gates(strict);
