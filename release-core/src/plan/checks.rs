@@ -1,6 +1,7 @@
 //! Checks on plan settings that their types cannot express and that would otherwise fail only
-//! when a gate runs: URL templates, HTTP headers, date-times, text a path cannot hold. Each
-//! returns what is wrong as a message fragment; the loader adds where.
+//! when a gate runs: URL templates, HTTP headers, date-times, and text that does not print as
+//! itself anywhere in the plan. Each returns what is wrong as a message fragment; the loader
+//! adds where.
 
 use std::ops::Range;
 
