@@ -19,6 +19,22 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
+impl Cli {
+    /// Parses the command line as [`Parser::parse`] does, and records which base URLs came
+    /// from their variables (`RELEASE_API_URL`) rather than their flags, so that a message
+    /// about one names where it was set.
+    pub(crate) fn parse_recording_sources() -> Self {
+        use clap::{CommandFactory as _, FromArgMatches as _};
+        let matches = Self::command().get_matches();
+        let mut cli = Self::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        cli.global.urls_from_variables = release_core::plan::URL_PLACEHOLDERS
+            .into_iter()
+            .filter(|id| matches.value_source(id) == Some(clap::parser::ValueSource::EnvVariable))
+            .collect();
+        cli
+    }
+}
+
 /// Flags accepted before or after the subcommand.
 #[derive(Debug, Args)]
 pub(crate) struct GlobalArgs {
@@ -97,6 +113,9 @@ pub(crate) struct GlobalArgs {
     /// starting their own, as the runbook's `test:api:skip-deps`.
     #[arg(long, global = true)]
     pub(crate) skip_deps: bool,
+    /// The base URLs (`api_url`…) whose value came from their variable, not their flag.
+    #[arg(skip)]
+    pub(crate) urls_from_variables: Vec<&'static str>,
 }
 
 /// The demo's scenarios, each with what it ends with. `release-cli/tests/cli/launch.rs` runs

@@ -16,12 +16,10 @@ mod signals;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
-
 fn main() -> ExitCode {
     // First, so that a signal at any later point ends the run in time (see `signals`).
     signals::listen();
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::parse_recording_sources();
     output::init_logging(&cli.global);
     let code = match commands::run(cli) {
         Ok(code) => code,

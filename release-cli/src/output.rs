@@ -95,10 +95,12 @@ pub(crate) fn print_stderr(text: &str) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
-/// An error for a person: one line per problem, prefixed `error:`.
+/// An error for a person: one line per problem, prefixed `error:`. Whatever in it would act
+/// on a terminal (text from a file, an argument or an upstream that its maker did not escape)
+/// is shown escaped here, once for every error.
 pub(crate) fn print_error(err: &CliError) {
     let mut stderr = std::io::stderr().lock();
     for line in err.to_string().lines() {
-        let _ = writeln!(stderr, "error: {line}");
+        let _ = writeln!(stderr, "error: {}", release_core::names::escaped(line));
     }
 }

@@ -43,11 +43,13 @@ pub(crate) fn sink(quiet: bool) -> impl Fn(&str, &str) + Send + Sync + 'static {
         if quiet {
             return;
         }
+        // A sample's words may quote an upstream: shown escaped, as any text from input.
+        let message = release_core::names::escaped(message);
         let active = ACTIVE.lock().unwrap_or_else(PoisonError::into_inner);
         match active.as_ref() {
             Some((bar, state)) => {
                 let mut state = lock(state);
-                state.detail.insert(gate.to_owned(), message.to_owned());
+                state.detail.insert(gate.to_owned(), message.to_string());
                 bar.set_message(state.message());
             }
             None => crate::output::print_stderr(&format!("{gate}: {message}\n")),

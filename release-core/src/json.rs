@@ -328,7 +328,8 @@ fn quote_key(name: &str) -> String {
     if name.chars().nth(SHOWN).is_some() {
         shown.push('…');
     }
-    serde_json::Value::from(shown).to_string()
+    // JSON quoting escapes control characters; a bidirectional override is text to it.
+    crate::names::escaped(&serde_json::Value::from(shown).to_string()).into_owned()
 }
 
 fn skip_ws(bytes: &[u8], mut i: usize) -> usize {

@@ -46,6 +46,7 @@
 )]
 
 pub mod atomic;
+pub mod base_url;
 pub mod clients;
 mod dotenv;
 pub mod duration;

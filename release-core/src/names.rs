@@ -3,8 +3,10 @@
 //!
 //! A plan's environment names, gate ids, rollback trigger ids and command services' names end
 //! up in file names (`<env>-launch-gate-summary.json`, `<gate id>.json`, a service's temporary
-//! directory) and on terminals, so they are restricted to [`NAME_RULE`] when a plan loads. Any
-//! other text from input that a message quotes goes through [`escaped`].
+//! directory) and on terminals, so they are restricted to [`NAME_RULE`] when a plan loads. The
+//! names of environment variables a plan reads follow [`VARIABLE_RULE`]. Any other text from
+//! input (a file, an argument, an upstream, a plan) that a message or a report shows goes
+//! through [`escaped`], the one function that decides how such text prints.
 
 use std::borrow::Cow;
 
@@ -51,6 +53,40 @@ pub fn check_name(name: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// What an environment variable's name is, for messages.
+pub const VARIABLE_RULE: &str =
+    "ASCII letters, digits and `_`, not starting with a digit (`RELEASE_ADMIN_TOKEN`)";
+
+/// Checks that `name` is a portable environment variable name: ASCII letters, digits and
+/// `_`, not starting with a digit. Lowercase is allowed (`http_proxy` is a real one); a
+/// name with a space, `=`, a zero-width character or anything else a shell cannot export
+/// would never be set, so a check of it could only ever report it missing. The error says
+/// what is wrong, as a fragment to follow the (escaped) name.
+///
+/// ```
+/// use release_core::names::check_variable_name;
+/// assert!(check_variable_name("RELEASE_ADMIN_TOKEN").is_ok());
+/// assert!(check_variable_name("http_proxy").is_ok());
+/// assert_eq!(check_variable_name("9LIVES").unwrap_err(), "starts with a digit");
+/// assert_eq!(check_variable_name("A=B").unwrap_err(), "holds `=`");
+/// assert_eq!(check_variable_name("PORT\u{200b}").unwrap_err(), "holds `\\u{200b}`");
+/// ```
+pub fn check_variable_name(name: &str) -> Result<(), String> {
+    let Some(first) = name.chars().next() else {
+        return Err("is empty".to_owned());
+    };
+    if first.is_ascii_digit() {
+        return Err("starts with a digit".to_owned());
+    }
+    match name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+    {
+        Some(bad) => Err(format!("holds `{}`", escaped(bad.encode_utf8(&mut [0; 4])))),
+        None => Ok(()),
+    }
 }
 
 /// Whether a character would act on a terminal or reorder the text around it instead of
@@ -102,6 +138,25 @@ pub fn escaped(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Text of several lines made safe to print: each line [`escaped`], the line feeds between
+/// them kept. For a message or a listing whose own wording has line breaks; a line break
+/// inside a quoted value must be escaped where the value is quoted.
+///
+/// ```
+/// use release_core::names::escaped_lines;
+/// assert_eq!(escaped_lines("a\u{1b}[2J\nb\r"), "a\\u{1b}[2J\nb\\r");
+/// ```
+pub fn escaped_lines(text: &str) -> Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| c != '\n' && acts_instead_of_showing(c))
+    {
+        return Cow::Borrowed(text);
+    }
+    let lines: Vec<Cow<'_, str>> = text.split('\n').map(escaped).collect();
+    Cow::Owned(lines.join("\n"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,6 +192,36 @@ mod tests {
         assert_eq!(
             check_name(&"x".repeat(65)),
             Err("is 65 characters long; at most 64".to_owned())
+        );
+    }
+
+    #[test]
+    fn variable_names() {
+        for fine in ["A", "_", "_X1", "RELEASE_ADMIN_TOKEN", "http_proxy", "a9"] {
+            assert_eq!(check_variable_name(fine), Ok(()), "{fine}");
+        }
+        for (bad, why) in [
+            ("", "is empty"),
+            ("1A", "starts with a digit"),
+            ("PORT ", "holds ` `"),
+            ("A=B", "holds `=`"),
+            ("A-B", "holds `-`"),
+            ("A.B", "holds `.`"),
+            ("PORT\u{200b}", "holds `\\u{200b}`"),
+            ("X\u{1b}[31m", "holds `\\u{1b}`"),
+            ("ÄPFEL", "holds `Ä`"),
+            ("A\u{0}", "holds `\\u{0}`"),
+        ] {
+            assert_eq!(check_variable_name(bad), Err(why.to_owned()), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn lines_keep_their_breaks_and_lose_the_rest() {
+        assert!(matches!(escaped_lines("a\nb"), Cow::Borrowed(_)));
+        assert_eq!(
+            escaped_lines("x\u{1b}]0;T\u{7}\n\u{202e}y\r\n"),
+            "x\\u{1b}]0;T\\u{7}\n\\u{202e}y\\r\n"
         );
     }
 

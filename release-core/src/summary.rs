@@ -350,6 +350,24 @@ pub enum SummaryReadError {
         /// The file.
         path: std::path::PathBuf,
     },
+    /// The summary's environment or a gate id is not a plain name
+    /// ([`check_name`](crate::names::check_name)).
+    #[error(
+        "{}: {what} `{}` {problem}; names are {}",
+        path.display(),
+        crate::names::escaped(name),
+        crate::names::NAME_RULE
+    )]
+    Name {
+        /// The file.
+        path: std::path::PathBuf,
+        /// `environment` or `gate id`.
+        what: &'static str,
+        /// The name as read.
+        name: String,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// The file is not a summary of this schema version.
     #[error("{}:{line}:{column}: not a release summary: {message}", path.display())]
     Invalid {
@@ -408,6 +426,20 @@ impl Summary {
                     summary.schema_version
                 ),
             });
+        }
+        // Its environment and gate ids name files (`<env>-health-report.json`) and show in
+        // reports, as a plan's do: they are held to the same rule, whoever wrote the file.
+        let names = std::iter::once(("environment", &summary.environment))
+            .chain(summary.gates.iter().map(|g| ("gate id", &g.id)));
+        for (what, name) in names {
+            if let Err(problem) = crate::names::check_name(name) {
+                return Err(SummaryReadError::Name {
+                    path: path.to_path_buf(),
+                    what,
+                    name: name.clone(),
+                    problem,
+                });
+            }
         }
         Ok(summary)
     }

@@ -289,18 +289,32 @@ fn header_names_and_values_are_checked_at_load() {
             r#"expect = { headers = { "x-a" = "line\nbreak" } }"#,
             "can never match",
         ),
+        (
+            r#"headers = { "x-a" = "bidi\u202e" }"#,
+            "header `x-a`: the value holds `\\u{202e}`",
+        ),
+        (
+            r#"expect = { headers = { "x-a" = "zero\u200bwidth" } }"#,
+            "the expected text holds `\\u{200b}`",
+        ),
     ] {
         let source = http_gate("'g'", headers);
         let (line, column, message) = only(&source);
-        let key = headers
+        let (key, value) = headers
             .rsplit("{ ")
             .next()
-            .and_then(|rest| rest.split(" =").next())
+            .and_then(|rest| rest.split_once(" = "))
             .unwrap_or_default();
+        // A bad name is reported at the name, a bad value at the value.
+        let value = value.trim_end_matches([' ', '}']);
+        let wrong = match message.contains("the value") || message.contains("the expected text") {
+            true => value,
+            false => key,
+        };
         assert_eq!(
             (line, column),
-            position_of(&source, key),
-            "points at the header: {headers}: {message}"
+            position_of(&source, wrong),
+            "points at the header's {wrong}: {headers}: {message}"
         );
         assert!(message.contains(wanted), "{headers}: {message}");
         assert!(!message.chars().any(char::is_control), "{message:?}");
@@ -584,6 +598,393 @@ fn a_byte_order_mark_is_not_a_column() {
     assert_eq!((found[0].line, found[0].column), (1, 1), "{found:?}");
 }
 
+/// Base URLs that would send a gate somewhere else than written, or nowhere: the loader
+/// refuses each where it is written, naming the setting, never quoting the URL (it may hold
+/// credentials).
+#[test]
+fn base_urls_are_absolute_http_urls_without_query_or_fragment() {
+    for key in ["api_url", "web_url", "prometheus_url", "alertmanager_url"] {
+        for (url, why) in [
+            ("ftp://u:hunter2hunter2@127.0.0.1:18090", "a `ftp` URL"),
+            ("file:///etc/passwd", "a `file` URL"),
+            ("http://u:hunter2hunter2@127.0.0.1:18090#frag", "fragment"),
+            ("http://127.0.0.1:18090#", "fragment"),
+            ("http://u:hunter2hunter2@127.0.0.1:18090?x=1", "query"),
+            ("http://127.0.0.1:18090/?", "query"),
+            ("not a url", "not an absolute URL"),
+            ("/api", "not an absolute URL"),
+            ("http://", "not an absolute URL"),
+            (" https://api.example.com", "spaces at its ends"),
+            ("", "is empty"),
+        ] {
+            let source = format!("[environments.staging]\n{key} = \"{url}\"\n");
+            let (line, column, message) = only(&source);
+            assert_eq!(
+                (line, column),
+                position_of(&source, &format!("\"{url}\"")),
+                "{message}"
+            );
+            assert!(message.contains(&format!("`{key}`")), "{message}");
+            assert!(message.contains(why), "{url}: {message}");
+            assert!(!message.contains("hunter2"), "{message}");
+        }
+    }
+    loads(
+        "[environments.staging]\napi_url = 'https://u:p@api.example.com/v1/'\nweb_url = 'http://[::1]:8080'\n",
+    );
+}
+
+#[test]
+fn a_fragment_in_a_gate_url_is_refused() {
+    for url in ["{api_url}/health#ready", "https://status.example.com/#"] {
+        let source = http_gate("'g'", "").replace("'{api_url}/health'", &format!("'{url}'"));
+        let (line, column, message) = only(&source);
+        assert_eq!((line, column), position_of(&source, &format!("'{url}'")));
+        assert!(message.contains("fragment"), "{message}");
+    }
+}
+
+/// Names that no shell exports, so a check of them could only report them missing.
+const NOT_VARIABLE_NAMES: [&str; 9] = [
+    r"PORT\u200b",
+    "PORT ",
+    "A=B",
+    "1PORT",
+    "A-B",
+    "A.B",
+    r"X\u001b[31m",
+    "ÄPFEL",
+    r"\u202eKOT",
+];
+
+#[test]
+fn every_variable_a_plan_names_is_a_variable_name() {
+    type Source = fn(&str) -> String;
+    let places: [(&str, Source); 7] = [
+        ("env gate", |name| {
+            format!(
+                "[environments.staging]\n[[gates]]\nid = 'e'\nkind = 'env'\nphases = ['preflight-env']\n[[gates.vars]]\nname = \"{name}\"\n"
+            )
+        }),
+        ("token", |name| {
+            format!("[environments.staging]\n[tokens]\nadmin = \"{name}\"\n")
+        }),
+        ("basic_auth user", |name| {
+            format!(
+                "[environments.staging]\nprometheus_url = 'http://127.0.0.1:9090'\n[[gates]]\nid = 'p'\nkind = 'prometheus'\nphases = ['launch']\nquery = 'up'\nfail_below = 1\nbasic_auth = {{ user = \"{name}\", password = 'PROM_PASSWORD' }}\n"
+            )
+        }),
+        ("basic_auth password", |name| {
+            format!(
+                "[environments.staging]\nalertmanager_url = 'http://127.0.0.1:9093'\n[[gates]]\nid = 'a'\nkind = 'alerts'\nphases = ['launch']\nbasic_auth = {{ user = 'AM_USER', password = \"{name}\" }}\n"
+            )
+        }),
+        ("command env", |name| {
+            format!(
+                "[environments.staging]\n[[gates]]\nid = 'c'\nkind = 'command'\nphases = ['preflight-qa']\ncommand = ['true']\nenv = {{ \"{name}\" = 'x' }}\n"
+            )
+        }),
+        ("service env", |name| {
+            format!(
+                "[environments.staging]\n[[gates]]\nid = 'c'\nkind = 'command'\nphases = ['preflight-qa']\ncommand = ['true']\n[[gates.services]]\nname = 'db'\nstart = ['sleep', '60']\nready = {{ tcp = true }}\nport = 5432\nenv = {{ \"{name}\" = 'x' }}\n"
+            )
+        }),
+        ("second env gate variable", |name| {
+            format!(
+                "[environments.staging]\n[[gates]]\nid = 'e'\nkind = 'env'\nphases = ['preflight-env']\n[[gates.vars]]\nname = 'PORT'\n[[gates.vars]]\nname = \"{name}\"\ninteger = true\n"
+            )
+        }),
+    ];
+    for (place, plan) in places {
+        for name in NOT_VARIABLE_NAMES {
+            let source = plan(name);
+            let (line, column, message) = only(&source);
+            assert_eq!(
+                (line, column),
+                position_of(&source, &format!("\"{name}\"")),
+                "{place}: {message}"
+            );
+            assert!(
+                message.contains("is not a variable name"),
+                "{place}: {message}"
+            );
+            assert!(
+                !message.chars().any(|c| c.is_control() || c == '\u{200b}'),
+                "{message:?}"
+            );
+        }
+        for fine in ["RELEASE_ADMIN_TOKEN", "http_proxy", "_PRIVATE", "A1"] {
+            loads(&plan(fine));
+        }
+    }
+}
+
+/// A plan using the settings the fixtures do not: every string in it is checked below.
+const KITCHEN_SINK: &str = r#"
+[release]
+name = "acme"
+artifacts_dir = "artifacts/release"
+
+[release.secrets]
+patterns = ["*_SALT"]
+not_secret = ["NEXT_PUBLIC_*"]
+
+[environments.staging]
+api_url = "https://api.example.com"
+web_url = "https://example.com"
+prometheus_url = "https://prometheus.example.com"
+alertmanager_url = "https://alertmanager.example.com"
+
+[tokens]
+admin = "RELEASE_ADMIN_TOKEN"
+
+[[gates]]
+id = "login"
+kind = "http"
+title = "Login works"
+phases = ["smoke"]
+method = "POST"
+url = "{web_url}/login"
+token = "admin"
+json = { user = "smoke", nested = { list = ["a", "b"] } }
+headers = { x-request-id = "release-smoke" }
+expect = { status = [200], headers = { content-type = "application/json" }, json = [{ path = "$.user.name", op = "eq", value = "smoke" }, { path = "/roles", op = "contains", value = ["admin"] }] }
+
+[[gates]]
+id = "body"
+kind = "http"
+phases = ["smoke"]
+url = "{api_url}/echo"
+method = "PUT"
+body = "plain text"
+
+[[gates]]
+id = "latency"
+kind = "prometheus"
+phases = ["launch"]
+query = "histogram_quantile(0.99, sum(rate(x_bucket[5m])) by (le))"
+unit = "s"
+warn_above = 0.5
+relative = { warn = "<=+20%", fail = "<=+50%" }
+basic_auth = { user = "PROM_USER", password = "PROM_PASSWORD" }
+
+[[gates]]
+id = "alerts"
+kind = "alerts"
+phases = ["launch"]
+filters = ['severity=~"critical|warning"']
+receiver = "team-release"
+ignore = ["Watchdog"]
+severities = ["info", "warning", "critical"]
+
+[[gates]]
+id = "ai"
+kind = "ai-runtime"
+phases = ["launch"]
+probe = "dry-run"
+roles = ["support-agent"]
+
+[[gates]]
+id = "sessions"
+kind = "sessions"
+phases = ["launch"]
+url = "{api_url}/api/admin/agent-gateway/sessions"
+max_stale = { warn = 5 }
+
+[[gates]]
+id = "railway"
+kind = "platform"
+phases = ["preflight-platform"]
+services = ["api", "web"]
+project = "acme"
+environment = "staging"
+
+[[gates]]
+id = "api-tests"
+kind = "command"
+phases = ["preflight-qa"]
+command = ["npm", "run", "test:api"]
+cwd = "app"
+env = { NODE_ENV = "test" }
+
+[[gates.services]]
+name = "db"
+start = ["postgres", "-D", "{dir}"]
+stop = ["pg_ctl", "stop"]
+ready = { command = ["pg_isready"] }
+env = { PGPORT = "{port}" }
+
+[[gates]]
+id = "env"
+kind = "env"
+phases = ["preflight-env"]
+
+[[gates.vars]]
+name = "MODE"
+description = "What this is"
+one_of = ["a", "b"]
+regex = "[a-z]+"
+url = { schemes = ["https"] }
+secret = { placeholders = ["changeme"] }
+environments = ["staging"]
+
+[rollback]
+web_service = "web"
+api_service = "api"
+
+[[rollback.triggers]]
+id = "growth"
+kind = "growth"
+gate = "sessions"
+measurement = "stale_active_sessions"
+fire_above = "+50%"
+watch_above = "+5"
+
+[[rollback.triggers]]
+id = "down"
+kind = "verdict"
+gates = ["login"]
+"#;
+
+#[derive(Clone, Debug)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// The path to every string of a TOML value, and to every key (a path ending in the key).
+fn strings_and_keys(
+    value: &toml::Value,
+    path: &mut Vec<Step>,
+    strings: &mut Vec<Vec<Step>>,
+    keys: &mut Vec<Vec<Step>>,
+) {
+    match value {
+        toml::Value::String(_) => strings.push(path.clone()),
+        toml::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                path.push(Step::Index(i));
+                strings_and_keys(item, path, strings, keys);
+                path.pop();
+            }
+        }
+        toml::Value::Table(table) => {
+            for (key, item) in table {
+                path.push(Step::Key(key.clone()));
+                keys.push(path.clone());
+                strings_and_keys(item, path, strings, keys);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+fn at<'v>(value: &'v mut toml::Value, path: &[Step]) -> &'v mut toml::Value {
+    path.iter().fold(value, |v, step| match step {
+        Step::Key(k) => &mut v[k.as_str()],
+        Step::Index(i) => &mut v[*i],
+    })
+}
+
+/// `text` with `c` in its middle.
+fn with_char_inside(text: &str, c: char) -> String {
+    let middle = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .nth(text.chars().count() / 2)
+        .unwrap_or(text.len());
+    format!("{}{c}{}", &text[..middle], &text[middle..])
+}
+
+/// The messages refusing a plan written out from `plan`; none when it loads.
+fn refusals(plan: &toml::Value) -> Vec<String> {
+    match Plan::parse("plan.toml", &toml::to_string(plan).unwrap()) {
+        Ok(_) => Vec::new(),
+        Err(err) => err
+            .diagnostics()
+            .iter()
+            .map(|d| d.message.clone())
+            .collect(),
+    }
+}
+
+/// Every string and every key of full plans, in turn given a character that acts instead of
+/// showing: each plan is refused, and a message shows the character escaped. Shown text and
+/// data alike (a script, a body, a pattern): only line breaks and tabs may be invisible in
+/// data, so a bidirectional override can hide in no setting.
+#[test]
+fn no_string_or_key_of_a_plan_may_act_instead_of_showing() {
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/plans/");
+    let plans = [
+        std::fs::read_to_string(format!("{fixtures}runbook.toml")).unwrap(),
+        std::fs::read_to_string(format!("{fixtures}demo-qa.toml")).unwrap(),
+        KITCHEN_SINK.to_owned(),
+    ];
+    let mut checked = 0;
+    for text in plans {
+        let plan: toml::Value = toml::from_str(&text).unwrap();
+        loads(&toml::to_string(&plan).unwrap());
+        let (mut strings, mut keys) = (Vec::new(), Vec::new());
+        strings_and_keys(&plan, &mut Vec::new(), &mut strings, &mut keys);
+        // Each setting gets one of the characters in turn: every setting is tried, and every
+        // character many times.
+        let chars = [
+            '\u{1b}', '\u{202e}', '\u{200b}', '\u{7}', '\u{2066}', '\u{85}',
+        ];
+        for (i, path) in strings.iter().enumerate() {
+            let c = chars[i % chars.len()];
+            let mut mutated = plan.clone();
+            let value = at(&mut mutated, path);
+            let text = with_char_inside(value.as_str().unwrap(), c);
+            *value = toml::Value::String(text);
+            let found = refusals(&mutated);
+            let escaped = c.escape_unicode().to_string();
+            assert!(
+                found.iter().any(|m| m.contains(&escaped)),
+                "{path:?} with {escaped}: {found:#?}"
+            );
+            checked += 1;
+        }
+        for (i, path) in keys.iter().enumerate() {
+            let c = chars[i % chars.len()];
+            let mut mutated = plan.clone();
+            let (Step::Key(key), parent) = path.split_last().unwrap() else {
+                unreachable!()
+            };
+            let table = at(&mut mutated, parent).as_table_mut().unwrap();
+            let value = table.remove(key).unwrap();
+            table.insert(with_char_inside(key, c), value);
+            let found = refusals(&mutated);
+            let escaped = c.escape_unicode().to_string();
+            assert!(
+                found.iter().any(|m| m.contains(&escaped)),
+                "key {path:?} with {escaped}: {found:#?}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 400, "{checked}");
+}
+
+/// Scripts, bodies, queries and patterns are data: line breaks and tabs are theirs to hold.
+#[test]
+fn data_may_hold_line_breaks_and_tabs() {
+    loads(
+        "[environments.staging]\n[[gates]]\nid = 'c'\nkind = 'command'\nphases = ['preflight-qa']\nshell = '''\nset -e\n\techo ok\r\n'''\n",
+    );
+    loads(
+        "[environments.staging]\nprometheus_url = 'http://127.0.0.1:9090'\n[[gates]]\nid = 'p'\nkind = 'prometheus'\nphases = ['launch']\nquery = \"\"\"\nsum(up)\n\t/ count(up)\"\"\"\nfail_below = 1\n",
+    );
+    loads(&http_gate(
+        "'g'",
+        "method = 'POST'\njson = { text = \"two\\nlines\\tand a tab\" }",
+    ));
+    let source = http_gate("'g'", "title = \"two\\nlines\"");
+    let (_, _, message) = only(&source);
+    assert!(message.contains("`title` holds `\\n`"), "{message}");
+}
+
 mod properties {
     use proptest::prelude::*;
 
@@ -678,6 +1079,45 @@ mod properties {
                 bytes.extend_from_slice(sep);
             }
             check(&bytes);
+        }
+
+        /// Any character that acts instead of showing, in any setting of a full plan, is
+        /// refused, and the message shows it escaped.
+        #[test]
+        fn any_invisible_character_in_any_setting_is_refused(
+            c in prop_oneof![
+                0u32..0x20, 0x7fu32..0xa0, Just(0x61c), 0x200bu32..0x2010,
+                0x2028u32..0x202f, 0x2060u32..0x206a, Just(0xfeff),
+            ]
+            .prop_filter_map("a line break or a tab, which data may hold", |c| {
+                char::from_u32(c).filter(|c| !matches!(c, '\n' | '\r' | '\t'))
+            }),
+            which in any::<prop::sample::Index>(),
+            key in any::<bool>(),
+        ) {
+            let plan: toml::Value = toml::from_str(KITCHEN_SINK).unwrap();
+            let (mut strings, mut keys) = (Vec::new(), Vec::new());
+            strings_and_keys(&plan, &mut Vec::new(), &mut strings, &mut keys);
+            let mut mutated = plan.clone();
+            let path = if key { which.get(&keys) } else { which.get(&strings) };
+            if key {
+                let (Step::Key(name), parent) = path.split_last().unwrap() else {
+                    unreachable!()
+                };
+                let table = at(&mut mutated, parent).as_table_mut().unwrap();
+                let value = table.remove(name).unwrap();
+                table.insert(with_char_inside(name, c), value);
+            } else {
+                let value = at(&mut mutated, path);
+                let text = with_char_inside(value.as_str().unwrap(), c);
+                *value = toml::Value::String(text);
+            }
+            let found = refusals(&mutated);
+            let escaped = c.escape_unicode().to_string();
+            prop_assert!(
+                found.iter().any(|m| m.contains(&escaped)),
+                "{:?} with {}: {:#?}", path, escaped, found
+            );
         }
 
         /// Any value in a typed setting is accepted or refused in TOML's words, never Rust's.

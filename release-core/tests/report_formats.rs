@@ -383,9 +383,10 @@ fn junit_stays_well_formed_whatever_the_gate_says() -> TestResult {
     let report = Report::deserialize_from_str(&xml).map_err(|e| format!("{e}\n{xml}"))?;
     assert_eq!(
         report.test_suites[0].name.as_str(),
-        "release.launch.prod<&>"
+        "release.launch.prod\\u{0}<&>"
     );
-    let expected = "nul cdata]]> <tag> & \"quoted\" 'single' red end";
+    // Colour codes go; a NUL is shown escaped, as everywhere; XML's non-characters go.
+    let expected = "nul\\u{0} cdata]]> <tag> & \"quoted\" 'single' red end";
     let TestCaseStatus::NonSuccess {
         message,
         description,
@@ -432,13 +433,76 @@ fn unescaped_pipes(row: &str) -> usize {
     count
 }
 
+/// Whether a character would act on a terminal or reorder the text around it: what reports
+/// show escaped.
+fn acts(c: char) -> bool {
+    (c.is_control() && c != '\n')
+        || matches!(
+            c,
+            '\u{61c}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2069}'
+                | '\u{feff}'
+        )
+}
+
+#[test]
+fn text_that_acts_instead_of_showing_is_shown_escaped_in_every_format() {
+    // A `unit` of `\u{202e}clq` reversed the line in the human and Markdown reports.
+    let mut summary = six_gates(false);
+    for g in &mut summary.gates {
+        g.title = "Title \u{1b}]0;PWNED\u{7} \u{202e} evil".to_owned();
+        g.summary = "sum\u{2066} \u{7}".to_owned();
+        g.observations = vec![Observation::new("PORT\u{200b}", 0.5, 1, "le").unit("\u{202e}clq")];
+        g.evidence = vec![Evidence::new("e\u{feff}", "d\u{85}x")];
+    }
+    let plain = human::render(&summary, &verbose());
+    let coloured = human::render(
+        &summary,
+        &RenderOptions {
+            color: true,
+            verbose: true,
+        },
+    );
+    let md = markdown::render(&summary);
+    let annotations = github::annotations(&summary);
+    let xml = junit::render(&summary).unwrap();
+    for (format, text) in [
+        ("human", &plain),
+        ("markdown", &md),
+        ("annotations", &annotations),
+        ("junit", &xml),
+    ] {
+        assert!(!text.chars().any(acts), "{format}: {text:?}");
+        // Markdown escapes the backslash itself (`\\u{202e}` shows as `\u{202e}`).
+        assert!(text.contains("u{202e}clq"), "{format}: {text}");
+        assert!(text.contains("u{200b}"), "{format}: {text}");
+    }
+    // Colour adds its own escape sequences, and nothing else.
+    assert!(
+        !coloured.chars().any(|c| c != '\u{1b}' && acts(c)),
+        "{coloured:?}"
+    );
+    assert!(plain.contains("Title  \\u{202e} evil"), "{plain}");
+}
+
+/// Any text, or text dense with what acts on a terminal: escape sequences, bidirectional
+/// overrides, zero-width characters, BEL, line breaks.
+fn hostile_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "([a-z ]|\u{1b}\\[31m|\u{1b}\\]0;t\u{7}|\u{1b}|\u{9b}|\u{202e}|\u{2066}|\u{200b}|\u{feff}|\u{7}|\u{85}|\r|\n|\t){0,16}",
+    ]
+}
+
 proptest! {
     #[test]
     fn any_gate_text_keeps_every_format_in_shape(
         id in "\\PC{1,12}",
-        title in any::<String>(),
-        text in any::<String>(),
-        name in any::<String>(),
+        title in hostile_text(),
+        text in hostile_text(),
+        name in hostile_text(),
         strict in any::<bool>(),
     ) {
         let mut summary = six_gates(strict);
@@ -446,9 +510,11 @@ proptest! {
             g.id = format!("{id}-{}", g.verdict);
             g.title = title.clone();
             g.summary = text.clone();
-            g.observations.push(Observation::new(name.clone(), text.clone(), 1, "eq"));
+            g.observations.push(Observation::new(name.clone(), text.clone(), 1, "eq").unit(name.clone()));
             g.evidence.push(Evidence::new(name.clone(), text.clone()));
         }
+        summary.environment = name.clone();
+        summary.phase = title.clone();
 
         let xml = junit::render(&summary);
         prop_assert!(xml.is_ok(), "{:?}", xml);
@@ -469,6 +535,10 @@ proptest! {
 
         let plain = human::render(&summary, &verbose());
         prop_assert!(!plain.chars().any(|c| c.is_control() && c != '\n'), "{:?}", plain);
+        // Nothing from a gate acts instead of showing in any format for people.
+        for (format, text) in [("human", &plain), ("markdown", &md), ("annotations", &annotations), ("junit", &xml)] {
+            prop_assert!(!text.chars().any(acts), "{}: {:?}", format, text);
+        }
         let table_rows = plain.lines().filter(|l| l.starts_with('│')).count();
         prop_assert_eq!(table_rows, 1 + summary.gates.len(), "{}", plain);
     }

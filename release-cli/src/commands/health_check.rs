@@ -6,6 +6,7 @@ use std::path::Path;
 
 use release_core::exit_code;
 use release_core::health::{JsonDocument, SchemaChecker, SchemaViolation};
+use release_core::names::escaped;
 use release_core::report::Format;
 use release_core::schema::SchemaName;
 use serde::Serialize;
@@ -40,8 +41,8 @@ pub(crate) fn run(
             SchemaName::HealthReport.schema(),
         ),
     };
-    let checker =
-        SchemaChecker::new(&schema).map_err(|e| CliError::Input(format!("{schema_name}: {e}")))?;
+    let checker = SchemaChecker::new(&schema)
+        .map_err(|e| CliError::Input(format!("{}: {e}", escaped(&schema_name))))?;
     // Held compactly (about twice its text), duplicate keys refused.
     let document = JsonDocument::read_file(file, MAX_INPUT_BYTES)
         .map_err(|e| CliError::Input(e.to_string()))?;
@@ -67,6 +68,9 @@ pub(crate) fn run(
     })
 }
 
+/// The outcome for a person. The document's keys (in each JSON Pointer), the file names and
+/// what the schema says are text from input: each is shown escaped. The JSON outcome keeps
+/// them as data.
 fn human(outcome: &Outcome<'_>) -> String {
     let Outcome {
         file,
@@ -74,13 +78,20 @@ fn human(outcome: &Outcome<'_>) -> String {
         valid,
         errors,
     } = outcome;
+    let (file, schema) = (escaped(file), escaped(schema));
     if *valid {
         return format!("valid: {file} against {schema}\n");
     }
     let mut out = String::new();
     for v in *errors {
         let path = if v.path.is_empty() { "/" } else { &v.path };
-        let _ = writeln!(out, "  {path}: {} ({})", v.message, v.rule);
+        let _ = writeln!(
+            out,
+            "  {}: {} ({})",
+            escaped(path),
+            escaped(&v.message),
+            escaped(&v.rule)
+        );
     }
     let count = errors.len();
     let plural = if count == 1 { "" } else { "s" };

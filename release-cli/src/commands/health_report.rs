@@ -6,6 +6,7 @@ use std::path::Path;
 
 use release_core::exit_code;
 use release_core::health::{HealthReport, HealthStatus};
+use release_core::names::escaped;
 use release_core::report::Format;
 
 use super::listing_format;
@@ -38,19 +39,23 @@ pub(crate) fn run(global: &GlobalArgs, from: Option<&Path>) -> Result<i32, CliEr
     })
 }
 
+/// The report for a person: every text from the run (its ids, observations, the release's
+/// version) is shown escaped; the JSON report keeps it as data.
 fn human(report: &HealthReport, path: &Path) -> String {
     let mut out = String::new();
     let release = &report.release;
     let _ = writeln!(
         out,
         "health report · {} · run {} ({})",
-        release.environment, release.run_id, release.phase
+        escaped(&release.environment),
+        escaped(&release.run_id),
+        escaped(&release.phase)
     );
     let _ = writeln!(
         out,
         "status: {} — {}",
         report.status.as_str(),
-        report.description
+        escaped(&report.description)
     );
     let unhealthy: Vec<(&String, &release_core::health::ComponentCheck)> = report
         .checks
@@ -74,19 +79,22 @@ fn human(report: &HealthReport, path: &Path) -> String {
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "  {:<4}  {key}: {observed}{unit}",
-            entry.status.as_str()
+            "  {:<4}  {}: {}{}",
+            entry.status.as_str(),
+            escaped(key),
+            escaped(&observed),
+            escaped(&unit)
         );
     }
     for note in &report.notes {
-        let _ = writeln!(out, "  note: {note}");
+        let _ = writeln!(out, "  note: {}", escaped(note));
     }
     let _ = writeln!(
         out,
         "{} checks, {} not passing; written to {}",
         report.checks.len(),
         unhealthy.len(),
-        path.display()
+        escaped(&path.display().to_string())
     );
     out
 }

@@ -6,6 +6,7 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use release_core::log::{DecisionRecord, LogEntry, LogRecord, TornLine};
+use release_core::names::escaped;
 use release_core::report::Format;
 use release_core::{Plan, PlanError, exit_code};
 use serde_json::json;
@@ -137,7 +138,8 @@ impl<'p> Listing<'p> {
             from_end,
             reason,
         } = &problem;
-        let shown = self.path.display();
+        let shown = escaped(&self.path.display().to_string()).into_owned();
+        let reason = escaped(reason);
         output::print_stderr(&if *from_end {
             format!("warning: {shown}: line {line} from the end: {reason}\n")
         } else {
@@ -205,7 +207,10 @@ impl<'p> Listing<'p> {
             tail.push_str("\n}\n");
             self.write(&tail)?;
         } else if self.records == 0 {
-            let text = format!("no records in {}\n", self.path.display());
+            let text = format!(
+                "no records in {}\n",
+                escaped(&self.path.display().to_string())
+            );
             self.write(&text)?;
         }
         if !self.closed
@@ -237,14 +242,16 @@ fn indent2(text: &str) -> String {
     text.replace('\n', "\n    ")
 }
 
+/// A run: when, which, where, and its counts. Text read back from the log (ids, names, paths)
+/// is shown escaped: the log is a file anyone with write access can edit.
 fn run_line(r: &LogRecord) -> String {
     let c = &r.counts;
     format!(
         "{}  {}  {:<14} {:<12} {:<21} pass {} warn {} fail {} inconclusive {} error {} skipped {}{}",
         r.recorded_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        r.run_id,
-        r.phase,
-        r.environment,
+        escaped(&r.run_id),
+        escaped(&r.phase),
+        escaped(&r.environment),
         r.outcome.as_str(),
         c.pass,
         c.warn,
@@ -260,10 +267,10 @@ fn run_line(r: &LogRecord) -> String {
 fn decision_line(d: &DecisionRecord) -> String {
     let mut triggers = Vec::new();
     if !d.fired.is_empty() {
-        triggers.push(format!("fired {}", d.fired.join(", ")));
+        triggers.push(format!("fired {}", escaped(&d.fired.join(", "))));
     }
     if !d.watching.is_empty() {
-        triggers.push(format!("watching {}", d.watching.join(", ")));
+        triggers.push(format!("watching {}", escaped(&d.watching.join(", "))));
     }
     if triggers.is_empty() {
         triggers.push("no trigger fired or watching".to_owned());
@@ -271,14 +278,15 @@ fn decision_line(d: &DecisionRecord) -> String {
     format!(
         "{}  {:<12} rollback-decision  {:<8}  {}  run {}{}",
         d.recorded_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        d.environment,
+        escaped(&d.environment),
         d.decision.as_str(),
         triggers.join("; "),
-        d.run_id,
+        escaped(&d.run_id),
         summary_path(d.summary_path.as_deref()),
     )
 }
 
 fn summary_path(path: Option<&str>) -> String {
-    path.map(|p| format!("  {p}")).unwrap_or_default()
+    path.map(|p| format!("  {}", escaped(p)))
+        .unwrap_or_default()
 }

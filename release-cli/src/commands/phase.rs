@@ -4,9 +4,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use release_core::base_url::{BASE_URL_RULE, check_base_url};
 use release_core::log::{
     BaselineSearch, LOOK_BACK_BYTES, LogRecord, ReadBack, ReleaseLog, baselines_from_summary,
 };
+use release_core::names::escaped;
 use release_core::plan::{GateFilter, UrlOverrides};
 use release_core::report::{self, Format, RenderOptions, github};
 use release_core::{
@@ -127,16 +129,20 @@ impl<'p> Target<'p> {
     pub(crate) fn from_args(global: &GlobalArgs, plan: &'p Plan) -> Result<Self, CliError> {
         let filter = selection(global, plan)?;
         check_outputs(global, plan)?;
+        let overrides = UrlOverrides {
+            api_url: global.api_url.clone(),
+            web_url: global.web_url.clone(),
+            prometheus_url: global.prometheus_url.clone(),
+            alertmanager_url: global.alertmanager_url.clone(),
+        };
+        check_overrides(global, &overrides)?;
+        let vars = Vars::load(global.env_file.as_deref()).map_err(CliError::input)?;
+        railway_api_url(&vars)?;
         Ok(Self {
             plan,
-            vars: Vars::load(global.env_file.as_deref()).map_err(CliError::input)?,
+            vars,
             environment: global.environment.clone(),
-            overrides: UrlOverrides {
-                api_url: global.api_url.clone(),
-                web_url: global.web_url.clone(),
-                prometheus_url: global.prometheus_url.clone(),
-                alertmanager_url: global.alertmanager_url.clone(),
-            },
+            overrides,
             filter,
             baseline_file: global.baseline.clone(),
             strict: global.strict,
@@ -160,6 +166,47 @@ pub(crate) fn check_outputs(global: &GlobalArgs, plan: &Plan) -> Result<(), CliE
         .map_err(CliError::input)
 }
 
+/// `--api-url` and the other base URLs, checked before any gate runs: one that is not a base
+/// URL is a usage error naming the flag, or the variable when it was set there. The value is
+/// never shown: it may hold credentials.
+fn check_overrides(global: &GlobalArgs, overrides: &UrlOverrides) -> Result<(), CliError> {
+    let problems: Vec<String> = overrides
+        .problems()
+        .into_iter()
+        .map(|(name, problem)| {
+            let flag = format!("--{}", name.replace('_', "-"));
+            let given = match global.urls_from_variables.contains(&name) {
+                true => format!("RELEASE_{} (for {flag})", name.to_ascii_uppercase()),
+                false => flag,
+            };
+            format!("{given} {problem}; a base URL is {BASE_URL_RULE}")
+        })
+        .collect();
+    match problems.is_empty() {
+        true => Ok(()),
+        false => Err(CliError::Input(problems.join("\n"))),
+    }
+}
+
+/// `RAILWAY_API_URL` (from the process or the env file) points the platform gate elsewhere: it
+/// is held to the base URL rule before any gate runs.
+fn railway_api_url(vars: &Vars) -> Result<Option<String>, CliError> {
+    let Some(value) = vars.get("RAILWAY_API_URL") else {
+        return Ok(None);
+    };
+    let url = value.expose().trim();
+    if url.is_empty() {
+        return Ok(None);
+    }
+    match check_base_url(url) {
+        Ok(()) => Ok(Some(url.to_owned())),
+        Err(problem) => Err(CliError::Input(format!(
+            "RAILWAY_API_URL (from {}) {problem}; a base URL is {BASE_URL_RULE}",
+            escaped(&value.source().to_string())
+        ))),
+    }
+}
+
 /// The gates `--only`/`--skip` select; a name that matches no gate is a usage error, since a
 /// typo must not pass with nothing checked.
 pub(crate) fn selection(global: &GlobalArgs, plan: &Plan) -> Result<GateFilter, CliError> {
@@ -169,9 +216,12 @@ pub(crate) fn selection(global: &GlobalArgs, plan: &Plan) -> Result<GateFilter, 
     };
     let unknown = filter.unknown_names(plan);
     if !unknown.is_empty() {
+        // Arguments are shown escaped, as any text from input: `--only $'\e[31m'` must not
+        // colour the terminal.
+        let unknown: Vec<_> = unknown.into_iter().map(escaped).collect();
         return Err(CliError::Input(format!(
             "--only/--skip name no gate id, kind or phase of {}: {}",
-            plan.path.display(),
+            escaped(&plan.path.display().to_string()),
             unknown.join(", ")
         )));
     }
@@ -382,12 +432,7 @@ pub(crate) fn prepare(
         .progress(crate::progress::sink(target.quiet))
         .cancellation(session.cancel.clone());
     // RAILWAY_API_URL, from the process or the env file, points the platform gate elsewhere.
-    if let Some(url) = target
-        .vars
-        .get("RAILWAY_API_URL")
-        .map(|v| v.expose().trim().to_owned())
-        .filter(|v| !v.is_empty())
-    {
+    if let Some(url) = railway_api_url(&target.vars)? {
         builder = builder.url("railway_api_url", url);
     }
     for (key, baseline) in baselines(target, &selected.name, phases)? {
@@ -481,7 +526,7 @@ fn baselines(
         .read(&log, LOOK_BACK_BYTES)
         .map_err(CliError::input)?;
     for problem in &found.problems {
-        tracing::warn!(line = %problem.position(), reason = %problem.reason, "release log line skipped while reading baselines");
+        tracing::warn!(line = %problem.position(), reason = %escaped(&problem.reason), "release log line skipped while reading baselines");
     }
     if let ReadBack::LimitReached { bytes } = found.read
         && !found.missing.is_empty()
@@ -489,7 +534,7 @@ fn baselines(
     {
         output::print_stderr(&format!(
             "note: release log {}: read back {} from its end (the limit) without finding a baseline for {}; older records were not read\n",
-            log.path().display(),
+            escaped(&log.path().display().to_string()),
             release_core::log::format_size(bytes),
             found.missing.join(", ")
         ));

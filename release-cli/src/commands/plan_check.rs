@@ -103,7 +103,7 @@ fn human(listing: &Listing, declared: usize) -> String {
     let _ = writeln!(
         out,
         "plan {} is valid: {}, {}",
-        listing.plan,
+        release_core::names::escaped(&listing.plan),
         count(declared, "environment"),
         count(listing.gates, "gate")
     );

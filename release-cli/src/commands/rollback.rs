@@ -79,7 +79,7 @@ fn read_facts(plan: &Plan, summary: &Summary) -> Result<LogFacts, CliError> {
     let log = super::release_log(plan.release.log_path());
     let facts = LogFacts::read(plan, summary, &log, LOOK_BACK_BYTES).map_err(CliError::input)?;
     for problem in &facts.problems {
-        tracing::warn!(line = %problem.position(), reason = %problem.reason, "release log line skipped");
+        tracing::warn!(line = %problem.position(), reason = %release_core::names::escaped(&problem.reason), "release log line skipped");
     }
     Ok(facts)
 }

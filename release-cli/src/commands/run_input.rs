@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use release_core::names::escaped;
 use release_core::{Plan, PlanError, Summary};
 
 use super::phase::{self, LAUNCH_GATE, Session, Target};
@@ -44,8 +45,8 @@ pub(crate) enum PlanSource {
 }
 
 /// A summary's environment names files (`<env>-health-report.json`), so it must be one of the
-/// plan's environments and a plain file-name part: a summary read back is input like any
-/// other, and `../../x` must not choose where a report is written.
+/// plan's environments: a summary read back is input like any other. (That it is a plain name,
+/// as its gate ids are, `Summary::read_file` checks.)
 fn check_environment(
     plan: &Plan,
     source: PlanSource,
@@ -53,20 +54,11 @@ fn check_environment(
     path: &Path,
 ) -> Result<(), CliError> {
     let name = summary.environment.as_str();
-    // The rule a plan's environment names follow.
-    if let Err(problem) = release_core::names::check_name(name) {
-        return Err(CliError::Input(format!(
-            "{}: environment `{}` {problem}; names are {}",
-            path.display(),
-            release_core::names::escaped(name),
-            release_core::names::NAME_RULE
-        )));
-    }
     if source == PlanSource::File && !plan.environments.contains_key(name) {
         return Err(CliError::Input(format!(
             "{}: environment `{name}` is not one of {}'s environments",
-            path.display(),
-            plan.path.display()
+            escaped(&path.display().to_string()),
+            escaped(&plan.path.display().to_string())
         )));
     }
     Ok(())
@@ -118,9 +110,10 @@ pub(crate) fn obtain(
         && *env != summary.environment
     {
         return Err(CliError::Input(format!(
-            "{} is a run of `{}`, not of `{env}` (--env)",
-            path.display(),
-            summary.environment
+            "{} is a run of `{}`, not of `{}` (--env)",
+            escaped(&path.display().to_string()),
+            summary.environment,
+            escaped(env)
         )));
     }
     Ok(RunInput {

@@ -1,6 +1,6 @@
 //! Exit 2 with a one-line reason naming the file and position.
 
-use crate::support::{Release, env_file, runbook_plan, runbook_preflight};
+use crate::support::{Release, assert_nothing_acts, env_file, runbook_plan, runbook_preflight};
 
 #[test]
 fn a_bad_plan_exits_2_naming_file_line_and_column_for_every_problem() {
@@ -198,4 +198,37 @@ fn endless_inputs_are_refused_at_the_size_limit() {
     let (run, _dir) = runbook_preflight().args(["--env-file", "/dev/zero"]).run();
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("over the limit"), "{}", run.stderr);
+}
+
+#[test]
+fn arguments_in_messages_are_shown_escaped() {
+    // `--only $'ev\e[31mil'` coloured the terminal red, `--skip $'\u202eabc'` reversed the line.
+    for (flag, name, shown) in [
+        ("--only", "ev\u{1b}[31mil", "ev\\u{1b}[31mil"),
+        ("--skip", "\u{202e}abc", "\\u{202e}abc"),
+        ("--only", "a\u{7}\u{200b}b", "a\\u{7}\\u{200b}b"),
+        ("--skip", "x\u{1b}]0;title\u{7}", "x\\u{1b}]0;title\\u{7}"),
+    ] {
+        let (run, _dir) = runbook_preflight()
+            .args(["--env-file", &env_file("staging"), flag, name])
+            .run();
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(
+            run.stderr.contains(shown),
+            "{flag} {name:?}: {}",
+            run.stderr
+        );
+        assert_nothing_acts(&run.stderr, flag);
+    }
+    // Every error line is escaped, whatever made it: here a path from an argument.
+    let (run, _dir) = Release::new()
+        .args(["plan", "check", "--plan", "no\u{1b}[2Jplan\u{202e}.toml"])
+        .run();
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("no\\u{1b}[2Jplan\\u{202e}.toml"),
+        "{}",
+        run.stderr
+    );
+    assert_nothing_acts(&run.stderr, "plan path");
 }

@@ -6,7 +6,7 @@ use std::net::TcpListener;
 
 use serde_json::{Value, json};
 
-use crate::support::Release;
+use crate::support::{Release, assert_nothing_acts};
 
 const CANARY: &str = "canary-7f3e9a1b-SECRET";
 
@@ -211,5 +211,85 @@ fn report_formats_are_a_usage_error() {
     assert_eq!(
         run.stderr,
         "error: `release health check` prints human or json, not junit\n"
+    );
+}
+
+#[test]
+fn keys_from_the_document_are_shown_escaped_in_json_pointers() {
+    // A key holding an OSC title sequence, colour and a bidirectional override reached the
+    // terminal raw in every error path.
+    let evil = "evil\u{1b}]0;T\u{7}\u{1b}[31m\u{202e}:x/y~z";
+    let mut report = valid_report();
+    report["checks"][evil] = json!([{ "status": "banana\u{1b}[5m" }]);
+    let (run, _dir) = Release::new()
+        .file("report.json", serde_json::to_string(&report).unwrap())
+        .args(["health", "check", "report.json"])
+        .run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_nothing_acts(&run.stdout, "health check");
+    // RFC 6901: `~` is `~0` and `/` is `~1`; what acts is escaped.
+    let pointer = "/checks/evil\\u{1b}]0;T\\u{7}\\u{1b}[31m\\u{202e}:x~1y~0z/0";
+    assert!(
+        run.stdout
+            .contains(&format!("  {pointer}: missing required property")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains(&format!("  {pointer}/status: value is not one of")),
+        "{}",
+        run.stdout
+    );
+
+    // JSON keeps the pointer as data: the key as it is, `~0`/`~1` escaped.
+    let (run, _dir) = Release::new()
+        .file("report.json", serde_json::to_string(&report).unwrap())
+        .args(["health", "check", "report.json", "--format", "json"])
+        .run();
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    let raw = "/checks/evil\u{1b}]0;T\u{7}\u{1b}[31m\u{202e}:x~1y~0z/0";
+    assert!(
+        doc["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["path"] == raw),
+        "{}",
+        run.stdout
+    );
+
+    // A property the schema forbids is named in the message: escaped too.
+    let mut report = valid_report();
+    report["\u{1b}[2Jcolour\u{202e}"] = json!("red");
+    let (run, _dir) = Release::new()
+        .file("report.json", serde_json::to_string(&report).unwrap())
+        .args(["health", "check", "report.json"])
+        .run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_nothing_acts(&run.stdout, "a forbidden property");
+    assert!(
+        run.stdout
+            .contains(r#"property "\u001b[2Jcolour\u{202e}" is not allowed"#),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_duplicate_key_is_named_escaped() {
+    let (run, _dir) = Release::new()
+        .file(
+            "report.json",
+            "{\"checks\": {\"a\": 1, \"a\\u202e\\u001b\": 2, \"a\\u202e\\u001b\": 3}}",
+        )
+        .args(["health", "check", "report.json"])
+        .run();
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_nothing_acts(&run.stderr, "duplicate key");
+    assert!(
+        run.stderr.contains(r#"duplicate key "a\u{202e}\u001b""#),
+        "{}",
+        run.stderr
     );
 }

@@ -2,7 +2,9 @@
 
 use std::io::Write as _;
 
-use crate::support::{Release, env_file, preflight_env, redact, runbook_plan, runbook_preflight};
+use crate::support::{
+    Release, assert_nothing_acts, env_file, preflight_env, redact, runbook_plan, runbook_preflight,
+};
 
 #[test]
 fn every_gate_command_appends_and_log_show_lists_them() {
@@ -322,4 +324,49 @@ fn log_show_last_reads_from_the_end_and_counts_problem_lines_from_it() {
         json.stderr,
         "warning: log.jsonl: line 1 from the end: incomplete record, likely a write cut short (torn line); skipped\n"
     );
+}
+
+#[test]
+fn log_show_shows_text_from_the_log_escaped() {
+    // `environment`, `phase`, `summary_path` holding ESC/OSC reached the terminal raw.
+    let counts = r#"{"pass":1,"warn":0,"fail":0,"inconclusive":0,"error":0,"skipped":0}"#;
+    let run = format!(
+        r#"{{"schema_version":1,"run_id":"r\u001b[1m","recorded_at":"2026-12-04T08:40:38Z","phase":"smoke\u001b[31m","environment":"staging\u001b]0;PWN\u0007","strict":false,"outcome":"passed","counts":{counts},"tool_version":"0.1.0","summary_path":"x\u001b[2J\u202e.json"}}"#
+    );
+    let decision = r#"{"schema_version":1,"kind":"rollback-decision","run_id":"r2\u202e","recorded_at":"2026-12-04T08:40:39Z","environment":"prod\u001b[5m","decision":"rollback","fired":["t\u001b[31m"],"watching":["w\u2066"],"tool_version":"0.1.0","summary_path":"s\u0007.json"}"#;
+    let torn = r#"{"schema_version":1,"kind":"rollback-decision","decision":"x\u001b[31m"}"#;
+    let (shown, _dir) = Release::new()
+        .file("log.jsonl", format!("{run}\n{decision}\n{torn}\n"))
+        .args(["log", "show", "--log", "log.jsonl"])
+        .run();
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    assert_nothing_acts(&shown.stdout, "log show");
+    assert_nothing_acts(&shown.stderr, "log show's warnings");
+    for escaped in [
+        "r\\u{1b}[1m",
+        "smoke\\u{1b}[31m",
+        "staging\\u{1b}]0;PWN\\u{7}",
+        "x\\u{1b}[2J\\u{202e}.json",
+        "r2\\u{202e}",
+        "prod\\u{1b}[5m",
+        "fired t\\u{1b}[31m",
+        "watching w\\u{2066}",
+        "s\\u{7}.json",
+    ] {
+        assert!(
+            shown.stdout.contains(escaped),
+            "{escaped}: {}",
+            shown.stdout
+        );
+    }
+    assert!(shown.stderr.contains("log.jsonl:3:"), "{}", shown.stderr);
+
+    // JSON stays data: the text as it was written.
+    let (json, _dir) = Release::new()
+        .file("log.jsonl", format!("{run}\n{decision}\n"))
+        .args(["log", "show", "--log", "log.jsonl", "--format", "json"])
+        .run();
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(doc["records"][0]["phase"], "smoke\u{1b}[31m");
+    assert_eq!(doc["records"][1]["run_id"], "r2\u{202e}");
 }

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crate::support::Release;
+use crate::support::{Release, assert_nothing_acts};
 
 fn recorded(case: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -280,4 +280,140 @@ fn the_demo_s_exit_code_never_lets_a_hold_hide_a_block() {
         .run();
     assert_eq!(run.code, 1, "strict blocks on warnings: {}", run.stderr);
     assert!(run.stdout.contains("decision: hold"), "{}", run.stdout);
+}
+
+/// The recorded run of `case`, changed by `change`, as text.
+fn changed(case: &str, change: impl FnOnce(&mut serde_json::Value)) -> String {
+    let text = std::fs::read_to_string(recorded(case).join("summary.json")).unwrap();
+    let mut summary: serde_json::Value = serde_json::from_str(&text).unwrap();
+    change(&mut summary);
+    serde_json::to_string_pretty(&summary).unwrap()
+}
+
+#[test]
+fn a_summary_read_back_holds_its_names_to_the_plan_rule() {
+    // A gate id `../\e[31mevil\u202e` was accepted by `health report --from` and printed raw;
+    // only the environment was checked.
+    for (field, name) in [
+        ("gate", "../\u{1b}[31mevil\u{202e}"),
+        ("gate", ".hidden"),
+        ("gate", "a/b"),
+        ("gate", "with space"),
+        ("environment", "staging\u{1b}]0;T\u{7}"),
+        ("environment", "../up"),
+    ] {
+        let summary = changed("roles-blocked", |s| match field {
+            "gate" => s["gates"][1]["id"] = name.into(),
+            _ => s["environment"] = name.into(),
+        });
+        let commands: [&[&str]; 3] = [
+            &["health", "report", "--from", "run.json"],
+            &["rollback", "evaluate", "--from", "run.json"],
+            &["rollback", "plan", "--from", "run.json"],
+        ];
+        for command in commands {
+            let (run, dir) = with_log("roles-blocked")
+                .file("run.json", &summary)
+                .args(["--plan", &runbook_plan()])
+                .args(command)
+                .run();
+            let context = format!("{command:?} with {field} {name:?}");
+            assert_eq!(run.code, 2, "{context}: {}{}", run.stdout, run.stderr);
+            assert!(run.stdout.is_empty(), "{context}: {}", run.stdout);
+            let what = if field == "gate" {
+                "gate id"
+            } else {
+                "environment"
+            };
+            assert!(
+                run.stderr.contains(&format!("error: run.json: {what} `")),
+                "{context}: {}",
+                run.stderr
+            );
+            assert_nothing_acts(&run.stderr, &context);
+            let reports: Vec<_> = std::fs::read_dir(dir.path().join("artifacts/release"))
+                .unwrap()
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_name().to_string_lossy().contains("health-report"))
+                .collect();
+            assert!(reports.is_empty(), "{context}: {reports:?}");
+        }
+    }
+}
+
+#[test]
+fn a_baseline_summary_holds_its_names_to_the_plan_rule() {
+    let summary = changed("roles-blocked", |s| {
+        s["gates"][0]["id"] = "../\u{1b}[31mx".into();
+    });
+    let plan = "[environments.staging]\napi_url = 'http://127.0.0.1:9'\n[[gates]]\nid = 'up'\nkind = 'http'\nphases = ['launch']\nurl = '{api_url}/up'\n";
+    let (run, _dir) = Release::new()
+        .file("release.toml", plan)
+        .file("base.json", summary)
+        .args(["launch-gate", "--baseline", "base.json"])
+        .run();
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("error: --baseline: base.json: gate id `../\\u{1b}[31mx` starts with `.`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn text_read_back_from_a_summary_is_shown_escaped() {
+    // The release's version and a gate's observations holding ESC reached the terminal raw.
+    let summary = changed("roles-blocked", |s| {
+        s["release"] = serde_json::json!({ "version": "v\u{1b}[31m1\u{202e}" });
+        for gate in s["gates"].as_array_mut().unwrap() {
+            gate["title"] = "T\u{1b}]0;pwned\u{7}".into();
+            gate["summary"] = "sum \u{1b}[2J cleared\u{2066}".into();
+            if let Some(observations) = gate["observations"].as_array_mut() {
+                for o in observations {
+                    o["name"] = "x\u{1b}[1m".into();
+                    o["observed"] = "o\u{1b}[5m\u{202e}".into();
+                    o["rule"] = "r\u{200b}".into();
+                }
+            }
+        }
+    });
+    let (report, _dir) = with_log("roles-blocked")
+        .file("run.json", &summary)
+        .args([
+            "--plan",
+            &runbook_plan(),
+            "health",
+            "report",
+            "--from",
+            "run.json",
+        ])
+        .run();
+    assert_eq!(report.code, 1, "{}", report.stderr);
+    assert_nothing_acts(&report.stdout, "health report");
+    assert!(
+        report.stdout.contains("v\\u{1b}[31m1\\u{202e}"),
+        "{}",
+        report.stdout
+    );
+    assert!(
+        report.stdout.contains("o\\u{1b}[5m\\u{202e}"),
+        "{}",
+        report.stdout
+    );
+    for command in ["evaluate", "plan"] {
+        let (run, _dir) = with_log("roles-blocked")
+            .file("run.json", &summary)
+            .args([
+                "--plan",
+                &runbook_plan(),
+                "rollback",
+                command,
+                "--from",
+                "run.json",
+            ])
+            .run();
+        assert!(run.code == 0 || run.code == 1, "{command}: {}", run.stderr);
+        assert_nothing_acts(&run.stdout, command);
+    }
 }

@@ -204,3 +204,23 @@ pub(crate) fn interrupt(child: std::process::Child) -> (Output, std::time::Durat
     let output = child.wait_with_output().expect("wait for release");
     (output, signalled.elapsed())
 }
+
+/// Asserts that `text` holds nothing a terminal would act on or that would reorder it: no
+/// control character but line feeds, no bidirectional embedding, override or isolate, no
+/// zero-width character. What a file, an argument or an upstream said is shown escaped.
+pub(crate) fn assert_nothing_acts(text: &str, context: &str) {
+    let acts = |c: char| {
+        (c.is_control() && c != '\n')
+            || matches!(
+                c,
+                '\u{61c}'
+                    | '\u{200b}'..='\u{200f}'
+                    | '\u{2028}'..='\u{202e}'
+                    | '\u{2060}'..='\u{2069}'
+                    | '\u{feff}'
+            )
+    };
+    if let Some(c) = text.chars().find(|c| acts(*c)) {
+        panic!("{context}: {c:?} reaches the terminal raw in {text:?}");
+    }
+}

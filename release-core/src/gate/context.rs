@@ -163,12 +163,18 @@ impl Context {
     }
 
     /// A URL template with `{api_url}` and `{web_url}` replaced by the environment's base
-    /// URLs (without a trailing slash).
+    /// URLs (without a trailing slash). A base URL that is not one
+    /// ([`check_base_url`](crate::base_url::check_base_url): a query or a fragment would
+    /// swallow the rest of the template) is an error, never pasted in.
     ///
     /// ```
-    /// let cx = release_core::Context::builder("staging").url("api_url", "http://127.0.0.1:8080/").build();
+    /// let cx = release_core::Context::builder("staging")
+    ///     .url("api_url", "http://127.0.0.1:8080/")
+    ///     .url("web_url", "http://127.0.0.1:8081#top")
+    ///     .build();
     /// assert_eq!(cx.expand_url("{api_url}/health").unwrap(), "http://127.0.0.1:8080/health");
-    /// assert!(cx.expand_url("{web_url}/").unwrap_err().contains("web_url"));
+    /// assert!(cx.expand_url("{web_url}/login").unwrap_err().contains("has a fragment"));
+    /// assert!(cx.expand_url("{prometheus_url}/").unwrap_err().contains("prometheus_url"));
     /// ```
     pub fn expand_url(&self, template: &str) -> Result<String, String> {
         let mut out = String::with_capacity(template.len() + 32);
@@ -177,16 +183,29 @@ impl Context {
             out.push_str(&rest[..open]);
             let after = &rest[open + 1..];
             let Some(close) = after.find('}') else {
-                return Err(format!("unclosed `{{` in URL template `{template}`"));
+                return Err(format!(
+                    "unclosed `{{` in URL template `{}`",
+                    crate::names::escaped(template)
+                ));
             };
             let name = &after[..close];
             match self.url(name) {
-                Some(base) => out.push_str(base.trim_end_matches('/')),
+                Some(base) => {
+                    if let Err(problem) = crate::base_url::check_base_url(base) {
+                        return Err(format!(
+                            "base URL `{}` of environment `{}` {problem}; a base URL is {}",
+                            crate::names::escaped(name),
+                            crate::names::escaped(&self.environment),
+                            crate::base_url::BASE_URL_RULE
+                        ));
+                    }
+                    out.push_str(base.trim_end_matches('/'));
+                }
                 // Only a plan's base URLs have a flag and a variable.
                 None if crate::plan::URL_PLACEHOLDERS.contains(&name) => {
                     return Err(format!(
                         "environment `{}` has no `{name}`; set it in the plan, with --{} or with RELEASE_{}",
-                        self.environment,
+                        crate::names::escaped(&self.environment),
                         name.replace('_', "-"),
                         name.to_ascii_uppercase()
                     ));
@@ -194,7 +213,7 @@ impl Context {
                 None => {
                     return Err(format!(
                         "environment `{}` has no base URL `{}`",
-                        self.environment,
+                        crate::names::escaped(&self.environment),
                         crate::names::escaped(name)
                     ));
                 }

@@ -83,7 +83,11 @@ pub struct SchemaViolation {
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaCheckError {
     /// The schema is not valid JSON Schema, or one of its local references leads nowhere.
-    #[error("the schema is not valid JSON Schema at {}: {reason}", display_pointer(.location))]
+    #[error(
+        "the schema is not valid JSON Schema at {}: {}",
+        crate::names::escaped(display_pointer(.location)),
+        crate::names::escaped(.reason)
+    )]
     Invalid {
         /// JSON Pointer into the schema where the problem is; `""` is its root.
         location: String,
@@ -92,7 +96,8 @@ pub enum SchemaCheckError {
     },
     /// A `$ref` (or `$schema`) points outside the schema document.
     #[error(
-        "the schema's reference `{uri}` points outside the document; remote references are never fetched"
+        "the schema's reference `{}` points outside the document; remote references are never fetched",
+        crate::names::escaped(.uri)
     )]
     RemoteReference {
         /// The reference, resolved against the schema's base URI.
@@ -480,9 +485,11 @@ fn join_or(items: &[&str]) -> String {
     }
 }
 
-/// A string from the schema, or a property name, quoted as JSON.
+/// A string from the schema, or a property name, quoted as JSON and
+/// [`escaped`](crate::names::escaped): JSON escapes control characters, not a bidirectional
+/// override.
 fn quote(s: &str) -> String {
-    Value::from(s).to_string()
+    crate::names::escaped(&Value::from(s).to_string()).into_owned()
 }
 
 /// A value from the schema: strings quoted, the rest as JSON.

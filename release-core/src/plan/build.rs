@@ -71,6 +71,40 @@ pub struct UrlOverrides {
     pub alertmanager_url: Option<String>,
 }
 
+impl UrlOverrides {
+    /// Each override that is not a base URL
+    /// ([`check_base_url`](crate::base_url::check_base_url)), as the placeholder it replaces
+    /// (`api_url`) and what is wrong. Check before running gates: a gate would otherwise find
+    /// out only when it runs, or check another endpoint than written.
+    ///
+    /// ```
+    /// use release_core::plan::UrlOverrides;
+    /// let overrides = UrlOverrides {
+    ///     api_url: Some("not a url".into()),
+    ///     web_url: Some("https://example.com".into()),
+    ///     ..UrlOverrides::default()
+    /// };
+    /// let problems = overrides.problems();
+    /// assert_eq!(problems.len(), 1);
+    /// assert_eq!(problems[0].0, "api_url");
+    /// ```
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        URL_PLACEHOLDERS
+            .into_iter()
+            .zip([
+                &self.api_url,
+                &self.web_url,
+                &self.prometheus_url,
+                &self.alertmanager_url,
+            ])
+            .filter_map(|(name, url)| {
+                let problem = crate::base_url::check_base_url(url.as_deref()?).err()?;
+                Some((name, problem))
+            })
+            .collect()
+    }
+}
+
 /// Which gates of a phase run: `--only` and `--skip` name gate ids, kinds or phases. A gate
 /// left out is reported as `skipped` with the reason, never silently dropped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -94,10 +128,17 @@ impl GateFilter {
     /// Why the gate is left out, or `None` when it runs.
     pub fn excludes(&self, gate: &GateSpec) -> Option<String> {
         if let Some(name) = Self::matches(&self.skip, gate) {
-            return Some(format!("left out by --skip {name}"));
+            return Some(format!(
+                "left out by --skip {}",
+                crate::names::escaped(&name)
+            ));
         }
         if !self.only.is_empty() && Self::matches(&self.only, gate).is_none() {
-            return Some(format!("not selected by --only {}", self.only.join(",")));
+            let only = self.only.join(",");
+            return Some(format!(
+                "not selected by --only {}",
+                crate::names::escaped(&only)
+            ));
         }
         None
     }

@@ -1,12 +1,13 @@
 //! Checks on plan settings that their types cannot express and that would otherwise fail only
-//! when a gate runs: URL templates, HTTP headers, date-times, text a path cannot hold. Each
-//! returns what is wrong as a message fragment; the loader adds where.
+//! when a gate runs: URL templates, HTTP headers, date-times, and text that does not print as
+//! itself anywhere in the plan. Each returns what is wrong as a message fragment; the loader
+//! adds where.
 
 use std::ops::Range;
 
-use reqwest::header::{HeaderName, HeaderValue};
+use reqwest::header::HeaderName;
 use toml::Spanned;
-use toml::de::DeValue;
+use toml::de::{DeTable, DeValue};
 
 use super::build::URL_PLACEHOLDERS;
 use crate::names::{acts_instead_of_showing, escaped};
@@ -43,6 +44,11 @@ pub(crate) fn url_template(template: &str) -> Result<(), String> {
     }
     filled.push_str(rest);
     match url::Url::parse(&filled) {
+        // Never sent: the gate would check the URL without it, not the one written.
+        Ok(url) if url.fragment().is_some() => Err(
+            "has a fragment (`#…`), which is never sent; the gate would check the URL without it"
+                .to_owned(),
+        ),
         Ok(url) if template.starts_with('{') || matches!(url.scheme(), "http" | "https") => Ok(()),
         Ok(url) => Err(format!(
             "is a `{}` URL; expected `http` or `https`",
@@ -65,52 +71,211 @@ const CLIENT_HEADERS: [&str; 8] = [
     "upgrade",
 ];
 
-fn header_name(name: &str) -> Result<HeaderName, String> {
+fn header_name(name: &str) -> Result<HeaderName, HeaderProblem> {
     HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-        format!(
+        HeaderProblem::Name(format!(
             "`{}` is not a valid header name (letters, digits and !#$%&'*+-.^_|~, no spaces)",
             escaped(name)
-        )
+        ))
     })
 }
 
+/// What is wrong with a header, and whether its name or its value is at fault (the loader
+/// reports each where it is written).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum HeaderProblem {
+    /// The name cannot be sent or received.
+    Name(String),
+    /// The value cannot be sent, or never matches.
+    Value(String),
+}
+
+/// The characters a header value may hold as text: visible ASCII, spaces and tabs. The `http`
+/// crate also lets bytes above 127 through (`obs-text`), which would carry a bidirectional
+/// override or an invisible character as UTF-8; a plan's value is held to the text.
+fn first_not_in_header(value: &str) -> Option<char> {
+    value.chars().find(|c| !matches!(c, ' ' | '\t' | '!'..='~'))
+}
+
 /// Checks a header the gate sends, by the rules the HTTP client applies when it sends it.
-pub(crate) fn sent_header(name: &str, value: &str) -> Result<(), String> {
+pub(crate) fn sent_header(name: &str, value: &str) -> Result<(), HeaderProblem> {
     let parsed = header_name(name)?;
     if CLIENT_HEADERS.contains(&parsed.as_str()) {
-        return Err(format!(
+        return Err(HeaderProblem::Name(format!(
             "header `{}` is set by the HTTP client; a plan cannot set it",
             escaped(name)
-        ));
+        )));
     }
-    HeaderValue::from_str(value).map(drop).map_err(|_| {
-        format!(
-            "header `{}`: the value is not a valid header value (visible ASCII characters, spaces and tabs; no line breaks)",
-            escaped(name)
-        )
-    })
+    match first_not_in_header(value) {
+        Some(c) => Err(HeaderProblem::Value(format!(
+            "header `{}`: the value holds `{}`, which a header value cannot (visible ASCII characters, spaces and tabs; no line breaks)",
+            escaped(name),
+            escaped(c.encode_utf8(&mut [0; 4]))
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Checks a header a response must have: a name no response can carry, or text no header
 /// value can hold, could never match.
-pub(crate) fn expected_header(name: &str, value: &str) -> Result<(), String> {
+pub(crate) fn expected_header(name: &str, value: &str) -> Result<(), HeaderProblem> {
     header_name(name)?;
-    HeaderValue::from_str(value).map(drop).map_err(|_| {
-        format!(
-            "header `{}`: the expected text can never match; header values hold visible ASCII characters, spaces and tabs only",
-            escaped(name)
-        )
-    })
+    match first_not_in_header(value) {
+        Some(c) => Err(HeaderProblem::Value(format!(
+            "header `{}`: the expected text holds `{}`, so it can never match; header values hold visible ASCII characters, spaces and tabs only",
+            escaped(name),
+            escaped(c.encode_utf8(&mut [0; 4]))
+        ))),
+        None => Ok(()),
+    }
 }
 
-/// Checks text that names a path or is shown as a name: no control characters, which a
-/// terminal would act on and a path cannot sensibly hold, and no bidirectional overrides or
-/// invisible characters, which would make it show as something else.
-pub(crate) fn printable(text: &str) -> Result<(), String> {
-    match text.chars().find(|c| acts_instead_of_showing(*c)) {
+/// Where a plan's string is, as its keys from the top (array indices left out): `gates.title`,
+/// `environments.staging.api_url`.
+type KeyPath<'a> = Vec<&'a str>;
+
+/// Whether a string at this path is data the plan passes on (a script, a request body, a
+/// pattern, an expected value) rather than text shown as it is. Data may hold line breaks and
+/// tabs; nothing else that acts instead of showing is allowed anywhere. A path not listed is
+/// shown text, so a new setting is held to the stricter rule until it is listed here.
+fn is_data(path: &[&str]) -> bool {
+    matches!(
+        path,
+        ["gates", "shell" | "command" | "body" | "query"]
+            | ["gates", "json", ..]
+            | ["gates", "env" | "headers", _]
+            | ["gates", "expect", "headers", _]
+            | ["gates", "expect", "json", "value", ..]
+            | ["gates", "vars", "regex"]
+            | ["gates", "services", "start" | "stop"]
+            | ["gates", "services", "env", _]
+            | ["gates", "services", "ready", "command"]
+    )
+}
+
+/// A string in the plan that does not print as itself.
+pub(crate) struct Unprintable {
+    /// Where it is.
+    pub(crate) at: Range<usize>,
+    /// The index of the `[[gates]]` entry it is in, if any.
+    pub(crate) gate: Option<usize>,
+    /// What is wrong, naming the setting.
+    pub(crate) message: String,
+}
+
+/// The `[[gates]]` entry a walk is in: its index, and its id when it has a plain one.
+#[derive(Clone, Copy)]
+struct InGate<'a> {
+    index: usize,
+    id: Option<&'a str>,
+}
+
+/// Every string and key of the plan that holds a character acting instead of showing: a
+/// control character (line breaks and tabs allowed in data, see [`is_data`]), a
+/// bidirectional override or an invisible formatting character. Such text shows as something
+/// else than it is in a terminal, a report or the plan itself (a title reading backwards, a
+/// `PORT` that is not `PORT`), so it is refused wherever it is, not field by field.
+pub(crate) fn unprintable(root: &DeTable<'_>) -> Vec<Unprintable> {
+    let mut found = Vec::new();
+    walk_table(root, &mut Vec::new(), None, &mut found);
+    found
+}
+
+/// How a message names the setting at `path`: `gate `api-health`: `title``, or the dotted
+/// path (`release.name`).
+fn setting(path: &[&str], gate: Option<InGate<'_>>) -> String {
+    match (path, gate) {
+        (["gates", rest @ ..], Some(InGate { id: Some(id), .. })) if !rest.is_empty() => {
+            format!("gate `{}`: `{}`", escaped(id), rest.join("."))
+        }
+        ([], _) => "the plan".to_owned(),
+        _ => format!("`{}`", path.join(".")),
+    }
+}
+
+fn walk_table<'a>(
+    table: &'a DeTable<'_>,
+    path: &mut KeyPath<'a>,
+    gate: Option<InGate<'a>>,
+    found: &mut Vec<Unprintable>,
+) {
+    for (key, value) in table {
+        let name: &str = key.get_ref();
+        path.push(name);
+        let problem = printable_as(name, is_data(path));
+        path.pop();
+        if let Err(problem) = problem {
+            found.push(Unprintable {
+                at: key.span(),
+                gate: gate.map(|g| g.index),
+                message: format!(
+                    "{} has a key `{}` that {problem}",
+                    setting(path, gate),
+                    escaped(name)
+                ),
+            });
+        }
+        path.push(name);
+        walk_value(value, path, gate, found);
+        path.pop();
+    }
+}
+
+fn walk_value<'a>(
+    value: &'a Spanned<DeValue<'_>>,
+    path: &mut KeyPath<'a>,
+    gate: Option<InGate<'a>>,
+    found: &mut Vec<Unprintable>,
+) {
+    match value.get_ref() {
+        DeValue::String(text) => {
+            if let Err(problem) = printable_as(text, is_data(path)) {
+                found.push(Unprintable {
+                    at: value.span(),
+                    gate: gate.map(|g| g.index),
+                    message: format!("{} {problem}", setting(path, gate)),
+                });
+            }
+        }
+        DeValue::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                let gate = match (path.as_slice(), item.get_ref()) {
+                    (["gates"], DeValue::Table(table)) => Some(InGate {
+                        index,
+                        id: table
+                            .get("id")
+                            .and_then(|id| id.get_ref().as_str())
+                            .filter(|id| crate::names::check_name(id).is_ok()),
+                    }),
+                    (["gates"], _) => Some(InGate { index, id: None }),
+                    _ => gate,
+                };
+                walk_value(item, path, gate, found);
+            }
+        }
+        DeValue::Table(table) => walk_table(table, path, gate, found),
+        DeValue::Integer(_) | DeValue::Float(_) | DeValue::Boolean(_) | DeValue::Datetime(_) => {}
+    }
+}
+
+/// Checks that text prints as itself: no control characters, which a terminal would act on,
+/// and no bidirectional overrides or invisible characters, which would make it show as
+/// something else. Data may hold line breaks and tabs.
+fn printable_as(text: &str, data: bool) -> Result<(), String> {
+    let allowed = |c: char| data && matches!(c, '\n' | '\r' | '\t');
+    match text
+        .chars()
+        .find(|c| acts_instead_of_showing(*c) && !allowed(*c))
+    {
         Some(c) => Err(format!(
-            "holds `{}`, which does not print as itself",
-            escaped(c.encode_utf8(&mut [0; 4]))
+            "holds {}`{}`, which does not print as itself{}",
+            if c == '\0' { "a NUL character " } else { "" },
+            escaped(c.encode_utf8(&mut [0; 4])),
+            if data {
+                " (line breaks and tabs are the only such characters allowed here)"
+            } else {
+                ""
+            }
         )),
         None => Ok(()),
     }
@@ -152,42 +317,65 @@ mod tests {
         assert!(err("api.example.com").contains("not an absolute URL"));
         assert!(err("file:///etc/passwd").contains("a `file` URL"));
         assert!(err("{\u{1b}}").contains("`{\\u{1b}}`"));
+        assert!(err("{api_url}/health#top").contains("fragment"));
+        assert!(err("https://status.example.com/#").contains("fragment"));
     }
 
     #[test]
     fn headers() {
+        let value = |p| matches!(p, Err(HeaderProblem::Value(_)));
+        let name = |p| matches!(p, Err(HeaderProblem::Name(_)));
         assert_eq!(sent_header("X-Request-Id", "a\tb c"), Ok(()));
-        assert!(
-            sent_header("a b", "x")
-                .unwrap_err()
-                .contains("not a valid header name")
-        );
-        assert!(
-            sent_header("x", "a\r\nb")
-                .unwrap_err()
-                .contains("the value")
-        );
-        assert!(
-            sent_header("Content-Length", "1")
-                .unwrap_err()
-                .contains("HTTP client")
-        );
-        assert!(
-            expected_header("x", "\u{1}")
-                .unwrap_err()
-                .contains("never match")
-        );
+        assert!(name(sent_header("a b", "x")));
+        assert!(value(sent_header("x", "a\r\nb")));
+        assert!(value(sent_header("x", "caf\u{e9}")));
+        assert!(value(sent_header("x", "a\u{202e}")));
+        assert!(name(sent_header("Content-Length", "1")));
+        assert!(value(expected_header("x", "\u{1}")));
+        assert!(value(expected_header("x", "\u{200b}")));
         assert_eq!(expected_header("content-length", "1"), Ok(()));
+        assert_eq!(
+            sent_header("x", "a\u{1b}b"),
+            Err(HeaderProblem::Value("header `x`: the value holds `\\u{1b}`, which a header value cannot (visible ASCII characters, spaces and tabs; no line breaks)".to_owned()))
+        );
     }
 
     #[test]
     fn printable_texts() {
-        assert_eq!(printable("artifacts/release"), Ok(()));
-        assert_eq!(printable("/tmp/été"), Ok(()));
+        assert_eq!(printable_as("artifacts/release", false), Ok(()));
+        assert_eq!(printable_as("/tmp/été 🚀", false), Ok(()));
         assert_eq!(
-            printable("a\u{0}"),
-            Err("holds `\\u{0}`, which does not print as itself".to_owned())
+            printable_as("a\u{0}", false),
+            Err("holds a NUL character `\\u{0}`, which does not print as itself".to_owned())
         );
-        assert!(printable("\u{202e}lanif").is_err());
+        assert!(printable_as("\u{202e}lanif", false).is_err());
+        assert!(printable_as("a\nb", false).is_err());
+        assert_eq!(printable_as("set -e\n\techo ok\r\n", true), Ok(()));
+        assert!(printable_as("echo \u{202e}", true).is_err());
+        assert!(printable_as("a\u{1b}[31m", true).is_err());
+    }
+
+    #[test]
+    fn data_is_where_the_plan_passes_text_on() {
+        for data in [
+            &["gates", "shell"][..],
+            &["gates", "json", "a", "b"],
+            &["gates", "env", "X"],
+            &["gates", "expect", "json", "value"],
+            &["gates", "services", "ready", "command"],
+        ] {
+            assert!(is_data(data), "{data:?}");
+        }
+        for shown in [
+            &["gates", "title"][..],
+            &["gates", "unit"],
+            &["gates", "env"],
+            &["gates", "vars", "name"],
+            &["gates", "vars", "description"],
+            &["tokens", "admin"],
+            &["release", "name"],
+        ] {
+            assert!(!is_data(shown), "{shown:?}");
+        }
     }
 }

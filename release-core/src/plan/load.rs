@@ -13,9 +13,10 @@ use super::model::{
 };
 use super::rollback::RollbackSection;
 use super::wording;
+use crate::base_url::{BASE_URL_RULE, check_base_url};
 use crate::gate::GateInfo;
 use crate::gates::env::{EnvGate, EnvGateSpec};
-use crate::names::{NAME_RULE, check_name, escaped};
+use crate::names::{NAME_RULE, VARIABLE_RULE, check_name, check_variable_name, escaped};
 
 /// Plans larger than this are refused before parsing.
 pub const MAX_PLAN_BYTES: u64 = 4 * 1024 * 1024;
@@ -47,6 +48,10 @@ struct Header {
     release_at: BTreeMap<String, Range<usize>>,
     /// Where each environment's name is written.
     environment_at: BTreeMap<String, Range<usize>>,
+    /// Where each environment's settings are written, by environment and key.
+    environment_keys: BTreeMap<(String, String), Range<usize>>,
+    /// Where each `[tokens]` entry's variable is written.
+    token_at: BTreeMap<String, Range<usize>>,
     /// Where `release.secrets.not_secret` is written.
     not_secret_at: Option<Range<usize>>,
     /// Whether every part was read without error; validation runs either way.
@@ -59,10 +64,15 @@ struct Header {
 struct GateSpans {
     gate: Range<usize>,
     keys: BTreeMap<String, Range<usize>>,
-    /// The names of the entries of `headers` and `expect.headers`, keyed by the dotted path
-    /// (`headers.x-request-id`).
+    /// The names of the entries of `headers`, `expect.headers`, `env`, services' `env` and
+    /// `basic_auth`, keyed by the dotted path (`headers.x-request-id`, `services.env.PGPORT`,
+    /// `basic_auth.user`).
     entries: BTreeMap<String, Range<usize>>,
+    /// Where the values of those entries are written, keyed the same way.
+    values: BTreeMap<String, Range<usize>>,
     vars: Vec<Range<usize>>,
+    /// Where each variable's `name` is written, when it is.
+    var_names: Vec<Option<Range<usize>>>,
 }
 
 impl GateSpans {
@@ -81,21 +91,40 @@ impl GateSpans {
             .unwrap_or_else(|| self.key(path.split('.').next().unwrap_or(path)))
     }
 
+    /// Where the value of the entry `name` of the table at `path` is written, else where the
+    /// entry is named.
+    fn value(&self, path: &str, name: &str) -> Range<usize> {
+        self.values
+            .get(&format!("{path}.{name}"))
+            .cloned()
+            .unwrap_or_else(|| self.entry(path, name))
+    }
+
     /// Records where the entries of the tables whose entries name things are named.
     fn record_entries(&mut self, key: &str, value: &DeValue<'_>) {
         let mut record = |path: &str, table: &DeValue<'_>| {
             if let DeValue::Table(table) = table {
-                for (name, _) in table {
-                    self.entries
-                        .insert(format!("{path}.{}", name.get_ref()), name.span());
+                for (name, value) in table {
+                    let key = format!("{path}.{}", name.get_ref());
+                    self.entries.insert(key.clone(), name.span());
+                    self.values.insert(key, value.span());
                 }
             }
         };
         match (key, value) {
-            ("headers", headers) => record("headers", headers),
+            ("headers" | "env" | "basic_auth", table) => record(key, table),
             ("expect", DeValue::Table(expect)) => {
                 if let Some(headers) = expect.get("headers") {
                     record("expect.headers", headers.get_ref());
+                }
+            }
+            ("services", DeValue::Array(services)) => {
+                for service in services.iter() {
+                    if let DeValue::Table(service) = service.get_ref()
+                        && let Some(env) = service.get("env")
+                    {
+                        record("services.env", env.get_ref());
+                    }
                 }
             }
             _ => {}
@@ -107,6 +136,15 @@ impl GateSpans {
             .get(index)
             .cloned()
             .unwrap_or_else(|| self.key("vars"))
+    }
+
+    /// Where the variable's `name` is written, else where the variable is.
+    fn var_name(&self, index: usize) -> Range<usize> {
+        self.var_names
+            .get(index)
+            .cloned()
+            .flatten()
+            .unwrap_or_else(|| self.var(index))
     }
 }
 
@@ -272,6 +310,7 @@ impl<'s> Loader<'s> {
             return None;
         }
         let root_span = root.span();
+        let unprintable = checks::unprintable(root.get_ref());
         let header = self.header(root.into_inner());
         self.check_names(&header);
         let mut environments = BTreeMap::new();
@@ -285,15 +324,31 @@ impl<'s> Loader<'s> {
                 ("alertmanager_url", &env.alertmanager_url),
             ] {
                 if let Some(url) = url
-                    && url::Url::parse(url).is_err()
+                    && let Err(problem) = check_base_url(url)
                 {
+                    let at = header
+                        .environment_keys
+                        .get(&(name.clone(), key.to_owned()))
+                        .cloned()
+                        .unwrap_or_else(|| span.clone());
                     self.error(
-                        span.clone(),
-                        format!("environment `{name}`: `{key}` is not a valid URL"),
+                        at,
+                        format!(
+                            "environment `{name}`: `{key}` {problem}; a base URL is {BASE_URL_RULE}"
+                        ),
                     );
                 }
             }
             environments.insert(name, env);
+        }
+        for (token, variable) in &header.tokens {
+            if let Err(problem) = check_variable_name(variable) {
+                let at = header.token_at.get(token).cloned().unwrap_or(0..0);
+                self.error(
+                    at,
+                    not_a_variable(&format!("token `{token}`"), variable, &problem),
+                );
+            }
         }
         if header.release.command_concurrency == 0 {
             self.error(0..0, "`release.command_concurrency` must be at least 1");
@@ -325,7 +380,9 @@ impl<'s> Loader<'s> {
             gates: header.gates.iter().filter_map(|(g, _)| g.clone()).collect(),
             rollback: header.rollback.clone(),
         };
-        self.validate(&plan, &header.gates);
+        let gates_with_text_problems: BTreeSet<usize> =
+            unprintable.iter().filter_map(|u| u.gate).collect();
+        self.validate(&plan, &header.gates, &gates_with_text_problems);
         for problem in plan.not_secret_problems() {
             self.error(header.not_secret_at.clone().unwrap_or(0..0), problem);
         }
@@ -336,6 +393,19 @@ impl<'s> Loader<'s> {
             for problem in plan.rollback_problems(gates_read) {
                 let at = header.rollback_spans.at(problem.trigger, problem.key);
                 self.error(at, problem.message);
+            }
+        }
+        // A text problem is reported unless a more particular one is already reported where
+        // it is (a gate id's or an environment name's rule, a base URL's, a variable name's).
+        let reported: BTreeSet<(usize, usize)> = self
+            .diagnostics
+            .iter()
+            .map(|d| (d.line, d.column))
+            .collect();
+        for problem in unprintable {
+            let diagnostic = self.diagnostic(problem.at.start, problem.message);
+            if !reported.contains(&(diagnostic.line, diagnostic.column)) {
+                self.diagnostics.push(diagnostic);
             }
         }
         header.complete.then_some(plan)
@@ -378,6 +448,14 @@ impl<'s> Loader<'s> {
                         header
                             .environment_at
                             .insert(name.get_ref().to_string(), name.span());
+                        if let DeValue::Table(settings) = env.get_ref() {
+                            for (key, value) in settings {
+                                header.environment_keys.insert(
+                                    (name.get_ref().to_string(), key.get_ref().to_string()),
+                                    value.span(),
+                                );
+                            }
+                        }
                         // An environment with a mistake is still declared, so gates naming it
                         // do not get a second, misleading error.
                         let env = self.deserialize::<Environment>(env).unwrap_or_else(|| {
@@ -389,10 +467,18 @@ impl<'s> Loader<'s> {
                             .insert(name.into_inner().into_owned(), Spanned::new(env_span, env));
                     }
                 }
-                "tokens" => match self.deserialize(value) {
-                    Some(tokens) => header.tokens = tokens,
-                    None => ok = false,
-                },
+                "tokens" => {
+                    if let DeValue::Table(tokens) = value.get_ref() {
+                        header.token_at = tokens
+                            .iter()
+                            .map(|(k, v)| (k.get_ref().to_string(), v.span()))
+                            .collect();
+                    }
+                    match self.deserialize(value) {
+                        Some(tokens) => header.tokens = tokens,
+                        None => ok = false,
+                    }
+                }
                 "gates" => header.gates = self.gates(value),
                 "rollback" => match self.rollback(value, &mut header.rollback_spans) {
                     Some(rollback) => header.rollback = rollback,
@@ -414,8 +500,8 @@ impl<'s> Loader<'s> {
         header
     }
 
-    /// Names that become parts of file names are plain names, unique ignoring case; paths and
-    /// names the plan sets hold no control characters.
+    /// Names that become parts of file names are plain names, unique ignoring case; paths are
+    /// not empty.
     fn check_names(&mut self, header: &Header) {
         let mut folded: BTreeMap<String, &str> = BTreeMap::new();
         let mut environments: Vec<(&String, &Range<usize>)> =
@@ -438,39 +524,10 @@ impl<'s> Loader<'s> {
         ];
         for (key, path) in paths {
             let Some(path) = path else { continue };
-            let text = path.to_string_lossy();
-            let problem = match text.is_empty() {
-                true => Err("is empty".to_owned()),
-                false => checks::printable(&text),
-            };
-            if let Err(problem) = problem {
+            // What a path holds is checked with every other string (`checks::unprintable`).
+            if path.as_os_str().is_empty() {
                 let at = header.release_at.get(key).cloned().unwrap_or(0..0);
-                self.error(at, format!("`release.{key}` {problem}"));
-            }
-        }
-        let rollback = &header.rollback;
-        let names = [
-            (
-                "release.name",
-                Some(&release.name),
-                header.release_at.get("name"),
-            ),
-            (
-                "rollback.web_service",
-                rollback.web_service.as_ref(),
-                header.rollback_spans.keys.get("web_service"),
-            ),
-            (
-                "rollback.api_service",
-                rollback.api_service.as_ref(),
-                header.rollback_spans.keys.get("api_service"),
-            ),
-        ];
-        for (key, text, at) in names {
-            let Some(text) = text else { continue };
-            if let Err(problem) = checks::printable(text) {
-                let at = at.cloned().unwrap_or(0..0);
-                self.error(at, format!("`{key}` {problem}"));
+                self.error(at, format!("`release.{key}` is empty"));
             }
         }
     }
@@ -652,7 +709,7 @@ impl<'s> Loader<'s> {
         let kind_span = kind.span();
         let rest = Spanned::new(span.clone(), DeValue::Table(rest));
         let spec = match kind.get_ref().as_str() {
-            Some("env") => self.env_spec(rest, &mut spans.vars).map(GateKindSpec::Env),
+            Some("env") => self.env_spec(rest, &mut spans).map(GateKindSpec::Env),
             Some("http") => self.deserialize(rest).map(GateKindSpec::Http),
             Some("ai-runtime") => self.deserialize(rest).map(GateKindSpec::AiRuntime),
             Some("sessions") => self.deserialize(rest).map(GateKindSpec::Sessions),
@@ -687,7 +744,7 @@ impl<'s> Loader<'s> {
     fn env_spec(
         &mut self,
         rest: Spanned<DeValue<'s>>,
-        var_spans: &mut Vec<Range<usize>>,
+        spans: &mut GateSpans,
     ) -> Option<EnvGateSpec> {
         let span = rest.span();
         let DeValue::Table(mut table) = rest.into_inner() else {
@@ -704,7 +761,11 @@ impl<'s> Loader<'s> {
         let mut parsed = Vec::new();
         let mut ok = true;
         for item in items {
-            var_spans.push(item.span());
+            spans.vars.push(item.span());
+            spans.var_names.push(match item.get_ref() {
+                DeValue::Table(var) => var.get("name").map(Spanned::span),
+                _ => None,
+            });
             match self.deserialize(item) {
                 Some(var) => parsed.push(var),
                 None => ok = false,
@@ -721,10 +782,18 @@ impl<'s> Loader<'s> {
         ok.then_some(spec)
     }
 
-    fn validate(&mut self, plan: &Plan, gates: &[(Option<GateSpec>, GateSpans)]) {
+    /// Checks what reading each gate could not. `text_problems` holds the gates with text that
+    /// does not print as itself, already reported where it is: building such a gate would
+    /// report the same mistake again, less precisely, so it is not built.
+    fn validate(
+        &mut self,
+        plan: &Plan,
+        gates: &[(Option<GateSpec>, GateSpans)],
+        text_problems: &BTreeSet<usize>,
+    ) {
         let mut seen = BTreeSet::new();
         let mut folded = BTreeMap::new();
-        for (gate, spans) in gates {
+        for (index, (gate, spans)) in gates.iter().enumerate() {
             let Some(gate) = gate else { continue };
             let id = &gate.common.id;
             if let Err(problem) = check_name(id) {
@@ -790,7 +859,11 @@ impl<'s> Loader<'s> {
                 | GateKindSpec::Command(_)
                 | GateKindSpec::Prometheus(_)
                 | GateKindSpec::Alerts(_) => {
-                    if let Err(problem) = gate.build_gate() {
+                    let named_well = self.check_variables(id, &gate.spec, spans);
+                    if named_well
+                        && !text_problems.contains(&index)
+                        && let Err(problem) = gate.build_gate()
+                    {
                         self.error(spans.gate.clone(), format!("gate `{id}`: {problem}"));
                     }
                 }
@@ -816,6 +889,48 @@ impl<'s> Loader<'s> {
         }
     }
 
+    /// The variables a gate names besides an env gate's (command `env` keys, `basic_auth`),
+    /// each reported where it is written. Returns whether all are variable names.
+    fn check_variables(&mut self, id: &str, spec: &GateKindSpec, spans: &GateSpans) -> bool {
+        let mut named: Vec<(String, &str, Range<usize>)> = Vec::new();
+        match spec {
+            GateKindSpec::Command(spec) => {
+                for name in spec.env.keys() {
+                    named.push(("`env`".to_owned(), name, spans.entry("env", name)));
+                }
+                for service in &spec.services {
+                    for name in service.env.keys() {
+                        let what = format!("service `{}`: `env`", service.name);
+                        named.push((what, name, spans.entry("services.env", name)));
+                    }
+                }
+            }
+            GateKindSpec::Prometheus(crate::gates::prometheus::PrometheusGateSpec {
+                basic_auth: Some(basic),
+                ..
+            })
+            | GateKindSpec::Alerts(crate::gates::alerts::AlertsGateSpec {
+                basic_auth: Some(basic),
+                ..
+            }) => {
+                for (key, name) in [("user", &basic.user), ("password", &basic.password)] {
+                    let what = format!("`basic_auth.{key}`");
+                    named.push((what, name, spans.value("basic_auth", key)));
+                }
+            }
+            _ => {}
+        }
+        let mut well = true;
+        for (what, name, at) in named {
+            if let Err(problem) = check_variable_name(name) {
+                well = false;
+                let message = not_a_variable(&format!("gate `{id}`: {what}"), name, &problem);
+                self.error(at, message);
+            }
+        }
+        well
+    }
+
     /// The headers an HTTP gate sends and expects, each reported where it is named.
     fn check_headers(
         &mut self,
@@ -823,19 +938,21 @@ impl<'s> Loader<'s> {
         spec: &crate::gates::http::HttpGateSpec,
         spans: &GateSpans,
     ) {
-        for (name, value) in &spec.headers {
-            if let Err(problem) = checks::sent_header(name, value) {
-                self.error(
-                    spans.entry("headers", name),
-                    format!("gate `{id}`: {problem}"),
-                );
-            }
-        }
-        for (name, value) in &spec.expect.headers {
-            if let Err(problem) = checks::expected_header(name, value) {
-                let at = spans.entry("expect.headers", name);
-                self.error(at, format!("gate `{id}`: `expect`: {problem}"));
-            }
+        let sent = spec
+            .headers
+            .iter()
+            .map(|(name, value)| ("headers", "", name, checks::sent_header(name, value)));
+        let expected = spec.expect.headers.iter().map(|(name, value)| {
+            let problem = checks::expected_header(name, value);
+            ("expect.headers", "`expect`: ", name, problem)
+        });
+        for (path, what, name, problem) in sent.chain(expected).collect::<Vec<_>>() {
+            let (at, problem) = match problem {
+                Ok(()) => continue,
+                Err(checks::HeaderProblem::Name(problem)) => (spans.entry(path, name), problem),
+                Err(checks::HeaderProblem::Value(problem)) => (spans.value(path, name), problem),
+            };
+            self.error(at, format!("gate `{id}`: {what}{problem}"));
         }
     }
 
@@ -847,13 +964,19 @@ impl<'s> Loader<'s> {
             );
         }
         let mut names = BTreeSet::new();
+        let mut badly_named = BTreeSet::new();
         for (index, var) in spec.vars.iter().enumerate() {
             let at = spans.var(index);
             if var.name.is_empty() {
+                badly_named.insert(index);
                 self.error(
                     at.clone(),
                     format!("gate `{id}`: a variable has an empty `name`"),
                 );
+            } else if let Err(problem) = check_variable_name(&var.name) {
+                badly_named.insert(index);
+                let message = not_a_variable(&format!("gate `{id}`"), &var.name, &problem);
+                self.error(spans.var_name(index), message);
             } else if !names.insert(var.name.as_str()) {
                 self.error(
                     at.clone(),
@@ -863,7 +986,10 @@ impl<'s> Loader<'s> {
             let what = format!("gate `{id}`, variable `{}`", var.name);
             self.known_environments(plan, at, &what, var.environments.as_deref());
         }
-        if let Err(err) = EnvGate::new(GateInfo::new(id, "env"), spec.clone()) {
+        // The gate refuses a bad name too (for library users); it is reported above already.
+        if let Err(err) = EnvGate::new(GateInfo::new(id, "env"), spec.clone())
+            && !badly_named.contains(&err.index)
+        {
             self.error(spans.var(err.index), format!("gate `{id}`: {err}"));
         }
     }
@@ -882,6 +1008,14 @@ impl<'s> Loader<'s> {
             }
         }
     }
+}
+
+/// The message for a variable name that is not one.
+fn not_a_variable(what: &str, name: &str, problem: &str) -> String {
+    format!(
+        "{what}: `{}` is not a variable name: it {problem}; variable names are {VARIABLE_RULE}",
+        escaped(name)
+    )
 }
 
 /// The token a gate sends, if any.

@@ -60,7 +60,7 @@ pub fn annotations(summary: &Summary) -> String {
 }
 
 fn message(gate: &GateRecord) -> String {
-    let mut lines = vec![without_controls(&format!("{}: {}", gate.id, gate.summary))];
+    let mut lines = vec![text::lines(&format!("{}: {}", gate.id, gate.summary))];
     lines.extend(gate.observations.iter().map(text::observation));
     lines.join("\n")
 }
@@ -71,15 +71,6 @@ fn workflow_command(command: &str, title: &str, message: &str) -> String {
         escape_property(&single_line(title)),
         escape_data(message)
     )
-}
-
-/// Escape sequences and control characters other than line breaks would reach the log viewer
-/// as they are.
-fn without_controls(text: &str) -> String {
-    text::without_escapes(text)
-        .chars()
-        .filter(|c| !c.is_control() || matches!(c, '\n' | '\r'))
-        .collect()
 }
 
 /// A command's message, escaped as actions/toolkit `escapeData` does.
@@ -208,15 +199,15 @@ mod tests {
     fn annotations_escape_titles_and_messages() {
         let mut g = gate("db", Verdict::Fail, true);
         g.title = "DB: schema, v2 (100%)".to_owned();
-        g.summary = "2 of 3 failed: 66%\r\nsee log\u{1b}[31m".to_owned();
+        g.summary = "2 of 3 failed: 66%\r\nsee log\u{1b}[31m\u{202e}".to_owned();
         g.observations = vec![
             Observation::new("a", 2, 0, "eq"),
             Observation::new("b", "x,y", "z", "in").unit("%"),
         ];
         assert_eq!(
             annotations(&summary(vec![g])),
-            "::error title=DB%3A schema%2C v2 (100%25)::db: 2 of 3 failed: 66%25%0D%0Asee \
-             log%0Aa: observed 2, expected 0 (eq)%0Ab: observed x,y %25, expected z %25 (in)\n"
+            "::error title=DB%3A schema%2C v2 (100%25)::db: 2 of 3 failed: 66%25%0Asee \
+             log\\u{202e}%0Aa: observed 2, expected 0 (eq)%0Ab: observed x,y %25, expected z %25 (in)\n"
         );
     }
 

@@ -111,7 +111,7 @@ fn observation_lines(gate: &GateRecord) -> Vec<String> {
 }
 
 fn body(lines: Vec<String>) -> String {
-    xml_safe(&text::without_escapes(&lines.join("\n")))
+    xml_safe(&text::lines(&lines.join("\n")))
 }
 
 /// An attribute value: one line (parsers would turn line breaks into spaces anyway) and only

@@ -5,9 +5,11 @@ use serde_json::Value;
 
 use crate::{Counts, Evidence, GateRecord, Observation, Summary, Verdict};
 
-/// The text on one line: terminal escape sequences and control characters go (they could move
-/// a terminal's cursor or break a table), line breaks and tabs become spaces, and the ends are
-/// trimmed.
+/// The text on one line: terminal escape sequences go (a command's colours; see
+/// [`without_escapes`]), line breaks and tabs become spaces, the ends are trimmed, and every
+/// other character that would act on a terminal or reorder the text instead of showing
+/// (control characters, bidirectional overrides, invisible characters) is shown escaped by
+/// [`escaped`](crate::names::escaped), the crate's one rule for text from input.
 pub(crate) fn single_line(text: &str) -> String {
     let text = without_escapes(text);
     let mut out = String::with_capacity(text.len());
@@ -16,11 +18,18 @@ pub(crate) fn single_line(text: &str) -> String {
         match c {
             '\r' if chars.peek() == Some(&'\n') => {}
             '\r' | '\n' | '\t' => out.push(' '),
-            c if c.is_control() => {}
             c => out.push(c),
         }
     }
-    out.trim().to_owned()
+    crate::names::escaped(out.trim()).into_owned()
+}
+
+/// Text of several lines: terminal escape sequences go, CRLF becomes LF, and each line is
+/// [`escaped`](crate::names::escaped), so only line feeds remain of what acts instead of
+/// showing.
+pub(crate) fn lines(text: &str) -> String {
+    let text = without_escapes(text).replace("\r\n", "\n");
+    crate::names::escaped_lines(&text).into_owned()
 }
 
 /// The text without terminal escape sequences: CSI (colours, cursor moves), OSC and the other
@@ -185,8 +194,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn single_line_drops_breaks_and_controls() {
-        assert_eq!(single_line("  a\r\nb\nc\rd\te\u{7}f\u{85} "), "a b c d ef");
+    fn single_line_joins_lines_and_escapes_what_acts() {
+        assert_eq!(
+            single_line("  a\r\nb\nc\rd\te\u{7}f\u{85}g "),
+            "a b c d e\\u{7}f\\u{85}g"
+        );
+        assert_eq!(single_line("0.5 \u{202e}clq"), "0.5 \\u{202e}clq");
+        assert_eq!(single_line("\u{1b}[31mred\u{1b}[0m"), "red");
+        assert_eq!(single_line("a\u{1b}"), "a");
+        assert_eq!(single_line("PORT\u{200b}"), "PORT\\u{200b}");
+    }
+
+    #[test]
+    fn lines_keep_line_feeds_only() {
+        assert_eq!(
+            lines("a\r\nb\u{1b}[2J\u{7}\n\u{2066}c\r"),
+            "a\nb\\u{7}\n\\u{2066}c\\r"
+        );
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub struct CommandGate {
 }
 
 /// What a process cannot be given: a NUL in an argument, a variable or the working
-/// directory, or a variable name that is empty or holds `=`. Refused when the plan loads
+/// directory, or a variable name that is not one ([`crate::names::check_variable_name`]). Refused when the plan loads
 /// instead of when the command would start.
 fn check_process_text(spec: &CommandGateSpec) -> Result<(), String> {
     let nul = |what: &str| format!("{what} holds a NUL character, which no process can be given");
@@ -63,9 +63,12 @@ fn check_process_text(spec: &CommandGateSpec) -> Result<(), String> {
     }
     let services = spec.services.iter().flat_map(|s| &s.env);
     for (name, value) in spec.env.iter().chain(services) {
-        if name.is_empty() || name.contains(['=', '\0']) {
+        // A name the process could not be given, or that no program could look up.
+        if let Err(problem) = crate::names::check_variable_name(name) {
             return Err(format!(
-                "`env`: `{name}` is not a variable name (not empty, no `=` or NUL)"
+                "`env`: `{}` is not a variable name: it {problem}; variable names are {}",
+                crate::names::escaped(name),
+                crate::names::VARIABLE_RULE
             ));
         }
         if value.contains('\0') {

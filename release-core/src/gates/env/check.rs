@@ -61,7 +61,7 @@ pub struct EnvGate {
 
 /// A variable rule that cannot be used.
 #[derive(Debug, thiserror::Error)]
-#[error("variable `{var}`: {message}")]
+#[error("variable `{}`: {message}", crate::names::escaped(var))]
 pub struct EnvSpecError {
     /// The variable whose rule is wrong.
     pub var: String,
@@ -96,6 +96,13 @@ impl EnvGate {
                     index,
                     message,
                 };
+                // Anything else could never be set, so it would be reported missing.
+                if let Err(problem) = crate::names::check_variable_name(&var.name) {
+                    return Err(error(format!(
+                        "not a variable name: it {problem}; variable names are {}",
+                        crate::names::VARIABLE_RULE
+                    )));
+                }
                 if let Some(IntegerRule {
                     min: Some(min),
                     max: Some(max),

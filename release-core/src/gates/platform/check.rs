@@ -422,7 +422,18 @@ impl Gate for PlatformGate {
         };
         // RAILWAY_API_URL (given to the context) wins over the plan, as base-URL overrides do.
         let endpoint = match (cx.url("railway_api_url"), &self.spec.endpoint) {
-            (Some(url), _) => url.to_owned(),
+            (Some(url), _) => match crate::base_url::check_base_url(url) {
+                Ok(()) => url.to_owned(),
+                Err(problem) => {
+                    return exchange::misconfigured(
+                        "endpoint",
+                        format!(
+                            "RAILWAY_API_URL {problem}; it must be {}",
+                            crate::base_url::BASE_URL_RULE
+                        ),
+                    );
+                }
+            },
             (None, Some(endpoint)) => match cx.expand_url(endpoint) {
                 Ok(endpoint) => endpoint,
                 Err(problem) => return exchange::misconfigured("endpoint", problem),
