@@ -610,6 +610,9 @@ async fn a_health_status_no_format_defines_is_an_error_never_a_pass() {
         (r#"{"status":"banana"}"#, "`banana`"),
         (r#"{"status":""}"#, "empty"),
         (r#"{"status":"\ufffd\ufffdok"}"#, "`\u{fffd}\u{fffd}ok`"),
+        // A control character is quoted escaped, never dropped: the message says what came.
+        (r#"{"status":"pass\u0000"}"#, r"`pass\u{0}`"),
+        (r#"{"status":"\u001b[2Jpass"}"#, r"`\u{1b}[2Jpass`"),
     ] {
         let env = MockEnvironment::start(Scenario::Healthy).await;
         env.inject(
@@ -871,6 +874,134 @@ async fn every_gate_kind_says_a_cross_host_redirect_happened() {
                 .evidence
                 .iter()
                 .any(|e| e.name == "redirected to" && e.detail == denied),
+            "{kind}: {}",
+            dump(evaluation)
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_health_body_that_says_both_failed_and_passed_fails_named() {
+    for (body, summary) in [
+        (
+            "[+]ping ok\nreadyz check failed\nreadyz check passed\n",
+            "health.status: readyz check failed (the body also says `readyz check passed`), expected pass",
+        ),
+        (
+            "readyz check failed\n[+]ping ok\nlivez check passed\n",
+            "health.status: readyz check failed (the body also says `livez check passed`), expected pass",
+        ),
+        (
+            "[+]ping ok\n[-]etcd failed: reason withheld\nreadyz check passed\n",
+            "health.status: readyz check passed (yet etcd failed), expected pass",
+        ),
+    ] {
+        let env = MockEnvironment::start(Scenario::Healthy).await;
+        env.inject("/readyz", raw_body(body.as_bytes(), "text/plain"))
+            .await;
+        let evaluation = http_gate("url = '{api_url}/readyz'\nexpect = { health = true }", None)
+            .evaluate(&context(&env))
+            .await;
+        assert_eq!(
+            evaluation.verdict,
+            Verdict::Fail,
+            "{body}: {}",
+            dump(&evaluation)
+        );
+        assert_eq!(evaluation.summary, summary, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn every_component_section_of_a_health_body_is_judged() {
+    for (body, component) in [
+        (
+            r#"{"status":"pass","checks":{},"components":{"db":{"status":"DOWN"}}}"#,
+            ("health.db", "DOWN"),
+        ),
+        (
+            r#"{"status":"pass","checks":[{"componentId":"db","status":"fail"}]}"#,
+            ("health.checks[0]", "fail"),
+        ),
+        (
+            r#"{"status":"UP","components":{"db":{"status":503}}}"#,
+            (
+                "health.db",
+                "unreadable: its `status` is a number, not a string",
+            ),
+        ),
+    ] {
+        let env = MockEnvironment::start(Scenario::Healthy).await;
+        env.inject("/health", raw_body(body.as_bytes(), "application/json"))
+            .await;
+        let evaluation = http_gate("url = '{api_url}/health'\nexpect = { health = true }", None)
+            .evaluate(&context(&env))
+            .await;
+        assert_eq!(
+            evaluation.verdict,
+            Verdict::Warn,
+            "{body}: {}",
+            dump(&evaluation)
+        );
+        assert_eq!(
+            (
+                evaluation.observations[0].name.as_str(),
+                &evaluation.observations[0].observed
+            ),
+            (component.0, &serde_json::Value::from(component.1)),
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_byte_order_mark_before_a_body_is_ignored_by_every_gate() {
+    use release_core::gates::ai_runtime::{AiRuntimeGate, AiRuntimeGateSpec};
+    let body = b"\xef\xbb\xbf{\"status\":\"pass\",\"summary\":{\"health\":\"ok\",\"rolesBlocked\":0},\"sessions\":[]}";
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    env.inject("/health", raw_body(body, "application/health+json"))
+        .await;
+    env.inject("/assert", raw_body(body, "application/json"))
+        .await;
+    env.inject("/ai", raw_body(body, "application/json")).await;
+    env.inject("/sessions", raw_body(body, "application/json"))
+        .await;
+    env.inject("/text", raw_body(b"\xef\xbb\xbfok", "text/plain"))
+        .await;
+    let cx = context(&env);
+    let health = http_gate("url = '{api_url}/health'\nexpect = { health = true }", None)
+        .evaluate(&cx)
+        .await;
+    let text = http_gate("url = '{api_url}/text'\nexpect = { health = true }", None)
+        .evaluate(&cx)
+        .await;
+    let asserted = http_gate(
+        "url = '{api_url}/assert'\nexpect = { json = [{ path = '$.status', value = 'pass' }] }",
+        None,
+    )
+    .evaluate(&cx)
+    .await;
+    let spec: AiRuntimeGateSpec = toml::from_str("url = '{api_url}/ai'").unwrap();
+    let ai = AiRuntimeGate::new(GateInfo::new("ai", "ai-runtime"), spec)
+        .unwrap()
+        .evaluate(&cx)
+        .await;
+    let spec: SessionsGateSpec =
+        toml::from_str("url = '{api_url}/sessions'\nmax_stale = { fail = 5 }").unwrap();
+    let sessions = SessionsGate::new(GateInfo::new("s", "sessions"), spec)
+        .unwrap()
+        .evaluate(&cx)
+        .await;
+    for (kind, evaluation) in [
+        ("health", &health),
+        ("plain text", &text),
+        ("expect.json", &asserted),
+        ("ai-runtime", &ai),
+        ("sessions", &sessions),
+    ] {
+        assert_eq!(
+            evaluation.verdict,
+            Verdict::Pass,
             "{kind}: {}",
             dump(evaluation)
         );
