@@ -144,7 +144,7 @@ async fn rate_limits_are_retried_after_the_servers_delay() {
         evaluation
             .evidence
             .iter()
-            .any(|e| e.detail == "attempt 1: status 429")
+            .any(|e| e.detail == "attempt 1: status 429, retried after 1s (Retry-After)")
     );
     assert!(
         started.elapsed() >= Duration::from_secs(1),
@@ -1004,6 +1004,138 @@ async fn a_byte_order_mark_before_a_body_is_ignored_by_every_gate() {
             Verdict::Pass,
             "{kind}: {}",
             dump(evaluation)
+        );
+    }
+}
+
+/// A 503 with these headers for the next five requests.
+async fn unavailable_with(env: &MockEnvironment, headers: &[(&str, &str)]) {
+    env.inject(
+        "/health",
+        Fault::WithHeaders {
+            status: 503,
+            headers: headers
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect(),
+            times: 5,
+        },
+    )
+    .await;
+}
+
+fn evidence_of<'e>(evaluation: &'e Evaluation, name: &str) -> Vec<&'e str> {
+    evaluation
+        .evidence
+        .iter()
+        .filter(|e| e.name == name)
+        .map(|e| e.detail.as_str())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_retry_after_date_is_a_wait_from_the_servers_date() {
+    const NOW: &str = "Sun, 06 Nov 1994 08:49:37 GMT";
+    // One second after the server's own `Date`: one second, whatever our clock says.
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    let soon = "Sun, 06 Nov 1994 08:49:38 GMT";
+    unavailable_with(&env, &[("Retry-After", soon), ("Date", NOW)]).await;
+    let started = std::time::Instant::now();
+    let evaluation = http_gate(
+        "url = '{api_url}/health'\nretries = 1\nretry_backoff = '10ms'",
+        Some(Duration::from_secs(5)),
+    )
+    .evaluate(&context(&env))
+    .await;
+    assert_eq!(evaluation.attempts, 2, "{}", dump(&evaluation));
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "the server's second, not the 10ms backoff: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        evidence_of(&evaluation, "retried"),
+        [format!(
+            "attempt 1: status 503, retried after 1s (Retry-After: {soon})"
+        )]
+    );
+
+    // An hour after it: more than a retry may wait, said with the date.
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    let later = "Sun, 06 Nov 1994 09:49:37 GMT";
+    unavailable_with(&env, &[("Retry-After", later), ("Date", NOW)]).await;
+    let evaluation = http_gate("url = '{api_url}/health'\nretries = 2", None)
+        .evaluate(&context(&env))
+        .await;
+    assert_eq!(evaluation.attempts, 1, "{}", dump(&evaluation));
+    let why = format!(
+        "not retried: the server asked to wait 1h (Retry-After: {later}), more than the 30s a retry may wait"
+    );
+    assert_eq!(
+        evaluation.summary,
+        format!("status: 503, expected 2xx; {why}")
+    );
+
+    // In the past (the obsolete RFC 850 form, which a recipient must read too): no wait.
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    let past = "Sunday, 06-Nov-94 08:00:00 GMT";
+    unavailable_with(&env, &[("Retry-After", past), ("Date", NOW)]).await;
+    let evaluation = http_gate(
+        "url = '{api_url}/health'\nretries = 1\nretry_backoff = '10s'",
+        Some(Duration::from_secs(5)),
+    )
+    .evaluate(&context(&env))
+    .await;
+    assert_eq!(evaluation.attempts, 2, "{}", dump(&evaluation));
+    assert_eq!(
+        evidence_of(&evaluation, "retried"),
+        [format!(
+            "attempt 1: status 503, retried after 0ms (Retry-After: {past})"
+        )]
+    );
+}
+
+#[tokio::test]
+async fn a_retry_after_that_cannot_be_read_is_said_and_the_backoff_used() {
+    for value in [
+        "-5",
+        "3600.0",
+        "soon",
+        "1 2",
+        "Sun, 06 Nov 1994 25:00:00 GMT",
+    ] {
+        let env = MockEnvironment::start(Scenario::Healthy).await;
+        unavailable_with(&env, &[("Retry-After", value)]).await;
+        let evaluation = http_gate(
+            "url = '{api_url}/health'\nretries = 2\nretry_backoff = '10ms'",
+            Some(Duration::from_secs(5)),
+        )
+        .evaluate(&context(&env))
+        .await;
+        assert_eq!(evaluation.attempts, 3, "{value}: {}", dump(&evaluation));
+        assert_eq!(
+            evidence_of(&evaluation, "retry"),
+            [format!(
+                "Retry-After `{value}` is neither seconds nor an HTTP date; used the backoff"
+            )],
+            "{value}: once, not once per attempt"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_retry_after_too_large_to_hold_is_a_wait_too_long() {
+    for value in ["99999999999999999999", "18446744073709551616", "86401"] {
+        let env = MockEnvironment::start(Scenario::Healthy).await;
+        unavailable_with(&env, &[("Retry-After", value)]).await;
+        let evaluation = http_gate("url = '{api_url}/health'\nretries = 2", None)
+            .evaluate(&context(&env))
+            .await;
+        assert_eq!(evaluation.attempts, 1, "{value}: {}", dump(&evaluation));
+        assert_eq!(
+            evaluation.summary,
+            "status: 503, expected 2xx; not retried: the server asked to wait over a day (Retry-After), more than the 30s a retry may wait",
+            "{value}"
         );
     }
 }

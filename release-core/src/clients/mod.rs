@@ -10,5 +10,7 @@ mod retry;
 mod tls;
 
 pub(crate) use http::redact_url as redact_url_for_reports;
-pub use http::{DEFAULT_BODY_CAP, HttpClient, HttpError, HttpErrorKind, HttpRequest, HttpResponse};
+pub use http::{
+    DEFAULT_BODY_CAP, HttpClient, HttpError, HttpErrorKind, HttpRequest, HttpResponse, RetryAfter,
+};
 pub use retry::{RetryDecision, RetryPolicy};

@@ -128,6 +128,16 @@ impl AiRuntimeGate {
                 }
             }
         }
+        // A `Retry-After` a role's retries could not read, once per role.
+        let notes: Vec<Evidence> = results
+            .iter()
+            .flat_map(|(role, _, exchange)| {
+                exchange
+                    .notes
+                    .iter()
+                    .map(move |note| Evidence::new("retry", format!("{role}: {note}")))
+            })
+            .collect();
         let total = results.len();
         let enough = match self.spec.require {
             Require::Any => !succeeded.is_empty(),
@@ -177,7 +187,7 @@ impl AiRuntimeGate {
             ))
             .observations(failed)
         };
-        evaluation = evaluation.evidence(evidence);
+        evaluation = evaluation.evidence(evidence).evidence(notes);
         evaluation.attempts = attempts.max(1);
         evaluation
     }
