@@ -1139,3 +1139,224 @@ async fn a_retry_after_too_large_to_hold_is_a_wait_too_long() {
         );
     }
 }
+
+/// `n` sessions with this status and `lastActivityAt`.
+fn sessions_like(
+    n: usize,
+    status: serde_json::Value,
+    last: serde_json::Value,
+) -> serde_json::Value {
+    let sessions: Vec<_> = (0..n)
+        .map(|i| serde_json::json!({ "id": format!("s{i}"), "status": status, "lastActivityAt": last }))
+        .collect();
+    serde_json::json!({ "sessions": sessions })
+}
+
+fn minutes_from_now(minutes: i64) -> serde_json::Value {
+    let at = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_mins(minutes))
+        .unwrap();
+    serde_json::Value::from(at.to_string())
+}
+
+#[tokio::test]
+async fn a_session_the_gate_cannot_judge_is_counted_and_said_never_dropped() {
+    use serde_json::json;
+    let old = json!("2020-01-01T00:00:00Z");
+    let limit = "max_stale = { fail = 1 }";
+    for (sample, verdict, summary) in [
+        // Whitespace and case around a status mean nothing: read as health statuses are.
+        (
+            sessions_like(5, json!("active "), old.clone()),
+            Verdict::Fail,
+            "5 stale active sessions (max_stale.fail: expected <= 1)",
+        ),
+        (
+            sessions_like(5, json!(" ACTIVE\n"), old.clone()),
+            Verdict::Fail,
+            "5 stale active sessions (max_stale.fail: expected <= 1)",
+        ),
+        // An unknown status on an old session could be a stale active one: counted as such
+        // the sample would fail, so it cannot pass.
+        (
+            sessions_like(5, json!("busy"), old.clone()),
+            Verdict::Inconclusive,
+            "0 stale active sessions, or up to 5 counting those the gate cannot judge (status `busy` on 5 sessions); max_stale.fail: expected <= 1",
+        ),
+        (
+            sessions_like(5, json!({ "state": "active" }), old.clone()),
+            Verdict::Inconclusive,
+            "0 stale active sessions, or up to 5 counting those the gate cannot judge (status an object, not a string, on 5 sessions); max_stale.fail: expected <= 1",
+        ),
+        (
+            sessions_like(5, json!("active"), json!("2999-01-01T00:00:00Z")),
+            Verdict::Inconclusive,
+            "0 stale active sessions, or up to 5 counting those the gate cannot judge (lastActivityAt in the future on 5 active sessions); max_stale.fail: expected <= 1",
+        ),
+        (
+            sessions_like(5, json!("active"), json!(1577836800)),
+            Verdict::Inconclusive,
+            "0 stale active sessions, or up to 5 counting those the gate cannot judge (lastActivityAt missing or unreadable on 5 active sessions); max_stale.fail: expected <= 1",
+        ),
+        (
+            sessions_like(5, json!("active"), json!("last tuesday")),
+            Verdict::Inconclusive,
+            "0 stale active sessions, or up to 5 counting those the gate cannot judge (lastActivityAt missing or unreadable on 5 active sessions); max_stale.fail: expected <= 1",
+        ),
+        // An unknown status on a session active a minute ago cannot hide a stale one: a
+        // warning that names it.
+        (
+            sessions_like(5, json!("busy"), minutes_from_now(-1)),
+            Verdict::Warn,
+            "0 stale of 0 active sessions; cannot judge status `busy` on 5 sessions",
+        ),
+        // A clock a little ahead is still "just now".
+        (
+            sessions_like(5, json!("active"), minutes_from_now(2)),
+            Verdict::Pass,
+            "0 stale of 5 active sessions",
+        ),
+        // A session that is over is not judged, whatever its age.
+        (
+            sessions_like(5, json!("Ended"), old.clone()),
+            Verdict::Pass,
+            "0 stale of 0 active sessions",
+        ),
+    ] {
+        let evaluation = sessions_over(sample.clone(), limit, None).await;
+        assert_eq!(
+            evaluation.verdict,
+            verdict,
+            "{sample}: {}",
+            dump(&evaluation)
+        );
+        assert_eq!(evaluation.summary, summary, "{sample}");
+    }
+    // One unknown session that cannot reach the fail limit warns.
+    let one = sessions_over(
+        sessions_like(1, json!("busy"), old.clone()),
+        "max_stale = { fail = 5 }",
+        None,
+    )
+    .await;
+    assert_eq!(one.verdict, Verdict::Warn, "{}", dump(&one));
+    assert_eq!(one.observations[0].name, "sessions.status");
+    assert_eq!(one.observations[0].observed, "`busy` on 1 session");
+    // One stale active session at the limit, and one unknown: together over it.
+    let mut mixed = sessions_like(1, json!("active"), old.clone());
+    mixed["sessions"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "id": "x", "status": "paused", "lastActivityAt": old }));
+    let mixed = sessions_over(mixed, limit, None).await;
+    assert_eq!(mixed.verdict, Verdict::Inconclusive, "{}", dump(&mixed));
+    let doubt = mixed
+        .observations
+        .iter()
+        .find(|o| o.name == "stale_active_sessions")
+        .unwrap();
+    assert_eq!(
+        doubt.observed,
+        "1, or up to 2 counting 1 session the gate cannot judge"
+    );
+    assert_eq!(doubt.rule, "max_stale.fail");
+    // The measurement a later run compares against is what was judged.
+    assert_eq!(mixed.measurements[0].value, 1.0);
+    // Growth limits count the doubtful sessions too.
+    let growth = sessions_over(
+        sessions_like(3, json!("busy"), old),
+        "max_stale = { fail = 100 }\ngrowth = { fail = 2 }",
+        Some(0.0),
+    )
+    .await;
+    assert_eq!(growth.verdict, Verdict::Inconclusive, "{}", dump(&growth));
+}
+
+#[tokio::test]
+async fn an_ai_runtime_body_that_gives_two_answers_is_judged_on_the_worse() {
+    use release_core::gates::ai_runtime::{AiRuntimeGate, AiRuntimeGateSpec};
+    use serde_json::json;
+    let ok_summary = json!({ "health": "ok", "rolesTotal": 2, "rolesBlocked": 0 });
+    for (body, verdict, summary) in [
+        // Case and whitespace around a role's status mean nothing: blocked is blocked.
+        (
+            json!({ "summary": ok_summary, "roles": [ { "role": "a", "status": "BLOCKED " } ] }),
+            Verdict::Fail,
+            "1 role blocked: a",
+        ),
+        (
+            json!({ "summary": ok_summary, "roles": [ { "role": "a", "status": " Ready" } ] }),
+            Verdict::Pass,
+            "health ok, 2 roles, none blocked",
+        ),
+        // A status the gate cannot read is named as such, not as the word "unknown".
+        (
+            json!({ "summary": ok_summary, "roles": [ { "role": "a", "status": 5 } ] }),
+            Verdict::Warn,
+            "roles.a: status a number, not a string, expected ready",
+        ),
+        (
+            json!({ "summary": ok_summary, "roles": [ { "role": "a" } ] }),
+            Verdict::Warn,
+            "roles.a: status missing, expected ready",
+        ),
+        (
+            json!({ "summary": ok_summary, "roles": [ { "role": "a\u{1b}[2J", "status": "paused" } ] }),
+            Verdict::Warn,
+            r"roles.a\u{1b}[2J: paused, expected ready",
+        ),
+        // `summary.x` and a top-level `x` that disagree: the worse one counts.
+        (
+            json!({ "summary": ok_summary, "rolesBlocked": 2 }),
+            Verdict::Fail,
+            "2 roles blocked",
+        ),
+        (
+            json!({ "summary": ok_summary, "health": "degraded" }),
+            Verdict::Fail,
+            "health: degraded, expected ok",
+        ),
+        (
+            json!({ "summary": { "health": "ok", "rolesBlocked": "2" } }),
+            Verdict::Error,
+            "unreadable ai-runtime health: `summary.rolesBlocked` is a string, not a count",
+        ),
+        (
+            json!({ "summary": { "health": "ok", "rolesBlocked": -1 } }),
+            Verdict::Error,
+            "unreadable ai-runtime health: `summary.rolesBlocked` is -1, not a count",
+        ),
+    ] {
+        let env = MockEnvironment::start(Scenario::Healthy).await;
+        env.inject(
+            "/ai",
+            raw_body(body.to_string().as_bytes(), "application/json"),
+        )
+        .await;
+        let spec: AiRuntimeGateSpec = toml::from_str("url = '{api_url}/ai'").unwrap();
+        let evaluation = AiRuntimeGate::new(GateInfo::new("ai", "ai-runtime"), spec)
+            .unwrap()
+            .evaluate(&context(&env))
+            .await;
+        assert_eq!(evaluation.verdict, verdict, "{body}: {}", dump(&evaluation));
+        assert_eq!(evaluation.summary, summary, "{body}");
+    }
+    // Both counts are shown when they disagree.
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    let body = json!({ "summary": ok_summary, "rolesBlocked": 2 });
+    env.inject(
+        "/ai",
+        raw_body(body.to_string().as_bytes(), "application/json"),
+    )
+    .await;
+    let spec: AiRuntimeGateSpec = toml::from_str("url = '{api_url}/ai'").unwrap();
+    let evaluation = AiRuntimeGate::new(GateInfo::new("ai", "ai-runtime"), spec)
+        .unwrap()
+        .evaluate(&context(&env))
+        .await;
+    assert_eq!(evaluation.observations[0].name, "rolesBlocked");
+    assert_eq!(
+        evaluation.observations[0].observed,
+        "summary.rolesBlocked 0, rolesBlocked 2"
+    );
+}
