@@ -7,6 +7,7 @@ pub mod json;
 pub mod prometheus;
 pub mod railway;
 mod retry;
+pub(crate) mod shape;
 mod tls;
 
 pub(crate) use http::redact_url as redact_url_for_reports;

@@ -428,7 +428,7 @@ impl<'cx> RailwayClient<'cx> {
             .map_err(|e| error(self.scrub(&e.message), true, attempts))?;
         let data = envelope(&response, self.auth.kind())
             .map_err(|m| error(self.scrub(&format!("{m}{not_retried}")), false, attempts))?;
-        serde_json::from_value(data)
+        super::shape::from_value(&data)
             .map(|value| (value, attempts))
             .map_err(|e| {
                 error(

@@ -277,7 +277,7 @@ fn judge_health(cx: &Context, response: &HttpResponse) -> Evaluation {
             other => {
                 return malformed(format!(
                     "`{name}` is {}, not a string",
-                    crate::gates::http::health::kind(other)
+                    crate::clients::shape::kind(other)
                 ));
             }
         }
@@ -295,7 +295,7 @@ fn judge_health(cx: &Context, response: &HttpResponse) -> Evaluation {
                     "`{name}` is {}, not a count",
                     match count {
                         Value::Number(_) => crate::number::value_text(count),
-                        other => crate::gates::http::health::kind(other).to_owned(),
+                        other => crate::clients::shape::kind(other).to_owned(),
                     }
                 ));
             }
@@ -350,7 +350,7 @@ fn judge_health(cx: &Context, response: &HttpResponse) -> Evaluation {
             Some(Value::String(status)) => Ok(status.trim()),
             Some(other) => Err(format!(
                 "status {}, not a string",
-                crate::gates::http::health::kind(other)
+                crate::clients::shape::kind(other)
             )),
             None => Err("status missing".to_owned()),
         };

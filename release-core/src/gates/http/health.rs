@@ -11,6 +11,7 @@
 
 use serde_json::Value;
 
+use crate::clients::shape::kind;
 use crate::clients::{HttpResponse, json};
 use crate::names;
 
@@ -191,18 +192,6 @@ fn shown_status(text: &str) -> String {
         Some((at, _)) => format!("`{}…`", names::escaped(&text[..at])),
         None if text.is_empty() => "empty".to_owned(),
         None => format!("`{}`", names::escaped(text)),
-    }
-}
-
-/// A JSON value's kind, for a message.
-pub(crate) fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

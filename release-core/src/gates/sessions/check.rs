@@ -126,7 +126,7 @@ impl Status {
                     Status::Unknown(crate::names::escaped(text).into_owned())
                 }
             }
-            Some(other) => Status::Unreadable(crate::gates::http::health::kind(other)),
+            Some(other) => Status::Unreadable(crate::clients::shape::kind(other)),
             None => Status::Unreadable("missing"),
         }
     }
