@@ -77,7 +77,9 @@ fn unknown_state() -> String {
 impl AlertStatus {
     /// Whether it is suppressed (silenced, inhibited or muted), and so does not count.
     pub fn is_suppressed(&self) -> bool {
-        self.state == "suppressed"
+        // Any other word (`active`, `unprocessed`, one this version does not know) counts:
+        // an alert is harmless only when Alertmanager says so.
+        self.state.trim().eq_ignore_ascii_case("suppressed")
     }
 
     /// Why it is suppressed, in words.
