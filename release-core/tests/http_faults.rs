@@ -1317,6 +1317,22 @@ async fn an_ai_runtime_body_that_gives_two_answers_is_judged_on_the_worse() {
             "health: degraded, expected ok",
         ),
         (
+            json!({ "summary": ok_summary, "health": { "db": "ok" } }),
+            Verdict::Pass,
+            "health ok, 2 roles, none blocked",
+        ),
+        (
+            json!({ "summary": { "health": 5, "rolesBlocked": 0 } }),
+            Verdict::Error,
+            "unreadable ai-runtime health: `summary.health` is a number, not a string",
+        ),
+        // A count that is not one is never skipped for the other: it might be the block.
+        (
+            json!({ "summary": ok_summary, "rolesBlocked": "2" }),
+            Verdict::Error,
+            "unreadable ai-runtime health: `rolesBlocked` is a string, not a count",
+        ),
+        (
             json!({ "summary": { "health": "ok", "rolesBlocked": "2" } }),
             Verdict::Error,
             "unreadable ai-runtime health: `summary.rolesBlocked` is a string, not a count",

@@ -258,14 +258,25 @@ fn judge_health(cx: &Context, response: &HttpResponse) -> Evaluation {
         found
     };
     let healths = both("health");
-    if healths.is_empty() {
-        return malformed("no `summary.health` string".to_owned());
+    // A top-level `health` that is not a string (an object of details, say) is not a second
+    // answer when `summary.health` gives one; with no string at all there is no answer.
+    let answers: Vec<(&String, &str)> = healths
+        .iter()
+        .filter_map(|(name, value)| value.as_str().map(|health| (name, health)))
+        .collect();
+    if answers.is_empty() {
+        return malformed(match healths.first() {
+            Some((name, value)) => format!(
+                "`{name}` is {}, not a string",
+                crate::clients::shape::kind(value)
+            ),
+            None => "no `summary.health` string".to_owned(),
+        });
     }
     let mut observations: Vec<(Verdict, Observation)> = Vec::new();
-    for (name, health) in &healths {
-        match health {
-            Value::String(health) if health.trim().eq_ignore_ascii_case("ok") => {}
-            Value::String(health) => observations.push((
+    for (name, health) in answers {
+        if !health.trim().eq_ignore_ascii_case("ok") {
+            observations.push((
                 Verdict::Fail,
                 Observation::new(
                     name.clone(),
@@ -273,13 +284,7 @@ fn judge_health(cx: &Context, response: &HttpResponse) -> Evaluation {
                     "ok",
                     "eq",
                 ),
-            )),
-            other => {
-                return malformed(format!(
-                    "`{name}` is {}, not a string",
-                    crate::clients::shape::kind(other)
-                ));
-            }
+            ));
         }
     }
     let counts = both("rolesBlocked");
