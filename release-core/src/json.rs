@@ -16,6 +16,11 @@
 //! - Anything RFC 8259 forbids, as `serde_json` refuses it (numbers out of range, lone
 //!   surrogates), with a line and column.
 //!
+//! One thing it lets through that `serde_json` refuses: a UTF-8 **byte-order mark** at the
+//! very start, which RFC 8259 section 8.1 lets a reader ignore (editors on Windows write one;
+//! plans and env files accept it too). It is skipped, and positions count from after it. A
+//! byte-order mark anywhere else is refused in those words, not as "expected value".
+//!
 //! Messages never quote a value from the document, which may hold a secret; a duplicate key's
 //! name (the document's structure, as a schema names its properties) is quoted.
 //!
@@ -86,7 +91,7 @@ impl JsonError {
 /// `bytes` as text once it is checked to be one strict JSON document: UTF-8, well-formed, no
 /// duplicate key, nesting within [`MAX_DEPTH`]. Deserialize it with [`from_checked`] after.
 pub(crate) fn check(bytes: &[u8]) -> Result<&str, JsonError> {
-    let text = utf8(bytes)?;
+    let text = utf8(without_bom(bytes))?;
     scan(text, &mut ())?;
     Ok(text)
 }
@@ -96,6 +101,7 @@ pub(crate) fn check(bytes: &[u8]) -> Result<&str, JsonError> {
 pub(crate) fn from_checked<T: serde::de::DeserializeOwned>(
     text: &str,
 ) -> Result<T, serde_json::Error> {
+    let text = text.strip_prefix(BOM).unwrap_or(text);
     let mut deserializer = serde_json::Deserializer::from_str(text);
     deserializer.disable_recursion_limit();
     let value = <T as serde::Deserialize>::deserialize(&mut deserializer)?;
@@ -119,6 +125,28 @@ pub fn value(bytes: &[u8]) -> Result<serde_json::Value, JsonError> {
     let text = check(bytes)?;
     // A checked text is a JSON value, which a `Value` can always hold.
     from_checked(text).map_err(|e| JsonError::at(text, 0, e.to_string()))
+}
+
+/// The byte-order mark, U+FEFF.
+const BOM: char = '\u{feff}';
+
+/// `bytes` without one leading UTF-8 byte-order mark.
+fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes)
+}
+
+/// `message` at `i`, unless what is there is a byte-order mark, which is named: it does not
+/// show in an editor, and "expected value" would point at nothing visible.
+fn unexpected(text: &str, i: usize, message: &str) -> JsonError {
+    if text.get(i..).is_some_and(|rest| rest.starts_with(BOM)) {
+        JsonError::at(
+            text,
+            i,
+            "a byte-order mark (U+FEFF), which JSON allows only at the start",
+        )
+    } else {
+        JsonError::at(text, i, message)
+    }
 }
 
 fn utf8(bytes: &[u8]) -> Result<&str, JsonError> {
@@ -231,7 +259,7 @@ pub(crate) fn scan(text: &str, sink: &mut impl Sink) -> Result<(), JsonError> {
                 sink.scalar(Scalar::Number, i, end);
                 i = end;
             }
-            _ => return Err(error(i, "expected value")),
+            _ => return Err(unexpected(text, i, "expected value")),
         }
         // After a value: the end, or what its container allows next.
         loop {
@@ -239,7 +267,7 @@ pub(crate) fn scan(text: &str, sink: &mut impl Sink) -> Result<(), JsonError> {
             let Some(frame) = stack.last_mut() else {
                 return match bytes.get(i) {
                     None => Ok(()),
-                    Some(_) => Err(error(i, "trailing characters")),
+                    Some(_) => Err(unexpected(text, i, "trailing characters")),
                 };
             };
             let (close, expected, eof) = match frame {
@@ -262,7 +290,7 @@ pub(crate) fn scan(text: &str, sink: &mut impl Sink) -> Result<(), JsonError> {
                     sink.close(i);
                     stack.pop();
                 }
-                Some(_) => return Err(error(i, expected)),
+                Some(_) => return Err(unexpected(text, i, expected)),
                 None => return Err(error(i, eof)),
             }
         }
@@ -279,15 +307,11 @@ fn key<'t>(
 ) -> Result<usize, JsonError> {
     let bytes = text.as_bytes();
     if bytes.get(i) != Some(&b'"') {
-        return Err(JsonError::at(
-            text,
-            i,
-            if i >= bytes.len() {
-                "EOF while parsing an object"
-            } else {
-                "key must be a string"
-            },
-        ));
+        return Err(if i >= bytes.len() {
+            JsonError::at(text, i, "EOF while parsing an object")
+        } else {
+            unexpected(text, i, "key must be a string")
+        });
     }
     let (end, escaped) = string(text, i)?;
     let raw = &text[i + 1..end - 1];
@@ -663,9 +687,14 @@ impl Tree {
             return Err(JsonError::at("", 0, "larger than 4 GiB"));
         }
         let text = match String::from_utf8(bytes) {
-            Ok(text) => text,
+            Ok(mut text) => {
+                if text.starts_with(BOM) {
+                    text.drain(..BOM.len_utf8());
+                }
+                text
+            }
             Err(e) => {
-                return Err(utf8(e.as_bytes())
+                return Err(utf8(without_bom(e.as_bytes()))
                     .err()
                     .unwrap_or_else(|| JsonError::of(JsonProblem::NotUtf8, "", 0, "not UTF-8")));
             }
@@ -871,6 +900,36 @@ mod tests {
             check(b"\"\xff\"").unwrap_err().to_string(),
             "1:2: not UTF-8 (byte 0xff)"
         );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped_at_the_start_and_named_anywhere_else() {
+        // RFC 8259 8.1: a reader MAY ignore one at the start. Every reader agrees: the value,
+        // the check, a typed read and the compact tree.
+        let with_bom = "\u{feff}{\"status\":\"pass\"}";
+        assert_eq!(value(with_bom.as_bytes()).unwrap()["status"], "pass");
+        let text = check(with_bom.as_bytes()).unwrap();
+        assert_eq!(text, "{\"status\":\"pass\"}");
+        assert!(from_checked::<serde_json::Value>(with_bom).is_ok());
+        let tree = Tree::parse(with_bom.as_bytes().to_vec()).unwrap();
+        assert_eq!(
+            tree.string(tree.member(tree.root(), "status").unwrap()),
+            "pass"
+        );
+        // Positions count from after it, as an editor shows the text.
+        assert_eq!(err("\u{feff}{\"a\":}"), "1:6: expected value");
+        let named = "a byte-order mark (U+FEFF), which JSON allows only at the start";
+        for (text, at) in [
+            ("\u{feff}\u{feff}{}", "1:1"),
+            ("[\u{feff}1]", "1:2"),
+            ("{\u{feff}\"a\":1}", "1:2"),
+            ("[1\u{feff}]", "1:3"),
+            ("{}\u{feff}", "1:3"),
+            (" \u{feff}{}", "1:2"),
+        ] {
+            assert_eq!(err(text), format!("{at}: {named}"), "{text:?}");
+            assert!(Tree::parse(text.as_bytes().to_vec()).is_err(), "{text:?}");
+        }
     }
 
     #[test]

@@ -452,7 +452,7 @@ impl Summary {
 /// it was; what follows `, expected` is the schema's (its types, the variants it allows) and
 /// is kept, up to a parser's `but got …`. A missing or duplicate field's name is the schema's
 /// too.
-fn without_value(error: &serde_json::Error) -> String {
+pub(crate) fn without_value(error: &serde_json::Error) -> String {
     let text = error.to_string();
     let text = text
         .rsplit_once(" at line ")
@@ -462,7 +462,7 @@ fn without_value(error: &serde_json::Error) -> String {
         .or_else(|| text.strip_prefix("duplicate field `"))
         && rest.find('`') == Some(rest.len() - 1)
     {
-        return text.to_owned();
+        return crate::clients::shape::serde_words(text, false);
     }
     let (head, expected) = match text.find(", expected") {
         Some(at) => text.split_at(at),
@@ -472,7 +472,8 @@ fn without_value(error: &serde_json::Error) -> String {
         Some((kept, _)) => format!("{kept} but got something else"),
         None => expected.to_owned(),
     };
-    format!("{}{expected}", mask_values(head))
+    // Then in JSON's words, not Rust's (`expected u64` is `a whole number, not negative`).
+    crate::clients::shape::serde_words(&format!("{}{expected}", mask_values(head)), false)
 }
 
 /// `text` with every quoted segment emptied to `…` between its quotes and every word holding

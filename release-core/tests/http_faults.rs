@@ -144,7 +144,7 @@ async fn rate_limits_are_retried_after_the_servers_delay() {
         evaluation
             .evidence
             .iter()
-            .any(|e| e.detail == "attempt 1: status 429")
+            .any(|e| e.detail == "attempt 1: status 429, retried after 1s (Retry-After)")
     );
     assert!(
         started.elapsed() >= Duration::from_secs(1),
@@ -610,6 +610,9 @@ async fn a_health_status_no_format_defines_is_an_error_never_a_pass() {
         (r#"{"status":"banana"}"#, "`banana`"),
         (r#"{"status":""}"#, "empty"),
         (r#"{"status":"\ufffd\ufffdok"}"#, "`\u{fffd}\u{fffd}ok`"),
+        // A control character is quoted escaped, never dropped: the message says what came.
+        (r#"{"status":"pass\u0000"}"#, r"`pass\u{0}`"),
+        (r#"{"status":"\u001b[2Jpass"}"#, r"`\u{1b}[2Jpass`"),
     ] {
         let env = MockEnvironment::start(Scenario::Healthy).await;
         env.inject(
@@ -875,4 +878,501 @@ async fn every_gate_kind_says_a_cross_host_redirect_happened() {
             dump(evaluation)
         );
     }
+}
+
+#[tokio::test]
+async fn a_health_body_that_says_both_failed_and_passed_fails_named() {
+    for (body, summary) in [
+        (
+            "[+]ping ok\nreadyz check failed\nreadyz check passed\n",
+            "health.status: readyz check failed (the body also says `readyz check passed`), expected pass",
+        ),
+        (
+            "readyz check failed\n[+]ping ok\nlivez check passed\n",
+            "health.status: readyz check failed (the body also says `livez check passed`), expected pass",
+        ),
+        (
+            "[+]ping ok\n[-]etcd failed: reason withheld\nreadyz check passed\n",
+            "health.status: readyz check passed (yet etcd failed), expected pass",
+        ),
+    ] {
+        let env = MockEnvironment::start(Scenario::Healthy).await;
+        env.inject("/readyz", raw_body(body.as_bytes(), "text/plain"))
+            .await;
+        let evaluation = http_gate("url = '{api_url}/readyz'\nexpect = { health = true }", None)
+            .evaluate(&context(&env))
+            .await;
+        assert_eq!(
+            evaluation.verdict,
+            Verdict::Fail,
+            "{body}: {}",
+            dump(&evaluation)
+        );
+        assert_eq!(evaluation.summary, summary, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn every_component_section_of_a_health_body_is_judged() {
+    for (body, component) in [
+        (
+            r#"{"status":"pass","checks":{},"components":{"db":{"status":"DOWN"}}}"#,
+            ("health.db", "DOWN"),
+        ),
+        (
+            r#"{"status":"pass","checks":[{"componentId":"db","status":"fail"}]}"#,
+            ("health.checks[0]", "fail"),
+        ),
+        (
+            r#"{"status":"UP","components":{"db":{"status":503}}}"#,
+            (
+                "health.db",
+                "unreadable: its `status` is a number, not a string",
+            ),
+        ),
+    ] {
+        let env = MockEnvironment::start(Scenario::Healthy).await;
+        env.inject("/health", raw_body(body.as_bytes(), "application/json"))
+            .await;
+        let evaluation = http_gate("url = '{api_url}/health'\nexpect = { health = true }", None)
+            .evaluate(&context(&env))
+            .await;
+        assert_eq!(
+            evaluation.verdict,
+            Verdict::Warn,
+            "{body}: {}",
+            dump(&evaluation)
+        );
+        assert_eq!(
+            (
+                evaluation.observations[0].name.as_str(),
+                &evaluation.observations[0].observed
+            ),
+            (component.0, &serde_json::Value::from(component.1)),
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_byte_order_mark_before_a_body_is_ignored_by_every_gate() {
+    use release_core::gates::ai_runtime::{AiRuntimeGate, AiRuntimeGateSpec};
+    let body = b"\xef\xbb\xbf{\"status\":\"pass\",\"summary\":{\"health\":\"ok\",\"rolesBlocked\":0},\"sessions\":[]}";
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    env.inject("/health", raw_body(body, "application/health+json"))
+        .await;
+    env.inject("/assert", raw_body(body, "application/json"))
+        .await;
+    env.inject("/ai", raw_body(body, "application/json")).await;
+    env.inject("/sessions", raw_body(body, "application/json"))
+        .await;
+    env.inject("/text", raw_body(b"\xef\xbb\xbfok", "text/plain"))
+        .await;
+    let cx = context(&env);
+    let health = http_gate("url = '{api_url}/health'\nexpect = { health = true }", None)
+        .evaluate(&cx)
+        .await;
+    let text = http_gate("url = '{api_url}/text'\nexpect = { health = true }", None)
+        .evaluate(&cx)
+        .await;
+    let asserted = http_gate(
+        "url = '{api_url}/assert'\nexpect = { json = [{ path = '$.status', value = 'pass' }] }",
+        None,
+    )
+    .evaluate(&cx)
+    .await;
+    let spec: AiRuntimeGateSpec = toml::from_str("url = '{api_url}/ai'").unwrap();
+    let ai = AiRuntimeGate::new(GateInfo::new("ai", "ai-runtime"), spec)
+        .unwrap()
+        .evaluate(&cx)
+        .await;
+    let spec: SessionsGateSpec =
+        toml::from_str("url = '{api_url}/sessions'\nmax_stale = { fail = 5 }").unwrap();
+    let sessions = SessionsGate::new(GateInfo::new("s", "sessions"), spec)
+        .unwrap()
+        .evaluate(&cx)
+        .await;
+    for (kind, evaluation) in [
+        ("health", &health),
+        ("plain text", &text),
+        ("expect.json", &asserted),
+        ("ai-runtime", &ai),
+        ("sessions", &sessions),
+    ] {
+        assert_eq!(
+            evaluation.verdict,
+            Verdict::Pass,
+            "{kind}: {}",
+            dump(evaluation)
+        );
+    }
+}
+
+/// A 503 with these headers for the next five requests.
+async fn unavailable_with(env: &MockEnvironment, headers: &[(&str, &str)]) {
+    env.inject(
+        "/health",
+        Fault::WithHeaders {
+            status: 503,
+            headers: headers
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect(),
+            times: 5,
+        },
+    )
+    .await;
+}
+
+fn evidence_of<'e>(evaluation: &'e Evaluation, name: &str) -> Vec<&'e str> {
+    evaluation
+        .evidence
+        .iter()
+        .filter(|e| e.name == name)
+        .map(|e| e.detail.as_str())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_retry_after_date_is_a_wait_from_the_servers_date() {
+    const NOW: &str = "Sun, 06 Nov 1994 08:49:37 GMT";
+    // One second after the server's own `Date`: one second, whatever our clock says.
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    let soon = "Sun, 06 Nov 1994 08:49:38 GMT";
+    unavailable_with(&env, &[("Retry-After", soon), ("Date", NOW)]).await;
+    let started = std::time::Instant::now();
+    let evaluation = http_gate(
+        "url = '{api_url}/health'\nretries = 1\nretry_backoff = '10ms'",
+        Some(Duration::from_secs(5)),
+    )
+    .evaluate(&context(&env))
+    .await;
+    assert_eq!(evaluation.attempts, 2, "{}", dump(&evaluation));
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "the server's second, not the 10ms backoff: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        evidence_of(&evaluation, "retried"),
+        [format!(
+            "attempt 1: status 503, retried after 1s (Retry-After: {soon})"
+        )]
+    );
+
+    // An hour after it: more than a retry may wait, said with the date.
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    let later = "Sun, 06 Nov 1994 09:49:37 GMT";
+    unavailable_with(&env, &[("Retry-After", later), ("Date", NOW)]).await;
+    let evaluation = http_gate("url = '{api_url}/health'\nretries = 2", None)
+        .evaluate(&context(&env))
+        .await;
+    assert_eq!(evaluation.attempts, 1, "{}", dump(&evaluation));
+    let why = format!(
+        "not retried: the server asked to wait 1h (Retry-After: {later}), more than the 30s a retry may wait"
+    );
+    assert_eq!(
+        evaluation.summary,
+        format!("status: 503, expected 2xx; {why}")
+    );
+
+    // In the past (the obsolete RFC 850 form, which a recipient must read too): no wait.
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    let past = "Sunday, 06-Nov-94 08:00:00 GMT";
+    unavailable_with(&env, &[("Retry-After", past), ("Date", NOW)]).await;
+    let evaluation = http_gate(
+        "url = '{api_url}/health'\nretries = 1\nretry_backoff = '10s'",
+        Some(Duration::from_secs(5)),
+    )
+    .evaluate(&context(&env))
+    .await;
+    assert_eq!(evaluation.attempts, 2, "{}", dump(&evaluation));
+    assert_eq!(
+        evidence_of(&evaluation, "retried"),
+        [format!(
+            "attempt 1: status 503, retried after 0ms (Retry-After: {past})"
+        )]
+    );
+}
+
+#[tokio::test]
+async fn a_retry_after_that_cannot_be_read_is_said_and_the_backoff_used() {
+    for value in [
+        "-5",
+        "3600.0",
+        "soon",
+        "1 2",
+        "Sun, 06 Nov 1994 25:00:00 GMT",
+    ] {
+        let env = MockEnvironment::start(Scenario::Healthy).await;
+        unavailable_with(&env, &[("Retry-After", value)]).await;
+        let evaluation = http_gate(
+            "url = '{api_url}/health'\nretries = 2\nretry_backoff = '10ms'",
+            Some(Duration::from_secs(5)),
+        )
+        .evaluate(&context(&env))
+        .await;
+        assert_eq!(evaluation.attempts, 3, "{value}: {}", dump(&evaluation));
+        assert_eq!(
+            evidence_of(&evaluation, "retry"),
+            [format!(
+                "Retry-After `{value}` is neither seconds nor an HTTP date; used the backoff"
+            )],
+            "{value}: once, not once per attempt"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_retry_after_too_large_to_hold_is_a_wait_too_long() {
+    for value in ["99999999999999999999", "18446744073709551616", "86401"] {
+        let env = MockEnvironment::start(Scenario::Healthy).await;
+        unavailable_with(&env, &[("Retry-After", value)]).await;
+        let evaluation = http_gate("url = '{api_url}/health'\nretries = 2", None)
+            .evaluate(&context(&env))
+            .await;
+        assert_eq!(evaluation.attempts, 1, "{value}: {}", dump(&evaluation));
+        assert_eq!(
+            evaluation.summary,
+            "status: 503, expected 2xx; not retried: the server asked to wait over a day (Retry-After), more than the 30s a retry may wait",
+            "{value}"
+        );
+    }
+}
+
+/// `n` sessions with this status and `lastActivityAt`.
+fn sessions_like(
+    n: usize,
+    status: serde_json::Value,
+    last: serde_json::Value,
+) -> serde_json::Value {
+    let sessions: Vec<_> = (0..n)
+        .map(|i| serde_json::json!({ "id": format!("s{i}"), "status": status, "lastActivityAt": last }))
+        .collect();
+    serde_json::json!({ "sessions": sessions })
+}
+
+fn minutes_from_now(minutes: i64) -> serde_json::Value {
+    let at = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_mins(minutes))
+        .unwrap();
+    serde_json::Value::from(at.to_string())
+}
+
+#[tokio::test]
+async fn a_session_the_gate_cannot_judge_is_counted_and_said_never_dropped() {
+    use serde_json::json;
+    let old = json!("2020-01-01T00:00:00Z");
+    let limit = "max_stale = { fail = 1 }";
+    for (sample, verdict, summary) in [
+        // Whitespace and case around a status mean nothing: read as health statuses are.
+        (
+            sessions_like(5, json!("active "), old.clone()),
+            Verdict::Fail,
+            "5 stale active sessions (max_stale.fail: expected <= 1)",
+        ),
+        (
+            sessions_like(5, json!(" ACTIVE\n"), old.clone()),
+            Verdict::Fail,
+            "5 stale active sessions (max_stale.fail: expected <= 1)",
+        ),
+        // An unknown status on an old session could be a stale active one: counted as such
+        // the sample would fail, so it cannot pass.
+        (
+            sessions_like(5, json!("busy"), old.clone()),
+            Verdict::Inconclusive,
+            "0 stale active sessions, or up to 5 counting those the gate cannot judge (status `busy` on 5 sessions); max_stale.fail: expected <= 1",
+        ),
+        (
+            sessions_like(5, json!({ "state": "active" }), old.clone()),
+            Verdict::Inconclusive,
+            "0 stale active sessions, or up to 5 counting those the gate cannot judge (status an object, not a string, on 5 sessions); max_stale.fail: expected <= 1",
+        ),
+        (
+            sessions_like(5, json!("active"), json!("2999-01-01T00:00:00Z")),
+            Verdict::Inconclusive,
+            "0 stale active sessions, or up to 5 counting those the gate cannot judge (lastActivityAt in the future on 5 active sessions); max_stale.fail: expected <= 1",
+        ),
+        (
+            sessions_like(5, json!("active"), json!(1577836800)),
+            Verdict::Inconclusive,
+            "0 stale active sessions, or up to 5 counting those the gate cannot judge (lastActivityAt missing or unreadable on 5 active sessions); max_stale.fail: expected <= 1",
+        ),
+        (
+            sessions_like(5, json!("active"), json!("last tuesday")),
+            Verdict::Inconclusive,
+            "0 stale active sessions, or up to 5 counting those the gate cannot judge (lastActivityAt missing or unreadable on 5 active sessions); max_stale.fail: expected <= 1",
+        ),
+        // An unknown status on a session active a minute ago cannot hide a stale one: a
+        // warning that names it.
+        (
+            sessions_like(5, json!("busy"), minutes_from_now(-1)),
+            Verdict::Warn,
+            "0 stale of 0 active sessions; cannot judge status `busy` on 5 sessions",
+        ),
+        // A clock a little ahead is still "just now".
+        (
+            sessions_like(5, json!("active"), minutes_from_now(2)),
+            Verdict::Pass,
+            "0 stale of 5 active sessions",
+        ),
+        // A session that is over is not judged, whatever its age.
+        (
+            sessions_like(5, json!("Ended"), old.clone()),
+            Verdict::Pass,
+            "0 stale of 0 active sessions",
+        ),
+    ] {
+        let evaluation = sessions_over(sample.clone(), limit, None).await;
+        assert_eq!(
+            evaluation.verdict,
+            verdict,
+            "{sample}: {}",
+            dump(&evaluation)
+        );
+        assert_eq!(evaluation.summary, summary, "{sample}");
+    }
+    // One unknown session that cannot reach the fail limit warns.
+    let one = sessions_over(
+        sessions_like(1, json!("busy"), old.clone()),
+        "max_stale = { fail = 5 }",
+        None,
+    )
+    .await;
+    assert_eq!(one.verdict, Verdict::Warn, "{}", dump(&one));
+    assert_eq!(one.observations[0].name, "sessions.status");
+    assert_eq!(one.observations[0].observed, "`busy` on 1 session");
+    // One stale active session at the limit, and one unknown: together over it.
+    let mut mixed = sessions_like(1, json!("active"), old.clone());
+    mixed["sessions"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "id": "x", "status": "paused", "lastActivityAt": old }));
+    let mixed = sessions_over(mixed, limit, None).await;
+    assert_eq!(mixed.verdict, Verdict::Inconclusive, "{}", dump(&mixed));
+    let doubt = mixed
+        .observations
+        .iter()
+        .find(|o| o.name == "stale_active_sessions")
+        .unwrap();
+    assert_eq!(
+        doubt.observed,
+        "1, or up to 2 counting 1 session the gate cannot judge"
+    );
+    assert_eq!(doubt.rule, "max_stale.fail");
+    // The measurement a later run compares against is what was judged.
+    assert_eq!(mixed.measurements[0].value, 1.0);
+    // Growth limits count the doubtful sessions too.
+    let growth = sessions_over(
+        sessions_like(3, json!("busy"), old),
+        "max_stale = { fail = 100 }\ngrowth = { fail = 2 }",
+        Some(0.0),
+    )
+    .await;
+    assert_eq!(growth.verdict, Verdict::Inconclusive, "{}", dump(&growth));
+}
+
+#[tokio::test]
+async fn an_ai_runtime_body_that_gives_two_answers_is_judged_on_the_worse() {
+    use release_core::gates::ai_runtime::{AiRuntimeGate, AiRuntimeGateSpec};
+    use serde_json::json;
+    let ok_summary = json!({ "health": "ok", "rolesTotal": 2, "rolesBlocked": 0 });
+    for (body, verdict, summary) in [
+        // Case and whitespace around a role's status mean nothing: blocked is blocked.
+        (
+            json!({ "summary": ok_summary, "roles": [ { "role": "a", "status": "BLOCKED " } ] }),
+            Verdict::Fail,
+            "1 role blocked: a",
+        ),
+        (
+            json!({ "summary": ok_summary, "roles": [ { "role": "a", "status": " Ready" } ] }),
+            Verdict::Pass,
+            "health ok, 2 roles, none blocked",
+        ),
+        // A status the gate cannot read is named as such, not as the word "unknown".
+        (
+            json!({ "summary": ok_summary, "roles": [ { "role": "a", "status": 5 } ] }),
+            Verdict::Warn,
+            "roles.a: status a number, not a string, expected ready",
+        ),
+        (
+            json!({ "summary": ok_summary, "roles": [ { "role": "a" } ] }),
+            Verdict::Warn,
+            "roles.a: status missing, expected ready",
+        ),
+        (
+            json!({ "summary": ok_summary, "roles": [ { "role": "a\u{1b}[2J", "status": "paused" } ] }),
+            Verdict::Warn,
+            r"roles.a\u{1b}[2J: paused, expected ready",
+        ),
+        // `summary.x` and a top-level `x` that disagree: the worse one counts.
+        (
+            json!({ "summary": ok_summary, "rolesBlocked": 2 }),
+            Verdict::Fail,
+            "2 roles blocked",
+        ),
+        (
+            json!({ "summary": ok_summary, "health": "degraded" }),
+            Verdict::Fail,
+            "health: degraded, expected ok",
+        ),
+        (
+            json!({ "summary": ok_summary, "health": { "db": "ok" } }),
+            Verdict::Pass,
+            "health ok, 2 roles, none blocked",
+        ),
+        (
+            json!({ "summary": { "health": 5, "rolesBlocked": 0 } }),
+            Verdict::Error,
+            "unreadable ai-runtime health: `summary.health` is a number, not a string",
+        ),
+        // A count that is not one is never skipped for the other: it might be the block.
+        (
+            json!({ "summary": ok_summary, "rolesBlocked": "2" }),
+            Verdict::Error,
+            "unreadable ai-runtime health: `rolesBlocked` is a string, not a count",
+        ),
+        (
+            json!({ "summary": { "health": "ok", "rolesBlocked": "2" } }),
+            Verdict::Error,
+            "unreadable ai-runtime health: `summary.rolesBlocked` is a string, not a count",
+        ),
+        (
+            json!({ "summary": { "health": "ok", "rolesBlocked": -1 } }),
+            Verdict::Error,
+            "unreadable ai-runtime health: `summary.rolesBlocked` is -1, not a count",
+        ),
+    ] {
+        let env = MockEnvironment::start(Scenario::Healthy).await;
+        env.inject(
+            "/ai",
+            raw_body(body.to_string().as_bytes(), "application/json"),
+        )
+        .await;
+        let spec: AiRuntimeGateSpec = toml::from_str("url = '{api_url}/ai'").unwrap();
+        let evaluation = AiRuntimeGate::new(GateInfo::new("ai", "ai-runtime"), spec)
+            .unwrap()
+            .evaluate(&context(&env))
+            .await;
+        assert_eq!(evaluation.verdict, verdict, "{body}: {}", dump(&evaluation));
+        assert_eq!(evaluation.summary, summary, "{body}");
+    }
+    // Both counts are shown when they disagree.
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    let body = json!({ "summary": ok_summary, "rolesBlocked": 2 });
+    env.inject(
+        "/ai",
+        raw_body(body.to_string().as_bytes(), "application/json"),
+    )
+    .await;
+    let spec: AiRuntimeGateSpec = toml::from_str("url = '{api_url}/ai'").unwrap();
+    let evaluation = AiRuntimeGate::new(GateInfo::new("ai", "ai-runtime"), spec)
+        .unwrap()
+        .evaluate(&context(&env))
+        .await;
+    assert_eq!(evaluation.observations[0].name, "rolesBlocked");
+    assert_eq!(
+        evaluation.observations[0].observed,
+        "summary.rolesBlocked 0, rolesBlocked 2"
+    );
 }

@@ -180,3 +180,33 @@ async fn numbers_are_shown_in_their_shortest_form() {
         evaluation.summary
     );
 }
+
+#[tokio::test]
+async fn alert_states_and_severities_are_read_as_every_status_word_is() {
+    let mock = AlertmanagerMock::start().await;
+    let spec: AlertsGateSpec = toml::from_str(&format!("url = '{}'", mock.url())).unwrap();
+    let gate = AlertsGate::new(GateInfo::new("alerts", "alerts"), spec).unwrap();
+    let cx = Context::builder("staging").build();
+    let alert = |severity: &str, state: &str| {
+        serde_json::json!([{ "labels": { "alertname": "HighLatency", "severity": severity },
+            "status": { "state": state, "silencedBy": ["s1"] } }])
+    };
+    // Case and surrounding whitespace mean nothing: `warning ` is a warning, not an unknown
+    // severity counted as critical.
+    mock.set_alerts(alert("Warning ", "active")).await;
+    assert_eq!(gate.evaluate(&cx).await.verdict, Verdict::Warn);
+    mock.set_alerts(alert("critical", " Suppressed")).await;
+    assert_eq!(gate.evaluate(&cx).await.verdict, Verdict::Pass);
+    // A state this version does not know counts: an alert is harmless only when
+    // Alertmanager says so.
+    mock.set_alerts(alert("critical", "snoozed")).await;
+    let evaluation = gate.evaluate(&cx).await;
+    assert_eq!(evaluation.verdict, Verdict::Fail, "{evaluation:#?}");
+    assert!(
+        evaluation.observations[0]
+            .observed
+            .as_str()
+            .unwrap()
+            .starts_with("snoozed since")
+    );
+}

@@ -476,3 +476,37 @@ async fn hostile_answers_never_pass_silently() {
         evaluation.summary
     );
 }
+
+#[tokio::test]
+async fn an_answer_of_the_wrong_shape_says_where_in_jsons_words() {
+    let vars = [("RAILWAY_TOKEN", RailwayMock::PROJECT_TOKEN)];
+    let all = ["web", "api", "worker"];
+    for (edit, said) in [
+        (
+            (|body: &mut serde_json::Value| {
+                node(body, "api")["serviceName"] = serde_json::Value::Null
+            }) as fn(&mut serde_json::Value),
+            "`environment.serviceInstances.edges[1].node.serviceName`: expected a string, got null",
+        ),
+        (
+            |body: &mut serde_json::Value| {
+                node(body, "web")["numReplicas"] = serde_json::json!(1.5)
+            },
+            "`environment.serviceInstances.edges[0].node.numReplicas`: expected a whole number, got the number 1.5",
+        ),
+        (
+            |body: &mut serde_json::Value| {
+                body["data"]["environment"]["serviceInstances"]["edges"] = serde_json::json!({})
+            },
+            "`environment.serviceInstances.edges`: expected an array, got an object",
+        ),
+    ] {
+        let mock = healthy_with(edit).await;
+        let evaluation = gate(&all, "").evaluate(&context(&mock, false, &vars)).await;
+        assert_eq!(evaluation.verdict, Verdict::Error, "{evaluation:#?}");
+        assert_eq!(
+            evaluation.summary,
+            format!("Railway EnvironmentInstances: unexpected response shape: {said}")
+        );
+    }
+}

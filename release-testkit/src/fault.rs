@@ -56,6 +56,16 @@ pub enum Fault {
         /// How many requests are refused.
         times: u64,
     },
+    /// This status with these headers, as given (a `Retry-After` in any form, a `Date`), and
+    /// a small JSON error body, for the next `times` requests, then the normal answer.
+    WithHeaders {
+        /// The status; one HTTP cannot carry is served as 500.
+        status: u16,
+        /// The headers, name and value, byte for byte.
+        headers: Vec<(String, String)>,
+        /// How many requests get it.
+        times: u64,
+    },
     /// 302 to the same path and query on the environment's other host
     /// ([`MockEnvironment::other_host_url`](crate::MockEnvironment::other_host_url)), which
     /// answers health+json `pass` and records what reached it.
@@ -126,6 +136,20 @@ impl Fault {
                             .insert_header("retry-after", retry_after_secs.to_string()),
                     )
                     .up_to_n_times(*times)
+            }
+            Self::WithHeaders {
+                status,
+                headers,
+                times,
+            } => {
+                if *times == 0 {
+                    return None;
+                }
+                let mut template = status_response(*status);
+                for (name, value) in headers {
+                    template = template.insert_header(name.as_str(), value.as_str());
+                }
+                given.respond_with(template).up_to_n_times(*times)
             }
             Self::RedirectToOtherHost => given.respond_with(Redirect {
                 base: other_host_url.to_owned(),

@@ -175,6 +175,32 @@ async fn rate_limited_then_normal() {
 }
 
 #[tokio::test]
+async fn headers_as_given_then_normal() {
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    env.inject(
+        "/health",
+        Fault::WithHeaders {
+            status: 503,
+            headers: vec![
+                ("Retry-After".into(), "Sun, 06 Nov 1994 08:49:38 GMT".into()),
+                ("Date".into(), "Sun, 06 Nov 1994 08:49:37 GMT".into()),
+            ],
+            times: 1,
+        },
+    )
+    .await;
+    let url = format!("{}/health", env.api_url());
+    let response = get(url.clone()).await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(
+        response.headers()["retry-after"],
+        "Sun, 06 Nov 1994 08:49:38 GMT"
+    );
+    assert_eq!(response.headers()["date"], "Sun, 06 Nov 1994 08:49:37 GMT");
+    assert_eq!(get(url).await.status(), 200);
+}
+
+#[tokio::test]
 async fn rate_limited_zero_times_changes_nothing() {
     let env = MockEnvironment::start(Scenario::Healthy).await;
     env.inject(

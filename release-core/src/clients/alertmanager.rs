@@ -77,7 +77,9 @@ fn unknown_state() -> String {
 impl AlertStatus {
     /// Whether it is suppressed (silenced, inhibited or muted), and so does not count.
     pub fn is_suppressed(&self) -> bool {
-        self.state == "suppressed"
+        // Any other word (`active`, `unprocessed`, one this version does not know) counts:
+        // an alert is harmless only when Alertmanager says so.
+        self.state.trim().eq_ignore_ascii_case("suppressed")
     }
 
     /// Why it is suppressed, in words.
@@ -171,14 +173,17 @@ pub fn parse_alerts(response: &HttpResponse) -> Result<Vec<Alert>, AlertmanagerE
     }
     match json {
         Ok(value @ serde_json::Value::Array(_)) => {
-            serde_json::from_value(value).map_err(|e| AlertmanagerError::Unexpected {
+            super::shape::from_value(&value).map_err(|e| AlertmanagerError::Unexpected {
                 status,
                 reason: format!("an alert does not parse: {e}"),
             })
         }
         Ok(other) => Err(AlertmanagerError::Unexpected {
             status,
-            reason: format!("expected an array of alerts, got {}", kind(&other)),
+            reason: format!(
+                "expected an array of alerts, got {}",
+                super::shape::kind(&other)
+            ),
         }),
         Err(e)
             if matches!(e, super::json::JsonError::Empty)
@@ -193,17 +198,6 @@ pub fn parse_alerts(response: &HttpResponse) -> Result<Vec<Alert>, AlertmanagerE
             status,
             reason: e.to_string(),
         }),
-    }
-}
-
-fn kind(value: &serde_json::Value) -> &'static str {
-    match value {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
     }
 }
 
@@ -231,6 +225,12 @@ mod tests {
                 other => panic!("{reason}: {other:?}"),
             }
         }
+        let wrong = br#"[{"labels":{"alertname":"A"}},{"labels":{"severity":5}}]"#;
+        let response = crate::clients::json::test_response(200, "application/json", wrong);
+        assert_eq!(
+            parse_alerts(&response).unwrap_err().to_string(),
+            "not an Alertmanager alert list (HTTP 200): an alert does not parse: `[1].labels.severity`: expected a string, got the number 5"
+        );
         let twice = br#"[{"labels":{"severity":"critical","severity":"none"}}]"#;
         let response = crate::clients::json::test_response(200, "application/json", twice);
         assert!(

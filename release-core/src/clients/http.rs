@@ -96,14 +96,110 @@ impl HttpResponse {
         })
     }
 
-    /// The `Retry-After` delay, in its seconds form (the HTTP-date form is rare for APIs and
-    /// is ignored, which falls back to the policy's backoff).
-    pub fn retry_after(&self) -> Option<Duration> {
-        self.header("retry-after")?
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .map(Duration::from_secs)
+    /// What the response's `Retry-After` asks, in either form RFC 9110 allows: delay-seconds
+    /// (`120`), or an HTTP date, read relative to the response's own `Date` header when it
+    /// has a readable one (the server's clock against the server's clock), else to `now`. A
+    /// date in the past asks for no wait; a number of seconds too large to hold is the
+    /// longest wait there is. Anything else (`-5`, `3600.0`, `soon`, two different values) is
+    /// [`RetryAfter::Unreadable`], never silently the same as no header.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use release_core::clients::{HttpResponse, RetryAfter};
+    /// let at = |value: &str| {
+    ///     let mut headers = reqwest::header::HeaderMap::new();
+    ///     headers.insert("date", "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap());
+    ///     headers.insert("retry-after", value.parse().unwrap());
+    ///     let response = HttpResponse { status: 503, headers, body: vec![], truncated: false,
+    ///         latency: Duration::ZERO, final_url: String::new() };
+    ///     response.retry_after(SystemTime::now())
+    /// };
+    /// assert_eq!(at("120").wait(), Some(Duration::from_secs(120)));
+    /// assert_eq!(at("Sun, 06 Nov 1994 08:51:37 GMT").wait(), Some(Duration::from_secs(120)));
+    /// assert_eq!(at("Sun, 06 Nov 1994 08:00:00 GMT").wait(), Some(Duration::ZERO));
+    /// assert!(matches!(at("3600.0"), RetryAfter::Unreadable(_)));
+    /// ```
+    pub fn retry_after(&self, now: std::time::SystemTime) -> RetryAfter {
+        let mut values = self.headers.get_all(reqwest::header::RETRY_AFTER).iter();
+        let Some(first) = values.next() else {
+            return RetryAfter::Absent;
+        };
+        let shown = |value: &HeaderValue| {
+            let text = String::from_utf8_lossy(value.as_bytes());
+            let text = text.trim();
+            let clipped: String = text.chars().take(60).collect();
+            let more = if clipped.len() < text.len() {
+                "…"
+            } else {
+                ""
+            };
+            format!("{}{more}", crate::names::escaped(&clipped))
+        };
+        if values.any(|other| other.as_bytes().trim_ascii() != first.as_bytes().trim_ascii()) {
+            return RetryAfter::Unreadable(format!("{} and another value", shown(first)));
+        }
+        let unreadable = || RetryAfter::Unreadable(shown(first));
+        let Ok(text) = first.to_str() else {
+            return unreadable();
+        };
+        let text = text.trim();
+        if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+            // More seconds than a u64 holds is still a request to wait, longer than any
+            // budget: the longest wait there is.
+            let seconds = text.parse::<u64>().unwrap_or(u64::MAX);
+            return RetryAfter::Seconds(Duration::from_secs(seconds));
+        }
+        let Ok(until) = httpdate::parse_http_date(text) else {
+            return unreadable();
+        };
+        let reference = self
+            .header("date")
+            .and_then(|date| httpdate::parse_http_date(date.trim()).ok())
+            .unwrap_or(now);
+        RetryAfter::Date {
+            wait: until.duration_since(reference).unwrap_or(Duration::ZERO),
+            date: text.to_owned(),
+        }
+    }
+}
+
+/// What a response's `Retry-After` header asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RetryAfter {
+    /// No header.
+    Absent,
+    /// Delay-seconds: wait this long.
+    Seconds(Duration),
+    /// An HTTP date: wait this long (zero for a date in the past).
+    Date {
+        /// The wait until the date.
+        wait: Duration,
+        /// The date as the server wrote it.
+        date: String,
+    },
+    /// A value that is neither delay-seconds nor an HTTP date (or two values that differ), as
+    /// received: escaped and clipped for a message.
+    Unreadable(String),
+}
+
+impl RetryAfter {
+    /// The wait asked for, when the header asks for one that could be read.
+    pub fn wait(&self) -> Option<Duration> {
+        match self {
+            RetryAfter::Seconds(wait) | RetryAfter::Date { wait, .. } => Some(*wait),
+            RetryAfter::Absent | RetryAfter::Unreadable(_) => None,
+        }
+    }
+
+    /// How a message names the header: `Retry-After`, or with its date
+    /// (`Retry-After: Sun, 06 Nov 1994 08:49:37 GMT`), since the wait was worked out from it.
+    pub fn named(&self) -> String {
+        match self {
+            RetryAfter::Date { date, .. } => {
+                format!("Retry-After: {}", crate::names::escaped(date))
+            }
+            _ => "Retry-After".to_owned(),
+        }
     }
 }
 
@@ -346,4 +442,113 @@ pub(crate) fn redact_url(url: &reqwest::Url) -> String {
         shown.push_str("?…");
     }
     shown
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn response(headers: &[(&str, &[u8])]) -> HttpResponse {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.append(
+                HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_bytes(value).unwrap(),
+            );
+        }
+        HttpResponse {
+            status: 503,
+            headers: map,
+            body: Vec::new(),
+            truncated: false,
+            latency: Duration::ZERO,
+            final_url: String::new(),
+        }
+    }
+
+    #[test]
+    fn retry_after_reads_both_forms_and_names_what_it_cannot() {
+        let now = httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
+        let read = |headers: &[(&str, &[u8])]| response(headers).retry_after(now);
+        assert_eq!(read(&[]), RetryAfter::Absent);
+        assert_eq!(
+            read(&[("retry-after", b"120")]),
+            RetryAfter::Seconds(Duration::from_secs(120))
+        );
+        assert_eq!(
+            read(&[("retry-after", b" 7 ")]).wait(),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(read(&[("retry-after", b"0")]).wait(), Some(Duration::ZERO));
+        // Without a `Date` header, the date is read against the clock; all three forms.
+        for date in [
+            "Sun, 06 Nov 1994 08:50:07 GMT",
+            "Sunday, 06-Nov-94 08:50:07 GMT",
+            "Sun Nov  6 08:50:07 1994",
+        ] {
+            assert_eq!(
+                read(&[("retry-after", date.as_bytes())]),
+                RetryAfter::Date {
+                    wait: Duration::from_secs(30),
+                    date: date.to_owned()
+                },
+                "{date}"
+            );
+        }
+        // With one, against the server's own clock, however far ours is off.
+        let skewed = read(&[
+            ("retry-after", b"Mon, 07 Nov 1994 00:00:10 GMT"),
+            ("date", b"Mon, 07 Nov 1994 00:00:00 GMT"),
+        ]);
+        assert_eq!(skewed.wait(), Some(Duration::from_secs(10)));
+        assert_eq!(skewed.named(), "Retry-After: Mon, 07 Nov 1994 00:00:10 GMT");
+        // A `Date` that cannot be read falls back to the clock.
+        let fallback = read(&[
+            ("retry-after", b"Sun, 06 Nov 1994 08:49:47 GMT"),
+            ("date", b"yesterday"),
+        ]);
+        assert_eq!(fallback.wait(), Some(Duration::from_secs(10)));
+        // The past is no wait.
+        assert_eq!(
+            read(&[("retry-after", b"Sat, 01 Jan 1994 00:00:00 GMT")]).wait(),
+            Some(Duration::ZERO)
+        );
+        // Too many seconds to hold is the longest wait, not no wait.
+        assert_eq!(
+            read(&[("retry-after", b"99999999999999999999")]).wait(),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        for (value, shown) in [
+            (&b"-5"[..], "-5"),
+            (b"3600.0", "3600.0"),
+            (b"+5", "+5"),
+            (b"", ""),
+            (b"soon", "soon"),
+            (b"5s", "5s"),
+            (b"\xff1", "\u{fffd}1"),
+            (b"1\tx", "1\\tx"),
+        ] {
+            assert_eq!(
+                read(&[("retry-after", value)]),
+                RetryAfter::Unreadable(shown.to_owned()),
+                "{value:?}"
+            );
+        }
+        let long = "x".repeat(100);
+        assert_eq!(
+            read(&[("retry-after", long.as_bytes())]),
+            RetryAfter::Unreadable(format!("{}…", "x".repeat(60)))
+        );
+        // Two answers that differ are not a guess at one of them; the same twice is one.
+        assert_eq!(
+            read(&[("retry-after", b"1"), ("retry-after", b"3600")]),
+            RetryAfter::Unreadable("1 and another value".to_owned())
+        );
+        assert_eq!(
+            read(&[("retry-after", b"5"), ("retry-after", b" 5")]).wait(),
+            Some(Duration::from_secs(5))
+        );
+    }
 }

@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use super::http::{HttpRequest, HttpResponse};
 use super::json::{JsonError, JsonProblem};
+use super::shape::describe;
 
 /// One instant query's answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -180,24 +181,6 @@ struct Data {
     result: Value,
 }
 
-#[derive(Deserialize)]
-struct VectorSample {
-    #[serde(default)]
-    metric: BTreeMap<String, String>,
-    #[serde(default)]
-    value: Option<(f64, String)>,
-    #[serde(default)]
-    histogram: Option<Value>,
-}
-
-#[derive(Deserialize)]
-struct MatrixSeries {
-    #[serde(default)]
-    metric: BTreeMap<String, String>,
-    #[serde(default)]
-    values: Vec<(f64, String)>,
-}
-
 /// Reads a response to an instant query.
 pub fn parse_answer(response: &HttpResponse) -> Result<QueryAnswer, PrometheusError> {
     let status = response.status;
@@ -224,7 +207,7 @@ pub fn parse_answer(response: &HttpResponse) -> Result<QueryAnswer, PrometheusEr
         excerpt: excerpt(&text),
     };
     let envelope: Envelope = match super::json::parse(&response.body) {
-        Ok(value) => match serde_json::from_value(value) {
+        Ok(value) => match super::shape::from_value(&value) {
             Ok(envelope) => envelope,
             Err(e) if looks_like_json => {
                 return Err(PrometheusError::Malformed {
@@ -282,56 +265,17 @@ pub fn parse_answer(response: &HttpResponse) -> Result<QueryAnswer, PrometheusEr
     };
     let malformed = |reason: String| PrometheusError::Malformed { status, reason };
     let result = match data.result_type.as_str() {
-        "vector" => {
-            let samples: Vec<VectorSample> = serde_json::from_value(data.result)
-                .map_err(|e| malformed(format!("a vector that does not parse: {e}")))?;
-            let series = samples
-                .into_iter()
-                .map(|s| {
-                    let value = match (s.value, s.histogram) {
-                        (Some((_, text)), _) => Some(parse_value(&text).map_err(&malformed)?),
-                        (None, Some(_)) => None,
-                        (None, None) => {
-                            return Err(malformed(format!(
-                                "series {} has no value",
-                                describe_labels(&s.metric)
-                            )));
-                        }
-                    };
-                    Ok(Series {
-                        labels: s.metric,
-                        value,
-                    })
-                })
-                .collect::<Result<_, _>>()?;
-            QueryResult::Vector(series)
-        }
+        "vector" => QueryResult::Vector(vector(&data.result).map_err(malformed)?),
         "scalar" => {
-            let (_, text): (f64, String) = serde_json::from_value(data.result)
-                .map_err(|e| malformed(format!("a scalar that does not parse: {e}")))?;
-            QueryResult::Scalar(parse_value(&text).map_err(&malformed)?)
+            let (_, text) =
+                pair(&data.result, "result", "a [time, \"number\"] pair").map_err(&malformed)?;
+            QueryResult::Scalar(parse_value(text).map_err(&malformed)?)
         }
-        "matrix" => {
-            let series: Vec<MatrixSeries> = serde_json::from_value(data.result)
-                .map_err(|e| malformed(format!("a matrix that does not parse: {e}")))?;
-            let series = series
-                .into_iter()
-                .map(|s| {
-                    let values = s
-                        .values
-                        .iter()
-                        .map(|(_, text)| parse_value(text))
-                        .collect::<Result<Vec<_>, _>>()
-                        .map_err(&malformed)?;
-                    Ok((s.metric, values))
-                })
-                .collect::<Result<_, _>>()?;
-            QueryResult::Matrix(series)
-        }
+        "matrix" => QueryResult::Matrix(matrix(&data.result).map_err(malformed)?),
         "string" => {
-            let (_, text): (f64, String) = serde_json::from_value(data.result)
-                .map_err(|e| malformed(format!("a string result that does not parse: {e}")))?;
-            QueryResult::String(text)
+            let (_, text) =
+                pair(&data.result, "result", "a [time, \"text\"] pair").map_err(&malformed)?;
+            QueryResult::String(text.to_owned())
         }
         other => return Err(malformed(format!("unknown resultType {:?}", clip(other)))),
     };
@@ -340,6 +284,135 @@ pub fn parse_answer(response: &HttpResponse) -> Result<QueryAnswer, PrometheusEr
         warnings: envelope.warnings,
         infos: envelope.infos,
     })
+}
+
+/// A series' labels, by name.
+type Labels = BTreeMap<String, String>;
+
+/// An instant vector's series: `[{"metric": {…}, "value": [time, "number"]}, …]`, or a
+/// native histogram's `histogram` in place of `value`. Each shape problem is said in JSON's
+/// words and names the series.
+fn vector(result: &Value) -> Result<Vec<Series>, String> {
+    let items = result.as_array().ok_or_else(|| {
+        format!(
+            "`result` should be an array of series; got {}",
+            describe(result)
+        )
+    })?;
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let (labels, item) = series(i, item)?;
+            let at = || describe_labels(&labels);
+            let value = match (item.get("value"), item.get("histogram")) {
+                (Some(value), _) => {
+                    let (_, text) = pair(value, "value", "a [time, \"number\"] pair")
+                        .map_err(|why| format!("series {}: {why}", at()))?;
+                    Some(parse_value(text)?)
+                }
+                (None, Some(_)) => None,
+                (None, None) => return Err(format!("series {} has no value", at())),
+            };
+            Ok(Series { labels, value })
+        })
+        .collect()
+}
+
+/// A range vector's series: `[{"metric": {…}, "values": [[time, "number"], …]}, …]`.
+fn matrix(result: &Value) -> Result<Vec<(Labels, Vec<f64>)>, String> {
+    let items = result.as_array().ok_or_else(|| {
+        format!(
+            "`result` should be an array of series; got {}",
+            describe(result)
+        )
+    })?;
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let (labels, item) = series(i, item)?;
+            let values = match item.get("values") {
+                None => Vec::new(),
+                Some(Value::Array(values)) => values
+                    .iter()
+                    .enumerate()
+                    .map(|(n, value)| {
+                        let (_, text) =
+                            pair(value, &format!("values[{n}]"), "a [time, \"number\"] pair")
+                                .map_err(|why| {
+                                    format!("series {}: {why}", describe_labels(&labels))
+                                })?;
+                        parse_value(text)
+                    })
+                    .collect::<Result<_, _>>()?,
+                Some(other) => {
+                    return Err(format!(
+                        "series {}: `values` should be an array of [time, \"number\"] pairs; got {}",
+                        describe_labels(&labels),
+                        describe(other)
+                    ));
+                }
+            };
+            Ok((labels, values))
+        })
+        .collect()
+}
+
+/// Series number `i` of a result: its labels (`metric`, an object of strings; none when
+/// absent) and the object itself.
+fn series(i: usize, item: &Value) -> Result<(Labels, &serde_json::Map<String, Value>), String> {
+    let Value::Object(item) = item else {
+        return Err(format!(
+            "series {i} should be an object; got {}",
+            describe(item)
+        ));
+    };
+    let mut labels = BTreeMap::new();
+    match item.get("metric") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(metric)) => {
+            for (name, value) in metric {
+                let Value::String(value) = value else {
+                    return Err(format!(
+                        "series {i}: label `{}` should be a string; got {}",
+                        crate::names::escaped(name),
+                        describe(value)
+                    ));
+                };
+                labels.insert(name.clone(), value.clone());
+            }
+        }
+        Some(other) => {
+            return Err(format!(
+                "series {i}: `metric` should be an object of labels; got {}",
+                describe(other)
+            ));
+        }
+    }
+    Ok((labels, item))
+}
+
+/// A `[time, "text"]` pair, as Prometheus writes a sample: the time a number of seconds, the
+/// value a string (`"0.5"`, `"NaN"`, `"+Inf"`).
+fn pair<'v>(value: &'v Value, name: &str, shape: &str) -> Result<(f64, &'v str), String> {
+    let wrong = |got: String| format!("`{name}` should be {shape}; got {got}");
+    let Value::Array(items) = value else {
+        return Err(wrong(describe(value)));
+    };
+    let [time, text] = items.as_slice() else {
+        return Err(wrong(describe(value)));
+    };
+    let Some(time) = time.as_f64() else {
+        return Err(wrong(format!("{} for the time", describe(time))));
+    };
+    let Value::String(text) = text else {
+        return Err(wrong(format!(
+            "{} for the value, which Prometheus writes as a string",
+            describe(text)
+        )));
+    };
+    Ok((time, text))
 }
 
 /// A sample value: Go's float formatting, `NaN`, `+Inf` and `-Inf` included.
@@ -466,6 +539,90 @@ mod tests {
             error.to_string(),
             "HTTP 502: not a Prometheus answer (text/html): 502 Bad Gateway"
         );
+    }
+
+    #[test]
+    fn shape_problems_are_worded_for_people_never_in_serdes_words() {
+        let answer = |data: &str| {
+            let body = format!(r#"{{"status":"success","data":{data}}}"#);
+            parse_answer(&response(200, "application/json", &body))
+                .unwrap_err()
+                .to_string()
+        };
+        let vector =
+            |result: &str| answer(&format!(r#"{{"resultType":"vector","result":{result}}}"#));
+        let m = "malformed Prometheus answer (HTTP 200): ";
+        for (said, expected) in [
+            (
+                vector(r#"[{"metric":{},"value":[1,0.5]}]"#),
+                r#"series {}: `value` should be a [time, "number"] pair; got the number 0.5 for the value, which Prometheus writes as a string"#,
+            ),
+            (
+                vector(r#"[{"metric":{},"value":[1,"0.5","9"]}]"#),
+                r#"series {}: `value` should be a [time, "number"] pair; got an array of 3"#,
+            ),
+            (
+                vector(r#"[{"metric":{"job":"api"},"value":["x","0.5"]}]"#),
+                r#"series {job="api"}: `value` should be a [time, "number"] pair; got the string "x" for the time"#,
+            ),
+            (
+                vector(r#"[{"metric":{},"value":"0.5"}]"#),
+                r#"series {}: `value` should be a [time, "number"] pair; got the string "0.5""#,
+            ),
+            (
+                vector(r#"[{"metric":{"job":5},"value":[1,"0.5"]}]"#),
+                "series 0: label `job` should be a string; got the number 5",
+            ),
+            (
+                vector(r#"[{"metric":[],"value":[1,"0.5"]}]"#),
+                "series 0: `metric` should be an object of labels; got an array of 0",
+            ),
+            (
+                vector(r#"[5]"#),
+                "series 0 should be an object; got the number 5",
+            ),
+            (
+                vector(r#"{"a":1}"#),
+                "`result` should be an array of series; got an object",
+            ),
+            (
+                answer(r#"{"resultType":"scalar","result":[1]}"#),
+                r#"`result` should be a [time, "number"] pair; got an array of 1"#,
+            ),
+            (
+                answer(r#"{"resultType":"string","result":[1,2]}"#),
+                r#"`result` should be a [time, "text"] pair; got the number 2 for the value, which Prometheus writes as a string"#,
+            ),
+            (
+                answer(
+                    r#"{"resultType":"matrix","result":[{"metric":{},"values":[[1,"1"],[2]]}]}"#,
+                ),
+                r#"series {}: `values[1]` should be a [time, "number"] pair; got an array of 1"#,
+            ),
+            (
+                answer(r#"{"resultType":"matrix","result":[{"metric":{},"values":{}}]}"#),
+                r#"series {}: `values` should be an array of [time, "number"] pairs; got an object"#,
+            ),
+            (
+                answer(r#"{"resultType":7,"result":[]}"#),
+                "not the query API's envelope: `data.resultType`: expected a string, got the number 7",
+            ),
+            (
+                answer(r#"{"resultType":"vector","result":[]},"warnings":[5]"#),
+                "not the query API's envelope: `warnings[0]`: expected a string, got the number 5",
+            ),
+        ] {
+            assert_eq!(said, format!("{m}{expected}"));
+            for rust in [
+                "f64",
+                "floating point",
+                "sequence",
+                "invalid type",
+                "invalid length",
+            ] {
+                assert!(!said.contains(rust), "{said}");
+            }
+        }
     }
 
     #[test]

@@ -271,6 +271,9 @@ pub struct RailwayClient<'cx> {
     auth: RailwayAuth,
     policy: RetryPolicy,
     budget: Budget,
+    /// What the calls' retries went by that a person should know (a `Retry-After` that could
+    /// not be read), for the gate's evidence.
+    notes: std::sync::Mutex<Vec<String>>,
 }
 
 const PROJECT_TOKEN: &str =
@@ -343,7 +346,17 @@ impl<'cx> RailwayClient<'cx> {
             auth,
             policy,
             budget: Budget::start(timeout),
+            notes: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    /// What the retries of this client's calls went by that a person should know, each once:
+    /// a `Retry-After` that could not be read, so the backoff was used.
+    pub fn notes(&self) -> Vec<String> {
+        self.notes
+            .lock()
+            .map(|notes| notes.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
     }
 
     /// Text from Railway or from a library, with the run's secrets and this client's own
@@ -393,16 +406,29 @@ impl<'cx> RailwayClient<'cx> {
         // Reads are safe to repeat, so the exchange may retry a POST here as it would a GET.
         let exchange = exchange::send_idempotent(self.cx, request, self.policy, self.budget).await;
         let attempts = exchange.attempts;
-        let not_retried = exchange
+        if !exchange.notes.is_empty() {
+            let mut notes = self
+                .notes
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for note in &exchange.notes {
+                if !notes.contains(note) {
+                    notes.push(note.clone());
+                }
+            }
+        }
+        let not_retried: String = exchange
             .not_retried
+            .iter()
+            .chain(&exchange.notes)
             .map(|why| format!("; {why}"))
-            .unwrap_or_default();
+            .collect();
         let response = exchange
             .result
             .map_err(|e| error(self.scrub(&e.message), true, attempts))?;
         let data = envelope(&response, self.auth.kind())
             .map_err(|m| error(self.scrub(&format!("{m}{not_retried}")), false, attempts))?;
-        serde_json::from_value(data)
+        super::shape::from_value(&data)
             .map(|value| (value, attempts))
             .map_err(|e| {
                 error(

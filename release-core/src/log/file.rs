@@ -462,7 +462,11 @@ fn parse_line(bytes: &[u8], complete: bool, line: usize, from_end: bool) -> Opti
         problem(if !complete || e.is_eof() {
             torn()
         } else {
-            format!("not a valid record ({e}); skipped")
+            // In JSON's words, without the line's values (as a summary's errors are).
+            format!(
+                "not a valid record ({}); skipped",
+                crate::summary::without_value(&e)
+            )
         })
     }))
 }

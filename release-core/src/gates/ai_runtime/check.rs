@@ -128,6 +128,16 @@ impl AiRuntimeGate {
                 }
             }
         }
+        // A `Retry-After` a role's retries could not read, once per role.
+        let notes: Vec<Evidence> = results
+            .iter()
+            .flat_map(|(role, _, exchange)| {
+                exchange
+                    .notes
+                    .iter()
+                    .map(move |note| Evidence::new("retry", format!("{role}: {note}")))
+            })
+            .collect();
         let total = results.len();
         let enough = match self.spec.require {
             Require::Any => !succeeded.is_empty(),
@@ -177,7 +187,7 @@ impl AiRuntimeGate {
             ))
             .observations(failed)
         };
-        evaluation = evaluation.evidence(evidence);
+        evaluation = evaluation.evidence(evidence).evidence(notes);
         evaluation.attempts = attempts.max(1);
         evaluation
     }
@@ -235,26 +245,92 @@ fn judge_health(cx: &Context, response: &HttpResponse) -> Evaluation {
         Err(why) => return malformed(why),
     };
     let summary = body.get("summary");
-    let field = |name: &str| summary.and_then(|s| s.get(name)).or_else(|| body.get(name));
-    let Some(health) = field("health").and_then(Value::as_str) else {
-        return malformed("no `summary.health` string".to_owned());
+    // `summary.x` or a top-level `x`; a body that gives both is judged on both, never on the
+    // first found: two answers that differ are a contradiction, and the worse one counts.
+    let both = |name: &str| -> Vec<(String, &Value)> {
+        let mut found = Vec::new();
+        if let Some(value) = summary.and_then(|s| s.get(name)) {
+            found.push((format!("summary.{name}"), value));
+        }
+        if let Some(value) = body.get(name) {
+            found.push((name.to_owned(), value));
+        }
+        found
     };
-    let Some(blocked) = field("rolesBlocked").and_then(Value::as_u64) else {
-        return malformed("no `rolesBlocked` count under `summary` or at the top level".to_owned());
-    };
+    let healths = both("health");
+    // A top-level `health` that is not a string (an object of details, say) is not a second
+    // answer when `summary.health` gives one; with no string at all there is no answer.
+    let answers: Vec<(&String, &str)> = healths
+        .iter()
+        .filter_map(|(name, value)| value.as_str().map(|health| (name, health)))
+        .collect();
+    if answers.is_empty() {
+        return malformed(match healths.first() {
+            Some((name, value)) => format!(
+                "`{name}` is {}, not a string",
+                crate::clients::shape::kind(value)
+            ),
+            None => "no `summary.health` string".to_owned(),
+        });
+    }
     let mut observations: Vec<(Verdict, Observation)> = Vec::new();
-    if !health.eq_ignore_ascii_case("ok") {
-        observations.push((
-            Verdict::Fail,
-            Observation::new("summary.health", health, "ok", "eq"),
-        ));
+    for (name, health) in answers {
+        if !health.trim().eq_ignore_ascii_case("ok") {
+            observations.push((
+                Verdict::Fail,
+                Observation::new(
+                    name.clone(),
+                    crate::names::escaped(health).into_owned(),
+                    "ok",
+                    "eq",
+                ),
+            ));
+        }
     }
+    let counts = both("rolesBlocked");
+    if counts.is_empty() {
+        return malformed("no `rolesBlocked` count under `summary` or at the top level".to_owned());
+    }
+    let mut blocked_counts = Vec::new();
+    for (name, count) in &counts {
+        match count.as_u64() {
+            Some(count) => blocked_counts.push((name.clone(), count)),
+            None => {
+                return malformed(format!(
+                    "`{name}` is {}, not a count",
+                    match count {
+                        Value::Number(_) => crate::number::value_text(count),
+                        other => crate::clients::shape::kind(other).to_owned(),
+                    }
+                ));
+            }
+        }
+    }
+    let blocked = blocked_counts
+        .iter()
+        .map(|(_, n)| *n)
+        .max()
+        .unwrap_or_default();
     if blocked > 0 {
-        observations.push((
-            Verdict::Fail,
-            Observation::new("summary.rolesBlocked", blocked, 0, "eq"),
-        ));
+        let observed = if blocked_counts.iter().any(|(_, n)| *n != blocked) {
+            // Said with both counts, since one of them claims nothing is blocked.
+            Value::from(
+                blocked_counts
+                    .iter()
+                    .map(|(name, n)| format!("{name} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )
+        } else {
+            Value::from(blocked)
+        };
+        let name = blocked_counts
+            .iter()
+            .find(|(_, n)| *n == blocked)
+            .map_or("summary.rolesBlocked".to_owned(), |(name, _)| name.clone());
+        observations.push((Verdict::Fail, Observation::new(name, observed, 0, "eq")));
     }
+    let field = |name: &str| summary.and_then(|s| s.get(name)).or_else(|| body.get(name));
     let total = field("rolesTotal").and_then(Value::as_u64);
     if total == Some(0) {
         observations.push((
@@ -269,19 +345,28 @@ fn judge_health(cx: &Context, response: &HttpResponse) -> Evaluation {
         .into_iter()
         .flatten()
     {
-        let name = role
-            .get("role")
-            .and_then(Value::as_str)
-            .unwrap_or("unnamed role");
-        let status = role
-            .get("status")
-            .and_then(Value::as_str)
-            .unwrap_or("unknown");
+        let name = role.get("role").and_then(Value::as_str).map_or_else(
+            || "unnamed role".to_owned(),
+            |n| crate::names::escaped(n).into_owned(),
+        );
+        // Read as health statuses are: case and surrounding whitespace mean nothing, so
+        // `"BLOCKED "` is blocked, not a word the gate does not know.
+        let status = match role.get("status") {
+            Some(Value::String(status)) => Ok(status.trim()),
+            Some(other) => Err(format!(
+                "status {}, not a string",
+                crate::clients::shape::kind(other)
+            )),
+            None => Err("status missing".to_owned()),
+        };
         let reason = role.get("blockedReason").filter(|r| !r.is_null());
-        if status.eq_ignore_ascii_case("blocked") || reason.is_some() {
+        let is_blocked = status
+            .as_ref()
+            .is_ok_and(|s| s.eq_ignore_ascii_case("blocked"));
+        if is_blocked || reason.is_some() {
             let reason = reason.and_then(Value::as_str).unwrap_or("blocked");
             let reason = clip(&cx.redactor().redact(reason));
-            blocked_names.push(name.to_owned());
+            blocked_names.push(name.clone());
             observations.push((
                 Verdict::Fail,
                 Observation::new(
@@ -291,12 +376,17 @@ fn judge_health(cx: &Context, response: &HttpResponse) -> Evaluation {
                     "role",
                 ),
             ));
-        } else if !status.eq_ignore_ascii_case("ready") {
-            // Not blocked, not ready either (starting, unavailable): worth a warning, not a
-            // rollback.
+        } else {
+            // Not blocked, not ready either (starting, unavailable, a word the gate does not
+            // know, no status at all): a warning that names it, not a rollback.
+            let observed = match &status {
+                Ok(status) if status.eq_ignore_ascii_case("ready") => continue,
+                Ok(status) => clip(&crate::names::escaped(status)),
+                Err(why) => why.clone(),
+            };
             observations.push((
                 Verdict::Warn,
-                Observation::new(format!("roles.{name}"), clip(status), "ready", "role"),
+                Observation::new(format!("roles.{name}"), observed, "ready", "role"),
             ));
         }
     }

@@ -71,7 +71,8 @@ impl AlertsGate {
                 .spec
                 .severities
                 .iter()
-                .position(|s| s.eq_ignore_ascii_case(severity))
+                // Read as every status word is: case and surrounding whitespace mean nothing.
+                .position(|s| s.eq_ignore_ascii_case(severity.trim()))
             {
                 Some(rank) => (rank, severity.clone()),
                 None => (

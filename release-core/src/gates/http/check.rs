@@ -257,22 +257,34 @@ fn health_findings(response: &HttpResponse) -> Vec<(Verdict, Observation)> {
             Observation::new("health.status", observed, "pass", "health"),
         ));
     }
-    for (name, status, output) in reading.components {
+    for component in reading.components {
         // The top level is not a strict roll-up (the draft's own example passes with warning
         // checks): a failing component under a passing service is still worth a warning, and
-        // fails only when the service says it fails too.
-        let verdict = match (HealthStatus::parse(&status), overall) {
-            (Some(HealthStatus::Fail), Verdict::Fail) => Verdict::Fail,
-            _ => Verdict::Warn,
-        };
-        let observed = match output {
-            Some(output) => format!("{status}: {}", clip(&output)),
-            None => status,
+        // fails only when the service says it fails too. A component whose status cannot be
+        // read warns, named, never skipped.
+        let (verdict, observed) = match &component.status {
+            Some(status) => (
+                match (HealthStatus::parse(status), overall) {
+                    (Some(HealthStatus::Fail), Verdict::Fail) => Verdict::Fail,
+                    _ => Verdict::Warn,
+                },
+                match &component.output {
+                    Some(output) => format!("{status}: {}", clip(output)),
+                    None => status.clone(),
+                },
+            ),
+            None => (
+                Verdict::Warn,
+                format!(
+                    "unreadable: {}",
+                    component.output.as_deref().unwrap_or("no status")
+                ),
+            ),
         };
         findings.push((
             verdict,
             Observation::new(
-                format!("health.{name}"),
+                format!("health.{}", component.name),
                 observed,
                 "pass",
                 "health.component",

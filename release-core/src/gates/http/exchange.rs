@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::clients::{
-    HttpError, HttpErrorKind, HttpRequest, HttpResponse, RetryDecision, RetryPolicy,
+    HttpError, HttpErrorKind, HttpRequest, HttpResponse, RetryAfter, RetryDecision, RetryPolicy,
 };
 use crate::duration::format_duration;
 use crate::gate::{Context, Evaluation, Observation};
@@ -89,6 +89,9 @@ pub(crate) struct Exchange {
     pub(crate) retried: Vec<String>,
     /// Why a retry the policy allowed was not made (a `Retry-After` beyond the budget).
     pub(crate) not_retried: Option<String>,
+    /// What else the retries went by that a person should know: a `Retry-After` that could
+    /// not be read, so the backoff was used instead.
+    pub(crate) notes: Vec<String>,
 }
 
 /// Whether another attempt may help. A method that changes state (POST, PATCH) is retried only
@@ -154,11 +157,13 @@ async fn send_with(
                 attempts: 0,
                 retried: Vec::new(),
                 not_retried: None,
+                notes: Vec::new(),
             };
         }
     };
     let mut attempts = 0;
     let mut retried = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
     loop {
         attempts += 1;
         let attempt_start = Instant::now();
@@ -176,26 +181,44 @@ async fn send_with(
                 attempts,
                 retried,
                 not_retried: None,
+                notes,
             };
         }
-        let retry_after = result.as_ref().ok().and_then(HttpResponse::retry_after);
+        let retry_after = match &result {
+            Ok(response) => response.retry_after(cx.now().into()),
+            Err(_) => RetryAfter::Absent,
+        };
         // Another attempt is only worth it if, after the wait, it has as long as this one
         // took; otherwise it would end in a timeout that hides this attempt's real answer.
         let took = attempt_start.elapsed();
         let remaining = budget.remaining().saturating_sub(took);
-        match policy.decide(attempts, retry_after, remaining) {
+        let decision = policy.decide(attempts, retry_after.wait(), remaining);
+        // A value that cannot be read is said wherever it changed what happened: a retry was
+        // left, and the backoff stood in for the server's wait.
+        if let RetryAfter::Unreadable(value) = &retry_after
+            && decision != RetryDecision::Stop
+        {
+            let note = format!(
+                "Retry-After `{value}` is neither seconds nor an HTTP date; used the backoff"
+            );
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
+        }
+        match decision {
             RetryDecision::Stop => {
                 return Exchange {
                     result,
                     attempts,
                     retried,
                     not_retried: None,
+                    notes,
                 };
             }
             RetryDecision::WaitTooLong(wait) => {
                 // Only the server's own request needs explaining: a backoff that does not
                 // fit after an attempt that used up the budget is plain from the timeout.
-                let not_retried = retry_after.map(|_| {
+                let not_retried = retry_after.wait().map(|_| {
                     let why = if wait > policy.max_wait {
                         format!(
                             "more than the {} a retry may wait",
@@ -205,8 +228,9 @@ async fn send_with(
                         format!("longer than {} allows", budget.limit_phrase())
                     };
                     format!(
-                        "not retried: the server asked to wait {} (Retry-After), {why}",
-                        format_duration(wait)
+                        "not retried: the server asked to wait {} ({}), {why}",
+                        wait_words(wait),
+                        retry_after.named()
                     )
                 });
                 return Exchange {
@@ -214,14 +238,35 @@ async fn send_with(
                     attempts,
                     retried,
                     not_retried,
+                    notes,
                 };
             }
             RetryDecision::RetryAfter(wait) => {
-                retried.push(format!("attempt {attempts}: {}", describe_attempt(&result)));
+                let mut line = format!("attempt {attempts}: {}", describe_attempt(&result));
+                // The server's own wait is said, since it is not the backoff the plan set.
+                if retry_after.wait().is_some() {
+                    line.push_str(&format!(
+                        ", retried after {} ({})",
+                        format_duration(wait),
+                        retry_after.named()
+                    ));
+                }
+                retried.push(line);
                 tracing::debug!(attempt = attempts, wait = %format_duration(wait), "retrying");
                 tokio::time::sleep(wait).await;
             }
         }
+    }
+}
+
+/// A wait a server asked for, in words: `45s`, `1h`; past a day only "over a day", since
+/// `99999999999999999999` seconds as hours says nothing more.
+fn wait_words(wait: Duration) -> String {
+    const DAY: Duration = Duration::from_secs(86_400);
+    if wait > DAY {
+        "over a day".to_owned()
+    } else {
+        format_duration(wait)
     }
 }
 
@@ -356,6 +401,12 @@ pub(crate) fn explain(
             evaluation.summary.push_str(&format!("; {why}"));
         }
     }
+    evaluation.evidence.extend(
+        exchange
+            .notes
+            .iter()
+            .map(|note| crate::gate::Evidence::new("retry", note.clone())),
+    );
     evaluation
 }
 

@@ -11,7 +11,9 @@
 
 use serde_json::Value;
 
+use crate::clients::shape::kind;
 use crate::clients::{HttpResponse, json};
+use crate::names;
 
 /// A health status, after aliases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,22 +50,40 @@ impl HealthStatus {
     }
 }
 
+/// A component whose status is not a passing one, or could not be read.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Component {
+    /// Its name, as a path for nested ones (`broker/us1`), escaped for a message.
+    pub(crate) name: String,
+    /// Its status as written (escaped); `None` when the body gives it in a form no format
+    /// defines (a number, an object), which `output` then describes.
+    pub(crate) status: Option<String>,
+    /// Its own explanation (health+json `output`, Spring `details.error`), or why its status
+    /// could not be read.
+    pub(crate) output: Option<String>,
+}
+
 /// What a health body said.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct HealthReading {
     /// The overall status, the HTTP code taken into account.
     pub(crate) status: HealthStatus,
-    /// The status as the body wrote it (`UP`, `warn`, `readyz check failed`).
+    /// The status as the body wrote it (`UP`, `warn`, `readyz check failed`), escaped.
     pub(crate) reported: String,
     /// The format recognised, for evidence.
     pub(crate) format: &'static str,
-    /// The body's own explanation of its status: health+json's top-level `output`.
+    /// The body's own explanation of its status: health+json's top-level `output`, or what
+    /// else a contradicting body said.
     pub(crate) output: Option<String>,
-    /// Components that are not passing: (name, status as written, output if any).
-    pub(crate) components: Vec<(String, String, Option<String>)>,
+    /// Components that are not passing, and those whose status could not be read.
+    pub(crate) components: Vec<Component>,
     /// Set when the HTTP code contradicted a passing body.
     pub(crate) http_override: Option<u16>,
 }
+
+/// A UTF-8 byte-order mark: RFC 8259 lets a reader ignore one at the start of a JSON text,
+/// and a text body gets the same treatment.
+const BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// Reads a health body, or says why it cannot be read.
 pub(crate) fn read(response: &HttpResponse) -> Result<HealthReading, String> {
@@ -73,18 +93,19 @@ pub(crate) fn read(response: &HttpResponse) -> Result<HealthReading, String> {
             response.body.len()
         ));
     }
-    if response.body.iter().all(u8::is_ascii_whitespace) {
+    let body = response.body.strip_prefix(BOM).unwrap_or(&response.body);
+    if body.iter().all(u8::is_ascii_whitespace) {
         return Err("empty body where a health status was expected".to_owned());
     }
     // Kubernetes check output starts with `[+]`, so only an object, or a declared JSON type,
     // is read as JSON.
     let json_like = response.content_type().is_some_and(|t| t.contains("json"))
-        || response.body.trim_ascii_start().starts_with(b"{");
+        || body.trim_ascii_start().starts_with(b"{");
     let mut reading = if json_like {
         let value = json::parse(&response.body).map_err(|e| e.to_string())?;
         read_json(&value)?
     } else {
-        let text = std::str::from_utf8(&response.body)
+        let text = std::str::from_utf8(body)
             .map_err(|_| "the health body is not UTF-8 text".to_owned())?;
         read_text(text.trim())?
     };
@@ -95,40 +116,57 @@ pub(crate) fn read(response: &HttpResponse) -> Result<HealthReading, String> {
     Ok(reading)
 }
 
+/// The sections of a JSON health body that hold components, each read whatever else the body
+/// holds: a body with both `checks` and `components` is judged on both, never on whichever
+/// was looked for first.
+const SECTIONS: [&str; 3] = ["checks", "components", "details"];
+
 fn read_json(value: &Value) -> Result<HealthReading, String> {
     let object = value
         .as_object()
         .ok_or("a JSON health body must be an object")?;
-    let reported = object
-        .get("status")
-        .and_then(Value::as_str)
-        .ok_or("the health body has no `status` string")?;
+    let reported = match object.get("status") {
+        Some(Value::String(reported)) => reported,
+        Some(other) => {
+            return Err(format!(
+                "the health body's `status` is {}, not a string",
+                kind(other)
+            ));
+        }
+        None => return Err("the health body has no `status`".to_owned()),
+    };
     let status = HealthStatus::parse(reported).ok_or_else(|| {
         format!(
             "the health body's `status` is {}, which no health format defines",
             shown_status(reported)
         )
     })?;
-    let (format, components) = if let Some(checks) = object.get("checks").and_then(Value::as_object)
-    {
-        ("health+json", health_json_checks(checks))
-    } else if let Some(components) = object.get("components").and_then(Value::as_object) {
-        ("spring", spring_components("", components))
-    } else if let Some(details) = object.get("details").and_then(Value::as_object) {
-        ("spring (legacy details)", spring_components("", details))
-    } else {
-        // Spring Boot 1.x put indicators at the top level; plain `{"status": "ok"}` has none.
-        let indicators: serde_json::Map<String, Value> = object
-            .iter()
-            .filter(|(_, v)| v.get("status").is_some_and(Value::is_string))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        if indicators.is_empty() {
-            ("status", Vec::new())
-        } else {
-            ("spring (1.x)", spring_components("", &indicators))
-        }
-    };
+    let mut formats = Vec::new();
+    let mut components = Vec::new();
+    if let Some(checks) = object.get("checks") {
+        formats.push("health+json");
+        health_json_checks(checks, &mut components);
+    }
+    if let Some(section) = object.get("components") {
+        formats.push("spring");
+        spring_components("", section, true, &mut components);
+    }
+    if let Some(section) = object.get("details") {
+        formats.push("spring (legacy details)");
+        spring_components("", section, false, &mut components);
+    }
+    // Spring Boot 1.x put indicators at the top level; plain `{"status": "ok"}` has none.
+    let indicators: serde_json::Map<String, Value> = object
+        .iter()
+        .filter(|(k, v)| {
+            !SECTIONS.contains(&k.as_str()) && v.get("status").is_some_and(Value::is_string)
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !indicators.is_empty() {
+        formats.push("spring (1.x)");
+        spring_components("", &Value::Object(indicators), false, &mut components);
+    }
     // health+json's raw error output for a `warn` or `fail`; only a string is output.
     let output = object
         .get("output")
@@ -138,82 +176,160 @@ fn read_json(value: &Value) -> Result<HealthReading, String> {
         .map(str::to_owned);
     Ok(HealthReading {
         status,
-        reported: reported.to_owned(),
-        format,
+        reported: names::escaped(reported).into_owned(),
+        format: formats.first().copied().unwrap_or("status"),
         output,
         components,
         http_override: None,
     })
 }
 
-/// A status as written, for a message: quoted, control characters dropped, at most 40
-/// characters.
+/// A status as written, for a message: quoted, at most 40 characters, and characters that
+/// would act on a terminal instead of showing written as escapes (`pass\u{0}`), never dropped,
+/// so the message says what was received.
 fn shown_status(text: &str) -> String {
-    let cleaned: String = text.chars().filter(|c| !c.is_control()).collect();
-    match cleaned.char_indices().nth(40) {
-        Some((at, _)) => format!("`{}…`", &cleaned[..at]),
-        None if cleaned.is_empty() => "empty".to_owned(),
-        None => format!("`{cleaned}`"),
+    match text.char_indices().nth(40) {
+        Some((at, _)) => format!("`{}…`", names::escaped(&text[..at])),
+        None if text.is_empty() => "empty".to_owned(),
+        None => format!("`{}`", names::escaped(text)),
     }
 }
 
-/// health+json `checks`: each key maps to an array of component details (one per node).
-fn health_json_checks(
-    checks: &serde_json::Map<String, Value>,
-) -> Vec<(String, String, Option<String>)> {
-    let mut out = Vec::new();
-    for (name, nodes) in checks {
+/// One component's status: `Some(component)` unless it passes. A status that is not a
+/// string is reported unreadable, never skipped: a component the gate cannot read might be
+/// the one that is down.
+fn component(name: &str, status: &Value, output: Option<&Value>) -> Option<Component> {
+    let name = names::escaped(name).into_owned();
+    match status {
+        Value::String(status) if HealthStatus::passes(status) => None,
+        Value::String(status) => Some(Component {
+            name,
+            status: Some(names::escaped(status).into_owned()),
+            output: output
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(str::to_owned),
+        }),
+        other => Some(Component {
+            name,
+            status: None,
+            output: Some(format!("its `status` is {}, not a string", kind(other))),
+        }),
+    }
+}
+
+/// health+json `checks`: each key maps to an array of component details (one per node), or
+/// a single object. A `checks` given as an array of details is read too (named by position),
+/// and anything else in it is reported unreadable.
+fn health_json_checks(checks: &Value, out: &mut Vec<Component>) {
+    let unreadable = |name: String, why: String| Component {
+        name: names::escaped(&name).into_owned(),
+        status: None,
+        output: Some(why),
+    };
+    let entries: Vec<(String, &Value)> = match checks {
+        Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), v)).collect(),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("checks[{i}]"), v))
+            .collect(),
+        other => {
+            out.push(unreadable(
+                "checks".to_owned(),
+                format!("`checks` is {}, not an object", kind(other)),
+            ));
+            return;
+        }
+    };
+    for (name, nodes) in entries {
         let nodes: Vec<&Value> = match nodes {
             Value::Array(items) => items.iter().collect(),
             other => vec![other],
         };
         for node in nodes {
-            let Some(status) = node.get("status").and_then(Value::as_str) else {
+            let Value::Object(node) = node else {
+                out.push(unreadable(
+                    name.clone(),
+                    format!("a check is {}, not an object", kind(node)),
+                ));
                 continue;
             };
-            if !HealthStatus::passes(status) {
-                let output = node
-                    .get("output")
-                    .and_then(Value::as_str)
-                    .filter(|o| !o.is_empty())
-                    .map(str::to_owned);
-                out.push((name.clone(), status.to_owned(), output));
+            // A check's `status` is optional in the draft: one without it says nothing.
+            if let Some(status) = node.get("status")
+                && let Some(found) = component(&name, status, node.get("output"))
+            {
+                out.push(found);
             }
         }
     }
-    out
 }
 
-/// Spring components, nested components flattened as `broker/us1`.
-fn spring_components(
-    prefix: &str,
-    components: &serde_json::Map<String, Value>,
-) -> Vec<(String, String, Option<String>)> {
-    let mut out = Vec::new();
-    for (name, component) in components {
+/// Spring components, nested ones flattened as `broker/us1`, under `components` (Spring Boot
+/// 2.2 and later) and `details` (2.0 and 2.1). Under `components` every entry is a component,
+/// so one that cannot be read is reported; `details` also holds an indicator's free-form
+/// details, so there only objects with a status string are components.
+fn spring_components(prefix: &str, section: &Value, strict: bool, out: &mut Vec<Component>) {
+    let Some(entries) = section.as_object() else {
+        if strict {
+            out.push(Component {
+                name: if prefix.is_empty() {
+                    "components".to_owned()
+                } else {
+                    format!("{}/components", names::escaped(prefix))
+                },
+                status: None,
+                output: Some(format!("`components` is {}, not an object", kind(section))),
+            });
+        }
+        return;
+    };
+    for (name, entry) in entries {
         let path = if prefix.is_empty() {
             name.clone()
         } else {
             format!("{prefix}/{name}")
         };
-        if let Some(status) = component.get("status").and_then(Value::as_str)
-            && !HealthStatus::passes(status)
-        {
-            let output = component
-                .pointer("/details/error")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            out.push((path.clone(), status.to_owned(), output));
+        let status = entry.get("status");
+        let is_component = match status {
+            Some(Value::String(_)) => true,
+            Some(_) | None => strict,
+        };
+        if !is_component {
+            continue;
         }
-        if let Some(nested) = component.get("components").and_then(Value::as_object) {
-            out.extend(spring_components(&path, nested));
+        match status {
+            Some(status) => {
+                if let Some(found) = component(&path, status, entry.pointer("/details/error")) {
+                    out.push(found);
+                }
+            }
+            None => out.push(Component {
+                name: names::escaped(&path).into_owned(),
+                status: None,
+                output: Some(if entry.is_object() {
+                    "no `status`".to_owned()
+                } else {
+                    format!("a component is {}, not an object", kind(entry))
+                }),
+            }),
+        }
+        if let Some(nested) = entry.get("components") {
+            spring_components(&path, nested, true, out);
+        }
+        if let Some(nested) = entry.get("details") {
+            spring_components(&path, nested, false, out);
         }
     }
-    out
 }
 
 /// Plain `ok`, or Kubernetes verbose output: `[+]name ok`, `[-]name failed: reason`, and a
-/// last line `readyz check passed|failed`.
+/// closing line `readyz check passed|failed`.
+///
+/// Any failed line fails the body, named: a `[-]` check, or a closing line that says
+/// `failed`, whatever another line says. A body that says both `check failed` and `check
+/// passed` contradicts itself, and a contradiction is never read as a pass.
 fn read_text(text: &str) -> Result<HealthReading, String> {
     if text.eq_ignore_ascii_case("ok") {
         return Ok(HealthReading {
@@ -226,38 +342,59 @@ fn read_text(text: &str) -> Result<HealthReading, String> {
         });
     }
     let mut components = Vec::new();
-    let mut verdict = None;
+    let mut closing: Vec<(HealthStatus, &str)> = Vec::new();
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
         if let Some(rest) = line.strip_prefix("[-]") {
             let (name, reason) = rest.split_once(' ').unwrap_or((rest, "failed"));
-            components.push((
-                name.to_owned(),
-                "failed".to_owned(),
-                Some(reason.trim_start_matches("failed:").trim().to_owned()),
-            ));
+            components.push(Component {
+                name: names::escaped(name).into_owned(),
+                status: Some("failed".to_owned()),
+                output: Some(reason.trim_start_matches("failed:").trim().to_owned()),
+            });
         } else if line.starts_with("[+]") || line.starts_with("warn:") {
             continue;
-        } else if let Some(head) = line.strip_suffix(" check passed") {
-            verdict = Some((HealthStatus::Pass, format!("{head} check passed")));
-        } else if let Some(head) = line.strip_suffix(" check failed") {
-            verdict = Some((HealthStatus::Fail, format!("{head} check failed")));
+        } else if line.ends_with(" check passed") {
+            closing.push((HealthStatus::Pass, line));
+        } else if line.ends_with(" check failed") {
+            closing.push((HealthStatus::Fail, line));
         } else {
             return Err(
                 "the health body is neither JSON, `ok`, nor Kubernetes check output".to_owned(),
             );
         }
     }
-    let (mut status, reported) =
-        verdict.ok_or("Kubernetes check output without its closing `check passed|failed` line")?;
-    // A failed check line is a failure whatever the closing line claims.
-    if !components.is_empty() {
+    if closing.is_empty() {
+        return Err(
+            "Kubernetes check output without its closing `check passed|failed` line".to_owned(),
+        );
+    }
+    // The first failed closing line is the answer; the other closing lines are said beside
+    // it, so a contradiction is visible.
+    let (mut status, reported) = closing
+        .iter()
+        .find(|(status, _)| *status == HealthStatus::Fail)
+        .or(closing.first())
+        .copied()
+        .unwrap_or((HealthStatus::Fail, ""));
+    let others: Vec<String> = closing
+        .iter()
+        .filter(|(_, line)| *line != reported)
+        .map(|(_, line)| format!("`{}`", names::escaped(line)))
+        .collect();
+    let mut output = (!others.is_empty() && status == HealthStatus::Fail)
+        .then(|| format!("the body also says {}", others.join(", ")));
+    // A failed check line is a failure whatever the closing line claims, and the closing
+    // line's claim is shown with what contradicts it.
+    if !components.is_empty() && status != HealthStatus::Fail {
         status = HealthStatus::Fail;
+        let failed: Vec<&str> = components.iter().map(|c| c.name.as_str()).collect();
+        output = Some(format!("yet {} failed", failed.join(", ")));
     }
     Ok(HealthReading {
         status,
-        reported,
+        reported: names::escaped(reported).into_owned(),
         format: "kubernetes",
-        output: None,
+        output,
         components,
         http_override: None,
     })
@@ -312,7 +449,12 @@ mod tests {
             (r#"{"status":"sideways","checks":{}}"#, "`sideways`"),
             (r#"{"status":""}"#, "empty"),
             (r#"{"status":"passed"}"#, "`passed`"),
-            (r#"{"status":"ok\u0007"}"#, "`ok`"),
+            // Characters that would act on a terminal are escaped, never dropped: the message
+            // says what was received.
+            (r#"{"status":"ok\u0007"}"#, "`ok\\u{7}`"),
+            (r#"{"status":"pass\u0000"}"#, "`pass\\u{0}`"),
+            (r#"{"status":"\u001b[32mpass"}"#, "`\\u{1b}[32mpass`"),
+            (r#"{"status":"pass\u202e"}"#, "`pass\\u{202e}`"),
         ] {
             let err = read(&response(200, "application/health+json", body)).unwrap_err();
             assert_eq!(
@@ -384,15 +526,114 @@ mod tests {
         let reading = read(&response(200, "application/health+json", body)).unwrap();
         assert_eq!(reading.format, "health+json");
         assert_eq!(
-            reading.components,
-            vec![
-                ("cpu:utilization".into(), "warn".into(), None),
-                (
-                    "db:responseTime".into(),
-                    "fail".into(),
-                    Some("timeout".into())
-                ),
-            ]
+            summary(&reading),
+            ["cpu:utilization warn", "db:responseTime fail (timeout)"]
+        );
+    }
+
+    /// Each component as `name status (output)`, `name unreadable (why)`.
+    fn summary(reading: &HealthReading) -> Vec<String> {
+        reading
+            .components
+            .iter()
+            .map(|c| {
+                let status = c.status.as_deref().unwrap_or("unreadable");
+                match &c.output {
+                    Some(output) => format!("{} {status} ({output})", c.name),
+                    None => format!("{} {status}", c.name),
+                }
+            })
+            .collect()
+    }
+
+    fn components(body: &str) -> Vec<String> {
+        summary(&read(&response(200, "application/json", body)).unwrap())
+    }
+
+    #[test]
+    fn every_section_of_a_body_is_read_never_only_the_first_found() {
+        for (body, expected) in [
+            // `checks` first used to hide `components` and `details`, and either hid 1.x
+            // indicators at the top level.
+            (
+                r#"{"status":"pass","checks":{},"components":{"db":{"status":"DOWN"}}}"#,
+                &["db DOWN"][..],
+            ),
+            (
+                r#"{"status":"UP","components":{"a":{"status":"UP"}},"details":{"b":{"status":"DOWN"}}}"#,
+                &["b DOWN"],
+            ),
+            (
+                r#"{"status":"pass","checks":{"x":[{"status":"pass"}]},"db":{"status":"DOWN"}}"#,
+                &["db DOWN"],
+            ),
+            // `checks` as an array of details, not an object of arrays.
+            (
+                r#"{"status":"pass","checks":[{"status":"pass"},{"status":"fail","output":"down"}]}"#,
+                &["checks[1] fail (down)"],
+            ),
+            // Spring 2.0's nested components live under `details`.
+            (
+                r#"{"status":"UP","details":{"broker":{"status":"UP","details":{"us1":{"status":"DOWN"}}}}}"#,
+                &["broker/us1 DOWN"],
+            ),
+            (
+                r#"{"status":"UP","components":{"broker":{"status":"UP","details":{"us1":{"status":"OUT_OF_SERVICE"}}}}}"#,
+                &["broker/us1 OUT_OF_SERVICE"],
+            ),
+            // A node of a check that is down among nodes that pass is named.
+            (
+                r#"{"status":"pass","checks":{"db":[{"status":"pass"},{"status":"fail"},{"status":"pass"}]}}"#,
+                &["db fail"],
+            ),
+        ] {
+            assert_eq!(components(body), expected, "{body}");
+        }
+    }
+
+    #[test]
+    fn a_component_whose_status_cannot_be_read_is_named_never_skipped() {
+        for (body, expected) in [
+            (
+                r#"{"status":"pass","checks":{"db":[{"status":500}]}}"#,
+                &["db unreadable (its `status` is a number, not a string)"][..],
+            ),
+            (
+                r#"{"status":"pass","checks":{"db":["down"]}}"#,
+                &["db unreadable (a check is a string, not an object)"],
+            ),
+            (
+                r#"{"status":"pass","checks":"all good"}"#,
+                &["checks unreadable (`checks` is a string, not an object)"],
+            ),
+            (
+                r#"{"status":"UP","components":{"db":{"status":{"code":"DOWN"}}}}"#,
+                &["db unreadable (its `status` is an object, not a string)"],
+            ),
+            (
+                r#"{"status":"UP","components":{"db":{"details":{}}}}"#,
+                &["db unreadable (no `status`)"],
+            ),
+            (
+                r#"{"status":"UP","components":{"db":"DOWN"}}"#,
+                &["db unreadable (a component is a string, not an object)"],
+            ),
+            (
+                r#"{"status":"UP","components":["db"]}"#,
+                &["components unreadable (`components` is an array, not an object)"],
+            ),
+        ] {
+            assert_eq!(components(body), expected, "{body}");
+        }
+        // An indicator's free-form details are not components: `status` there may be
+        // anything.
+        assert!(
+            components(r#"{"status":"UP","details":{"response":{"status":200},"total":5}}"#)
+                .is_empty()
+        );
+        // A check without a status says nothing (the draft makes it optional).
+        assert!(
+            components(r#"{"status":"pass","checks":{"uptime":[{"observedValue":5}]}}"#).is_empty()
         );
     }
 
@@ -406,7 +647,7 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(reading.status, HealthStatus::Fail);
-        let names: Vec<&str> = reading.components.iter().map(|c| c.0.as_str()).collect();
+        let names: Vec<&str> = reading.components.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["broker/us1", "db"]);
         let legacy = r#"{"status":"UP","details":{"db":{"status":"DOWN"}}}"#;
         assert_eq!(
@@ -419,7 +660,7 @@ mod tests {
         let v1 = r#"{"status":"UP","diskSpace":{"status":"UP"},"db":{"status":"DOWN"}}"#;
         let reading = read(&response(200, "application/json", v1)).unwrap();
         assert_eq!(reading.format, "spring (1.x)");
-        assert_eq!(reading.components[0].0, "db");
+        assert_eq!(reading.components[0].name, "db");
     }
 
     #[test]
@@ -430,20 +671,83 @@ mod tests {
         let failed = "[+]ping ok\n[-]etcd failed: reason withheld\nreadyz check failed\n";
         let reading = read(&response(500, "text/plain", failed)).unwrap();
         assert_eq!(reading.status, HealthStatus::Fail);
-        assert_eq!(
-            reading.components,
-            vec![(
-                "etcd".into(),
-                "failed".into(),
-                Some("reason withheld".into())
-            )]
-        );
+        assert_eq!(summary(&reading), ["etcd failed (reason withheld)"]);
     }
 
     #[test]
     fn a_failed_check_line_fails_whatever_the_last_line_says() {
         let body = "[+]ping ok\n[-]etcd failed: reason withheld\nreadyz check passed";
-        assert_eq!(status(200, "text/plain", body), HealthStatus::Fail);
+        let reading = read(&response(200, "text/plain", body)).unwrap();
+        assert_eq!(reading.status, HealthStatus::Fail);
+        assert_eq!(reading.output.as_deref(), Some("yet etcd failed"));
+    }
+
+    #[test]
+    fn a_body_that_says_both_failed_and_passed_fails_in_any_order() {
+        for (body, reported, also) in [
+            (
+                "[+]ping ok\nreadyz check failed\nreadyz check passed\n",
+                "readyz check failed",
+                "`readyz check passed`",
+            ),
+            (
+                "readyz check failed\n[+]ping ok\nlivez check passed",
+                "readyz check failed",
+                "`livez check passed`",
+            ),
+            (
+                "readyz check passed\nreadyz check failed",
+                "readyz check failed",
+                "`readyz check passed`",
+            ),
+            (
+                "[+]ping ok\nlivez check passed\nhealthz check passed\nreadyz check failed",
+                "readyz check failed",
+                "`livez check passed`, `healthz check passed`",
+            ),
+        ] {
+            let reading = read(&response(200, "text/plain", body)).unwrap();
+            assert_eq!(reading.status, HealthStatus::Fail, "{body}");
+            assert_eq!(reading.reported, reported, "{body}");
+            assert_eq!(
+                reading.output,
+                Some(format!("the body also says {also}")),
+                "{body}"
+            );
+        }
+        // Two closing lines that agree are not a contradiction.
+        let agree = read(&response(
+            200,
+            "text/plain",
+            "livez check passed\nreadyz check passed",
+        ))
+        .unwrap();
+        assert_eq!((agree.status, agree.output), (HealthStatus::Pass, None));
+    }
+
+    #[test]
+    fn a_byte_order_mark_before_a_body_is_ignored_in_every_form() {
+        let raw = |content_type: &str, body: &[u8]| {
+            let mut r = response(200, content_type, "");
+            r.body = body.to_vec();
+            read(&r).map(|reading| reading.status)
+        };
+        for content_type in ["application/health+json", "text/plain", "application/json"] {
+            assert_eq!(
+                raw(content_type, b"\xef\xbb\xbf{\"status\":\"pass\"}"),
+                Ok(HealthStatus::Pass),
+                "{content_type}"
+            );
+        }
+        assert_eq!(raw("text/plain", b"\xef\xbb\xbfok"), Ok(HealthStatus::Pass));
+        assert_eq!(
+            raw("text/plain", b"\xef\xbb\xbfreadyz check passed"),
+            Ok(HealthStatus::Pass)
+        );
+        assert_eq!(
+            raw("application/json", b"\xef\xbb\xbf\xef\xbb\xbf{\"status\":\"pass\"}"),
+            Err("malformed JSON: a byte-order mark (U+FEFF), which JSON allows only at the start at line 1 column 1".to_owned())
+        );
     }
 
     #[test]
@@ -459,6 +763,10 @@ mod tests {
         assert!(err(200, "application/json", "").contains("empty body"));
         assert!(err(200, "application/json", r#"{"status": "pa"#).starts_with("malformed JSON"));
         assert!(err(200, "application/json", r#"{"healthy": true}"#).contains("no `status`"));
+        assert_eq!(
+            err(200, "application/json", r#"{"status": 200}"#),
+            "the health body's `status` is a number, not a string"
+        );
         assert!(err(200, "application/json", "[1]").contains("must be an object"));
         assert!(err(200, "text/html", "<html>").contains("neither JSON"));
         assert!(

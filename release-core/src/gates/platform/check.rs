@@ -568,6 +568,12 @@ impl Gate for PlatformGate {
                 )
             }
         };
+        evidence.extend(
+            client
+                .notes()
+                .into_iter()
+                .map(|note| Evidence::new("retry", note)),
+        );
         let mut evaluation = Evaluation::new(verdict, summary)
             .observations(findings.into_iter().map(|(_, o)| o))
             .evidence(evidence)

@@ -78,16 +78,211 @@ impl SessionsGate {
     }
 }
 
+/// How far ahead of this machine's clock a session's `lastActivityAt` may be and still be read
+/// as "just now": clocks of two machines differ by a little. Further ahead, the time says
+/// nothing about how long the session has been idle.
+const CLOCK_SKEW: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// Status words of sessions that are over, compared as health statuses are: ignoring case
+/// and surrounding whitespace, `-` read as `_`. `active` is the one the gate judges; a word
+/// in neither is a status the gate cannot judge.
+const INACTIVE: &[&str] = &[
+    "ended",
+    "closed",
+    "completed",
+    "complete",
+    "expired",
+    "terminated",
+    "cancelled",
+    "canceled",
+    "failed",
+    "inactive",
+    "archived",
+    "abandoned",
+    "timed_out",
+];
+
+/// What a session's status says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Status {
+    Active,
+    Over,
+    /// A word the gate does not know, as written (escaped for a message).
+    Unknown(String),
+    /// No status, or one that is not a string: what it is instead.
+    Unreadable(&'static str),
+}
+
+impl Status {
+    fn of(value: Option<&Value>) -> Self {
+        match value {
+            Some(Value::String(text)) => {
+                let word = text.trim().to_ascii_lowercase().replace('-', "_");
+                if word == "active" {
+                    Status::Active
+                } else if INACTIVE.contains(&word.as_str()) {
+                    Status::Over
+                } else {
+                    Status::Unknown(crate::names::escaped(text).into_owned())
+                }
+            }
+            Some(other) => Status::Unreadable(crate::clients::shape::kind(other)),
+            None => Status::Unreadable("missing"),
+        }
+    }
+}
+
+/// What a session's `lastActivityAt` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Activity {
+    Stale,
+    Fresh,
+    /// More than [`CLOCK_SKEW`] ahead of the clock.
+    Future,
+    /// Missing, not a string, or not an RFC 3339 time.
+    Unreadable,
+}
+
+impl Activity {
+    fn of(value: Option<&Value>, now: Timestamp, cutoff: Timestamp) -> Self {
+        let Some(at) = value
+            .and_then(Value::as_str)
+            .and_then(|text| text.trim().parse::<Timestamp>().ok())
+        else {
+            return Activity::Unreadable;
+        };
+        let ahead = now
+            .checked_add(jiff::SignedDuration::from_secs(CLOCK_SKEW.as_secs() as i64))
+            .unwrap_or(now);
+        if at > ahead {
+            Activity::Future
+        } else if at < cutoff {
+            Activity::Stale
+        } else {
+            Activity::Fresh
+        }
+    }
+}
+
 /// What the sample held.
+#[derive(Debug, Default)]
 struct Sample {
     sampled: usize,
     active: usize,
     stale: usize,
+    /// Active sessions whose `lastActivityAt` cannot be read.
     undated: usize,
-    unknown_status: usize,
+    /// Active sessions whose `lastActivityAt` is ahead of the clock.
+    future: usize,
+    /// Status words the gate does not know, with how many sessions had each, in order.
+    unknown_words: Vec<(String, usize)>,
+    /// Sessions whose status is missing or not a string, by what it is instead.
+    unreadable_status: Vec<(&'static str, usize)>,
+    /// Sessions the gate cannot judge that could be stale active ones: an unknown or
+    /// unreadable status on a session idle past the limit (or of unknown idleness), and
+    /// active sessions whose idleness cannot be read.
+    doubtful: usize,
     total: Option<u64>,
     /// The endpoint's own count of active sessions, when it gives one.
     reported_active: Option<u64>,
+}
+
+fn count<K: PartialEq>(counts: &mut Vec<(K, usize)>, key: K) {
+    match counts.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, n)) => *n += 1,
+        None => counts.push((key, 1)),
+    }
+}
+
+impl Sample {
+    /// Sessions the gate could not judge, in words: `status \`busy\` on 5 sessions`,
+    /// `lastActivityAt in the future on 1 active session`.
+    fn unjudged(&self) -> Vec<String> {
+        let sessions = |n: usize| if n == 1 { "session" } else { "sessions" };
+        let mut said: Vec<String> = self
+            .unknown_words
+            .iter()
+            .map(|(word, n)| format!("status `{word}` on {n} {}", sessions(*n)))
+            .collect();
+        said.extend(self.unreadable_status.iter().map(|(what, n)| match *what {
+            "missing" => format!("status missing on {n} {}", sessions(*n)),
+            what => format!("status {what}, not a string, on {n} {}", sessions(*n)),
+        }));
+        if self.undated > 0 {
+            said.push(format!(
+                "lastActivityAt missing or unreadable on {} active {}",
+                self.undated,
+                sessions(self.undated)
+            ));
+        }
+        if self.future > 0 {
+            said.push(format!(
+                "lastActivityAt in the future on {} active {}",
+                self.future,
+                sessions(self.future)
+            ));
+        }
+        said
+    }
+}
+
+impl Sample {
+    /// A warning for each kind of session the gate could not judge, with its count.
+    fn unjudged_findings(&self) -> Vec<(Verdict, Observation)> {
+        let sessions = |n: usize| if n == 1 { "session" } else { "sessions" };
+        let mut found = Vec::new();
+        for (word, n) in &self.unknown_words {
+            found.push(Observation::new(
+                "sessions.status",
+                format!("`{word}` on {n} {}", sessions(*n)),
+                format!(
+                    "active, or a status of a session that is over ({})",
+                    INACTIVE.join(", ")
+                ),
+                "status",
+            ));
+        }
+        for (what, n) in &self.unreadable_status {
+            let observed = match *what {
+                "missing" => format!("missing on {n} {}", sessions(*n)),
+                what => format!("{what}, not a string, on {n} {}", sessions(*n)),
+            };
+            found.push(Observation::new(
+                "sessions.status",
+                observed,
+                "a status string",
+                "json",
+            ));
+        }
+        if self.undated > 0 {
+            found.push(Observation::new(
+                "sessions.lastActivityAt",
+                format!(
+                    "missing or unreadable on {} active {}",
+                    self.undated,
+                    sessions(self.undated)
+                ),
+                "an RFC 3339 time",
+                "json",
+            ));
+        }
+        if self.future > 0 {
+            found.push(Observation::new(
+                "sessions.lastActivityAt",
+                format!(
+                    "in the future on {} active {}",
+                    self.future,
+                    sessions(self.future)
+                ),
+                format!(
+                    "not more than {} ahead of this clock",
+                    format_duration(CLOCK_SKEW)
+                ),
+                "clock",
+            ));
+        }
+        found.into_iter().map(|o| (Verdict::Warn, o)).collect()
+    }
 }
 
 fn read_sample(
@@ -104,31 +299,40 @@ fn read_sample(
         .map_err(|e| e.to_string())?;
     let mut sample = Sample {
         sampled: sessions.len(),
-        active: 0,
-        stale: 0,
-        undated: 0,
-        unknown_status: 0,
         total: body.get("total").and_then(Value::as_u64),
         reported_active: body.get("active").and_then(Value::as_u64),
+        ..Sample::default()
     };
     for session in sessions {
-        let Some(status) = session.get("status").and_then(Value::as_str) else {
-            // A session whose status cannot be read might be an active one.
-            sample.unknown_status += 1;
-            continue;
-        };
-        if !status.eq_ignore_ascii_case("active") {
-            continue;
-        }
-        sample.active += 1;
-        match session
-            .get("lastActivityAt")
-            .and_then(Value::as_str)
-            .map(str::parse::<Timestamp>)
-        {
-            Some(Ok(at)) if at < cutoff => sample.stale += 1,
-            Some(Ok(_)) => {}
-            Some(Err(_)) | None => sample.undated += 1,
+        let activity = Activity::of(session.get("lastActivityAt"), now, cutoff);
+        // A session the gate cannot judge is counted and said, never dropped; it is doubtful
+        // when it could be a stale active one.
+        let could_be_stale = activity != Activity::Fresh;
+        match Status::of(session.get("status")) {
+            Status::Over => {}
+            Status::Unknown(word) => {
+                count(&mut sample.unknown_words, word);
+                sample.doubtful += usize::from(could_be_stale);
+            }
+            Status::Unreadable(what) => {
+                count(&mut sample.unreadable_status, what);
+                sample.doubtful += usize::from(could_be_stale);
+            }
+            Status::Active => {
+                sample.active += 1;
+                match activity {
+                    Activity::Stale => sample.stale += 1,
+                    Activity::Fresh => {}
+                    Activity::Future => {
+                        sample.future += 1;
+                        sample.doubtful += 1;
+                    }
+                    Activity::Unreadable => {
+                        sample.undated += 1;
+                        sample.doubtful += 1;
+                    }
+                }
+            }
         }
     }
     Ok(sample)
@@ -194,6 +398,97 @@ impl SessionsGate {
         }
         let stale = sample.stale as u64;
         let stale_after = format_duration(self.spec.stale_after.get());
+        let mut findings = self.limit_findings(cx, stale);
+        let mut evidence = vec![Evidence::new(
+            "sample",
+            format!(
+                "{} sessions sampled{}, {} active, {} stale (no activity for {stale_after})",
+                sample.sampled,
+                sample.total.map(|t| format!(" of {t}")).unwrap_or_default(),
+                sample.active,
+                stale
+            ),
+        )];
+        match cx.baseline(&self.key()) {
+            None => evidence.push(Evidence::new(
+                "baseline",
+                "none yet; this run's count becomes the next baseline",
+            )),
+            Some(baseline) => evidence.push(Evidence::new(
+                "baseline",
+                format!(
+                    "{} from {}",
+                    crate::number::shortest(baseline.value),
+                    baseline.source
+                ),
+            )),
+        }
+        let known = worst(findings.iter().map(|(v, _)| *v));
+        // Sessions the gate cannot judge are never a silent pass: each kind is a warning,
+        // named with its count.
+        findings.extend(sample.unjudged_findings());
+        // Counted as stale, the sessions that could be stale might break a limit the judged
+        // ones do not: then the sample cannot say whether the gate passes. Inconclusive
+        // (which blocks in strict mode) when the limit is a `fail` one, a warning otherwise.
+        let mut doubt = None;
+        if sample.doubtful > 0 {
+            let as_stale = stale + sample.doubtful as u64;
+            let could_be = self.limit_findings(cx, as_stale);
+            let worst_could_be = worst(could_be.iter().map(|(v, _)| *v));
+            if worst_could_be != Verdict::Pass
+                && worst_could_be != known
+                && let Some((_, breach)) = could_be.iter().find(|(v, _)| *v == worst_could_be)
+            {
+                let verdict = if worst_could_be == Verdict::Fail {
+                    Verdict::Inconclusive
+                } else {
+                    Verdict::Warn
+                };
+                let mut observation = Observation::new(
+                    STALE_MEASUREMENT,
+                    format!(
+                        "{stale}, or up to {as_stale} counting {} the gate cannot judge",
+                        match sample.doubtful {
+                            1 => "1 session".to_owned(),
+                            n => format!("{n} sessions"),
+                        }
+                    ),
+                    breach.expected.clone(),
+                    breach.rule.clone(),
+                );
+                observation.baseline = breach.baseline.clone();
+                doubt = Some(observation.clone());
+                findings.push((verdict, observation));
+            }
+        }
+        let verdict = worst(findings.iter().map(|(v, _)| *v));
+        let unjudged = sample.unjudged().join(", ");
+        let summary = match findings.iter().find(|(v, _)| *v == verdict) {
+            None => format!("{stale} stale of {} active sessions", sample.active),
+            Some((_, o)) if Some(o) == doubt.as_ref() => format!(
+                "{stale} stale active sessions, or up to {} counting those the gate cannot judge ({unjudged}); {}: expected {}",
+                stale + sample.doubtful as u64,
+                o.rule,
+                crate::gates::http::plain(&o.expected)
+            ),
+            Some((_, o)) if o.name.starts_with("sessions.") => format!(
+                "{stale} stale of {} active sessions; cannot judge {unjudged}",
+                sample.active
+            ),
+            Some((_, o)) => format!(
+                "{stale} stale active sessions ({}: expected {})",
+                o.rule,
+                crate::gates::http::plain(&o.expected)
+            ),
+        };
+        Evaluation::new(verdict, summary)
+            .observations(findings.into_iter().map(|(_, o)| o))
+            .evidence(evidence)
+            .measurement(STALE_MEASUREMENT, stale as f64, None)
+    }
+
+    /// The absolute limits and growth over the baseline, for this many stale sessions.
+    fn limit_findings(&self, cx: &Context, stale: u64) -> Vec<(Verdict, Observation)> {
         let mut findings: Vec<(Verdict, Observation)> = Vec::new();
         let limits = self.spec.max_stale;
         let observe = |expected: String, rule: &str| {
@@ -210,78 +505,10 @@ impl SessionsGate {
                 observe(format!("<= {warn}"), "max_stale.warn"),
             ));
         }
-        let mut evidence = vec![Evidence::new(
-            "sample",
-            format!(
-                "{} sessions sampled{}, {} active, {} stale (no activity for {stale_after})",
-                sample.sampled,
-                sample.total.map(|t| format!(" of {t}")).unwrap_or_default(),
-                sample.active,
-                stale
-            ),
-        )];
-        match cx.baseline(&self.key()) {
-            None => evidence.push(Evidence::new(
-                "baseline",
-                "none yet; this run's count becomes the next baseline",
-            )),
-            Some(baseline) => {
-                evidence.push(Evidence::new(
-                    "baseline",
-                    format!(
-                        "{} from {}",
-                        crate::number::shortest(baseline.value),
-                        baseline.source
-                    ),
-                ));
-                findings.extend(self.growth_findings(stale as f64, baseline));
-            }
+        if let Some(baseline) = cx.baseline(&self.key()) {
+            findings.extend(self.growth_findings(stale as f64, baseline));
         }
-        if sample.unknown_status > 0 {
-            findings.push((
-                Verdict::Warn,
-                Observation::new(
-                    "sessions.status",
-                    format!("missing on {} sessions", sample.unknown_status),
-                    "a status string",
-                    "json",
-                ),
-            ));
-        }
-        if sample.undated > 0 {
-            // Missing data is never a silent pass: active sessions whose activity cannot be
-            // read might be stale.
-            findings.push((
-                Verdict::Warn,
-                Observation::new(
-                    "sessions.lastActivityAt",
-                    format!(
-                        "missing or unreadable on {} active sessions",
-                        sample.undated
-                    ),
-                    "an RFC 3339 time",
-                    "json",
-                ),
-            ));
-        }
-        let verdict = worst(findings.iter().map(|(v, _)| *v));
-        let summary = if findings.is_empty() {
-            format!("{stale} stale of {} active sessions", sample.active)
-        } else {
-            let first = findings.iter().find(|(v, _)| *v == verdict).map(|(_, o)| o);
-            match first {
-                Some(o) => format!(
-                    "{stale} stale active sessions ({}: expected {})",
-                    o.rule,
-                    crate::gates::http::plain(&o.expected)
-                ),
-                None => format!("{stale} stale active sessions"),
-            }
-        };
-        Evaluation::new(verdict, summary)
-            .observations(findings.into_iter().map(|(_, o)| o))
-            .evidence(evidence)
-            .measurement(STALE_MEASUREMENT, stale as f64, None)
+        findings
     }
 
     fn growth_findings(
