@@ -34,7 +34,10 @@ fn errors(secrets: &str) -> Vec<(usize, usize, String)> {
 
 /// What the plan's redactor makes of `NAME=VALUE` printed for each variable.
 fn shown(plan: &Plan, vars: &[(&str, &str)]) -> Vec<String> {
-    let redactor = plan.redactor(&Vars::from_pairs(vars.iter().copied()));
+    let redactor = plan.redactor(
+        &Vars::from_pairs(vars.iter().copied()),
+        &release_core::plan::UrlOverrides::default(),
+    );
     vars.iter()
         .map(|(name, value)| redactor.redact(&format!("{name}={value}")).into_owned())
         .collect()
