@@ -504,8 +504,10 @@ impl Plan {
     /// variable: the credentials of every base URL of every environment and of the base URL
     /// flags (`--api-url`, or `RELEASE_API_URL` read as one), of every gate URL with its
     /// placeholders filled, the values of request headers with secret names (`Authorization`,
-    /// `X-Api-Key`) and the secret members of request bodies, and the `env` a command gate or
-    /// a service gives its process, read as variables are (secret names, URL credentials).
+    /// `X-Api-Key`) and the secret members of request bodies, the `env` a command gate or a
+    /// service gives its process, read as variables are (secret names, URL credentials), and
+    /// the URL credentials and secret assignments (`PGPASSWORD=… psql`, `--db-password=…`) of
+    /// the command lines of command gates and services.
     ///
     /// ```
     /// use release_core::{Plan, plan::UrlOverrides};
@@ -587,12 +589,26 @@ impl Plan {
                     for (name, value) in &spec.env {
                         secrets.extend(names.assignment(name, value, &declared));
                     }
+                    for text in spec.command.iter().chain(&spec.shell) {
+                        secrets.extend(crate::secret::command_secrets(text, &names));
+                    }
                     for service in &spec.services {
-                        for (name, value) in &service.env {
+                        let assignments = service.env.iter().flat_map(|(name, value)| {
                             let value = crate::gates::command::fill_constant_placeholders(value);
-                            for secret in names.assignment(name, &value, &declared) {
-                                secrets.extend(crate::gates::command::literal_pieces(&secret));
-                            }
+                            names.assignment(name, &value, &declared)
+                        });
+                        let arguments = service
+                            .start
+                            .iter()
+                            .chain(&service.stop)
+                            .chain(&service.ready.command)
+                            .flat_map(|argument| {
+                                let argument =
+                                    crate::gates::command::fill_constant_placeholders(argument);
+                                crate::secret::command_secrets(&argument, &names)
+                            });
+                        for secret in assignments.collect::<Vec<_>>().into_iter().chain(arguments) {
+                            secrets.extend(crate::gates::command::literal_pieces(&secret));
                         }
                     }
                 }

@@ -114,9 +114,15 @@ impl Redactor {
         let text = &joined.text;
         self.long_secrets()
             .filter_map(|secret| {
-                let from = text.len().saturating_sub(secret.len() - 1);
-                (from..text.len())
-                    .filter(|at| text.is_char_boundary(*at))
+                let first = secret.chars().next()?;
+                let mut from = text.len().saturating_sub(secret.len() - 1);
+                while !text.is_char_boundary(from) {
+                    from += 1;
+                }
+                // Only where its first character stands: most lines end in none.
+                text[from..]
+                    .match_indices(first)
+                    .map(|(at, _)| from + at)
                     .find(|at| secret.starts_with(&text[*at..]))
             })
             .min()

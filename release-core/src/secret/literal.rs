@@ -103,6 +103,31 @@ pub(crate) fn text_body_secrets(body: &str, names: &SecretNames) -> Vec<String> 
     secrets
 }
 
+/// The secrets of a command line a plan writes (a `shell` line, or an argument of
+/// `command`): the credentials of the URLs in it, and the values of assignments and flags with
+/// secret names (`PGPASSWORD=… psql`, `export API_TOKEN=…`, `--db-password=…`), quotes removed.
+pub(crate) fn command_secrets(text: &str, names: &SecretNames) -> Vec<String> {
+    let mut secrets = super::url_credentials(text, names);
+    let words = text.split(|c: char| c.is_whitespace() || matches!(c, ';' | '&' | '|' | '(' | ')'));
+    for word in words {
+        // Each `=` may end a name: `--set=DB_PASSWORD=…` (psql) assigns `DB_PASSWORD`.
+        let mut name_start = 0;
+        for (at, _) in word.match_indices('=') {
+            let name = word[name_start..at]
+                .trim_start_matches(['-', '"', '\''])
+                .replace('-', "_");
+            name_start = at + 1;
+            let plausible = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            let value = word[at + 1..].trim_matches(['"', '\'']);
+            if plausible && !value.is_empty() && !value.starts_with('$') && names.is_secret(&name) {
+                secrets.push(value.to_owned());
+            }
+        }
+    }
+    secrets
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +206,26 @@ mod tests {
             ["session=abcdef0123456789; theme=dark", "abcdef0123456789"]
         );
         assert!(header_secrets("X-Request-Id", "abc-0123456789", &names).is_empty());
+    }
+
+    #[test]
+    fn command_lines_give_their_assignments_flags_and_urls() {
+        let names = SecretNames::default();
+        let found = command_secrets(
+            "export API_TOKEN='Tok-0123456789'; PGPASSWORD=Pg-Pass-5555 psql postgres://u:Url-Pass-777@db/app \\\n && deploy --db-password=\"Flag-Pw-999\" --token-ttl=30 --max-tokens=4096 GITHUB_TOKEN=$GITHUB_TOKEN",
+            &names,
+        );
+        for secret in [
+            "Tok-0123456789",
+            "Pg-Pass-5555",
+            "Url-Pass-777",
+            "Flag-Pw-999",
+        ] {
+            assert!(found.contains(&secret.to_owned()), "{secret}: {found:?}");
+        }
+        for plain in ["30", "4096", "$GITHUB_TOKEN", "u"] {
+            assert!(!found.contains(&plain.to_owned()), "{plain}: {found:?}");
+        }
     }
 
     #[test]

@@ -19,4 +19,4 @@ pub use redactor::{MIN_SUBSTRING_LEN, REDACTED, Redactor};
 pub use url::url_credentials;
 
 pub(crate) use lines::LineStream;
-pub(crate) use literal::{header_secrets, json_secrets, text_body_secrets};
+pub(crate) use literal::{command_secrets, header_secrets, json_secrets, text_body_secrets};

@@ -57,7 +57,9 @@ pub fn url_credentials(value: &str, names: &SecretNames) -> Vec<String> {
                 found.password(user, password);
             }
         }
-        for (name, secret) in parameters(body) {
+        // Parameters end at a space: their values are escaped, and what follows a space is
+        // no longer the URL (a command line, a list).
+        for (name, secret) in parameters(words) {
             if is_secret_parameter(name, names) {
                 found.raw(secret);
             }
