@@ -7,6 +7,7 @@
 //! secrets are matched only as words of one line: two lines that happen to end and start
 //! with the halves of a four-character secret are not that secret.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use super::{MIN_SUBSTRING_LEN, REDACTED, Redactor};
@@ -23,16 +24,34 @@ struct Chunk {
 }
 
 /// Consecutive lines joined, line breaks and `\r` removed, with where each part came from.
-struct Joined {
-    text: String,
+struct Joined<'a> {
+    text: Cow<'a, str>,
     chunks: Vec<Chunk>,
 }
 
-impl Joined {
-    fn new<'a>(lines: impl IntoIterator<Item = &'a str>) -> Self {
+impl<'a> Joined<'a> {
+    fn new(lines: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut lines = lines.into_iter().peekable();
+        let first = lines.next();
+        // One line without `\r`, the usual case of a live line: itself, not a copy.
+        if let Some(first) = first
+            && !first.contains('\r')
+            && lines.peek().is_none()
+        {
+            let chunks = vec![Chunk {
+                joined: 0,
+                line: 0,
+                at: 0,
+                len: first.len(),
+            }];
+            return Self {
+                text: Cow::Borrowed(first),
+                chunks,
+            };
+        }
         let mut text = String::new();
         let mut chunks = Vec::new();
-        for (line, content) in lines.into_iter().enumerate() {
+        for (line, content) in first.into_iter().chain(lines).enumerate() {
             let mut at = 0;
             for piece in content.split('\r') {
                 if !piece.is_empty() {
@@ -47,7 +66,10 @@ impl Joined {
                 at += piece.len() + 1;
             }
         }
-        Self { text, chunks }
+        Self {
+            text: Cow::Owned(text),
+            chunks,
+        }
     }
 
     /// Which line holds this position of the joined text.
@@ -77,8 +99,12 @@ impl Redactor {
     /// more, without a line break of their own (each line of a multi-line secret is a secret
     /// of its own).
     fn long_secrets(&self) -> impl Iterator<Item = &str> {
-        self.values()
-            .filter(|s| s.chars().count() >= MIN_SUBSTRING_LEN && !s.contains(['\n', '\r']))
+        self.values().filter(|s| {
+            s.len() >= MIN_SUBSTRING_LEN
+                && s.chars().count() >= MIN_SUBSTRING_LEN
+                && !s.contains('\n')
+                && !s.contains('\r')
+        })
     }
 
     /// Whether any secret is matched across line breaks.
@@ -94,7 +120,7 @@ impl Redactor {
 
     /// For each line, the parts of it that secrets occurring across the joined lines cover
     /// (overlapping occurrences included, so that appending lines only ever adds cover).
-    fn cover(&self, joined: &Joined, lines: usize) -> Vec<Vec<Range<usize>>> {
+    fn cover(&self, joined: &Joined<'_>, lines: usize) -> Vec<Vec<Range<usize>>> {
         let mut covered = vec![Vec::new(); lines];
         for secret in self.long_secrets() {
             let step = secret.chars().next().map_or(1, char::len_utf8);
@@ -110,7 +136,7 @@ impl Redactor {
 
     /// The earliest position from which the joined text, to its end, is the beginning (not
     /// the whole) of a secret matched across line breaks: what the next line may complete.
-    fn pending(&self, joined: &Joined) -> Option<usize> {
+    fn pending(&self, joined: &Joined<'_>) -> Option<usize> {
         let text = &joined.text;
         self.long_secrets()
             .filter_map(|secret| {
@@ -238,16 +264,17 @@ impl LineStream {
         }
         let joined = Joined::new(self.held.iter().map(|h| h.text.as_str()));
         let covered = redactor.cover(&joined, self.held.len());
+        let decided = match redactor.pending(&joined) {
+            Some(at) if !cut => joined.line_at(at).unwrap_or(self.held.len()),
+            _ => self.held.len(),
+        };
+        drop(joined);
         // Added to what earlier lines, since released, covered of the ones still held.
         for (held, cover) in self.held.iter_mut().zip(covered) {
             held.covered.extend(cover);
             held.covered.sort_by_key(|r| (r.start, r.end));
             held.covered.dedup();
         }
-        let decided = match redactor.pending(&joined) {
-            Some(at) if !cut => joined.line_at(at).unwrap_or(self.held.len()),
-            _ => self.held.len(),
-        };
         self.release(redactor, decided)
     }
 
