@@ -20,18 +20,19 @@ pub(crate) struct Cli {
 }
 
 impl Cli {
-    /// Parses the command line as [`Parser::parse`] does, and records which base URLs came
-    /// from their variables (`RELEASE_API_URL`) rather than their flags, so that a message
-    /// about one names where it was set.
-    pub(crate) fn parse_recording_sources() -> Self {
+    /// Parses the command line as [`Parser::try_parse`] does, and records which base URLs
+    /// came from their variables (`RELEASE_API_URL`) rather than their flags, so that a
+    /// message about one names where it was set. The caller prints clap's error (help and
+    /// version are errors too), so that it can be redacted first.
+    pub(crate) fn try_parse_recording_sources() -> Result<Self, clap::Error> {
         use clap::{CommandFactory as _, FromArgMatches as _};
-        let matches = Self::command().get_matches();
-        let mut cli = Self::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        let matches = Self::command().try_get_matches()?;
+        let mut cli = Self::from_arg_matches(&matches)?;
         cli.global.urls_from_variables = release_core::plan::URL_PLACEHOLDERS
             .into_iter()
             .filter(|id| matches.value_source(id) == Some(clap::parser::ValueSource::EnvVariable))
             .collect();
-        cli
+        Ok(cli)
     }
 }
 

@@ -19,7 +19,15 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     // First, so that a signal at any later point ends the run in time (see `signals`).
     signals::listen();
-    let cli = cli::Cli::parse_recording_sources();
+    // Before anything can print: clap's own errors echo arguments.
+    output::redact_from_the_start();
+    let cli = match cli::Cli::try_parse_recording_sources() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = output::print_clap(&err);
+            return ExitCode::from(u8::try_from(code).unwrap_or(2));
+        }
+    };
     output::init_logging(&cli.global);
     let code = match commands::run(cli) {
         Ok(code) => code,

@@ -13,14 +13,63 @@ use tracing_subscriber::EnvFilter;
 use crate::cli::{ColorWhen, GlobalArgs};
 use crate::error::CliError;
 
-/// The run's secrets, hidden in every log line once the run's variables are known
-/// ([`redact_logs`]): command output is redacted before it is logged, but a library's own
-/// events (`RUST_LOG=trace`) are not ours to redact at the source.
-static LOG_REDACTOR: RwLock<Option<Redactor>> = RwLock::new(None);
+/// The secrets hidden in every log line and error message: from the start, those known
+/// before a plan is read ([`redact_from_the_start`]); once a run's variables are known, the
+/// run's ([`redact_logs`]). Command output is redacted before it is logged, but a library's
+/// own events (`RUST_LOG=trace`) and the messages of errors (clap's echo an argument) are not
+/// ours to redact at the source.
+static REDACTOR: RwLock<Option<Redactor>> = RwLock::new(None);
 
-/// Hides these secrets in every log line from now on.
+/// Hides these secrets in every log line and error from now on.
 pub(crate) fn redact_logs(redactor: Redactor) {
-    *LOG_REDACTOR.write().unwrap_or_else(PoisonError::into_inner) = Some(redactor);
+    *REDACTOR.write().unwrap_or_else(PoisonError::into_inner) = Some(redactor);
+}
+
+/// Hides, from the start, the secrets known before a plan is read: the values of the process
+/// environment's and the env file's variables with secret names, and the credentials of the
+/// URLs in them and in the arguments (`--api-url https://user:password@…`). The env file is
+/// the one `--env-file` or `RELEASE_ENV_FILE` names, read here only when it is a regular file:
+/// a pipe (`--env-file <(vault …)`) can be read once, by the run.
+pub(crate) fn redact_from_the_start() {
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let env_file = env_file_argument(&args)
+        .or_else(|| std::env::var("RELEASE_ENV_FILE").ok())
+        .map(std::path::PathBuf::from)
+        .filter(|path| std::fs::metadata(path).is_ok_and(|m| m.is_file()));
+    let vars = release_core::Vars::load(env_file.as_deref())
+        .unwrap_or_else(|_| release_core::Vars::from_process());
+    let redactor =
+        release_core::SecretNames::default().redactor(&vars, args.iter().map(String::as_str));
+    redact_logs(redactor);
+}
+
+/// The value of `--env-file` among raw arguments (before clap, which may refuse them).
+fn env_file_argument(args: &[String]) -> Option<String> {
+    let mut found = None;
+    let mut words = args.iter();
+    while let Some(word) = words.next() {
+        if word == "--" {
+            break;
+        }
+        if word == "--env-file" {
+            found = words.next().cloned();
+        } else if let Some(value) = word.strip_prefix("--env-file=") {
+            found = Some(value.to_owned());
+        }
+    }
+    found
+}
+
+/// The text with the secrets known so far replaced.
+fn redacted(text: &str) -> String {
+    let redactor = REDACTOR.read().unwrap_or_else(PoisonError::into_inner);
+    match redactor.as_ref() {
+        Some(redactor) => redactor.redact(text).into_owned(),
+        None => text.to_owned(),
+    }
 }
 
 /// One log event, written to stderr with the run's secrets replaced when it is dropped:
@@ -40,12 +89,7 @@ impl std::io::Write for LogEvent {
 
 impl Drop for LogEvent {
     fn drop(&mut self) {
-        let text = String::from_utf8_lossy(&self.0);
-        let redactor = LOG_REDACTOR.read().unwrap_or_else(PoisonError::into_inner);
-        match redactor.as_ref() {
-            Some(redactor) => print_stderr(&redactor.redact(&text)),
-            None => print_stderr(&text),
-        }
+        print_stderr(&redacted(&String::from_utf8_lossy(&self.0)));
     }
 }
 
@@ -95,12 +139,38 @@ pub(crate) fn print_stderr(text: &str) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
-/// An error for a person: one line per problem, prefixed `error:`. Whatever in it would act
-/// on a terminal (text from a file, an argument or an upstream that its maker did not escape)
-/// is shown escaped here, once for every error.
+/// An error for a person: one line per problem, prefixed `error:`, secrets replaced. Whatever
+/// in it would act on a terminal (text from a file, an argument or an upstream that its maker
+/// did not escape) is shown escaped here, once for every error.
 pub(crate) fn print_error(err: &CliError) {
+    let text = redacted(&err.to_string());
     let mut stderr = std::io::stderr().lock();
-    for line in err.to_string().lines() {
+    for line in text.lines() {
         let _ = writeln!(stderr, "error: {}", release_core::names::escaped(line));
     }
+}
+
+/// What clap says about the command line (a usage error on stderr, or help and version on
+/// stdout), as clap would print it, secrets replaced: an error echoes the argument it
+/// refused, which may be a secret. Returns clap's exit code (2 for an error, 0 for help).
+pub(crate) fn print_clap(err: &clap::Error) -> i32 {
+    let to_stderr = err.use_stderr();
+    let terminal = if to_stderr {
+        std::io::stderr().is_terminal()
+    } else {
+        std::io::stdout().is_terminal()
+    };
+    let color = terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let rendered = err.render();
+    let text = redacted(&if color {
+        rendered.ansi().to_string()
+    } else {
+        rendered.to_string()
+    });
+    if to_stderr {
+        print_stderr(&text);
+    } else {
+        let _ = print_stdout(&text);
+    }
+    err.exit_code()
 }

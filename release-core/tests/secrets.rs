@@ -34,7 +34,10 @@ fn errors(secrets: &str) -> Vec<(usize, usize, String)> {
 
 /// What the plan's redactor makes of `NAME=VALUE` printed for each variable.
 fn shown(plan: &Plan, vars: &[(&str, &str)]) -> Vec<String> {
-    let redactor = plan.redactor(&Vars::from_pairs(vars.iter().copied()));
+    let redactor = plan.redactor(
+        &Vars::from_pairs(vars.iter().copied()),
+        &release_core::plan::UrlOverrides::default(),
+    );
     vars.iter()
         .map(|(name, value)| redactor.redact(&format!("{name}={value}")).into_owned())
         .collect()
@@ -225,4 +228,158 @@ fn not_secret_cannot_name_a_declared_secret() {
         messages[0]
     );
     assert!(messages[1].contains("names `SHORT_PIN`"), "{}", messages[1]);
+}
+
+/// A plan that writes credentials itself, in every place a plan can: base URLs of two
+/// environments, gate URLs and endpoints, request headers and bodies, a command's `env`, argv
+/// and shell line, a service's `env` and start command.
+const WRITES_SECRETS: &str = r#"
+[tokens]
+admin = "RELEASE_ADMIN_TOKEN"
+
+[environments.staging]
+api_url = "http://apiuser:PlanUrlPass-1111@127.0.0.1:18082"
+prometheus_url = "https://prom:PromUrlPass-2222@prom.example"
+
+[environments.production]
+web_url = "https://web.example/?access_token=WebQueryTok-3333"
+
+[[gates]]
+id = "h1"
+kind = "http"
+phases = ["smoke"]
+url = "{api_url}/health?access_token=QueryTok-4444&page=2"
+headers = { X-Api-Key = "HeaderKey-5555", Authorization = "Bearer BearerTok-6666", Cookie = "session=CookieSess-7777; theme=dark", X-Request-Id = "plain-request-id" }
+json = { username = "smoke-bot", password = "JsonPass-8888" }
+
+[[gates]]
+id = "h2"
+kind = "http"
+phases = ["smoke"]
+url = "{web_url}/login"
+method = "POST"
+body = "username=smoke-bot&password=FormPass-9999"
+
+[[gates]]
+id = "ai"
+kind = "ai-runtime"
+phases = ["launch"]
+probe = "health"
+url = "https://ai.example/health?key=AiKey-1212"
+
+[[gates]]
+id = "up"
+kind = "prometheus"
+phases = ["launch"]
+query = "up"
+fail_below = 1
+url = "{prometheus_url}/api/v1/query?token=PromTok-1313"
+
+[[gates]]
+id = "railway"
+kind = "platform"
+phases = ["preflight-platform"]
+services = ["api"]
+endpoint = "https://bot:RailwayEndpointPw-1414@railway.example/graphql/v2"
+
+[[gates]]
+id = "qa"
+kind = "command"
+phases = ["preflight-qa"]
+command = ["psql", "postgresql://app:ArgvPass-1515@db/app", "--set=DB_PASSWORD=ArgvAssign-1616"]
+env = { DB_PASSWORD = "GateEnvPw-1717", REPLICA = "jdbc:postgresql://db/app?user=app&password=JdbcPass-1818", CI = "true", DEPLOY_TOKEN_PROD = "GateTok-1919" }
+
+[[gates]]
+id = "qa-shell"
+kind = "command"
+phases = ["preflight-qa"]
+shell = "PGPASSWORD=ShellPw-2020 psql -h db && deploy --api-token='ShellTok-2121'"
+
+[[gates.services]]
+name = "cache"
+start = ["redis-server", "--port", "{port}", "--client-secret=MasterAuth-2323"]
+ready = { tcp = true }
+env = { REDIS_URL = "redis://:SvcUrlPass-2222@{host}:{port}/0", SENTINELS = "redis://:SentA-2424@{host}:26379,redis://:SentB-2525@b:26379" }
+"#;
+
+#[test]
+fn what_the_plan_and_the_flags_write_is_secret() {
+    use release_core::plan::UrlOverrides;
+    let plan = Plan::parse("plan.toml", WRITES_SECRETS).unwrap_or_else(|e| panic!("{e}"));
+    let flags = UrlOverrides {
+        api_url: Some("http://u:FlagPass-2626@127.0.0.1:18082".to_owned()),
+        alertmanager_url: Some("https://am.example/?sig=FlagSig-2727".to_owned()),
+        ..UrlOverrides::default()
+    };
+    let redactor = plan.redactor(&Vars::default(), &flags);
+    let secrets = [
+        "PlanUrlPass-1111",
+        "PromUrlPass-2222",
+        "WebQueryTok-3333",
+        "QueryTok-4444",
+        "HeaderKey-5555",
+        "BearerTok-6666",
+        "CookieSess-7777",
+        "JsonPass-8888",
+        "FormPass-9999",
+        "AiKey-1212",
+        "PromTok-1313",
+        "RailwayEndpointPw-1414",
+        "ArgvPass-1515",
+        "ArgvAssign-1616",
+        "GateEnvPw-1717",
+        "JdbcPass-1818",
+        "GateTok-1919",
+        "ShellPw-2020",
+        "ShellTok-2121",
+        "SvcUrlPass-2222",
+        "MasterAuth-2323",
+        "SentA-2424",
+        "SentB-2525",
+        "FlagPass-2626",
+        "FlagSig-2727",
+        // base64("apiuser:PlanUrlPass-1111") and base64("u:FlagPass-2626"): the Basic
+        // credentials an HTTP client sends for those URLs.
+        "YXBpdXNlcjpQbGFuVXJsUGFzcy0xMTEx",
+        "dTpGbGFnUGFzcy0yNjI2",
+    ];
+    for secret in secrets {
+        assert_eq!(
+            redactor.redact(&format!("<{secret}>")),
+            "<[redacted]>",
+            "{secret} is not a secret"
+        );
+    }
+    // What is not a secret stays.
+    for plain in [
+        "plain-request-id",
+        "smoke-bot",
+        "dark",
+        "true",
+        "apiuser",
+        "127.0.0.1:18082",
+        "application/json",
+        "page=2",
+    ] {
+        assert_eq!(redactor.redact(plain), plain, "{plain} was redacted");
+    }
+}
+
+#[test]
+fn what_the_plan_writes_follows_its_secrets_setting() {
+    use release_core::plan::UrlOverrides;
+    let plan = Plan::parse(
+        "plan.toml",
+        &format!(
+            "[release.secrets]\nnot_secret = [\"X_API_KEY\", \"DEPLOY_TOKEN_*\"]\n{WRITES_SECRETS}"
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let redactor = plan.redactor(&Vars::default(), &UrlOverrides::default());
+    assert_eq!(
+        redactor.redact("HeaderKey-5555 GateTok-1919"),
+        "HeaderKey-5555 GateTok-1919"
+    );
+    // A URL's password stays secret whatever the names say.
+    assert_eq!(redactor.redact("PlanUrlPass-1111"), "[redacted]");
 }

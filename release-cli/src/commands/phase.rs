@@ -422,12 +422,12 @@ pub(crate) fn prepare(
         .select_environment(target.environment.as_deref())
         .map_err(CliError::input)?;
     let strict = target.strict || selected.strict;
-    crate::output::redact_logs(plan.redactor(&target.vars));
+    crate::output::redact_logs(plan.redactor(&target.vars, &target.overrides));
     let mut builder = selected
         .context(plan, &target.overrides)
         .strict(strict)
         .vars(target.vars.clone())
-        .redactor(plan.redactor(&target.vars))
+        .redactor(plan.redactor(&target.vars, &target.overrides))
         .use_running_services(target.skip_deps)
         .progress(crate::progress::sink(target.quiet))
         .cancellation(session.cancel.clone());

@@ -678,3 +678,394 @@ url = "{{api_url}}/health"
         run.stderr
     );
 }
+
+/// Every output of a run: stdout, stderr, and the files it wrote but its inputs.
+fn outputs(run: &crate::support::Run, dir: &std::path::Path) -> Vec<(String, String)> {
+    let mut all = vec![
+        ("stdout".to_owned(), run.stdout.clone()),
+        ("stderr".to_owned(), run.stderr.clone()),
+    ];
+    all.extend(written_files(dir));
+    all
+}
+
+/// Asserts that no text holds any of `secrets`.
+fn assert_hidden(what: &str, texts: &[(String, String)], secrets: &[&str]) {
+    for (name, text) in texts {
+        for secret in secrets {
+            assert!(
+                !text.contains(secret),
+                "{what}: {name} shows {secret}:\n{text}"
+            );
+        }
+    }
+}
+
+/// A server that answers every request `503` with a health+json body whose `output` echoes
+/// the request's line and headers, as a debugging endpoint or a proxy's error page might.
+fn echo_server() -> u16 {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut request = Vec::new();
+            let mut buf = [0; 4096];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            let head = String::from_utf8_lossy(&request)
+                .trim()
+                .replace("\r\n", " | ");
+            let body = serde_json::json!({ "status": "fail", "output": head }).to_string();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/health+json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    port
+}
+
+#[test]
+fn url_credentials_and_headers_the_plan_or_the_flags_write_leak_nowhere() {
+    const PLAN_PASSWORD: &str = "PlanUrlPass-4f2a9c";
+    const QUERY_TOKEN: &str = "QueryTok-7e1b3d5f";
+    const HEADER_KEY: &str = "HeaderLiteral-9c8b7a";
+    const BEARER: &str = "BearerLiteral-2d4f6a8c";
+    const FLAG_PASSWORD: &str = "FlagPass-1a3c5e7g";
+    const ENV_PASSWORD: &str = "EnvPass-8h6f4d2b";
+    // base64 of `apiuser:PlanUrlPass-4f2a9c`, `u:FlagPass-1a3c5e7g`, `u:EnvPass-8h6f4d2b`:
+    // the Basic credentials the HTTP client makes of each URL's user information.
+    const BASIC: [&str; 3] = [
+        "YXBpdXNlcjpQbGFuVXJsUGFzcy00ZjJhOWM=",
+        "dTpGbGFnUGFzcy0xYTNjNWU3Zw==",
+        "dTpFbnZQYXNzLThoNmY0ZDJi",
+    ];
+    let port = echo_server();
+    let plan = format!(
+        r#"[release]
+artifacts_dir = "artifacts"
+
+[environments.staging]
+api_url = "http://apiuser:{PLAN_PASSWORD}@127.0.0.1:{port}"
+web_url = "http://127.0.0.1:{port}"
+
+[[gates]]
+id = "h1"
+kind = "http"
+phases = ["smoke"]
+url = "{{api_url}}/health?access_token={QUERY_TOKEN}&page=2"
+expect = {{ status = 200, health = true }}
+
+[[gates]]
+id = "h2"
+kind = "http"
+phases = ["smoke"]
+url = "{{web_url}}/x"
+headers = {{ X-Api-Key = "{HEADER_KEY}", Authorization = "Bearer {BEARER}", X-Request-Id = "req-plain-0123" }}
+expect = {{ health = true }}
+"#
+    );
+    let flag_url = format!("http://u:{FLAG_PASSWORD}@127.0.0.1:{port}");
+    let env_url = format!("http://u:{ENV_PASSWORD}@127.0.0.1:{port}");
+    let secrets = [
+        PLAN_PASSWORD,
+        QUERY_TOKEN,
+        HEADER_KEY,
+        BEARER,
+        FLAG_PASSWORD,
+        ENV_PASSWORD,
+        BASIC[0],
+        BASIC[1],
+        BASIC[2],
+    ];
+    for source in ["plan", "flag", "variable"] {
+        for format in ["human", "json", "junit", "markdown"] {
+            let what = format!("{format}, api_url from the {source}");
+            let mut release = Release::new().file("release.toml", &plan);
+            let step_summary = release.path("step-summary.md");
+            release = match source {
+                "flag" => release.args(["--api-url", &flag_url]),
+                "variable" => release.env("RELEASE_API_URL", &env_url),
+                _ => release,
+            };
+            let (run, dir) = release
+                .args(["smoke", "--format", format, "--out", "out.json", "-vv"])
+                .env("RUST_LOG", "trace")
+                .env("GITHUB_ACTIONS", "true")
+                .env("GITHUB_STEP_SUMMARY", step_summary.display().to_string())
+                .run();
+            assert_eq!(run.code, 1, "{what}: {}", run.stderr);
+            let texts = outputs(&run, dir.path());
+            assert!(
+                texts
+                    .iter()
+                    .any(|(path, _)| path.ends_with("release-log.jsonl")),
+                "{what}: no release log"
+            );
+            assert_hidden(&what, &texts, &secrets);
+            // The server did echo them: the redactor, not luck, kept them out.
+            let summary = std::fs::read_to_string(dir.path().join("out.json")).unwrap();
+            for echoed in [
+                "authorization: Basic [redacted]",
+                "access_token=[redacted]&page=2",
+                "x-api-key: [redacted]",
+                "authorization: [redacted]",
+                "x-request-id: req-plain-0123",
+            ] {
+                assert!(
+                    summary.contains(echoed),
+                    "{what}: no `{echoed}` in {summary}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_env_a_plan_gives_a_command_or_its_service_leaks_nowhere() {
+    const GATE_PASSWORD: &str = "GateEnvPw-5b7d9f1a";
+    const GATE_URL_PASSWORD: &str = "GateUrlPw-3c5e7a9b";
+    const GATE_TOKEN: &str = "GateTok-8a6c4e2b0d";
+    const SERVICE_PASSWORD: &str = "SvcUrlPass-98765abc";
+    const SERVICE_SECRET: &str = "SvcSecret-1f3e5d7c";
+    let plan = format!(
+        r#"[release]
+artifacts_dir = "artifacts"
+
+[environments.staging]
+
+[[gates]]
+id = "qa-env"
+kind = "command"
+phases = ["preflight-qa"]
+shell = """
+echo "db=$DB_PASSWORD api=$API_URL token=$DEPLOY_TOKEN_PROD"
+echo "redis=$REDIS_URL session=$SESSION_SECRET" >&2
+exit 1
+"""
+env = {{ DB_PASSWORD = "{GATE_PASSWORD}", API_URL = "https://bot:{GATE_URL_PASSWORD}@api.example/v1", DEPLOY_TOKEN_PROD = "{GATE_TOKEN}" }}
+
+[[gates.services]]
+name = "cache"
+start = ["sh", "-c", "echo cache up with $REDIS_URL; exec sleep 30"]
+ready = {{ command = ["true"] }}
+env = {{ REDIS_URL = "redis://:{SERVICE_PASSWORD}@{{host}}:{{port}}/0", SESSION_SECRET = "{SERVICE_SECRET}" }}
+"#
+    );
+    let secrets = [
+        GATE_PASSWORD,
+        GATE_URL_PASSWORD,
+        GATE_TOKEN,
+        SERVICE_PASSWORD,
+        SERVICE_SECRET,
+    ];
+    for verbosity in ["-v", "-vv"] {
+        for format in ["human", "json", "junit", "markdown"] {
+            let what = format!("{format} {verbosity}");
+            let release = Release::new().file("release.toml", &plan);
+            let step_summary = release.path("step-summary.md");
+            let (run, dir) = release
+                .args(["preflight", "qa", "--format", format, "--out", "out.json"])
+                .arg(verbosity)
+                .env("GITHUB_ACTIONS", "true")
+                .env("GITHUB_STEP_SUMMARY", step_summary.display().to_string())
+                .run();
+            assert_eq!(run.code, 1, "{what}: {}", run.stderr);
+            assert_hidden(&what, &outputs(&run, dir.path()), &secrets);
+            let summary = std::fs::read_to_string(dir.path().join("out.json")).unwrap();
+            for shown in [
+                "db=[redacted] api=https://bot:[redacted]@api.example/v1 token=[redacted]",
+                "redis=redis://:[redacted]@127.0.0.1:",
+                "session=[redacted]",
+            ] {
+                assert!(summary.contains(shown), "{what}: no `{shown}` in {summary}");
+                assert!(
+                    run.stderr.contains(shown),
+                    "{what}: `{shown}` not streamed:\n{}",
+                    run.stderr
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_secret_split_over_lines_of_command_output_leaks_nowhere() {
+    const TOKEN: &str = "ghp_R3alTokenValueQxZwYvKjHgFd";
+    // Its pieces as `fold -w 12`, `fold -w 5` and a carriage return after ten characters cut it.
+    const PIECES: [&str; 12] = [
+        "ghp_R3alToke",
+        "nValueQxZwYv",
+        "KjHgFd",
+        "ghp_R",
+        "3alTo",
+        "kenVa",
+        "lueQx",
+        "ZwYvK",
+        "jHgFd",
+        "ghp_R3alTo",
+        "kenValueQxZwYvKjHgFd",
+        "R3al",
+    ];
+    let plan = r#"[release]
+artifacts_dir = "artifacts"
+
+[environments.staging]
+
+[[gates]]
+id = "qa-fold"
+kind = "command"
+phases = ["preflight-qa"]
+shell = """
+echo start
+printf '%s\n' "$GITHUB_TOKEN" | fold -w 12
+echo folded
+printf '%s\n' "$GITHUB_TOKEN" | fold -w 12 >&2
+printf 'cr %s\r%s\n' "$(printf %s "$GITHUB_TOKEN" | cut -c1-10)" "$(printf %s "$GITHUB_TOKEN" | cut -c11-)"
+exit 1
+"""
+
+[[gates]]
+id = "qa-fold-tail"
+kind = "command"
+phases = ["preflight-qa"]
+output_lines = 3
+shell = """printf '%s\n' "$GITHUB_TOKEN" | fold -w 5; exit 1"""
+"#;
+    for source in ["env-file", "process"] {
+        for verbosity in ["-v", "-vv"] {
+            for format in ["human", "json", "junit", "markdown"] {
+                let what = format!("{format} {verbosity}, the token from the {source}");
+                let mut release = Release::new().file("release.toml", plan);
+                release = if source == "process" {
+                    release.env("GITHUB_TOKEN", TOKEN).file("planted.env", "")
+                } else {
+                    release.file("planted.env", format!("GITHUB_TOKEN={TOKEN}\n"))
+                };
+                let step_summary = release.path("step-summary.md");
+                let (run, dir) = release
+                    .args(["preflight", "qa", "--env-file", "planted.env"])
+                    .args(["--format", format, "--out", "out/summary.json", verbosity])
+                    .env("GITHUB_ACTIONS", "true")
+                    .env("GITHUB_STEP_SUMMARY", step_summary.display().to_string())
+                    .run();
+                assert_eq!(run.code, 1, "{what}: {}", run.stderr);
+                assert_hidden(&what, &outputs(&run, dir.path()), &PIECES);
+                let summary: serde_json::Value = serde_json::from_str(
+                    &std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap(),
+                )
+                .unwrap();
+                let evidence = |gate: usize, name: &str| {
+                    summary["gates"][gate]["evidence"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|e| e["name"] == name)
+                        .map(|e| e["detail"].as_str().unwrap().to_owned())
+                        .unwrap_or_default()
+                };
+                assert!(
+                    evidence(0, "stdout").ends_with(
+                        "start\n[redacted]\n[redacted]\n[redacted]\nfolded\ncr [redacted]\r[redacted]"
+                    ),
+                    "{what}: {summary}"
+                );
+                assert!(
+                    evidence(0, "stderr").ends_with("\n[redacted]\n[redacted]\n[redacted]"),
+                    "{what}: {summary}"
+                );
+                // The first pieces are no longer kept, yet the last three are known for
+                // what they are.
+                assert!(
+                    evidence(1, "stdout").ends_with(
+                        "last 3 of 6 lines (36 bytes)\n[redacted]\n[redacted]\n[redacted]"
+                    ),
+                    "{what}: {summary}"
+                );
+                // The stream shows the lines, redacted, and the ones around them.
+                for line in ["start", "folded", "cr [redacted]"] {
+                    assert!(
+                        run.stderr.contains(line),
+                        "{what}: `{line}` not streamed:\n{}",
+                        run.stderr
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn usage_errors_never_echo_a_secret_argument() {
+    const SECRET: &str = "adm-secret-0123456789";
+    const URL_PASSWORD: &str = "ArgPass-6e8a0c2f";
+    let plan = "[release]\nartifacts_dir = \"artifacts\"\n\n[environments.staging]\n";
+    let url = format!("http://u:{URL_PASSWORD}@127.0.0.1:9");
+    let format_equals = format!("--format={SECRET}");
+    let skip_list = format!("lint,{SECRET}");
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["smoke", SECRET],
+        vec!["smoke", "--format", SECRET],
+        vec![&format_equals, "smoke"],
+        vec!["smoke", "--only", SECRET],
+        vec!["smoke", "--skip", &skip_list],
+        vec!["smoke", "--env", SECRET],
+        vec!["smoke", "--color", SECRET],
+        vec!["plan", "check", "--env", SECRET],
+        vec!["log", "show", "--last", SECRET],
+        vec!["schema", SECRET],
+        vec![SECRET],
+        vec!["preflight", SECRET],
+    ];
+    // Where the secret comes from: the process, an env file named by the flag or by the
+    // variable, or the URL argument itself (its password).
+    for source in ["process", "--env-file", "RELEASE_ENV_FILE", "url"] {
+        for command in &commands {
+            let mut args: Vec<String> = command.iter().map(|a| (*a).to_owned()).collect();
+            if source == "url" {
+                for arg in &mut args {
+                    *arg = arg.replace(SECRET, &url);
+                }
+            }
+            let what = format!("{args:?} with the secret from {source}");
+            let mut release = Release::new()
+                .file("release.toml", plan)
+                .file("secrets.env", format!("RELEASE_ADMIN_TOKEN={SECRET}\n"));
+            release = match source {
+                "process" => release.env("RELEASE_ADMIN_TOKEN", SECRET),
+                "--env-file" => release.args(["--env-file", "secrets.env"]),
+                "RELEASE_ENV_FILE" => release.env("RELEASE_ENV_FILE", "secrets.env"),
+                _ => release,
+            };
+            let (run, _dir) = release.args(&args).run();
+            assert_eq!(run.code, 2, "{what}: {}{}", run.stdout, run.stderr);
+            for text in [&run.stdout, &run.stderr] {
+                assert!(
+                    !text.contains(SECRET) && !text.contains(URL_PASSWORD),
+                    "{what} shows the secret:\n{text}"
+                );
+            }
+            assert!(
+                run.stderr.starts_with("error: ") && run.stderr.contains("[redacted]"),
+                "{what}: the error no longer names the argument:\n{}",
+                run.stderr
+            );
+        }
+    }
+    // clap's usage text and hints stay.
+    let (run, _dir) = Release::new()
+        .env("RELEASE_ADMIN_TOKEN", SECRET)
+        .args(["smoke", SECRET])
+        .run();
+    assert_eq!(
+        run.stderr,
+        "error: unexpected argument '[redacted]' found\n\nUsage: release smoke [OPTIONS]\n\nFor more information, try '--help'.\n"
+    );
+    assert_eq!(run.stdout, "");
+}

@@ -497,15 +497,15 @@ impl Plan {
         secrets
     }
 
-    /// The redactor of a run over these variables: it hides the values of the variables the
-    /// plan declares secret ([`Plan::secret_variables`]), of those secret by name
-    /// ([`Plan::secret_names`]), the credentials inside every URL
-    /// ([`url_credentials`](crate::url_credentials)) and [`Plan::derived_secrets`]. Every value
-    /// is hidden, however short (see [`Redactor`](crate::Redactor) for how short ones are
-    /// matched).
+    /// The redactor of a run over these variables and base URL flags: it hides the values of
+    /// the variables the plan declares secret ([`Plan::secret_variables`]), of those secret by
+    /// name ([`Plan::secret_names`]), the credentials inside every URL
+    /// ([`url_credentials`](crate::url_credentials)), [`Plan::derived_secrets`] and
+    /// [`Plan::written_secrets`]. Every value is hidden, however short (see
+    /// [`Redactor`](crate::Redactor) for how short ones are matched).
     ///
     /// ```
-    /// use release_core::{Plan, Vars};
+    /// use release_core::{Plan, Vars, plan::UrlOverrides};
     /// let plan = Plan::parse("release.toml", r#"
     ///     [release.secrets]
     ///     patterns = ["*_SALT"]
@@ -518,19 +518,145 @@ impl Plan {
     ///     ("NEXT_PUBLIC_STRIPE_KEY", "pk_live_0123456789"),
     ///     ("DATABASE_URL", "postgres://app:hunter2hunter2@db/app"),
     /// ]);
-    /// let redactor = plan.redactor(&vars);
+    /// let flags = UrlOverrides {
+    ///     api_url: Some("https://bot:FlagPass1234@api.example".to_owned()),
+    ///     ..UrlOverrides::default()
+    /// };
+    /// let redactor = plan.redactor(&vars, &flags);
     /// assert_eq!(
-    ///     redactor.redact("ghp_0123456789 pepper pk_live_0123456789 postgres://app:hunter2hunter2@db"),
-    ///     "[redacted] [redacted] pk_live_0123456789 postgres://app:[redacted]@db",
+    ///     redactor.redact("ghp_0123456789 pepper pk_live_0123456789 postgres://app:hunter2hunter2@db FlagPass1234"),
+    ///     "[redacted] [redacted] pk_live_0123456789 postgres://app:[redacted]@db [redacted]",
     /// );
     /// ```
-    pub fn redactor(&self, vars: &crate::Vars) -> crate::Redactor {
+    pub fn redactor(&self, vars: &crate::Vars, overrides: &UrlOverrides) -> crate::Redactor {
         let mut redactor = crate::Redactor::new();
         let values = self.secret_names().values(vars, &self.secret_variables());
-        for value in values.into_iter().chain(self.derived_secrets(vars)) {
+        let all = values
+            .into_iter()
+            .chain(self.derived_secrets(vars))
+            .chain(self.written_secrets(overrides));
+        for value in all {
             redactor.add(value);
         }
         redactor
+    }
+
+    /// Secrets the plan and the command line write themselves rather than read from a
+    /// variable: the credentials of every base URL of every environment and of the base URL
+    /// flags (`--api-url`, or `RELEASE_API_URL` read as one), of every gate URL with its
+    /// placeholders filled, the values of request headers with secret names (`Authorization`,
+    /// `X-Api-Key`) and the secret members of request bodies, the `env` a command gate or a
+    /// service gives its process, read as variables are (secret names, URL credentials), and
+    /// the URL credentials and secret assignments (`PGPASSWORD=… psql`, `--db-password=…`) of
+    /// the command lines of command gates and services.
+    ///
+    /// ```
+    /// use release_core::{Plan, plan::UrlOverrides};
+    /// let plan = Plan::parse("release.toml", r#"
+    ///     [environments.staging]
+    ///     api_url = "https://bot:PlanUrlPass99@api.example"
+    ///     [[gates]]
+    ///     id = "h"
+    ///     kind = "http"
+    ///     phases = ["smoke"]
+    ///     url = "{api_url}/health?access_token=QueryTok12345"
+    ///     headers = { X-Api-Key = "HeaderLiteral777", Accept = "application/json" }
+    /// "#).unwrap();
+    /// let secrets = plan.written_secrets(&UrlOverrides::default());
+    /// for secret in ["PlanUrlPass99", "QueryTok12345", "HeaderLiteral777"] {
+    ///     assert!(secrets.contains(&secret.to_owned()), "{secret}");
+    /// }
+    /// assert!(!secrets.contains(&"application/json".to_owned()));
+    /// ```
+    pub fn written_secrets(&self, overrides: &UrlOverrides) -> Vec<String> {
+        let names = self.secret_names();
+        let declared = self.secret_variables();
+        let flags = [
+            &overrides.api_url,
+            &overrides.web_url,
+            &overrides.prometheus_url,
+            &overrides.alertmanager_url,
+        ];
+        let mut urls: Vec<String> = flags.iter().filter_map(|u| (*u).clone()).collect();
+        for environment in self.environments.values() {
+            let base = [
+                &environment.api_url,
+                &environment.web_url,
+                &environment.prometheus_url,
+                &environment.alertmanager_url,
+            ];
+            urls.extend(base.iter().filter_map(|u| (*u).clone()));
+            // Each gate URL as it is requested in this environment: the flag, else the
+            // environment's URL, else a stand-in that still reads as a URL.
+            let filled: Vec<(&str, String)> = URL_PLACEHOLDERS
+                .into_iter()
+                .zip(flags.iter().zip(base))
+                .map(|(name, (flag, url))| {
+                    let url = flag.as_ref().or(url.as_ref());
+                    (
+                        name,
+                        url.map_or_else(|| "http://placeholder".to_owned(), Clone::clone),
+                    )
+                })
+                .collect();
+            for gate in &self.gates {
+                for (_, template) in gate.spec.url_templates() {
+                    let mut url = template.to_owned();
+                    for (name, base) in &filled {
+                        url = url.replace(&format!("{{{name}}}"), base.trim_end_matches('/'));
+                    }
+                    urls.push(url);
+                }
+            }
+        }
+        let mut secrets: Vec<String> = urls
+            .iter()
+            .flat_map(|url| crate::url_credentials(url, &names))
+            .collect();
+        for gate in &self.gates {
+            match &gate.spec {
+                GateKindSpec::Http(spec) => {
+                    for (name, value) in &spec.headers {
+                        secrets.extend(crate::secret::header_secrets(name, value, &names));
+                    }
+                    if let Some(json) = &spec.json {
+                        secrets.extend(crate::secret::json_secrets(json, &names));
+                    }
+                    if let Some(body) = &spec.body {
+                        secrets.extend(crate::secret::text_body_secrets(body, &names));
+                    }
+                }
+                GateKindSpec::Command(spec) => {
+                    for (name, value) in &spec.env {
+                        secrets.extend(names.assignment(name, value, &declared));
+                    }
+                    for text in spec.command.iter().chain(&spec.shell) {
+                        secrets.extend(crate::secret::command_secrets(text, &names));
+                    }
+                    for service in &spec.services {
+                        let assignments = service.env.iter().flat_map(|(name, value)| {
+                            let value = crate::gates::command::fill_constant_placeholders(value);
+                            names.assignment(name, &value, &declared)
+                        });
+                        let arguments = service
+                            .start
+                            .iter()
+                            .chain(&service.stop)
+                            .chain(&service.ready.command)
+                            .flat_map(|argument| {
+                                let argument =
+                                    crate::gates::command::fill_constant_placeholders(argument);
+                                crate::secret::command_secrets(&argument, &names)
+                            });
+                        for secret in assignments.collect::<Vec<_>>().into_iter().chain(arguments) {
+                            secrets.extend(crate::gates::command::literal_pieces(&secret));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        secrets
     }
 
     /// Each `release.secrets.not_secret` entry that names a variable the plan declares

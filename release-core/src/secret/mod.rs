@@ -6,6 +6,8 @@
 //! before any format is rendered. [`SecretNames`] says which variables hold secrets besides
 //! the ones a plan declares, and [`url_credentials`] finds the credentials inside a URL.
 
+mod lines;
+mod literal;
 mod names;
 mod redactor;
 mod url;
@@ -15,3 +17,6 @@ pub use names::{
 };
 pub use redactor::{MIN_SUBSTRING_LEN, REDACTED, Redactor};
 pub use url::url_credentials;
+
+pub(crate) use lines::LineStream;
+pub(crate) use literal::{command_secrets, header_secrets, json_secrets, text_body_secrets};

@@ -287,8 +287,43 @@ impl SecretNames {
             self.defaults.iter().any(|p| p.matches(name))
                 && !describes_something_else(&name.to_ascii_uppercase())
         };
-        (self.patterns.iter().any(|p| p.matches(name)) || by_default())
-            && !self.not_secret.iter().any(|p| p.matches(name))
+        (self.patterns.iter().any(|p| p.matches(name)) || by_default()) && !self.is_opted_out(name)
+    }
+
+    /// Whether the plan's `not_secret` names or matches this name.
+    pub(crate) fn is_opted_out(&self, name: &str) -> bool {
+        self.not_secret.iter().any(|p| p.matches(name))
+    }
+
+    /// The redactor of a run before its plan is read (an error in the command line, the plan
+    /// or the env file): the values of `vars` secret by these names (the defaults, without a
+    /// plan) and the credentials of every URL in them and in `texts` (the command line's
+    /// arguments, which may hold `--api-url https://user:password@…`).
+    ///
+    /// ```
+    /// use release_core::{SecretNames, Vars};
+    /// let vars = Vars::from_pairs([("RELEASE_ADMIN_TOKEN", "adm-secret-0123456789")]);
+    /// let args = ["--api-url", "https://u:FlagPass1234@api.example"];
+    /// let redactor = SecretNames::default().redactor(&vars, args);
+    /// assert_eq!(
+    ///     redactor.redact("unexpected argument 'adm-secret-0123456789'; FlagPass1234"),
+    ///     "unexpected argument '[redacted]'; [redacted]",
+    /// );
+    /// ```
+    pub fn redactor<'a>(
+        &self,
+        vars: &Vars,
+        texts: impl IntoIterator<Item = &'a str>,
+    ) -> super::Redactor {
+        let mut redactor = super::Redactor::new();
+        let values = self.values(vars, &BTreeSet::new());
+        let urls = texts
+            .into_iter()
+            .flat_map(|text| super::url_credentials(text, self));
+        for value in values.into_iter().chain(urls) {
+            redactor.add(value);
+        }
+        redactor
     }
 
     /// The secret values among `vars`: those of the `declared` variables; those of variables
@@ -299,12 +334,25 @@ impl SecretNames {
     pub fn values(&self, vars: &Vars, declared: &BTreeSet<String>) -> Vec<String> {
         let mut values = Vec::new();
         for (name, value) in vars.iter() {
-            let value = value.expose();
-            if declared.contains(name) || (self.is_secret(name) && !is_flag(value)) {
-                values.push(value.to_owned());
-            }
-            values.extend(super::url_credentials(value, self));
+            values.extend(self.assignment(name, value.expose(), declared));
         }
+        values
+    }
+
+    /// The secrets of one assignment `name = value` (a variable, or an entry of a plan's
+    /// `env`): the value when the name is declared or secret (and the value no flag), and the
+    /// credentials of the URLs in it.
+    pub(crate) fn assignment(
+        &self,
+        name: &str,
+        value: &str,
+        declared: &BTreeSet<String>,
+    ) -> Vec<String> {
+        let mut values = Vec::new();
+        if declared.contains(name) || (self.is_secret(name) && !is_flag(value)) {
+            values.push(value.to_owned());
+        }
+        values.extend(super::url_credentials(value, self));
         values
     }
 }
@@ -495,7 +543,15 @@ mod tests {
         values.sort();
         assert_eq!(
             values,
-            ["", "declared-value", "ghp_value", "hunter2hunter2", "pw"]
+            [
+                "",
+                // base64("u:hunter2hunter2"), the URL's Basic credential.
+                "dTpodW50ZXIyaHVudGVyMg==",
+                "declared-value",
+                "ghp_value",
+                "hunter2hunter2",
+                "pw"
+            ]
         );
         // A declared flag is still a secret: the plan said so.
         let declared: BTreeSet<String> = ["USE_SECRETS_MANAGER".to_owned()].into();

@@ -115,7 +115,7 @@ impl Redactor {
     /// ```
     pub fn redact_cut<'a>(&self, text: &'a str) -> Cow<'a, str> {
         const MIN_PREFIX: usize = 4;
-        let mut out = self.redact(text);
+        let mut out = self.redact_line(text);
         for secret in &self.secrets {
             let secret = secret.expose_secret();
             let longest = secret.len().min(out.len());
@@ -134,8 +134,40 @@ impl Redactor {
         out
     }
 
-    /// The text with every known secret replaced.
+    /// The text with every known secret replaced, also a secret of [`MIN_SUBSTRING_LEN`]
+    /// characters or more split between its lines (or by a `\r`): each piece is replaced.
+    ///
+    /// ```
+    /// use release_core::Redactor;
+    /// let mut r = Redactor::new();
+    /// r.add("ghp_R3alTokenValue0123456789");
+    /// assert_eq!(
+    ///     r.redact("token:\nghp_R3alToke\nnValue012345\n6789 ok"),
+    ///     "token:\n[redacted]\n[redacted]\n[redacted] ok",
+    /// );
+    /// ```
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let out = self.redact_line(text);
+        // A single line with its line end (a log event) has nothing to join. Single-character
+        // searches: they are `memchr`, and this runs for every log line.
+        let body = out.trim_end_matches(['\n', '\r']);
+        if (body.contains('\n') || body.contains('\r'))
+            && self.has_long_secrets()
+            && let Some(split) = self.redact_split(&out)
+        {
+            return Cow::Owned(split);
+        }
+        out
+    }
+
+    /// The secret values, longest first.
+    pub(super) fn values(&self) -> impl Iterator<Item = &str> {
+        self.secrets.iter().map(|s| s.expose_secret())
+    }
+
+    /// The text with every known secret replaced where it stands whole: a secret split
+    /// between lines is not seen.
+    pub(crate) fn redact_line<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut out = Cow::Borrowed(text);
         for secret in &self.secrets {
             let secret = secret.expose_secret();

@@ -10,5 +10,6 @@ mod spec;
 mod watchdog;
 
 pub use check::{CommandGate, DEFAULT_COMMAND_TIMEOUT};
+pub(crate) use services::{fill_constant_placeholders, literal_pieces};
 pub use spec::{CommandGateSpec, ExitCodes, ReadyProbe, ServiceSpec};
 pub use watchdog::kill_running_commands;

@@ -21,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::watchdog;
 use crate::Redactor;
+use crate::secret::LineStream;
 
 /// Lines longer than this are cut: only their first bytes are kept.
 const LINE_WINDOW: usize = 8 * 1024;
@@ -163,6 +164,11 @@ pub(crate) struct Tail {
     keep: usize,
     /// Each kept line, and whether it was cut at [`LINE_WINDOW`].
     lines: VecDeque<Line>,
+    /// The end of the lines no longer kept, joined, as long as the longest secret less one
+    /// byte: the first kept line may end a secret that began there, and its piece is
+    /// redacted only if the beginning is known.
+    context: String,
+    context_limit: usize,
     partial: Vec<u8>,
     partial_cut: bool,
     total_lines: u64,
@@ -170,10 +176,14 @@ pub(crate) struct Tail {
 }
 
 impl Tail {
-    pub(crate) fn new(keep: usize) -> Self {
+    /// A tail keeping `keep` lines, and enough of the lines before them to recognise the
+    /// secrets of `redactor` that begin there (see [`Redactor::redact_lines`]).
+    pub(crate) fn new(keep: usize, redactor: &Redactor) -> Self {
         Self {
             keep,
             lines: VecDeque::new(),
+            context: String::new(),
+            context_limit: redactor.longest_secret_len().saturating_sub(1),
             partial: Vec::new(),
             partial_cut: false,
             total_lines: 0,
@@ -205,7 +215,14 @@ impl Tail {
     }
 
     fn complete_line(&mut self) -> Line {
-        let mut text = strip_ansi(&String::from_utf8_lossy(&self.partial));
+        // A cut inside a character leaves its first bytes, which would show as U+FFFD and
+        // hide a secret's beginning from `redact_cut`.
+        let kept = if self.partial_cut {
+            whole_characters(&self.partial)
+        } else {
+            &self.partial
+        };
+        let mut text = strip_ansi(&String::from_utf8_lossy(kept));
         if text.ends_with('\r') {
             text.pop();
         }
@@ -217,8 +234,10 @@ impl Tail {
         self.partial_cut = false;
         self.total_lines += 1;
         if self.keep > 0 {
-            if self.lines.len() == self.keep {
-                self.lines.pop_front();
+            if self.lines.len() == self.keep
+                && let Some(gone) = self.lines.pop_front()
+            {
+                self.remember(&gone);
             }
             self.lines.push_back(line.clone());
         }
@@ -228,6 +247,23 @@ impl Tail {
     /// Ends the stream: a last line without a newline still counts.
     fn finish(&mut self) -> Option<Line> {
         (!self.partial.is_empty()).then(|| self.complete_line())
+    }
+
+    /// Keeps the end of a line no longer kept as the context of the next ones.
+    fn remember(&mut self, gone: &Line) {
+        if gone.cut || self.context_limit == 0 {
+            // Nothing joins a cut line: what follows it is not what followed its window.
+            self.context.clear();
+            return;
+        }
+        self.context.push_str(&gone.text);
+        if self.context.len() > self.context_limit {
+            let mut from = self.context.len() - self.context_limit;
+            while !self.context.is_char_boundary(from) {
+                from += 1;
+            }
+            self.context.drain(..from);
+        }
     }
 
     /// Whether nothing was written.
@@ -243,12 +279,51 @@ impl Tail {
             self.total_lines,
             self.total_bytes
         );
+        // Runs of lines that join, each ended by a cut line (nothing continues one).
+        let mut context = self.context.as_str();
+        let mut run: Vec<&str> = Vec::new();
+        let mut show = |run: &mut Vec<&str>, context: &str, cut: bool| {
+            let shown = redactor.redact_lines(context, run, cut);
+            let last = shown.len().saturating_sub(1);
+            for (i, line) in shown.iter().enumerate() {
+                text.push('\n');
+                text.push_str(&clip(line, cut && i == last));
+            }
+            run.clear();
+        };
         for line in &self.lines {
-            text.push('\n');
-            text.push_str(&line.shown(redactor));
+            run.push(&line.text);
+            if line.cut {
+                show(&mut run, context, true);
+                context = "";
+            }
         }
+        show(&mut run, context, false);
         text
     }
+}
+
+/// The bytes up to the last whole UTF-8 character: a cut may fall inside one.
+fn whole_characters(bytes: &[u8]) -> &[u8] {
+    let tail = bytes.len().saturating_sub(4);
+    for at in (tail..bytes.len()).rev() {
+        let byte = bytes[at];
+        if byte & 0xC0 == 0x80 {
+            continue;
+        }
+        let width = match byte {
+            0xF0..=0xF7 => 4,
+            0xE0..=0xEF => 3,
+            0xC0..=0xDF => 2,
+            _ => 1,
+        };
+        return if bytes.len() - at < width {
+            &bytes[..at]
+        } else {
+            bytes
+        };
+    }
+    bytes
 }
 
 /// A line of output as written (ANSI codes and the line end removed).
@@ -257,18 +332,6 @@ pub(crate) struct Line {
     text: String,
     /// It was longer than [`LINE_WINDOW`]; the rest was not kept.
     cut: bool,
-}
-
-impl Line {
-    /// The line as reports show it. See [`shown`]; a line cut at the window may also end in
-    /// the beginning of a secret, which is redacted too.
-    fn shown(&self, redactor: &Redactor) -> String {
-        if self.cut {
-            clip(&redactor.redact_cut(&self.text), true)
-        } else {
-            shown(&self.text, redactor)
-        }
-    }
 }
 
 /// Text as reports show it: redacted first (so a cut cannot split a secret and keep half),
@@ -425,8 +488,8 @@ pub(crate) async fn run(
         return Err("cancelled before it started".to_owned());
     }
     let (mut child, mut group) = invocation.spawn()?;
-    let stdout = Mutex::new(Tail::new(limits.keep_lines));
-    let stderr = Mutex::new(Tail::new(limits.keep_lines));
+    let stdout = Mutex::new(Tail::new(limits.keep_lines, live.redactor));
+    let stderr = Mutex::new(Tail::new(limits.keep_lines, live.redactor));
     let (out_pipe, err_pipe) = (child.stdout.take(), child.stderr.take());
     let pumps = async {
         tokio::join!(
@@ -484,10 +547,12 @@ pub(crate) async fn run(
 /// The tail so far; a pump still holding the stream (abandoned after [`DRAIN`]) keeps an
 /// empty one.
 fn take(tail: &Mutex<Tail>) -> Tail {
-    std::mem::replace(&mut *lock(tail), Tail::new(0))
+    std::mem::replace(&mut *lock(tail), Tail::new(0, &Redactor::new()))
 }
 
-/// Reads a stream to its end into the tail, emitting each line live when asked.
+/// Reads a stream to its end into the tail, emitting each line live when asked (and live
+/// lines are logged): redacted, a line that may begin a secret the next one ends held back
+/// until that line or the end of the stream decides (see [`LineStream`]).
 pub(crate) async fn pump(
     reader: Option<impl AsyncRead + Unpin>,
     tail: &Mutex<Tail>,
@@ -495,12 +560,20 @@ pub(crate) async fn pump(
     live: Option<Live<'_>>,
 ) {
     let Some(mut reader) = reader else { return };
+    let live = live.filter(|_| tracing::enabled!(tracing::Level::INFO));
     let mut buf = vec![0u8; 16 * 1024];
-    let emit = |lines: Vec<Line>| {
-        if let Some(live) = live {
-            for line in lines {
-                tracing::info!(gate = live.gate, stream, "{}", line.shown(live.redactor));
-            }
+    let mut held = LineStream::default();
+    let mut emit = |lines: Vec<Line>, end: bool| {
+        let Some(live) = live else { return };
+        let mut decided = Vec::new();
+        for line in lines {
+            decided.extend(held.push(live.redactor, line.text, line.cut));
+        }
+        if end {
+            decided.extend(held.finish(live.redactor));
+        }
+        for (text, cut) in decided {
+            tracing::info!(gate = live.gate, stream, "{}", clip(&text, cut));
         }
     };
     loop {
@@ -508,12 +581,12 @@ pub(crate) async fn pump(
             Ok(0) | Err(_) => break,
             Ok(n) => {
                 let lines = lock(tail).push(&buf[..n]);
-                emit(lines);
+                emit(lines, false);
             }
         }
     }
     let last = lock(tail).finish();
-    emit(last.into_iter().collect());
+    emit(last.into_iter().collect(), true);
 }
 
 pub(crate) fn lock(tail: &Mutex<Tail>) -> std::sync::MutexGuard<'_, Tail> {
@@ -538,7 +611,7 @@ mod tests {
 
     #[test]
     fn the_tail_keeps_the_last_lines_and_counts_everything() {
-        let mut tail = Tail::new(2);
+        let mut tail = Tail::new(2, &Redactor::new());
         tail.push(b"one\ntwo\nthr");
         tail.push(b"ee\nfour");
         assert_eq!(tail.finish().map(|l| l.text).as_deref(), Some("four"));
@@ -552,7 +625,7 @@ mod tests {
 
     #[test]
     fn a_huge_line_is_cut_and_the_rest_of_it_not_kept() {
-        let mut tail = Tail::new(5);
+        let mut tail = Tail::new(5, &Redactor::new());
         tail.push(&vec![b'x'; 100_000]);
         tail.push(b"\nnext\n");
         assert_eq!(tail.lines.len(), 2);
@@ -565,7 +638,7 @@ mod tests {
 
     #[test]
     fn colour_codes_and_carriage_returns_are_removed() {
-        let mut tail = Tail::new(5);
+        let mut tail = Tail::new(5, &Redactor::new());
         tail.push(b"\x1b[32mok\x1b[0m done\r\n");
         assert_eq!(tail.lines[0].text, "ok done");
     }
@@ -584,7 +657,7 @@ mod tests {
         let mut redactor = Redactor::new();
         redactor.add("s3cr3t-canary-value");
         // Colour codes fill the window, so the text kept is short and ends in half the secret.
-        let mut tail = Tail::new(5);
+        let mut tail = Tail::new(5, &redactor);
         let mut line = "\x1b[0m".repeat((LINE_WINDOW - 10) / 4).into_bytes();
         line.extend_from_slice(b"x=s3cr3t-canary-value and more\n");
         tail.push(&line);
@@ -600,8 +673,114 @@ mod tests {
     fn each_line_of_a_multi_line_secret_is_redacted() {
         let mut redactor = Redactor::new();
         redactor.add("-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0B\n-----END KEY-----");
-        let mut tail = Tail::new(5);
+        let mut tail = Tail::new(5, &redactor);
         tail.push(b"key:\nMIIEvQIBADANBgkqhkiG9w0B\n");
         assert!(!tail.render(&redactor).contains("MIIEvQ"));
+    }
+
+    const TOKEN: &str = "ghp_R3alTokenValue0123456789";
+
+    fn token_redactor() -> Redactor {
+        let mut redactor = Redactor::new();
+        redactor.add(TOKEN);
+        redactor
+    }
+
+    #[test]
+    fn a_secret_folded_over_lines_is_redacted_in_every_kept_piece() {
+        let redactor = token_redactor();
+        // `printf '%s\n' "$GITHUB_TOKEN" | fold -w 12`, kept whole and with its first
+        // piece no longer kept (the beginning is still known).
+        for keep in [5, 3, 2, 1] {
+            let mut tail = Tail::new(keep, &redactor);
+            tail.push(b"before\nghp_R3alToke\nnValue012345\n6789\n");
+            let rendered = tail.render(&redactor);
+            for piece in ["ghp_R3al", "nValue012345", "6789"] {
+                assert!(!rendered.contains(piece), "keep {keep}: {rendered}");
+            }
+            assert!(
+                rendered.ends_with("\n[redacted]"),
+                "keep {keep}: {rendered}"
+            );
+        }
+        // Folded at every width, written in chunks that split lines anywhere.
+        for width in 1..TOKEN.len() {
+            let mut tail = Tail::new(40, &redactor);
+            let folded: Vec<String> = TOKEN
+                .as_bytes()
+                .chunks(width)
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect();
+            let output = format!("x {}\ndone\n", folded.join("\n"));
+            for chunk in output.as_bytes().chunks(5) {
+                tail.push(chunk);
+            }
+            let rendered = tail.render(&redactor);
+            assert!(
+                !rendered.contains("R3al") && !rendered.contains("6789"),
+                "width {width}: {rendered}"
+            );
+            assert!(
+                rendered.contains("x [redacted]\n"),
+                "width {width}: {rendered}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_secret_split_by_a_carriage_return_is_redacted() {
+        let redactor = token_redactor();
+        let mut tail = Tail::new(5, &redactor);
+        tail.push(format!("{}\r{}\r\n", &TOKEN[..9], &TOKEN[9..]).as_bytes());
+        let rendered = tail.render(&redactor);
+        assert!(
+            rendered.ends_with("\n[redacted]\r[redacted]"),
+            "{rendered:?}"
+        );
+    }
+
+    #[test]
+    fn a_secret_that_a_window_cut_splits_inside_a_character_is_not_half_shown() {
+        let mut redactor = Redactor::new();
+        redactor.add("pässwörd-canary-value");
+        let mut tail = Tail::new(5, &redactor);
+        // The window ends inside `ö`'s two bytes, after `=pässw`; colour codes fill the rest
+        // of it, so the text shown is short.
+        let mut line = "\x1b[0m".repeat((LINE_WINDOW - 8) / 4).into_bytes();
+        line.extend_from_slice("=pässwörd-canary-value\n".as_bytes());
+        tail.push(&line);
+        assert!(tail.lines[0].cut);
+        let rendered = tail.render(&redactor);
+        assert!(!rendered.contains('\u{fffd}'), "{rendered}");
+        assert!(!rendered.contains("pässw"), "{rendered}");
+        assert!(
+            rendered.ends_with("\n=[redacted] … [line cut]"),
+            "{rendered}"
+        );
+    }
+
+    #[test]
+    fn whole_characters_drop_a_cut_character_only() {
+        assert_eq!(whole_characters(b"abc"), b"abc");
+        assert_eq!(whole_characters("aé".as_bytes()), "aé".as_bytes());
+        assert_eq!(whole_characters(&"aé".as_bytes()[..2]), b"a");
+        assert_eq!(whole_characters(&"a😀".as_bytes()[..4]), b"a");
+        assert_eq!(whole_characters("a😀".as_bytes()), "a😀".as_bytes());
+        assert_eq!(whole_characters(b""), b"");
+    }
+
+    #[test]
+    fn the_context_of_evicted_lines_is_bounded_and_ends_at_a_cut() {
+        let redactor = token_redactor();
+        let mut tail = Tail::new(1, &redactor);
+        for _ in 0..100 {
+            tail.push(b"0123456789abcdef\n");
+        }
+        assert!(tail.context.len() < TOKEN.len(), "{}", tail.context.len());
+        tail.push(&vec![b'z'; LINE_WINDOW + 10]);
+        tail.push(b"\nlast\n");
+        assert_eq!(tail.context, "", "a cut line ends the context");
+        tail.push(b"more\n");
+        assert_eq!(tail.context, "last");
     }
 }

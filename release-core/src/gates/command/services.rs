@@ -46,6 +46,22 @@ pub(crate) fn check_template(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A service setting with the placeholders known before the service starts filled: `{host}`.
+pub(crate) fn fill_constant_placeholders(text: &str) -> String {
+    text.replace("{host}", HOST)
+}
+
+/// The parts of a secret that hold no placeholder filled only when its service starts
+/// (`{port}`, `{dir}`), for a redactor built before: the whole secret when it holds none.
+pub(crate) fn literal_pieces(secret: &str) -> Vec<String> {
+    secret
+        .split("{port}")
+        .flat_map(|piece| piece.split("{dir}"))
+        .filter(|piece| !piece.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 fn fill(text: &str, values: &BTreeMap<&str, String>) -> String {
     let mut out = text.to_owned();
     for (name, value) in values {
@@ -217,8 +233,8 @@ pub(crate) async fn start(
     let (mut child, mut group) = invocation
         .spawn()
         .map_err(|e| fail(format!("service `{}`: {e}", spec.name)))?;
-    let stdout = Arc::new(Mutex::new(Tail::new(SERVICE_LINES)));
-    let stderr = Arc::new(Mutex::new(Tail::new(SERVICE_LINES)));
+    let stdout = Arc::new(Mutex::new(Tail::new(SERVICE_LINES, redactor)));
+    let stderr = Arc::new(Mutex::new(Tail::new(SERVICE_LINES, redactor)));
     // Services run alongside the command, so their output is read by tasks of their own.
     let mut readers = Vec::new();
     for (reader, tail) in [
