@@ -242,7 +242,8 @@ api_url = "http://apiuser:PlanUrlPass-1111@127.0.0.1:18082"
 prometheus_url = "https://prom:PromUrlPass-2222@prom.example"
 
 [environments.production]
-web_url = "https://web.example/?access_token=WebQueryTok-3333"
+# A base URL may not carry a query (plan checks refuse it); a gate URL may.
+web_url = "https://web.example"
 
 [[gates]]
 id = "h1"
@@ -256,7 +257,7 @@ json = { username = "smoke-bot", password = "JsonPass-8888" }
 id = "h2"
 kind = "http"
 phases = ["smoke"]
-url = "{web_url}/login"
+url = "{web_url}/login?access_token=WebQueryTok-3333"
 method = "POST"
 body = "username=smoke-bot&password=FormPass-9999"
 
