@@ -64,6 +64,8 @@ mod policy;
 mod read;
 pub mod report;
 pub mod rollback;
+pub mod run;
+pub mod runbook;
 mod runner;
 pub mod schema;
 mod secret;
@@ -90,3 +92,9 @@ pub use summary::{
 };
 pub use sustain::{SustainSpec, Sustained};
 pub use vars::{VarSource, VarValue, Vars};
+
+// Types of other crates in this crate's public signatures, so an embedder need not depend on
+// the same versions by hand.
+pub use jiff::Timestamp;
+pub use secrecy::SecretString;
+pub use tokio_util::sync::CancellationToken;

@@ -1,6 +1,7 @@
 //! Runs a set of gates concurrently, bounded, with per-gate timeouts and cancellation.
 
 mod run;
+mod threads;
 
 pub use run::{GateResult, RunEvent, RunReport, Runner};
 pub(crate) use run::{panicked, timed_out};

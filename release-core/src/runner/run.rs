@@ -100,10 +100,11 @@ impl RunReport {
 /// ```
 #[derive(Clone)]
 pub struct Runner {
-    concurrency: usize,
+    pub(super) concurrency: usize,
     default_timeout: Duration,
     observer: Option<Arc<Observer>>,
     kind_limits: BTreeMap<String, Arc<Semaphore>>,
+    pub(super) threads: usize,
 }
 
 /// Told of each [`RunEvent`].
@@ -132,6 +133,7 @@ impl std::fmt::Debug for Runner {
             .field("concurrency", &self.concurrency)
             .field("default_timeout", &self.default_timeout)
             .field("observer", &self.observer.is_some())
+            .field("threads", &self.threads)
             .field(
                 "kind_limits",
                 &self
@@ -158,6 +160,7 @@ impl Runner {
             default_timeout: Duration::from_secs(60),
             observer: None,
             kind_limits: BTreeMap::new(),
+            threads: 1,
         }
     }
 

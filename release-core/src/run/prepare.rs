@@ -1,0 +1,324 @@
+//! A run checked and ready: environment chosen, context built, baselines read.
+
+use std::collections::BTreeMap;
+
+use tokio::runtime::Runtime;
+
+use super::error::RunError;
+use super::release_info::release_info;
+use super::request::{BaselineSource, RunRequest};
+use crate::base_url::{BASE_URL_RULE, check_base_url};
+use crate::log::{BaselineSearch, LOOK_BACK_BYTES, ReadBack, ReleaseLog, baselines_from_summary};
+use crate::names::escaped;
+use crate::runbook::RUNBOOK_PHASES;
+use crate::summary::{ReleaseInfo, RunMeta, new_run_id};
+use crate::vars::Vars;
+use crate::{Baseline, Context, DynGate, Plan, Policy, RunReport, Runner, Summary};
+
+/// Told when a group of gates starts and ends, to show progress; `()` watches nothing.
+pub trait Watch {
+    /// A group of `gates` gates called `label` is about to run with `runner`; returns the
+    /// runner to use (e.g. with an observer added).
+    fn start(&self, label: &str, gates: usize, runner: Runner) -> Runner {
+        let _ = (label, gates);
+        runner
+    }
+
+    /// The group ended.
+    fn end(&self) {}
+
+    /// The run was prepared: its redactor and notes are known, no gate has started.
+    fn prepared(&self, run: &PreparedRun<'_>) {
+        let _ = run;
+    }
+}
+
+impl Watch for () {}
+
+/// A run whose plan, environment and variables were checked, ready to build and run gates.
+#[derive(Debug)]
+pub struct PreparedRun<'p> {
+    plan: &'p Plan,
+    request: RunRequest<'p>,
+    environment: String,
+    strict: bool,
+    release: ReleaseInfo,
+    notes: Vec<String>,
+    cx: Context,
+}
+
+impl<'p> RunRequest<'p> {
+    /// Checks the request for these phases and builds the context their gates share: the
+    /// phases are ones the runbook or the plan names, the environment is the plan's, base URLs
+    /// (also `RAILWAY_API_URL` from the variables) are base URLs, release metadata
+    /// (`RELEASE_VERSION`, `RELEASE_COMMIT` or `GITHUB_SHA`, `RELEASE_MIGRATIONS`) reads, the
+    /// release log is usable, and baselines are read: from `--baseline`'s summary, else from
+    /// the end of the log, only the keys these gates read.
+    pub fn prepare(&self, phases: &[&str]) -> Result<PreparedRun<'p>, RunError> {
+        let plan = self.plan;
+        check_phases(plan, phases)?;
+        self.check_selection()?;
+        let selected = plan.select_environment(self.environment.as_deref())?;
+        self.log().check()?;
+        check_overrides(self)?;
+        let strict = self.strict || selected.strict;
+        let redactor = plan.redactor(&self.vars, &self.overrides);
+        let mut builder = selected
+            .context(plan, &self.overrides)
+            .strict(strict)
+            .vars(self.vars.clone())
+            .redactor(redactor)
+            .use_running_services(self.skip_deps)
+            .cancellation(self.cancel.clone());
+        if let Some(sink) = self.progress.clone() {
+            builder = builder.progress(move |gate: &str, message: &str| sink(gate, message));
+        }
+        if let Some(url) = railway_api_url(&self.vars)? {
+            builder = builder.url("railway_api_url", url);
+        }
+        let mut notes = Vec::new();
+        for (key, baseline) in self.baselines(&selected.name, phases, &mut notes)? {
+            builder = builder.baseline(key, baseline);
+        }
+        Ok(PreparedRun {
+            plan,
+            request: self.clone(),
+            release: release_info(&self.vars)?,
+            environment: selected.name.clone(),
+            strict,
+            notes,
+            cx: builder.build(),
+        })
+    }
+
+    /// The plan's release log, stopped by the run's cancellation while it waits for a lock.
+    pub fn log(&self) -> ReleaseLog {
+        ReleaseLog::new(self.plan.release.log_path()).cancellation(self.cancel.clone())
+    }
+
+    /// `only`/`skip` names that match no gate id, kind or phase: a typo must not pass with
+    /// nothing checked.
+    fn check_selection(&self) -> Result<(), RunError> {
+        let unknown = self.filter.unknown_names(self.plan);
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        // Shown escaped, as any text from input: `--only $'\e[31m'` must not colour the
+        // terminal.
+        Err(RunError::UnknownSelection {
+            plan: escaped(&self.plan.path.display().to_string()).to_string(),
+            names: unknown.into_iter().map(|n| escaped(n).to_string()).collect(),
+        })
+    }
+
+    fn baselines(
+        &self,
+        environment: &str,
+        phases: &[&str],
+        notes: &mut Vec<String>,
+    ) -> Result<BTreeMap<String, Baseline>, RunError> {
+        if let BaselineSource::Summary(path) = &self.baseline {
+            let summary = Summary::read_file(path).map_err(RunError::Baseline)?;
+            return Ok(baselines_from_summary(&summary, path));
+        }
+        let log = self.log();
+        let found = BaselineSearch::new(environment)
+            .wanted(self.plan.baseline_keys(phases, environment, &self.filter))
+            .read(&log, LOOK_BACK_BYTES)?;
+        for problem in &found.problems {
+            tracing::warn!(line = %problem.position(), reason = %escaped(&problem.reason), "release log line skipped while reading baselines");
+        }
+        if let ReadBack::LimitReached { bytes } = found.read
+            && !found.missing.is_empty()
+        {
+            notes.push(format!(
+                "release log {}: read back {} from its end (the limit) without finding a baseline for {}; older records were not read",
+                escaped(&log.path().display().to_string()),
+                crate::log::format_size(bytes),
+                found.missing.join(", ")
+            ));
+        }
+        Ok(found.values)
+    }
+}
+
+/// Every phase is one of the runbook's or one a gate of the plan names.
+fn check_phases(plan: &Plan, phases: &[&str]) -> Result<(), RunError> {
+    let named = |phase: &str| {
+        RUNBOOK_PHASES.contains(&phase) || plan.gates.iter().any(|g| g.in_phase(phase))
+    };
+    match phases.iter().find(|phase| !named(phase)) {
+        None => Ok(()),
+        Some(phase) => {
+            let mut known: Vec<&str> = RUNBOOK_PHASES.to_vec();
+            for gate in &plan.gates {
+                for p in &gate.common.phases {
+                    if !known.contains(&p.as_str()) {
+                        known.push(p);
+                    }
+                }
+            }
+            Err(RunError::UnknownPhase {
+                plan: escaped(&plan.path.display().to_string()).to_string(),
+                phase: escaped(phase).to_string(),
+                known: known.join(", "),
+            })
+        }
+    }
+}
+
+/// Base URLs given to replace the plan's must be base URLs. The value is never shown: it
+/// may hold credentials.
+fn check_overrides(request: &RunRequest<'_>) -> Result<(), RunError> {
+    let problems: Vec<String> = request
+        .overrides
+        .problems()
+        .into_iter()
+        .map(|(name, problem)| format!("{name} {problem}; a base URL is {BASE_URL_RULE}"))
+        .collect();
+    match problems.is_empty() {
+        true => Ok(()),
+        false => Err(RunError::BaseUrls(problems)),
+    }
+}
+
+/// `RAILWAY_API_URL` (from the process or the env file) points the platform gate elsewhere;
+/// it is held to the base URL rule.
+fn railway_api_url(vars: &Vars) -> Result<Option<String>, RunError> {
+    let Some(value) = vars.get("RAILWAY_API_URL") else {
+        return Ok(None);
+    };
+    let url = value.expose().trim();
+    if url.is_empty() {
+        return Ok(None);
+    }
+    match check_base_url(url) {
+        Ok(()) => Ok(Some(url.to_owned())),
+        Err(problem) => Err(RunError::RailwayApiUrl {
+            from: escaped(&value.source().to_string()).to_string(),
+            problem: problem.to_string(),
+        }),
+    }
+}
+
+impl<'p> PreparedRun<'p> {
+    /// The environment the run targets.
+    pub fn environment(&self) -> &str {
+        &self.environment
+    }
+
+    /// Whether warnings and inconclusive results block.
+    pub fn strict(&self) -> bool {
+        self.strict
+    }
+
+    /// How verdicts become the outcome.
+    pub fn policy(&self) -> Policy {
+        Policy::new(self.strict)
+    }
+
+    /// The context every gate of the run shares.
+    pub fn context(&self) -> &Context {
+        &self.cx
+    }
+
+    /// What the pipeline says is being released.
+    pub fn release(&self) -> &ReleaseInfo {
+        &self.release
+    }
+
+    /// The request this run was prepared from.
+    pub fn request(&self) -> &RunRequest<'p> {
+        &self.request
+    }
+
+    /// Things worth telling the operator that do not stop the run (a baseline search that
+    /// reached its limit).
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// The runner with the plan's limits: overall concurrency, command gates at a time, and
+    /// two threads for a run whose gates all start at once.
+    pub fn runner(&self) -> Runner {
+        Runner::new()
+            .concurrency(self.plan.release.concurrency)
+            .kind_concurrency("command", self.plan.release.command_concurrency)
+            .threads(2)
+    }
+
+    /// The gates of these phases that the request's filter selects (the rest reported
+    /// skipped); a run that would check nothing is an error, not a pass.
+    pub fn gates(&self, phases: &[&str]) -> Result<Vec<Box<dyn DynGate>>, RunError> {
+        let plan = self.plan;
+        let environment = self.environment.as_str();
+        let filter = &self.request.filter;
+        let gates = plan.build_selected_gates(phases, environment, filter)?;
+        let selected = plan
+            .gates_for(phases, environment)
+            .filter(|g| filter.excludes(g).is_none())
+            .count();
+        if selected == 0 && !gates.is_empty() {
+            return Err(RunError::NothingSelected {
+                phases: phases.join(", "),
+            });
+        }
+        if gates.is_empty() {
+            return Err(self.no_gates(phases, "nothing to check is not a pass"));
+        }
+        Ok(gates)
+    }
+
+    /// The gates of these phases, each reported skipped for `reason` without running.
+    pub fn left_out(&self, phases: &[&str], reason: &str) -> Vec<Box<dyn DynGate>> {
+        self.plan.left_out_gates(phases, &self.environment, reason)
+    }
+
+    pub(crate) fn no_gates(&self, phases: &[&str], why: &'static str) -> RunError {
+        RunError::NoGates {
+            plan: self.plan.path.display().to_string(),
+            phases: phases.join(", "),
+            environment: self.environment.clone(),
+            why,
+        }
+    }
+
+    /// An error when the run was cancelled before its gates started: a run that checked
+    /// nothing has nothing to record.
+    pub fn check_not_cancelled(&self) -> Result<(), RunError> {
+        match self.cx.cancellation().is_cancelled() {
+            true => Err(RunError::Interrupted),
+            false => Ok(()),
+        }
+    }
+
+    /// Runs gates on `runtime` (and a second thread when the runner splits them), telling
+    /// `watch` as they go.
+    pub fn run(
+        &self,
+        runtime: &Runtime,
+        label: &str,
+        gates: &[Box<dyn DynGate>],
+        watch: &dyn Watch,
+    ) -> RunReport {
+        let runner = watch.start(label, gates.len(), self.runner());
+        let report = runner.run_blocking(runtime, gates, &self.cx);
+        watch.end();
+        report
+    }
+
+    /// The redacted summary of a run of this request, labelled (`launch-gate`, `smoke`).
+    pub fn summarize(&self, label: &str, report: &RunReport) -> Summary {
+        let meta = RunMeta {
+            run_id: new_run_id(report.started_at),
+            phase: label.to_owned(),
+            environment: self.environment.clone(),
+            policy: self.policy(),
+        };
+        let mut summary = Summary::new(&meta, report);
+        summary.release = self.release.clone();
+        summary.redact(self.cx.redactor());
+        tracing::debug!(gates = summary.gates.len(), "summary built");
+        summary
+    }
+}

@@ -1,0 +1,11 @@
+//! The runbook's commands as library calls (layer 10): its phases, the dry-run, and what
+//! each leaves behind. The CLI's gate commands are thin shells over these.
+
+mod dry_run;
+mod phases;
+
+pub use dry_run::{DRY_RUN, SKIP_QA, dry_run, write_dry_run_artifacts};
+pub use phases::{
+    LAUNCH_GATE, PREFLIGHT, PREFLIGHT_ENV, PREFLIGHT_PLATFORM, PREFLIGHT_QA, Phase,
+    RUNBOOK_PHASES, SMOKE, record_phase, run_phase,
+};
