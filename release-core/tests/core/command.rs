@@ -667,6 +667,15 @@ impl Drop for KilledRunner {
     }
 }
 
+/// [`killed_runner`]'s name as libtest knows it: its module path without the crate's name, as
+/// this file is a module of the crate's one test binary.
+fn killed_runner_name() -> String {
+    match module_path!().split_once("::") {
+        Some((_crate, module)) => format!("{module}::killed_runner"),
+        None => "killed_runner".to_owned(),
+    }
+}
+
 /// Starts [`killed_runner`] and waits until its command, grandchildren and service run.
 fn start_killed_runner() -> KilledRunner {
     let marker = format!(
@@ -679,7 +688,7 @@ fn start_killed_runner() -> KilledRunner {
     );
     let dir = tempfile::tempdir().expect("tempdir");
     let child = std::process::Command::new(std::env::current_exe().expect("test binary"))
-        .args(["--exact", "killed_runner", "--ignored", "--nocapture"])
+        .args(["--exact", &killed_runner_name(), "--ignored", "--nocapture"])
         .env("RELEASE_TEST_KILLED_RUNNER_DIR", dir.path())
         .env(MARKER_VAR, &marker)
         .stdout(std::process::Stdio::null())

@@ -31,7 +31,7 @@ fn committed_schemas_match_the_types() {
     }
     assert!(
         drifted.is_empty(),
-        "schemas drifted from the types; run UPDATE_SCHEMAS=1 cargo test -p release-core --test schemas and review: {drifted:?}"
+        "schemas drifted from the types; run UPDATE_SCHEMAS=1 cargo test -p release-core --test core schemas and review: {drifted:?}"
     );
 }
 
