@@ -1,0 +1,11 @@
+//! The test kit's integration tests, one module per mock or area, gathered into one test binary
+//! so the crate links once instead of once per file.
+
+mod alertmanager;
+mod faults;
+mod fixtures;
+mod health_bodies;
+mod prometheus;
+mod railway;
+mod release_mock;
+mod scenarios;
