@@ -236,6 +236,7 @@ fn a_missing_field_is_still_named() {
 }
 
 #[test]
+#[cfg(feature = "health-check")]
 fn the_report_of_every_recorded_run_validates_against_the_committed_schema() {
     use release_core::health::SchemaChecker;
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");

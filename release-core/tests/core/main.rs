@@ -7,9 +7,11 @@
 mod command;
 mod contracts;
 mod env_gate;
+#[cfg(feature = "health-check")]
 mod health_check;
 mod health_report;
 mod http_faults;
+#[cfg(feature = "health-check")]
 mod json_documents;
 mod metrics_contracts;
 mod metrics_real;

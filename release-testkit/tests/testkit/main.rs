@@ -7,5 +7,6 @@ mod fixtures;
 mod health_bodies;
 mod prometheus;
 mod railway;
+#[cfg(feature = "bin")]
 mod release_mock;
 mod scenarios;
