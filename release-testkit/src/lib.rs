@@ -6,8 +6,10 @@
 //! [`RecordedResponse`] serve any recorded shape. A [`RailwayMock`] serves Railway's GraphQL API
 //! from scripted answers or a fixture [`RailwayCase`]; every mock environment runs one with the
 //! `healthy` case. A [`PrometheusMock`] answers PromQL queries from scripted or recorded answers
-//! and an [`AlertmanagerMock`] filters the alerts it holds like the Alertmanager API v2. The
-//! `release-mock` binary serves a scenario so a pipeline can be rehearsed.
+//! and an [`AlertmanagerMock`] filters the alerts it holds like the Alertmanager API v2; every
+//! mock environment runs one of each with the scenario's [`Metric`] values and alerts. The
+//! `release-mock` binary (feature `bin`, on by default) serves a scenario so a pipeline can be
+//! rehearsed.
 //!
 //! ```
 //! use release_testkit::{Fault, MockEnvironment, Scenario};
@@ -38,6 +40,7 @@ mod environment;
 mod fault;
 pub mod fixtures;
 mod health;
+mod mock;
 mod prometheus;
 mod railway;
 mod railway_case;
@@ -55,4 +58,4 @@ pub use prometheus::{PrometheusMock, PrometheusRequest};
 pub use railway::{RailwayMock, RailwayRequest};
 pub use railway_case::RailwayCase;
 pub use recorded::{FixtureError, RecordedResponse};
-pub use scenario::{ParseScenarioError, Scenario};
+pub use scenario::{Metric, ParseScenarioError, Scenario};
