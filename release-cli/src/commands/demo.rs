@@ -8,9 +8,7 @@ use release_core::plan::GateKindSpec;
 use release_core::plan::UrlOverrides;
 use release_core::report::Format;
 use release_core::{HumanDuration, Plan, Vars};
-use release_testkit::{
-    AlertmanagerMock, MockEnvironment, PrometheusMock, RailwayMock, RecordedResponse, Scenario,
-};
+use release_testkit::{Metric, MockEnvironment, Scenario};
 
 use super::dry_run;
 use super::phase::{self, LAUNCH_GATE, PREFLIGHT, Phase, Session, Target};
@@ -70,27 +68,28 @@ pub(crate) fn run(
     plan.gates.retain(|g| !g.in_phase("preflight-qa"));
     plan.gates.extend(stand_ins.gates);
 
-    let session = Session::start()?;
-    let mock = session
-        .runtime
-        .block_on(MockEnvironment::builder().scenario(scenario).start())
-        .map_err(|e| CliError::Output(format!("failed to start the mock environment: {e}")))?;
+    shorten_windows(&mut plan);
     let environment = global
         .environment
         .clone()
         .unwrap_or_else(|| "staging".to_owned());
-    // The mock's recorded project token is scoped to production; scope it to the demo's
-    // environment, as a real token for that environment would be.
-    let token_scope = serde_json::json!({ "data": { "projectToken": {
-        "id": "pt-demo",
-        "project": { "id": RailwayMock::PROJECT_ID, "name": "acme" },
-        "environment": { "id": format!("env-{environment}"), "name": environment },
-    } } });
-    session.runtime.block_on(mock.railway().script(
-        "ProjectToken",
-        vec![RecordedResponse::json(200, token_scope)],
-    ));
-    let (prometheus, alertmanager) = session.runtime.block_on(metrics(&mut plan, scenario));
+    let mut builder = MockEnvironment::builder()
+        .scenario(scenario)
+        .railway_environment(&environment);
+    for gate in &plan.gates {
+        if let GateKindSpec::Prometheus(spec) = &gate.spec {
+            let metric = match gate.common.id.as_str() {
+                "api-5xx-rate" => Metric::ErrorRatio,
+                _ => Metric::LatencySeconds,
+            };
+            builder = builder.metric(&spec.query, metric);
+        }
+    }
+    let session = Session::start()?;
+    let mock = session
+        .runtime
+        .block_on(builder.start())
+        .map_err(|e| CliError::Output(format!("failed to start the mock environment: {e}")))?;
     let mut vars = Vars::from_env_file(&env_file).map_err(CliError::input)?;
     vars.overlay(Vars::from_pairs([
         ("RELEASE_ADMIN_TOKEN", mock.admin_token().to_owned()),
@@ -110,8 +109,8 @@ pub(crate) fn run(
         overrides: UrlOverrides {
             api_url: Some(mock.api_url()),
             web_url: Some(mock.web_url()),
-            prometheus_url: Some(prometheus.url()),
-            alertmanager_url: Some(alertmanager.url()),
+            prometheus_url: Some(mock.prometheus().url()),
+            alertmanager_url: Some(mock.alertmanager().url()),
         },
         filter: phase::selection(global, &plan)?,
         baseline_file: global.baseline.clone(),
@@ -148,7 +147,7 @@ pub(crate) fn run(
             launch = Some(summary);
         }
     }
-    drop((mock, prometheus, alertmanager));
+    drop(mock);
     if let Some(summary) = launch {
         worst = worse(worst, after_launch(global, &plan, &summary)?);
     }
@@ -208,45 +207,17 @@ fn after_launch(
 const DEMO_WINDOW: Duration = Duration::from_millis(300);
 const DEMO_SAMPLES: u32 = 3;
 
-/// Prometheus and Alertmanager mocks answering the runbook's metric and alert gates as the
-/// scenario's service would, and the plan's soak windows shortened for a demo.
-async fn metrics(plan: &mut Plan, scenario: Scenario) -> (PrometheusMock, AlertmanagerMock) {
-    let prometheus = PrometheusMock::start().await;
-    let alertmanager = AlertmanagerMock::start().await;
-    for gate in &mut plan.gates {
-        if let Some(window) = &mut gate.common.sustain {
-            window.initial_delay = None;
-            window.interval = HumanDuration(DEMO_WINDOW);
-            window.count = Some(DEMO_SAMPLES);
-            window.duration = None;
-            window.failure_limit = window.failure_limit.min(DEMO_SAMPLES - 1);
-            window.consecutive_successes =
-                window.consecutive_successes.map(|k| k.min(DEMO_SAMPLES));
-        }
-        if let GateKindSpec::Prometheus(spec) = &gate.spec {
-            // Healthy values sit under the runbook's levels; a degraded release warns; an API
-            // that is down fails.
-            let value = match (gate.common.id.as_str(), scenario) {
-                ("api-5xx-rate", Scenario::Degraded) => 0.008,
-                ("api-5xx-rate", Scenario::ApiDown) => 0.35,
-                ("api-5xx-rate", _) => 0.0012,
-                (_, Scenario::Degraded) => 0.62,
-                (_, Scenario::ApiDown) => 2.4,
-                _ => 0.21,
-            };
-            prometheus
-                .respond(&spec.query, PrometheusMock::vector(value))
-                .await;
-        }
+fn shorten_windows(plan: &mut Plan) {
+    for window in plan
+        .gates
+        .iter_mut()
+        .filter_map(|g| g.common.sustain.as_mut())
+    {
+        window.initial_delay = None;
+        window.interval = HumanDuration(DEMO_WINDOW);
+        window.count = Some(DEMO_SAMPLES);
+        window.duration = None;
+        window.failure_limit = window.failure_limit.min(DEMO_SAMPLES - 1);
+        window.consecutive_successes = window.consecutive_successes.map(|k| k.min(DEMO_SAMPLES));
     }
-    let alerts = match scenario {
-        Scenario::Degraded => vec![AlertmanagerMock::alert("HighLatency", "warning", "active")],
-        Scenario::ApiDown => vec![AlertmanagerMock::alert("ApiDown", "critical", "active")],
-        _ => Vec::new(),
-    };
-    // Watchdog fires on purpose everywhere; the plan ignores it.
-    let mut all = vec![AlertmanagerMock::alert("Watchdog", "none", "active")];
-    all.extend(alerts);
-    alertmanager.set_alerts(serde_json::Value::Array(all)).await;
-    (prometheus, alertmanager)
 }
