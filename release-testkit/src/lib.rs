@@ -7,7 +7,8 @@
 //! from scripted answers or a fixture [`RailwayCase`]; every mock environment runs one with the
 //! `healthy` case. A [`PrometheusMock`] answers PromQL queries from scripted or recorded answers
 //! and an [`AlertmanagerMock`] filters the alerts it holds like the Alertmanager API v2; every
-//! mock environment runs one of each with the scenario's [`Metric`] values and alerts. The
+//! mock environment runs one of each with the scenario's [`Metric`] values and alerts. A
+//! [`MockGate`] returns scripted evaluations, for tests of runners and reports. The
 //! `release-mock` binary (feature `bin`, on by default) serves a scenario so a pipeline can be
 //! rehearsed.
 //!
@@ -39,6 +40,7 @@ mod embedded;
 mod environment;
 mod fault;
 pub mod fixtures;
+mod gate;
 mod health;
 mod mock;
 mod prometheus;
@@ -53,6 +55,7 @@ mod times;
 pub use alertmanager::{AlertmanagerMock, AlertmanagerRequest};
 pub use environment::{DEFAULT_ADMIN_TOKEN, MockEnvironment, MockEnvironmentBuilder, StartError};
 pub use fault::Fault;
+pub use gate::{MockGate, MockGateCalls};
 pub use health::HealthBody;
 pub use prometheus::{PrometheusMock, PrometheusRequest};
 pub use railway::{RailwayMock, RailwayRequest};

@@ -5,6 +5,7 @@ mod alertmanager;
 mod faults;
 mod fixtures;
 mod health_bodies;
+mod mock_gate;
 mod prometheus;
 mod railway;
 #[cfg(feature = "bin")]
