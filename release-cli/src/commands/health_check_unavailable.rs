@@ -12,7 +12,7 @@ pub(crate) fn run(
     _schema: Option<&Path>,
 ) -> Result<i32, CliError> {
     Err(CliError::Input(
-        "this `release` was built without the `health-check` feature (cargo's default), so it \
+        "this `release` was built without the `health-check` feature (on by default), so it \
          cannot validate documents; rebuild with `--features health-check`"
             .to_owned(),
     ))
