@@ -7,7 +7,8 @@
 //! from scripted answers or a fixture [`RailwayCase`]; every mock environment runs one with the
 //! `healthy` case. A [`PrometheusMock`] answers PromQL queries from scripted or recorded answers
 //! and an [`AlertmanagerMock`] filters the alerts it holds like the Alertmanager API v2; every
-//! mock environment runs one of each with the scenario's [`Metric`] values and alerts. A
+//! mock environment runs one of each with the scenario's [`Metric`] values and alerts. A [`Demo`]
+//! runs the shipped runbook against a mock environment, as `release demo` does. A
 //! [`MockGate`] returns scripted evaluations, for tests of runners and reports. The
 //! `release-mock` binary (feature `bin`, on by default) serves a scenario so a pipeline can be
 //! rehearsed.
@@ -36,6 +37,7 @@
 
 mod alertmanager;
 mod app;
+mod demo;
 mod embedded;
 mod environment;
 mod fault;
@@ -53,6 +55,7 @@ mod script;
 mod times;
 
 pub use alertmanager::{AlertmanagerMock, AlertmanagerRequest};
+pub use demo::{Demo, DemoError};
 pub use environment::{DEFAULT_ADMIN_TOKEN, MockEnvironment, MockEnvironmentBuilder, StartError};
 pub use fault::Fault;
 pub use gate::{MockGate, MockGateCalls};

@@ -2,13 +2,10 @@
 //! environment on loopback. What a newcomer runs first.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
-use release_core::plan::GateKindSpec;
-use release_core::plan::UrlOverrides;
+use release_core::Plan;
 use release_core::report::Format;
-use release_core::{HumanDuration, Plan, Vars};
-use release_testkit::{Metric, MockEnvironment, Scenario};
+use release_testkit::{Demo, Scenario};
 
 use super::dry_run;
 use super::phase::{self, LAUNCH_GATE, PREFLIGHT, Phase, Session, Target};
@@ -16,12 +13,6 @@ use super::rollback;
 use crate::cli::GlobalArgs;
 use crate::error::CliError;
 use crate::output;
-
-/// The shipped plan and example environment, built in so the demo runs from any directory.
-const RUNBOOK_PLAN: &str = include_str!("../../../fixtures/plans/runbook.toml");
-/// Stand-ins for the runbook's QA gates, whose npm scripts only the app's repository has.
-const DEMO_QA_PLAN: &str = include_str!("../../../fixtures/plans/demo-qa.toml");
-const STAGING_ENV: &str = include_str!("../../../fixtures/env/staging.env");
 
 /// What the demo runs, in runbook order.
 #[derive(Debug, Clone, Copy)]
@@ -55,46 +46,21 @@ pub(crate) fn run(
             .map_err(|e| CliError::Output(format!("failed to create a temporary directory: {e}")))?
             .keep(),
     };
-    let env_file = dir.join("staging.env");
-    std::fs::write(&env_file, STAGING_ENV)
-        .map_err(|e| CliError::Output(format!("failed to write {}: {e}", env_file.display())))?;
-
-    let mut plan = Plan::parse("fixtures/plans/runbook.toml (built in)", RUNBOOK_PLAN)
-        .map_err(CliError::input)?;
-    plan.release.artifacts_dir = dir.join("artifacts");
-    plan.release.log = Some(dir.join("artifacts/release-log.jsonl"));
-    let stand_ins = Plan::parse("fixtures/plans/demo-qa.toml (built in)", DEMO_QA_PLAN)
-        .map_err(CliError::input)?;
-    plan.gates.retain(|g| !g.in_phase("preflight-qa"));
-    plan.gates.extend(stand_ins.gates);
-
-    shorten_windows(&mut plan);
     let environment = global
         .environment
         .clone()
         .unwrap_or_else(|| "staging".to_owned());
-    let mut builder = MockEnvironment::builder()
-        .scenario(scenario)
-        .railway_environment(&environment);
-    for gate in &plan.gates {
-        if let GateKindSpec::Prometheus(spec) = &gate.spec {
-            let metric = match gate.common.id.as_str() {
-                "api-5xx-rate" => Metric::ErrorRatio,
-                _ => Metric::LatencySeconds,
-            };
-            builder = builder.metric(&spec.query, metric);
-        }
-    }
     let session = Session::start()?;
-    let mock = session
+    let Demo {
+        plan,
+        vars,
+        overrides,
+        mock,
+        ..
+    } = session
         .runtime
-        .block_on(builder.start())
-        .map_err(|e| CliError::Output(format!("failed to start the mock environment: {e}")))?;
-    let mut vars = Vars::from_env_file(&env_file).map_err(CliError::input)?;
-    vars.overlay(Vars::from_pairs([
-        ("RELEASE_ADMIN_TOKEN", mock.admin_token().to_owned()),
-        ("RAILWAY_API_URL", mock.railway_url()),
-    ]));
+        .block_on(Demo::start(scenario, &environment, &dir))
+        .map_err(|e| CliError::Output(with_causes(&e)))?;
     output::print_stderr(&format!(
         "demo: scenario {scenario}; API {} and web {} on loopback; QA runs stand-in commands; artifacts in {}\n",
         mock.api_url(),
@@ -106,12 +72,7 @@ pub(crate) fn run(
         plan: &plan,
         vars,
         environment: Some(environment),
-        overrides: UrlOverrides {
-            api_url: Some(mock.api_url()),
-            web_url: Some(mock.web_url()),
-            prometheus_url: Some(mock.prometheus().url()),
-            alertmanager_url: Some(mock.alertmanager().url()),
-        },
+        overrides,
         filter: phase::selection(global, &plan)?,
         baseline_file: global.baseline.clone(),
         strict: global.strict,
@@ -203,21 +164,13 @@ fn after_launch(
     Ok(code)
 }
 
-/// The demo's soak windows: three samples a third of a second apart, not ten a minute apart.
-const DEMO_WINDOW: Duration = Duration::from_millis(300);
-const DEMO_SAMPLES: u32 = 3;
-
-fn shorten_windows(plan: &mut Plan) {
-    for window in plan
-        .gates
-        .iter_mut()
-        .filter_map(|g| g.common.sustain.as_mut())
-    {
-        window.initial_delay = None;
-        window.interval = HumanDuration(DEMO_WINDOW);
-        window.count = Some(DEMO_SAMPLES);
-        window.duration = None;
-        window.failure_limit = window.failure_limit.min(DEMO_SAMPLES - 1);
-        window.consecutive_successes = window.consecutive_successes.map(|k| k.min(DEMO_SAMPLES));
+/// `err` and its causes on one line.
+fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(err) = cause {
+        text.push_str(&format!(": {err}"));
+        cause = err.source();
     }
+    text
 }
