@@ -1,8 +1,9 @@
 //! The library's integration tests, one module per area, gathered into one test binary (as
 //! ripgrep and just do) so the crate links once instead of once per file.
 //!
-//! Snapshots live in `snapshots/` as `core__<module>__<name>.snap`; proptest's regression seeds
-//! sit next to their module as `<module>.proptest-regressions`.
+//! Snapshots live in `snapshots/` as `core__<module>__<name>.snap`. Proptest keeps a module's
+//! regression seeds in `../proptest-regressions/<module>.txt`: with a `main.rs` here it files
+//! them beside this folder, not beside the module.
 
 mod command;
 mod contracts;
