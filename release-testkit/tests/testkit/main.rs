@@ -2,6 +2,7 @@
 //! so the crate links once instead of once per file.
 
 mod alertmanager;
+mod environment_metrics;
 mod faults;
 mod fixtures;
 mod health_bodies;
