@@ -527,6 +527,7 @@ fn number(text: &str, start: usize) -> Result<usize, JsonError> {
 
 /// One value of a [`Tree`]: 8 bytes. Scalars hold their span in the text; containers their
 /// entry in [`Tree::containers`] and how many members or elements they have.
+#[cfg(feature = "health-check")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Node {
     start: u32,
@@ -534,10 +535,13 @@ pub(crate) struct Node {
     tag: u32,
 }
 
+#[cfg(feature = "health-check")]
 const KIND_SHIFT: u32 = 29;
+#[cfg(feature = "health-check")]
 const LEN_MASK: u32 = (1 << KIND_SHIFT) - 1;
 
 /// What a [`Node`] is.
+#[cfg(feature = "health-check")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     Null = 0,
@@ -550,6 +554,7 @@ pub(crate) enum Kind {
     Object = 7,
 }
 
+#[cfg(feature = "health-check")]
 impl Kind {
     fn from_bits(bits: u32) -> Self {
         match bits {
@@ -565,6 +570,7 @@ impl Kind {
     }
 }
 
+#[cfg(feature = "health-check")]
 impl Node {
     fn new(kind: Kind, start: usize, len: usize) -> Self {
         // A document is at most a few hundred MiB (the readers' caps), so both fit.
@@ -585,6 +591,7 @@ impl Node {
 }
 
 /// A container's extent: its span in the text and the node after its last descendant.
+#[cfg(feature = "health-check")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Container {
     start: u32,
@@ -594,6 +601,7 @@ struct Container {
 
 /// A checked document in compact form: its text, and its values in document order (a
 /// container's members follow it; an object's are key, value, key, value...).
+#[cfg(feature = "health-check")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Tree {
     text: String,
@@ -602,6 +610,7 @@ pub(crate) struct Tree {
 }
 
 /// Builds a [`Tree`] from the scanner's events.
+#[cfg(feature = "health-check")]
 struct Builder {
     nodes: Vec<Node>,
     containers: Vec<Container>,
@@ -609,6 +618,7 @@ struct Builder {
     open: Vec<usize>,
 }
 
+#[cfg(feature = "health-check")]
 impl Builder {
     fn count_member(&mut self) {
         if let Some(&parent) = self.open.last() {
@@ -619,6 +629,7 @@ impl Builder {
     }
 }
 
+#[cfg(feature = "health-check")]
 impl Sink for Builder {
     fn scalar(&mut self, kind: Scalar, start: usize, end: usize) {
         if self
@@ -679,6 +690,7 @@ impl Sink for Builder {
     }
 }
 
+#[cfg(feature = "health-check")]
 impl Tree {
     /// Checks `bytes` strictly and builds the tree. Documents of 4 GiB or more are refused
     /// (offsets are 32 bits); the readers' caps are far below.
@@ -903,6 +915,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "health-check")]
     fn a_byte_order_mark_is_skipped_at_the_start_and_named_anywhere_else() {
         // RFC 8259 8.1: a reader MAY ignore one at the start. Every reader agrees: the value,
         // the check, a typed read and the compact tree.
@@ -971,6 +984,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "health-check")]
     fn a_tree_walks_members_in_document_order() {
         let tree =
             Tree::parse(br#"{"b": [1, {"c": null}], "a": "x\u0041", "e": {}}"#.to_vec()).unwrap();

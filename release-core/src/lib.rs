@@ -37,6 +37,14 @@
 //! [`Plan::build_gates`] turns the gates of a phase into runnable gates, and
 //! [`Summary::new`] turns a [`RunReport`] into the versioned JSON summary that
 //! [`report`] renders.
+//!
+//! # Features and platforms
+//!
+//! `health-check` (default): `health::SchemaChecker` and `health::JsonDocument`, checking a
+//! document against a JSON Schema with `jsonschema`; everything else works without it.
+//!
+//! Unix only (Linux and macOS): command gates run each command in a process group and signal
+//! it (`nix`), and artifacts and the release log rely on Unix file types and permissions.
 
 #![warn(missing_docs)]
 // Library code must not panic on any input; tests may (integration tests are other crates).
@@ -44,6 +52,12 @@
     not(test),
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
+
+#[cfg(not(unix))]
+compile_error!(
+    "release-core supports Unix only (Linux, macOS): command gates run commands in process \
+     groups and signal them with `nix`, and artifacts rely on Unix file types and permissions"
+);
 
 pub mod atomic;
 pub mod base_url;

@@ -5,17 +5,16 @@
 //! directory's `README.md`.
 
 use std::fmt;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use jiff::{SignedDuration, Timestamp};
 use regex::Regex;
 use serde_json::{Value, json};
 use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{MockServer, Request, ResponseTemplate};
 
 use crate::embedded;
+use crate::mock::{self, RedactedHeaders, StatefulMock, Upstream};
 use crate::recorded::{FixtureError, RecordedResponse};
 use crate::script::Script;
 
@@ -83,8 +82,7 @@ const REFERENCE: &str = "2026-11-27T10:00:00Z";
 /// # });
 /// ```
 pub struct AlertmanagerMock {
-    server: MockServer,
-    state: Arc<Mutex<State>>,
+    mock: StatefulMock<Alertmanager>,
 }
 
 /// One request the [`AlertmanagerMock`] received.
@@ -144,10 +142,7 @@ impl AlertmanagerRequest {
     /// # });
     /// ```
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(header, _)| header.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
+        mock::header(&self.headers, name)
     }
 
     /// The first value of query parameter `name` (the server itself uses the **last** of
@@ -165,10 +160,7 @@ impl AlertmanagerRequest {
     /// # });
     /// ```
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(param, _)| param == name)
-            .map(|(_, value)| value.as_str())
+        mock::param(&self.params, name)
     }
 
     /// Every `filter` parameter, in order.
@@ -207,62 +199,55 @@ impl AlertmanagerRequest {
                 .query_pairs()
                 .map(|(name, value)| (name.into_owned(), value.into_owned()))
                 .collect(),
-            headers: request
-                .headers
-                .iter()
-                .map(|(name, value)| {
-                    (
-                        name.as_str().to_ascii_lowercase(),
-                        String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                    )
-                })
-                .collect(),
+            headers: mock::headers(request),
         }
     }
 }
 
 impl fmt::Debug for AlertmanagerRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let headers: Vec<(&str, &str)> = self
-            .headers
-            .iter()
-            .map(|(name, value)| match name.as_str() {
-                "authorization" | "proxy-authorization" => (name.as_str(), "[redacted]"),
-                _ => (name.as_str(), value.as_str()),
-            })
-            .collect();
         f.debug_struct("AlertmanagerRequest")
             .field("method", &self.method)
             .field("path", &self.path)
             .field("params", &self.params)
-            .field("headers", &headers)
+            .field(
+                "headers",
+                &RedactedHeaders {
+                    headers: &self.headers,
+                    secret: &["authorization", "proxy-authorization"],
+                },
+            )
             .finish()
     }
 }
 
+/// The Alertmanager API's state: the alerts it holds, or a response served instead.
 #[derive(Debug)]
-struct State {
+struct Alertmanager {
     /// What `set_alerts` was given: normally an array of alerts.
     alerts: Value,
     /// A response served instead of the alerts, whatever the parameters.
     fixed: Option<Script>,
-    requests: Vec<AlertmanagerRequest>,
 }
 
-impl Default for State {
+impl Default for Alertmanager {
     fn default() -> Self {
         Self {
             alerts: Value::Array(Vec::new()),
             fixed: None,
-            requests: Vec::new(),
         }
     }
 }
 
-impl State {
-    fn answer(&mut self, request: &Request) -> ResponseTemplate {
-        let recorded = AlertmanagerRequest::from_request(request);
-        let response = if recorded.path == ALERTS && recorded.method == "GET" {
+impl Upstream for Alertmanager {
+    type Recorded = AlertmanagerRequest;
+
+    fn record(request: &Request) -> AlertmanagerRequest {
+        AlertmanagerRequest::from_request(request)
+    }
+
+    fn answer(&mut self, recorded: &AlertmanagerRequest, _request: &Request) -> ResponseTemplate {
+        if recorded.path == ALERTS && recorded.method == "GET" {
             match self.fixed.as_mut().and_then(Script::next) {
                 Some(fixed) => fixed.template(),
                 None => list_alerts(&self.alerts, &recorded.params),
@@ -274,9 +259,7 @@ impl State {
                 b"404 page not found\n".to_vec(),
                 "text/plain; charset=utf-8",
             )
-        };
-        self.requests.push(recorded);
-        response
+        }
     }
 }
 
@@ -573,20 +556,6 @@ fn shift_to_now(alerts: &mut Value) {
     }
 }
 
-struct Api(Arc<Mutex<State>>);
-
-impl Respond for Api {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        lock(&self.0).answer(request)
-    }
-}
-
-/// The state, even if a thread panicked while holding it (every state reachable by a partial
-/// update is a valid one).
-fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
-    state.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 impl AlertmanagerMock {
     /// The recorded answers compiled into the crate (every file under
     /// `fixtures/responses/alertmanager/`), sorted; see that directory's `README.md`.
@@ -620,20 +589,17 @@ impl AlertmanagerMock {
     /// # });
     /// ```
     pub async fn start() -> AlertmanagerMock {
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
-        let listener = match TcpListener::bind(addr) {
-            Ok(listener) => listener,
-            // A test kit cannot run without loopback.
-            Err(err) => panic!("failed to bind {addr} for the Alertmanager mock: {err}"),
-        };
-        let server = MockServer::builder().listener(listener).start().await;
-        let state = Arc::new(Mutex::new(State::default()));
-        Mock::given(any())
-            .respond_with(Api(Arc::clone(&state)))
-            .named("Alertmanager API")
-            .mount(&server)
-            .await;
-        AlertmanagerMock { server, state }
+        AlertmanagerMock {
+            mock: StatefulMock::start("Alertmanager API", any(), Alertmanager::default()).await,
+        }
+    }
+
+    /// Serves the mock on `server` (for [`MockEnvironment`](crate::MockEnvironment)).
+    pub(crate) async fn serve(server: MockServer) -> AlertmanagerMock {
+        AlertmanagerMock {
+            mock: StatefulMock::serve(server, any(), "Alertmanager API", Alertmanager::default())
+                .await,
+        }
     }
 
     /// The base URL, `http://127.0.0.1:PORT` (the API is under `/api/v2/`).
@@ -647,7 +613,7 @@ impl AlertmanagerMock {
     /// # });
     /// ```
     pub fn url(&self) -> String {
-        self.server.uri()
+        self.mock.uri()
     }
 
     /// Holds `alerts`, a JSON array of alerts in the API's shape (see
@@ -682,9 +648,10 @@ impl AlertmanagerMock {
     /// # });
     /// ```
     pub async fn set_alerts(&self, alerts: Value) {
-        let mut state = lock(&self.state);
-        state.alerts = alerts;
-        state.fixed = None;
+        self.mock.with(|alertmanager| {
+            alertmanager.alerts = alerts;
+            alertmanager.fixed = None;
+        });
     }
 
     /// Holds the alerts of recorded case `name` (its body must be an array), with their
@@ -734,7 +701,8 @@ impl AlertmanagerMock {
     /// # });
     /// ```
     pub async fn respond(&self, response: RecordedResponse) {
-        lock(&self.state).fixed = Some(Script::new(vec![response]));
+        self.mock
+            .with(|alertmanager| alertmanager.fixed = Some(Script::new(vec![response])));
     }
 
     /// Serves recorded case `name` verbatim (see [`AlertmanagerMock::CASES`] and
@@ -775,7 +743,7 @@ impl AlertmanagerMock {
     /// # });
     /// ```
     pub async fn requests(&self) -> Vec<AlertmanagerRequest> {
-        lock(&self.state).requests.clone()
+        self.mock.requests()
     }
 
     /// One alert as `GET /api/v2/alerts` returns it, firing now: labels `alertname` = `name`,

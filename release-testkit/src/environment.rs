@@ -1,20 +1,23 @@
 //! The mock deployment: an API server, a web server and another host, on loopback.
 
 use std::fmt;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request};
 
+use crate::alertmanager::AlertmanagerMock;
 use crate::app::{Endpoint, EndpointResponder, Serve, web_page};
 use crate::embedded;
 use crate::fault::Fault;
 use crate::health::HealthBody;
+use crate::mock::loopback_server;
+use crate::prometheus::PrometheusMock;
 use crate::railway::{self, RailwayMock};
 use crate::recorded::{FixtureError, RecordedResponse};
 use crate::route::{Route, normalize_path};
-use crate::scenario::Scenario;
+use crate::scenario::{Metric, Scenario};
 
 /// The admin token a [`MockEnvironment`] expects unless the builder sets another one.
 ///
@@ -39,7 +42,9 @@ const OVERRIDE_PRIORITY: u8 = 2;
 /// `GET /health` (`{"status":"ok"}`). A [`RailwayMock`] serves Railway's GraphQL API
 /// ([`railway_url`](MockEnvironment::railway_url)) with the `healthy` case in every scenario,
 /// `api-down` included (the platform sees the deployment; the probes fail), unless the builder
-/// chose another case.
+/// chose another case. A [`PrometheusMock`] and an [`AlertmanagerMock`] serve the scenario's
+/// metrics and alerts: the queries named with [`MockEnvironmentBuilder::metric`] answer
+/// [`Scenario::metric`], and Alertmanager holds [`Scenario::alerts`].
 ///
 /// ```
 /// use release_testkit::{MockEnvironment, Scenario};
@@ -67,6 +72,8 @@ pub struct MockEnvironment {
     api_url: String,
     other_host_url: String,
     railway: RailwayMock,
+    prometheus: PrometheusMock,
+    alertmanager: AlertmanagerMock,
     routes: Vec<Arc<EndpointResponder>>,
     /// In `api-down`, the API URL's port: bound so no one else gets it, never listening, so
     /// connections are refused.
@@ -136,6 +143,8 @@ pub struct MockEnvironmentBuilder {
     admin_token: Option<String>,
     api_port: Option<u16>,
     railway_case: Option<String>,
+    railway_environment: Option<String>,
+    metrics: Vec<(String, Metric)>,
 }
 
 impl MockEnvironmentBuilder {
@@ -199,6 +208,53 @@ impl MockEnvironmentBuilder {
         self
     }
 
+    /// Scopes the Railway mock's project token to `environment` (see
+    /// [`RailwayMock::scope_project_token`]), for a run against an environment other than the
+    /// recorded cases' `production`.
+    ///
+    /// ```
+    /// use release_testkit::MockEnvironment;
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let env = MockEnvironment::builder().railway_environment("staging").start().await.unwrap();
+    /// # drop(env);
+    /// # });
+    /// ```
+    pub fn railway_environment(mut self, environment: impl Into<String>) -> Self {
+        self.railway_environment = Some(environment.into());
+        self
+    }
+
+    /// Makes the Prometheus mock answer PromQL text `query` with the scenario's value of
+    /// `metric` ([`Scenario::metric`]), every time. Other queries get Prometheus's empty result.
+    ///
+    /// ```
+    /// use release_testkit::{Metric, MockEnvironment, Scenario};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let query = "histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))";
+    /// let env = MockEnvironment::builder()
+    ///     .scenario(Scenario::Degraded)
+    ///     .metric(query, Metric::LatencySeconds)
+    ///     .start()
+    ///     .await
+    ///     .unwrap();
+    ///
+    /// let url = reqwest::Url::parse_with_params(
+    ///     &format!("{}/api/v1/query", env.prometheus().url()),
+    ///     [("query", query)],
+    /// )
+    /// .unwrap();
+    /// let body: serde_json::Value =
+    ///     serde_json::from_str(&reqwest::get(url).await.unwrap().text().await.unwrap()).unwrap();
+    /// assert_eq!(body["data"]["result"][0]["value"][1], "0.62");
+    /// # });
+    /// ```
+    pub fn metric(mut self, query: impl Into<String>, metric: Metric) -> Self {
+        self.metrics.push((query.into(), metric));
+        self
+    }
+
     /// Binds the servers and mounts the scenario.
     ///
     /// ```
@@ -246,6 +302,19 @@ impl MockEnvironmentBuilder {
         let other = start_server(0).await?;
         let other_host_url = format!("http://localhost:{}", other.address().port());
         let railway = RailwayMock::serve(start_server(0).await?, &railway_case).await;
+        if let Some(environment) = &self.railway_environment {
+            railway.scope_project_token(environment).await;
+        }
+        let prometheus = PrometheusMock::serve(start_server(0).await?).await;
+        for (query, metric) in &self.metrics {
+            prometheus
+                .respond(query, PrometheusMock::vector(scenario.metric(*metric)))
+                .await;
+        }
+        let alertmanager = AlertmanagerMock::serve(start_server(0).await?).await;
+        alertmanager
+            .set_alerts(serde_json::Value::Array(scenario.alerts()))
+            .await;
 
         let mut routes = Vec::new();
         if scenario != Scenario::ApiDown {
@@ -288,6 +357,8 @@ impl MockEnvironmentBuilder {
             api_url,
             other_host_url,
             railway,
+            prometheus,
+            alertmanager,
             routes,
             _api_down_port: api_down_port,
         })
@@ -304,6 +375,8 @@ impl fmt::Debug for MockEnvironmentBuilder {
             )
             .field("api_port", &self.api_port)
             .field("railway_case", &self.railway_case)
+            .field("railway_environment", &self.railway_environment)
+            .field("metrics", &self.metrics)
             .finish()
     }
 }
@@ -446,6 +519,39 @@ impl MockEnvironment {
     /// ```
     pub fn railway(&self) -> &RailwayMock {
         &self.railway
+    }
+
+    /// The Prometheus mock, serving the scenario's metrics (see
+    /// [`MockEnvironmentBuilder::metric`]); script further answers on it.
+    ///
+    /// ```
+    /// use release_testkit::{MockEnvironment, Scenario};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let env = MockEnvironment::start(Scenario::Healthy).await;
+    /// assert!(env.prometheus().url().starts_with("http://127.0.0.1:"));
+    /// assert!(env.prometheus().requests().await.is_empty());
+    /// # });
+    /// ```
+    pub fn prometheus(&self) -> &PrometheusMock {
+        &self.prometheus
+    }
+
+    /// The Alertmanager mock, holding the scenario's alerts ([`Scenario::alerts`]).
+    ///
+    /// ```
+    /// use release_testkit::{MockEnvironment, Scenario};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let env = MockEnvironment::start(Scenario::ApiDown).await;
+    /// let url = format!("{}/api/v2/alerts?filter=severity%3D%22critical%22", env.alertmanager().url());
+    /// let alerts: Vec<serde_json::Value> =
+    ///     serde_json::from_str(&reqwest::get(url).await.unwrap().text().await.unwrap()).unwrap();
+    /// assert_eq!(alerts[0]["labels"]["alertname"], "ApiDown");
+    /// # });
+    /// ```
+    pub fn alertmanager(&self) -> &AlertmanagerMock {
+        &self.alertmanager
     }
 
     /// The bearer token the admin endpoints accept.
@@ -630,6 +736,8 @@ impl fmt::Debug for MockEnvironment {
             .field("web_url", &self.web.uri())
             .field("other_host_url", &self.other_host_url)
             .field("railway_url", &self.railway.url())
+            .field("prometheus_url", &self.prometheus.url())
+            .field("alertmanager_url", &self.alertmanager.url())
             .field("admin_token", &"[redacted]")
             .finish_non_exhaustive()
     }
@@ -651,9 +759,9 @@ fn check_admin_token(token: &str) -> Result<(), StartError> {
 
 /// A wiremock server on `127.0.0.1:port` (0: any free port), recording requests.
 async fn start_server(port: u16) -> Result<MockServer, StartError> {
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let listener = TcpListener::bind(addr).map_err(|source| StartError::Bind { addr, source })?;
-    Ok(MockServer::builder().listener(listener).start().await)
+    loopback_server(port)
+        .await
+        .map_err(|(addr, source)| StartError::Bind { addr, source })
 }
 
 /// Binds `127.0.0.1:port` without listening: the port stays ours (no other server can take it

@@ -1,5 +1,15 @@
 //! The files under the workspace's `fixtures/` directory: paths, the recorded responses, the
 //! Railway cases, and the Prometheus and Alertmanager answers.
+//!
+//! ```
+//! use release_testkit::fixtures;
+//!
+//! assert!(fixtures::plan("runbook").ends_with("fixtures/plans/runbook.toml"));
+//! let spring = fixtures::response("health", "spring-down").unwrap();
+//! assert_eq!(spring.status, 503);
+//! let healthy = fixtures::railway_case("healthy").unwrap();
+//! assert!(healthy.operations.contains_key("ProjectToken"));
+//! ```
 
 use std::path::{Path, PathBuf};
 

@@ -6,8 +6,12 @@
 //! [`RecordedResponse`] serve any recorded shape. A [`RailwayMock`] serves Railway's GraphQL API
 //! from scripted answers or a fixture [`RailwayCase`]; every mock environment runs one with the
 //! `healthy` case. A [`PrometheusMock`] answers PromQL queries from scripted or recorded answers
-//! and an [`AlertmanagerMock`] filters the alerts it holds like the Alertmanager API v2. The
-//! `release-mock` binary serves a scenario so a pipeline can be rehearsed.
+//! and an [`AlertmanagerMock`] filters the alerts it holds like the Alertmanager API v2; every
+//! mock environment runs one of each with the scenario's [`Metric`] values and alerts. A [`Demo`]
+//! runs the shipped runbook against a mock environment, as `release demo` does. A
+//! [`MockGate`] returns scripted evaluations, for tests of runners and reports. The
+//! `release-mock` binary (feature `bin`, on by default) serves a scenario so a pipeline can be
+//! rehearsed.
 //!
 //! ```
 //! use release_testkit::{Fault, MockEnvironment, Scenario};
@@ -33,11 +37,14 @@
 
 mod alertmanager;
 mod app;
+mod demo;
 mod embedded;
 mod environment;
 mod fault;
 pub mod fixtures;
+mod gate;
 mod health;
+mod mock;
 mod prometheus;
 mod railway;
 mod railway_case;
@@ -48,11 +55,13 @@ mod script;
 mod times;
 
 pub use alertmanager::{AlertmanagerMock, AlertmanagerRequest};
+pub use demo::{Demo, DemoError};
 pub use environment::{DEFAULT_ADMIN_TOKEN, MockEnvironment, MockEnvironmentBuilder, StartError};
 pub use fault::Fault;
+pub use gate::{MockGate, MockGateCalls};
 pub use health::HealthBody;
 pub use prometheus::{PrometheusMock, PrometheusRequest};
 pub use railway::{RailwayMock, RailwayRequest};
 pub use railway_case::RailwayCase;
 pub use recorded::{FixtureError, RecordedResponse};
-pub use scenario::{ParseScenarioError, Scenario};
+pub use scenario::{Metric, ParseScenarioError, Scenario};

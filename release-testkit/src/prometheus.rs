@@ -6,15 +6,14 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{MockServer, Request, ResponseTemplate};
 
 use crate::embedded;
+use crate::mock::{self, RedactedHeaders, StatefulMock, Upstream};
 use crate::recorded::{FixtureError, RecordedResponse};
 use crate::script::Script;
 
@@ -82,8 +81,7 @@ const NO_EXPRESSION: &str =
 /// # });
 /// ```
 pub struct PrometheusMock {
-    server: MockServer,
-    state: Arc<Mutex<State>>,
+    mock: StatefulMock<Prometheus>,
 }
 
 /// One request the [`PrometheusMock`] received.
@@ -148,10 +146,7 @@ impl PrometheusRequest {
     /// # });
     /// ```
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(header, _)| header.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
+        mock::header(&self.headers, name)
     }
 
     /// The first value of parameter `name`, as Prometheus reads it (the body before the URL).
@@ -172,23 +167,11 @@ impl PrometheusRequest {
     /// # });
     /// ```
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(param, _)| param == name)
-            .map(|(_, value)| value.as_str())
+        mock::param(&self.params, name)
     }
 
     fn from_request(request: &Request) -> Self {
-        let headers: Vec<(String, String)> = request
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_ascii_lowercase(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = mock::headers(request);
         let method = request.method.as_str().to_ascii_uppercase();
         // Go's ParseForm reads the body of a POST only when it is form-encoded.
         let form = method == "POST"
@@ -229,56 +212,54 @@ impl PrometheusRequest {
 
 impl fmt::Debug for PrometheusRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let headers: Vec<(&str, &str)> = self
-            .headers
-            .iter()
-            .map(|(name, value)| match name.as_str() {
-                "authorization" | "proxy-authorization" => (name.as_str(), "[redacted]"),
-                _ => (name.as_str(), value.as_str()),
-            })
-            .collect();
         f.debug_struct("PrometheusRequest")
             .field("method", &self.method)
             .field("path", &self.path)
             .field("query", &self.query)
             .field("params", &self.params)
-            .field("headers", &headers)
+            .field(
+                "headers",
+                &RedactedHeaders {
+                    headers: &self.headers,
+                    secret: &["authorization", "proxy-authorization"],
+                },
+            )
             .finish()
     }
 }
 
+/// The Prometheus HTTP API's state: a script per PromQL text.
 #[derive(Debug, Default)]
-struct State {
+struct Prometheus {
     scripts: BTreeMap<String, Script>,
-    requests: Vec<PrometheusRequest>,
 }
 
-impl State {
-    fn answer(&mut self, request: &Request) -> ResponseTemplate {
-        let recorded = PrometheusRequest::from_request(request);
+impl Upstream for Prometheus {
+    type Recorded = PrometheusRequest;
+
+    fn record(request: &Request) -> PrometheusRequest {
+        PrometheusRequest::from_request(request)
+    }
+
+    fn answer(&mut self, recorded: &PrometheusRequest, _request: &Request) -> ResponseTemplate {
         let range = match recorded.path.as_str() {
             QUERY => false,
             QUERY_RANGE => true,
-            _ => {
-                self.requests.push(recorded);
-                return plain(404, "404 page not found\n");
-            }
+            _ => return plain(404, "404 page not found\n"),
         };
         if recorded.method != "GET" && recorded.method != "POST" {
-            self.requests.push(recorded);
             return plain(405, "Method Not Allowed\n").insert_header("allow", "GET, OPTIONS, POST");
         }
         let checked = if range {
-            check_range(&recorded)
+            check_range(recorded)
         } else {
-            check_instant(&recorded)
+            check_instant(recorded)
         };
-        let query = recorded.query.clone().unwrap_or_default();
-        self.requests.push(recorded);
         if let Err(message) = checked {
             return PrometheusMock::error(400, "bad_data", &message).template();
         }
-        if let Some(response) = self.scripts.get_mut(&query).and_then(Script::next) {
+        let query = recorded.query.as_deref().unwrap_or_default();
+        if let Some(response) = self.scripts.get_mut(query).and_then(Script::next) {
             return response.template();
         }
         let result_type = if range { "matrix" } else { "vector" };
@@ -424,20 +405,6 @@ fn model_duration(text: &str) -> Option<i128> {
     Some(total)
 }
 
-struct Api(Arc<Mutex<State>>);
-
-impl Respond for Api {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        lock(&self.0).answer(request)
-    }
-}
-
-/// The state, even if a thread panicked while holding it (every state reachable by a partial
-/// update is a valid one).
-fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
-    state.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 fn plain(status: u16, body: &str) -> ResponseTemplate {
     ResponseTemplate::new(status)
         .set_body_raw(body.as_bytes().to_vec(), "text/plain; charset=utf-8")
@@ -522,20 +489,17 @@ impl PrometheusMock {
     /// # });
     /// ```
     pub async fn start() -> PrometheusMock {
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
-        let listener = match TcpListener::bind(addr) {
-            Ok(listener) => listener,
-            // A test kit cannot run without loopback.
-            Err(err) => panic!("failed to bind {addr} for the Prometheus mock: {err}"),
-        };
-        let server = MockServer::builder().listener(listener).start().await;
-        let state = Arc::new(Mutex::new(State::default()));
-        Mock::given(any())
-            .respond_with(Api(Arc::clone(&state)))
-            .named("Prometheus HTTP API")
-            .mount(&server)
-            .await;
-        PrometheusMock { server, state }
+        PrometheusMock {
+            mock: StatefulMock::start("Prometheus HTTP API", any(), Prometheus::default()).await,
+        }
+    }
+
+    /// Serves the mock on `server` (for [`MockEnvironment`](crate::MockEnvironment)).
+    pub(crate) async fn serve(server: MockServer) -> PrometheusMock {
+        PrometheusMock {
+            mock: StatefulMock::serve(server, any(), "Prometheus HTTP API", Prometheus::default())
+                .await,
+        }
     }
 
     /// The base URL, `http://127.0.0.1:PORT` (what a Prometheus URL setting is set to; the API
@@ -551,7 +515,7 @@ impl PrometheusMock {
     /// # });
     /// ```
     pub fn url(&self) -> String {
-        self.server.uri()
+        self.mock.uri()
     }
 
     /// Answers PromQL text `query` (matched exactly, on both endpoints, whether it came in the
@@ -624,14 +588,15 @@ impl PrometheusMock {
     /// # });
     /// ```
     pub async fn respond_sequence(&self, query: &str, responses: Vec<RecordedResponse>) {
-        let mut state = lock(&self.state);
-        if responses.is_empty() {
-            state.scripts.remove(query);
-        } else {
-            state
-                .scripts
-                .insert(query.to_owned(), Script::new(responses));
-        }
+        self.mock.with(|prometheus| {
+            if responses.is_empty() {
+                prometheus.scripts.remove(query);
+            } else {
+                prometheus
+                    .scripts
+                    .insert(query.to_owned(), Script::new(responses));
+            }
+        });
     }
 
     /// The requests received so far, oldest first (including those answered with an error).
@@ -649,7 +614,7 @@ impl PrometheusMock {
     /// # });
     /// ```
     pub async fn requests(&self) -> Vec<PrometheusRequest> {
-        lock(&self.state).requests.clone()
+        self.mock.requests()
     }
 
     /// An instant-vector answer with one series (metric `{}`, as an aggregation such as an error

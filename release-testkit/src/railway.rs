@@ -6,13 +6,12 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde_json::{Value, json};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{MockServer, Request, ResponseTemplate};
 
 use crate::embedded;
+use crate::mock::{self, RedactedHeaders, StatefulMock, Upstream};
 use crate::railway_case::{DEPLOYMENTS, RailwayCase};
 use crate::recorded::{FixtureError, RecordedResponse};
 use crate::route::Route;
@@ -20,6 +19,13 @@ use crate::script::Script;
 
 /// The GraphQL endpoint's path, as on `backboard.railway.com`.
 const ENDPOINT: &str = "/graphql/v2";
+
+const NAME: &str = "Railway GraphQL";
+
+/// Only `POST /graphql/v2` reaches the mock's state; wiremock answers anything else 404.
+fn graphql_route() -> Route {
+    Route::new(Some("POST"), ENDPOINT)
+}
 
 /// Railway's public GraphQL API on loopback, in the style of the Railway CLI's own test mock:
 /// `POST /graphql/v2` routes on the body's `operationName` to a queue of scripted
@@ -82,8 +88,7 @@ const ENDPOINT: &str = "/graphql/v2";
 /// # });
 /// ```
 pub struct RailwayMock {
-    server: MockServer,
-    state: Arc<Mutex<State>>,
+    mock: StatefulMock<Railway>,
 }
 
 /// One request the [`RailwayMock`] received.
@@ -144,10 +149,7 @@ impl RailwayRequest {
     /// # });
     /// ```
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(header, _)| header.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
+        mock::header(&self.headers, name)
     }
 
     /// The `Project-Access-Token` header's value, when present and not blank.
@@ -224,17 +226,7 @@ impl RailwayRequest {
             .and_then(Value::as_str)
     }
 
-    fn from_request(request: &Request) -> (Self, Option<Value>) {
-        let headers = request
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_ascii_lowercase(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+    fn from_request(request: &Request) -> Self {
         let body: Option<Value> = serde_json::from_slice(&request.body).ok();
         let field = |name: &str| {
             body.as_ref()
@@ -242,7 +234,7 @@ impl RailwayRequest {
                 .and_then(Value::as_str)
                 .map(str::to_owned)
         };
-        let recorded = RailwayRequest {
+        RailwayRequest {
             operation: field("operationName"),
             variables: body
                 .as_ref()
@@ -250,53 +242,62 @@ impl RailwayRequest {
                 .cloned()
                 .unwrap_or(Value::Null),
             query: field("query"),
-            headers,
-        };
-        (recorded, body)
+            headers: mock::headers(request),
+        }
     }
 }
 
 impl fmt::Debug for RailwayRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let headers: Vec<(&str, &str)> = self
-            .headers
-            .iter()
-            .map(|(name, value)| match name.as_str() {
-                "authorization" | "project-access-token" => (name.as_str(), "[redacted]"),
-                _ => (name.as_str(), value.as_str()),
-            })
-            .collect();
         f.debug_struct("RailwayRequest")
             .field("operation", &self.operation)
             .field("variables", &self.variables)
             .field("query", &self.query)
-            .field("headers", &headers)
+            .field(
+                "headers",
+                &RedactedHeaders {
+                    headers: &self.headers,
+                    secret: &["authorization", "project-access-token"],
+                },
+            )
             .finish()
     }
 }
 
+/// Railway's GraphQL API's state: scripts per operation, and `Deployments` per service.
 #[derive(Debug, Default)]
-struct State {
+struct Railway {
     operations: BTreeMap<String, Script>,
     deployments: BTreeMap<String, Script>,
-    requests: Vec<RailwayRequest>,
 }
 
-impl State {
+impl Railway {
+    fn from_case(case: &RailwayCase) -> Self {
+        let mut railway = Self::default();
+        railway.script_case(case);
+        railway
+    }
+
     fn script_case(&mut self, case: &RailwayCase) {
         self.operations = scripts(&case.operations);
         self.deployments = scripts(&case.deployments);
     }
+}
 
-    fn answer(&mut self, request: &Request) -> ResponseTemplate {
-        let (recorded, body) = RailwayRequest::from_request(request);
+impl Upstream for Railway {
+    type Recorded = RailwayRequest;
+
+    fn record(request: &Request) -> RailwayRequest {
+        RailwayRequest::from_request(request)
+    }
+
+    fn answer(&mut self, recorded: &RailwayRequest, request: &Request) -> ResponseTemplate {
         let project_token = recorded.project_token().is_some();
         let authenticated = project_token || recorded.bearer_token().is_some();
         let operation = recorded.operation.clone();
         let service_id = recorded.service_id().map(str::to_owned);
-        self.requests.push(recorded);
 
-        if body.is_none() {
+        if serde_json::from_slice::<Value>(&request.body).is_err() {
             return graphql_error(400, "POST body sent invalid JSON.");
         }
         if !authenticated {
@@ -375,20 +376,6 @@ fn graphql_error(status: u16, message: &str) -> ResponseTemplate {
         json!({ "data": null, "errors": [{ "message": message }] }),
     )
     .template()
-}
-
-struct Graphql(Arc<Mutex<State>>);
-
-impl Respond for Graphql {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        lock(&self.0).answer(request)
-    }
-}
-
-/// The state, even if a thread panicked while holding it (every state reachable by a partial
-/// update is a valid one).
-fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
-    state.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl RailwayMock {
@@ -539,27 +526,17 @@ impl RailwayMock {
     /// # });
     /// ```
     pub async fn start_with(case: &RailwayCase) -> RailwayMock {
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
-        let listener = match TcpListener::bind(addr) {
-            Ok(listener) => listener,
-            // A test kit cannot run without loopback.
-            Err(err) => panic!("failed to bind {addr} for the Railway mock: {err}"),
-        };
-        let server = MockServer::builder().listener(listener).start().await;
-        Self::serve(server, case).await
+        RailwayMock {
+            mock: StatefulMock::start(NAME, graphql_route(), Railway::from_case(case)).await,
+        }
     }
 
     /// Serves `case` on `server` (for [`MockEnvironment`](crate::MockEnvironment)).
     pub(crate) async fn serve(server: MockServer, case: &RailwayCase) -> RailwayMock {
-        let mut state = State::default();
-        state.script_case(case);
-        let state = Arc::new(Mutex::new(state));
-        Mock::given(Route::new(Some("POST"), ENDPOINT))
-            .respond_with(Graphql(Arc::clone(&state)))
-            .named("Railway GraphQL")
-            .mount(&server)
-            .await;
-        RailwayMock { server, state }
+        RailwayMock {
+            mock: StatefulMock::serve(server, graphql_route(), NAME, Railway::from_case(case))
+                .await,
+        }
     }
 
     /// The GraphQL endpoint, `http://127.0.0.1:PORT/graphql/v2` (what `RAILWAY_API_URL` is set
@@ -575,7 +552,7 @@ impl RailwayMock {
     /// # });
     /// ```
     pub fn url(&self) -> String {
-        format!("{}{ENDPOINT}", self.server.uri())
+        format!("{}{ENDPOINT}", self.mock.uri())
     }
 
     /// Scripts `operation`: `responses` are served in order, the last one repeating; an
@@ -604,14 +581,15 @@ impl RailwayMock {
     /// # });
     /// ```
     pub async fn script(&self, operation: &str, responses: Vec<RecordedResponse>) {
-        let mut state = lock(&self.state);
-        if responses.is_empty() {
-            state.operations.remove(operation);
-        } else {
-            state
-                .operations
-                .insert(operation.to_owned(), Script::new(responses));
-        }
+        self.mock.with(|railway| {
+            if responses.is_empty() {
+                railway.operations.remove(operation);
+            } else {
+                railway
+                    .operations
+                    .insert(operation.to_owned(), Script::new(responses));
+            }
+        });
     }
 
     /// Scripts `Deployments` for one service (the request's `variables.input.serviceId`),
@@ -642,14 +620,47 @@ impl RailwayMock {
     /// # });
     /// ```
     pub async fn script_deployments(&self, service_id: &str, responses: Vec<RecordedResponse>) {
-        let mut state = lock(&self.state);
-        if responses.is_empty() {
-            state.deployments.remove(service_id);
-        } else {
-            state
-                .deployments
-                .insert(service_id.to_owned(), Script::new(responses));
-        }
+        self.mock.with(|railway| {
+            if responses.is_empty() {
+                railway.deployments.remove(service_id);
+            } else {
+                railway
+                    .deployments
+                    .insert(service_id.to_owned(), Script::new(responses));
+            }
+        });
+    }
+
+    /// Answers `ProjectToken` as a project token of project `acme` scoped to `environment`
+    /// (id `env-<environment>`), as a real token for that environment would, instead of the
+    /// recorded cases' `production`. Replaces any `ProjectToken` script.
+    ///
+    /// ```
+    /// use release_testkit::RailwayMock;
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let railway = RailwayMock::start_healthy().await;
+    /// railway.scope_project_token("staging").await;
+    /// let reply = reqwest::Client::new()
+    ///     .post(railway.url())
+    ///     .header("Project-Access-Token", RailwayMock::PROJECT_TOKEN)
+    ///     .body(r#"{"query":"query ProjectToken { projectToken { id } }","operationName":"ProjectToken"}"#)
+    ///     .send()
+    ///     .await
+    ///     .unwrap();
+    /// let reply: serde_json::Value = serde_json::from_str(&reply.text().await.unwrap()).unwrap();
+    /// assert_eq!(reply["data"]["projectToken"]["environment"]["id"], "env-staging");
+    /// assert_eq!(reply["data"]["projectToken"]["project"]["id"], RailwayMock::PROJECT_ID);
+    /// # });
+    /// ```
+    pub async fn scope_project_token(&self, environment: &str) {
+        let token = json!({ "data": { "projectToken": {
+            "id": "pt-demo",
+            "project": { "id": Self::PROJECT_ID, "name": "acme" },
+            "environment": { "id": format!("env-{environment}"), "name": environment },
+        } } });
+        self.script("ProjectToken", vec![RecordedResponse::json(200, token)])
+            .await;
     }
 
     /// Replaces every script with `case`'s (each queue starts over). The requests received so
@@ -665,7 +676,7 @@ impl RailwayMock {
     /// # });
     /// ```
     pub async fn script_case(&self, case: &RailwayCase) {
-        lock(&self.state).script_case(case);
+        self.mock.with(|railway| railway.script_case(case));
     }
 
     /// The requests received so far, oldest first (including those answered `Not Authorized`
@@ -680,7 +691,7 @@ impl RailwayMock {
     /// # });
     /// ```
     pub async fn requests(&self) -> Vec<RailwayRequest> {
-        lock(&self.state).requests.clone()
+        self.mock.requests()
     }
 }
 

@@ -110,6 +110,78 @@ impl Scenario {
     }
 }
 
+/// A service metric a Prometheus query can stand for, whose value the [`Scenario`] decides
+/// (see [`Scenario::metric`] and [`MockEnvironmentBuilder::metric`](crate::MockEnvironmentBuilder::metric)).
+///
+/// ```
+/// use release_testkit::{Metric, Scenario};
+///
+/// assert!(Scenario::Healthy.metric(Metric::ErrorRatio) < Scenario::Degraded.metric(Metric::ErrorRatio));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Metric {
+    /// The share of requests answered 5xx, such as
+    /// `sum(rate(http_requests_total{code=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))`.
+    ErrorRatio,
+    /// The p95 request latency in seconds, such as
+    /// `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))`.
+    LatencySeconds,
+}
+
+impl Scenario {
+    /// The value `metric` has in this scenario, measured against the shipped runbook's levels
+    /// (error ratio: warn above 0.005, fail above 0.02; p95 latency: warn above 0.5 s, fail
+    /// above 1.5 s): under them when the service is healthy, between them in `degraded`, over
+    /// them in `api-down`.
+    ///
+    /// ```
+    /// use release_testkit::{Metric, Scenario};
+    ///
+    /// assert_eq!(Scenario::Healthy.metric(Metric::LatencySeconds), 0.21);
+    /// assert_eq!(Scenario::Degraded.metric(Metric::ErrorRatio), 0.008);
+    /// assert_eq!(Scenario::ApiDown.metric(Metric::LatencySeconds), 2.4);
+    /// ```
+    pub fn metric(self, metric: Metric) -> f64 {
+        match (metric, self) {
+            (Metric::ErrorRatio, Self::Degraded) => 0.008,
+            (Metric::ErrorRatio, Self::ApiDown) => 0.35,
+            (Metric::ErrorRatio, _) => 0.0012,
+            (Metric::LatencySeconds, Self::Degraded) => 0.62,
+            (Metric::LatencySeconds, Self::ApiDown) => 2.4,
+            (Metric::LatencySeconds, _) => 0.21,
+        }
+    }
+
+    /// The alerts firing in this scenario, as `GET /api/v2/alerts` returns them (see
+    /// [`AlertmanagerMock::alert`](crate::AlertmanagerMock::alert)): `Watchdog` (severity
+    /// `none`, firing on purpose everywhere, as in most Prometheus setups), plus a warning
+    /// `HighLatency` in `degraded` and a critical `ApiDown` in `api-down`.
+    ///
+    /// ```
+    /// use release_testkit::Scenario;
+    ///
+    /// let names = |scenario: Scenario| -> Vec<String> {
+    ///     scenario.alerts().iter().map(|a| a["labels"]["alertname"].as_str().unwrap().to_owned()).collect()
+    /// };
+    /// assert_eq!(names(Scenario::Healthy), ["Watchdog"]);
+    /// assert_eq!(names(Scenario::ApiDown), ["Watchdog", "ApiDown"]);
+    /// ```
+    pub fn alerts(self) -> Vec<serde_json::Value> {
+        use crate::AlertmanagerMock;
+
+        let mut alerts = vec![AlertmanagerMock::alert("Watchdog", "none", "active")];
+        match self {
+            Self::Degraded => {
+                alerts.push(AlertmanagerMock::alert("HighLatency", "warning", "active"))
+            }
+            Self::ApiDown => alerts.push(AlertmanagerMock::alert("ApiDown", "critical", "active")),
+            _ => {}
+        }
+        alerts
+    }
+}
+
 impl fmt::Display for Scenario {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

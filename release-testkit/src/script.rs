@@ -1,24 +1,36 @@
-//! A queue of scripted responses, shared by the mocks.
+//! A queue of scripted answers, shared by the mocks: responses for the upstream mocks,
+//! evaluations for [`MockGate`](crate::MockGate).
 
 use crate::recorded::RecordedResponse;
 
-/// Responses served in order; the last one repeats.
-#[derive(Debug, Default)]
-pub(crate) struct Script {
-    responses: Vec<RecordedResponse>,
+/// Answers served in order; the last one repeats.
+#[derive(Debug)]
+pub(crate) struct Script<T = RecordedResponse> {
+    responses: Vec<T>,
     served: usize,
 }
 
-impl Script {
-    pub(crate) fn new(responses: Vec<RecordedResponse>) -> Self {
+impl<T> Default for Script<T> {
+    fn default() -> Self {
+        Self::new(Vec::new())
+    }
+}
+
+impl<T> Script<T> {
+    pub(crate) fn new(responses: Vec<T>) -> Self {
         Self {
             responses,
             served: 0,
         }
     }
 
-    /// The next response, or `None` for an empty script.
-    pub(crate) fn next(&mut self) -> Option<&RecordedResponse> {
+    /// Adds an answer at the end.
+    pub(crate) fn push(&mut self, answer: T) {
+        self.responses.push(answer);
+    }
+
+    /// The next answer, or `None` for an empty script.
+    pub(crate) fn next(&mut self) -> Option<&T> {
         let index = self.served.min(self.responses.len().checked_sub(1)?);
         self.served = self.served.saturating_add(1);
         self.responses.get(index)
@@ -47,6 +59,6 @@ mod tests {
                 Some(2.into())
             ]
         );
-        assert!(Script::new(Vec::new()).next().is_none());
+        assert!(Script::<RecordedResponse>::new(Vec::new()).next().is_none());
     }
 }

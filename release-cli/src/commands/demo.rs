@@ -2,15 +2,10 @@
 //! environment on loopback. What a newcomer runs first.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
-use release_core::plan::GateKindSpec;
-use release_core::plan::UrlOverrides;
+use release_core::Plan;
 use release_core::report::Format;
-use release_core::{HumanDuration, Plan, Vars};
-use release_testkit::{
-    AlertmanagerMock, MockEnvironment, PrometheusMock, RailwayMock, RecordedResponse, Scenario,
-};
+use release_testkit::{Demo, Scenario};
 
 use super::dry_run;
 use super::phase::{self, LAUNCH_GATE, PREFLIGHT, Phase, Session, Target};
@@ -18,12 +13,6 @@ use super::rollback;
 use crate::cli::GlobalArgs;
 use crate::error::CliError;
 use crate::output;
-
-/// The shipped plan and example environment, built in so the demo runs from any directory.
-const RUNBOOK_PLAN: &str = include_str!("../../../fixtures/plans/runbook.toml");
-/// Stand-ins for the runbook's QA gates, whose npm scripts only the app's repository has.
-const DEMO_QA_PLAN: &str = include_str!("../../../fixtures/plans/demo-qa.toml");
-const STAGING_ENV: &str = include_str!("../../../fixtures/env/staging.env");
 
 /// What the demo runs, in runbook order.
 #[derive(Debug, Clone, Copy)]
@@ -57,45 +46,21 @@ pub(crate) fn run(
             .map_err(|e| CliError::Output(format!("failed to create a temporary directory: {e}")))?
             .keep(),
     };
-    let env_file = dir.join("staging.env");
-    std::fs::write(&env_file, STAGING_ENV)
-        .map_err(|e| CliError::Output(format!("failed to write {}: {e}", env_file.display())))?;
-
-    let mut plan = Plan::parse("fixtures/plans/runbook.toml (built in)", RUNBOOK_PLAN)
-        .map_err(CliError::input)?;
-    plan.release.artifacts_dir = dir.join("artifacts");
-    plan.release.log = Some(dir.join("artifacts/release-log.jsonl"));
-    let stand_ins = Plan::parse("fixtures/plans/demo-qa.toml (built in)", DEMO_QA_PLAN)
-        .map_err(CliError::input)?;
-    plan.gates.retain(|g| !g.in_phase("preflight-qa"));
-    plan.gates.extend(stand_ins.gates);
-
-    let session = Session::start()?;
-    let mock = session
-        .runtime
-        .block_on(MockEnvironment::builder().scenario(scenario).start())
-        .map_err(|e| CliError::Output(format!("failed to start the mock environment: {e}")))?;
     let environment = global
         .environment
         .clone()
         .unwrap_or_else(|| "staging".to_owned());
-    // The mock's recorded project token is scoped to production; scope it to the demo's
-    // environment, as a real token for that environment would be.
-    let token_scope = serde_json::json!({ "data": { "projectToken": {
-        "id": "pt-demo",
-        "project": { "id": RailwayMock::PROJECT_ID, "name": "acme" },
-        "environment": { "id": format!("env-{environment}"), "name": environment },
-    } } });
-    session.runtime.block_on(mock.railway().script(
-        "ProjectToken",
-        vec![RecordedResponse::json(200, token_scope)],
-    ));
-    let (prometheus, alertmanager) = session.runtime.block_on(metrics(&mut plan, scenario));
-    let mut vars = Vars::from_env_file(&env_file).map_err(CliError::input)?;
-    vars.overlay(Vars::from_pairs([
-        ("RELEASE_ADMIN_TOKEN", mock.admin_token().to_owned()),
-        ("RAILWAY_API_URL", mock.railway_url()),
-    ]));
+    let session = Session::start()?;
+    let Demo {
+        plan,
+        vars,
+        overrides,
+        mock,
+        ..
+    } = session
+        .runtime
+        .block_on(Demo::start(scenario, &environment, &dir))
+        .map_err(|e| CliError::Output(with_causes(&e)))?;
     output::print_stderr(&format!(
         "demo: scenario {scenario}; API {} and web {} on loopback; QA runs stand-in commands; artifacts in {}\n",
         mock.api_url(),
@@ -107,12 +72,7 @@ pub(crate) fn run(
         plan: &plan,
         vars,
         environment: Some(environment),
-        overrides: UrlOverrides {
-            api_url: Some(mock.api_url()),
-            web_url: Some(mock.web_url()),
-            prometheus_url: Some(prometheus.url()),
-            alertmanager_url: Some(alertmanager.url()),
-        },
+        overrides,
         filter: phase::selection(global, &plan)?,
         baseline_file: global.baseline.clone(),
         strict: global.strict,
@@ -148,7 +108,7 @@ pub(crate) fn run(
             launch = Some(summary);
         }
     }
-    drop((mock, prometheus, alertmanager));
+    drop(mock);
     if let Some(summary) = launch {
         worst = worse(worst, after_launch(global, &plan, &summary)?);
     }
@@ -204,49 +164,13 @@ fn after_launch(
     Ok(code)
 }
 
-/// The demo's soak windows: three samples a third of a second apart, not ten a minute apart.
-const DEMO_WINDOW: Duration = Duration::from_millis(300);
-const DEMO_SAMPLES: u32 = 3;
-
-/// Prometheus and Alertmanager mocks answering the runbook's metric and alert gates as the
-/// scenario's service would, and the plan's soak windows shortened for a demo.
-async fn metrics(plan: &mut Plan, scenario: Scenario) -> (PrometheusMock, AlertmanagerMock) {
-    let prometheus = PrometheusMock::start().await;
-    let alertmanager = AlertmanagerMock::start().await;
-    for gate in &mut plan.gates {
-        if let Some(window) = &mut gate.common.sustain {
-            window.initial_delay = None;
-            window.interval = HumanDuration(DEMO_WINDOW);
-            window.count = Some(DEMO_SAMPLES);
-            window.duration = None;
-            window.failure_limit = window.failure_limit.min(DEMO_SAMPLES - 1);
-            window.consecutive_successes =
-                window.consecutive_successes.map(|k| k.min(DEMO_SAMPLES));
-        }
-        if let GateKindSpec::Prometheus(spec) = &gate.spec {
-            // Healthy values sit under the runbook's levels; a degraded release warns; an API
-            // that is down fails.
-            let value = match (gate.common.id.as_str(), scenario) {
-                ("api-5xx-rate", Scenario::Degraded) => 0.008,
-                ("api-5xx-rate", Scenario::ApiDown) => 0.35,
-                ("api-5xx-rate", _) => 0.0012,
-                (_, Scenario::Degraded) => 0.62,
-                (_, Scenario::ApiDown) => 2.4,
-                _ => 0.21,
-            };
-            prometheus
-                .respond(&spec.query, PrometheusMock::vector(value))
-                .await;
-        }
+/// `err` and its causes on one line.
+fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(err) = cause {
+        text.push_str(&format!(": {err}"));
+        cause = err.source();
     }
-    let alerts = match scenario {
-        Scenario::Degraded => vec![AlertmanagerMock::alert("HighLatency", "warning", "active")],
-        Scenario::ApiDown => vec![AlertmanagerMock::alert("ApiDown", "critical", "active")],
-        _ => Vec::new(),
-    };
-    // Watchdog fires on purpose everywhere; the plan ignores it.
-    let mut all = vec![AlertmanagerMock::alert("Watchdog", "none", "active")];
-    all.extend(alerts);
-    alertmanager.set_alerts(serde_json::Value::Array(all)).await;
-    (prometheus, alertmanager)
+    text
 }

@@ -1,7 +1,10 @@
 //! One file per command; each returns the exit code or a [`CliError`].
 
+// Without its feature, a command's stand-in says what the binary lacks.
+#[cfg_attr(not(feature = "demo"), path = "demo_unavailable.rs")]
 mod demo;
 mod dry_run;
+#[cfg_attr(not(feature = "health-check"), path = "health_check_unavailable.rs")]
 mod health_check;
 mod health_report;
 mod log_show;

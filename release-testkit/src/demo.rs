@@ -1,0 +1,185 @@
+//! The shipped runbook against a mock environment: what `release demo` runs.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use release_core::plan::{GateKindSpec, UrlOverrides};
+use release_core::{EnvFileError, HumanDuration, Plan, PlanError, Vars};
+
+use crate::environment::{MockEnvironment, StartError};
+use crate::scenario::{Metric, Scenario};
+
+/// The shipped plan and example environment, built in so a demo runs from any directory.
+const RUNBOOK_PLAN: &str = include_str!("../../fixtures/plans/runbook.toml");
+/// Stand-ins for the runbook's QA gates, whose npm scripts only the app's repository has.
+const DEMO_QA_PLAN: &str = include_str!("../../fixtures/plans/demo-qa.toml");
+const STAGING_ENV: &str = include_str!("../../fixtures/env/staging.env");
+
+/// The demo's soak windows: three samples a third of a second apart, not ten a minute apart.
+const DEMO_WINDOW: Duration = Duration::from_millis(300);
+const DEMO_SAMPLES: u32 = 3;
+
+/// The shipped runbook (`fixtures/plans/runbook.toml`), ready to run against a
+/// [`MockEnvironment`] serving a scenario: its QA gates replaced by the stand-ins of
+/// `fixtures/plans/demo-qa.toml`, its soak windows shortened to three samples 300 ms apart,
+/// its artifacts and release log under `dir`, its variables those of
+/// `fixtures/env/staging.env` (written to `dir/staging.env`) with the mock's admin token and
+/// Railway URL, and its base URLs the mock's. The Prometheus mock answers the error-rate gate
+/// (`api-5xx-rate`) and every other metric gate (latency) with the scenario's values.
+///
+/// ```
+/// use release_testkit::{Demo, Scenario};
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let dir = std::env::temp_dir().join(format!("release-testkit-demo-{}", std::process::id()));
+/// let demo = Demo::start(Scenario::Degraded, "staging", &dir).await.unwrap();
+/// assert_eq!(demo.plan.release.artifacts_dir, dir.join("artifacts"));
+/// assert!(demo.plan.gates.iter().any(|gate| gate.in_phase("preflight-qa")));
+/// assert_eq!(demo.overrides.api_url, Some(demo.mock.api_url()));
+/// assert!(dir.join("staging.env").is_file());
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # });
+/// ```
+#[non_exhaustive]
+pub struct Demo {
+    /// The plan to run.
+    pub plan: Plan,
+    /// The run's variables.
+    pub vars: Vars,
+    /// The base URLs, all on the mock.
+    pub overrides: UrlOverrides,
+    /// The mock environment; it stops when dropped.
+    pub mock: MockEnvironment,
+}
+
+/// Why a [`Demo`] could not start.
+///
+/// ```
+/// use release_testkit::{Demo, DemoError, Scenario};
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let file = std::env::temp_dir().join(format!("release-testkit-not-a-dir-{}", std::process::id()));
+/// std::fs::write(&file, "").unwrap();
+/// let err = Demo::start(Scenario::Healthy, "staging", &file).await.unwrap_err();
+/// assert!(matches!(err, DemoError::Write { .. }));
+/// # std::fs::remove_file(&file).unwrap();
+/// # });
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DemoError {
+    /// A built-in plan did not load (a bug: the test kit's tests load them).
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// The environment file could not be written to the demo's directory.
+    #[error("failed to write {}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The environment file could not be read back.
+    #[error(transparent)]
+    EnvFile(#[from] EnvFileError),
+    /// The mock environment could not start.
+    #[error("failed to start the mock environment")]
+    Start(#[from] StartError),
+}
+
+impl Demo {
+    /// Prepares the plan for a run against `environment` (`staging` in the CLI's demo) with
+    /// its files under `dir`, and starts the mock environment serving `scenario`.
+    ///
+    /// ```
+    /// use release_testkit::{Demo, Scenario};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let dir = std::env::temp_dir().join(format!("release-testkit-demo-start-{}", std::process::id()));
+    /// let demo = Demo::start(Scenario::Healthy, "staging", &dir).await.unwrap();
+    /// assert_eq!(demo.mock.scenario(), Scenario::Healthy);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # });
+    /// ```
+    pub async fn start(
+        scenario: Scenario,
+        environment: &str,
+        dir: &Path,
+    ) -> Result<Demo, DemoError> {
+        let mut plan = Plan::parse("fixtures/plans/runbook.toml (built in)", RUNBOOK_PLAN)?;
+        plan.release.artifacts_dir = dir.join("artifacts");
+        plan.release.log = Some(dir.join("artifacts/release-log.jsonl"));
+        let stand_ins = Plan::parse("fixtures/plans/demo-qa.toml (built in)", DEMO_QA_PLAN)?;
+        plan.gates.retain(|gate| !gate.in_phase("preflight-qa"));
+        plan.gates.extend(stand_ins.gates);
+        shorten_windows(&mut plan);
+
+        let env_file = dir.join("staging.env");
+        let written =
+            std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&env_file, STAGING_ENV));
+        if let Err(source) = written {
+            return Err(DemoError::Write {
+                path: env_file,
+                source,
+            });
+        }
+        let mut vars = Vars::from_env_file(&env_file)?;
+
+        let mut builder = MockEnvironment::builder()
+            .scenario(scenario)
+            .railway_environment(environment);
+        for gate in &plan.gates {
+            if let GateKindSpec::Prometheus(spec) = &gate.spec {
+                let metric = match gate.common.id.as_str() {
+                    "api-5xx-rate" => Metric::ErrorRatio,
+                    _ => Metric::LatencySeconds,
+                };
+                builder = builder.metric(&spec.query, metric);
+            }
+        }
+        let mock = builder.start().await?;
+        vars.overlay(Vars::from_pairs([
+            ("RELEASE_ADMIN_TOKEN", mock.admin_token().to_owned()),
+            ("RAILWAY_API_URL", mock.railway_url()),
+        ]));
+        let overrides = UrlOverrides {
+            api_url: Some(mock.api_url()),
+            web_url: Some(mock.web_url()),
+            prometheus_url: Some(mock.prometheus().url()),
+            alertmanager_url: Some(mock.alertmanager().url()),
+        };
+        Ok(Demo {
+            plan,
+            vars,
+            overrides,
+            mock,
+        })
+    }
+}
+
+impl fmt::Debug for Demo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Demo")
+            .field("gates", &self.plan.gates.len())
+            .field("overrides", &self.overrides)
+            .field("mock", &self.mock)
+            .finish_non_exhaustive()
+    }
+}
+
+fn shorten_windows(plan: &mut Plan) {
+    for window in plan
+        .gates
+        .iter_mut()
+        .filter_map(|gate| gate.common.sustain.as_mut())
+    {
+        window.initial_delay = None;
+        window.interval = HumanDuration(DEMO_WINDOW);
+        window.count = Some(DEMO_SAMPLES);
+        window.duration = None;
+        window.failure_limit = window.failure_limit.min(DEMO_SAMPLES - 1);
+        window.consecutive_successes = window.consecutive_successes.map(|k| k.min(DEMO_SAMPLES));
+    }
+}

@@ -1,0 +1,14 @@
+//! The test kit's integration tests, one module per mock or area, gathered into one test binary
+//! so the crate links once instead of once per file.
+
+mod alertmanager;
+mod environment_metrics;
+mod faults;
+mod fixtures;
+mod health_bodies;
+mod mock_gate;
+mod prometheus;
+mod railway;
+#[cfg(feature = "bin")]
+mod release_mock;
+mod scenarios;
