@@ -15,6 +15,21 @@ pub(crate) enum CliError {
     Interrupted(String),
 }
 
+impl From<release_core::run::RunError> for CliError {
+    fn from(err: release_core::run::RunError) -> Self {
+        match err {
+            release_core::run::RunError::Interrupted => Self::Interrupted(err.to_string()),
+            other => Self::Input(other.to_string()),
+        }
+    }
+}
+
+impl From<release_core::run::RecordError> for CliError {
+    fn from(err: release_core::run::RecordError) -> Self {
+        Self::Output(err.to_string())
+    }
+}
+
 impl CliError {
     pub(crate) fn input(err: impl std::fmt::Display) -> Self {
         Self::Input(err.to_string())

@@ -131,3 +131,50 @@ impl Progress {
 fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
     state.lock().unwrap_or_else(PoisonError::into_inner)
 }
+
+/// The spinner of each group of gates a library run starts, and its notes on stderr.
+pub(crate) struct Shown {
+    wanted: bool,
+    quiet: bool,
+    current: Mutex<Option<Progress>>,
+}
+
+impl Shown {
+    pub(crate) fn new(global: &GlobalArgs) -> Self {
+        Self {
+            wanted: wanted(global),
+            quiet: global.quiet,
+            current: Mutex::new(None),
+        }
+    }
+}
+
+impl release_core::run::Watch for Shown {
+    fn start(&self, label: &str, gates: usize, runner: Runner) -> Runner {
+        let progress = Progress::start(self.wanted, label, gates);
+        let runner = progress.observe(runner);
+        *self.current.lock().unwrap_or_else(PoisonError::into_inner) = Some(progress);
+        runner
+    }
+
+    fn end(&self) {
+        let progress = self
+            .current
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(progress) = progress {
+            progress.finish();
+        }
+    }
+
+    fn prepared(&self, run: &release_core::run::PreparedRun<'_>) {
+        // Log lines from here on hide the run's secrets too.
+        crate::output::redact_logs(run.request().redactor());
+        if !self.quiet {
+            for note in run.notes() {
+                crate::output::print_stderr(&format!("note: {note}\n"));
+            }
+        }
+    }
+}

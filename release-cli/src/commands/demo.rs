@@ -7,12 +7,14 @@ use release_core::Plan;
 use release_core::report::Format;
 use release_testkit::{Demo, Scenario};
 
-use super::dry_run;
-use super::phase::{self, LAUNCH_GATE, PREFLIGHT, Phase, Session, Target};
-use super::rollback;
+use release_core::runbook::{self, DRY_RUN, LAUNCH_GATE, PREFLIGHT, Phase};
+
+use super::{phase, rollback};
 use crate::cli::GlobalArgs;
 use crate::error::CliError;
 use crate::output;
+use crate::progress::Shown;
+use crate::signals::Session;
 
 /// What the demo runs, in runbook order.
 #[derive(Debug, Clone, Copy)]
@@ -68,45 +70,35 @@ pub(crate) fn run(
         dir.display()
     ));
 
-    let target = Target {
-        plan: &plan,
-        vars,
-        environment: Some(environment),
-        overrides,
-        filter: phase::selection(global, &plan)?,
-        baseline_file: global.baseline.clone(),
-        strict: global.strict,
-        skip_deps: global.skip_deps,
-        progress: crate::progress::wanted(global),
-        quiet: global.quiet,
-    };
-    let mut worst = release_core::exit_code::PASSED;
-    let mut launch = None;
+    let request = phase::request(global, &plan, Some((vars, overrides)))?.environment(environment);
+    let (mut worst, mut launch) = (release_core::exit_code::PASSED, None);
     for (index, step) in STEPS.into_iter().enumerate() {
+        let shown = Shown::new(global);
         let (summary, phase) = match step {
-            Step::Phase(phase) => (phase::execute(&session, &target, phase)?, phase),
+            Step::Phase(phase) => (
+                runbook::run_phase(&request, phase, &session.runtime, &shown)?,
+                phase,
+            ),
             Step::DryRun => {
-                let summary = dry_run::execute(&session, &target)?;
-                let dir = dry_run::write_artifacts(&plan, &summary)?;
+                let summary = runbook::dry_run(&request, &session.runtime, &shown)?;
+                let dir = runbook::write_dry_run_artifacts(&plan, &summary)?;
                 output::print_stderr(&format!("dry-run artifacts: {}\n", dir.display()));
-                (summary, dry_run::DRY_RUN)
+                (summary, DRY_RUN)
             }
         };
         let last = index + 1 == STEPS.len();
         // Machine formats print one document: the launch gate's. The others are still
         // written to the artifacts and the log.
         let code = if global.format.is_machine() && !last {
-            phase::record(global, &plan, &summary, phase, true, None)?
+            phase::record(global, &request, &summary, phase, true, None)?
         } else {
             if global.format == Format::Human && index > 0 {
                 output::print_stdout("\n")?;
             }
-            phase::publish(global, &plan, &summary, phase, global.format)?
+            phase::publish(global, &request, &summary, phase)?
         };
         worst = worse(worst, code);
-        if last {
-            launch = Some(summary);
-        }
+        launch = last.then_some(summary);
     }
     drop(mock);
     if let Some(summary) = launch {
@@ -148,10 +140,7 @@ fn after_launch(
     json.push('\n');
     release_core::atomic::write(&path, json.as_bytes()).map_err(CliError::output)?;
     let decision = rollback::decide(plan, summary)?;
-    let summary_path = plan.release.artifacts_dir.join(format!(
-        "{}-{}-summary.json",
-        summary.environment, LAUNCH_GATE.label
-    ));
+    let summary_path = LAUNCH_GATE.summary_path(plan, &summary.environment);
     let code = rollback::record(plan, &decision, Some(summary_path.display().to_string()));
     if !global.format.is_machine() {
         output::print_stdout(&format!(

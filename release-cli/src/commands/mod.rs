@@ -13,6 +13,7 @@ mod plan_check;
 mod rollback;
 mod run_input;
 
+use release_core::runbook;
 use release_core::schema::SchemaName;
 
 use release_core::report::Format;
@@ -26,19 +27,19 @@ use crate::error::CliError;
 pub(crate) fn run(cli: Cli) -> Result<i32, CliError> {
     let global = &cli.global;
     match cli.command {
-        Command::Preflight { step: None } => phase::run(global, phase::PREFLIGHT),
+        Command::Preflight { step: None } => phase::run(global, runbook::PREFLIGHT),
         Command::Preflight {
             step: Some(PreflightStep::Env),
-        } => phase::run(global, phase::PREFLIGHT_ENV),
+        } => phase::run(global, runbook::PREFLIGHT_ENV),
         Command::Preflight {
             step: Some(PreflightStep::Platform),
-        } => phase::run(global, phase::PREFLIGHT_PLATFORM),
+        } => phase::run(global, runbook::PREFLIGHT_PLATFORM),
         Command::Preflight {
             step: Some(PreflightStep::Qa),
-        } => phase::run(global, phase::PREFLIGHT_QA),
+        } => phase::run(global, runbook::PREFLIGHT_QA),
         Command::DryRun => dry_run::run(global),
-        Command::Smoke => phase::run(global, phase::SMOKE),
-        Command::LaunchGate => phase::run(global, phase::LAUNCH_GATE),
+        Command::Smoke => phase::run(global, runbook::SMOKE),
+        Command::LaunchGate => phase::run(global, runbook::LAUNCH_GATE),
         Command::Demo { scenario, dir } => demo::run(global, &scenario, dir),
         Command::Plan {
             command: PlanCommand::Check,

@@ -6,10 +6,14 @@ use std::path::Path;
 use release_core::names::escaped;
 use release_core::{Plan, PlanError, Summary};
 
-use super::phase::{self, LAUNCH_GATE, Session, Target};
+use release_core::runbook::{self, LAUNCH_GATE};
+
+use super::phase;
 use crate::cli::GlobalArgs;
 use crate::error::CliError;
 use crate::output;
+use crate::progress::Shown;
+use crate::signals::Session;
 
 /// A run read back or run now, and where its summary is.
 pub(crate) struct RunInput {
@@ -72,10 +76,11 @@ pub(crate) fn obtain(
     from: Option<&Path>,
 ) -> Result<RunInput, CliError> {
     let Some(path) = from else {
-        let target = Target::from_args(global, plan)?;
+        let request = phase::request(global, plan, None)?;
         let session = Session::start()?;
-        let summary = phase::execute(&session, &target, LAUNCH_GATE)?;
-        let code = phase::record(global, plan, &summary, LAUNCH_GATE, true, None)?;
+        let summary =
+            runbook::run_phase(&request, LAUNCH_GATE, &session.runtime, &Shown::new(global))?;
+        let code = phase::record(global, &request, &summary, LAUNCH_GATE, true, None)?;
         session.finish();
         if code == release_core::exit_code::INVALID_INPUT {
             return Err(CliError::Output(
@@ -87,15 +92,10 @@ pub(crate) fn obtain(
             summary.outcome,
             summary.gates.len()
         ));
-        // With gates left out, `record` writes no phase summary (only `--out`).
-        let partial = !global.only.is_empty() || !global.skip.is_empty();
-        let summary_path = (!partial).then(|| {
-            plan.release
-                .artifacts_dir
-                .join(format!(
-                    "{}-{}-summary.json",
-                    summary.environment, LAUNCH_GATE.label
-                ))
+        // With gates left out, no phase summary is written (only `--out`).
+        let summary_path = (!request.is_partial()).then(|| {
+            LAUNCH_GATE
+                .summary_path(plan, &summary.environment)
                 .display()
                 .to_string()
         });

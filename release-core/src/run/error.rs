@@ -39,7 +39,9 @@ pub enum RunError {
     },
     /// A phase neither the runbook nor any gate of the plan names: a misspelling must not pass
     /// with nothing checked.
-    #[error("{plan}: no gate names phase `{phase}` and it is not one of the runbook's phases ({known}); nothing to check is not a pass")]
+    #[error(
+        "{plan}: no gate names phase `{phase}` and it is not one of the runbook's phases ({known}); nothing to check is not a pass"
+    )]
     UnknownPhase {
         /// The plan's path, shown escaped.
         plan: String,

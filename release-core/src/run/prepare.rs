@@ -62,7 +62,7 @@ impl<'p> RunRequest<'p> {
         self.log().check()?;
         check_overrides(self)?;
         let strict = self.strict || selected.strict;
-        let redactor = plan.redactor(&self.vars, &self.overrides);
+        let redactor = self.redactor();
         let mut builder = selected
             .context(plan, &self.overrides)
             .strict(strict)
@@ -107,7 +107,10 @@ impl<'p> RunRequest<'p> {
         // terminal.
         Err(RunError::UnknownSelection {
             plan: escaped(&self.plan.path.display().to_string()).to_string(),
-            names: unknown.into_iter().map(|n| escaped(n).to_string()).collect(),
+            names: unknown
+                .into_iter()
+                .map(|n| escaped(n).to_string())
+                .collect(),
         })
     }
 

@@ -88,6 +88,12 @@ impl<'p> RunRequest<'p> {
         }
     }
 
+    /// What the run's outputs hide: the plan's secrets, secret-named variables, credentials in
+    /// its URLs and overrides.
+    pub fn redactor(&self) -> crate::Redactor {
+        self.plan.redactor(&self.vars, &self.overrides)
+    }
+
     /// The plan.
     pub fn plan(&self) -> &'p Plan {
         self.plan

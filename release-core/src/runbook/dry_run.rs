@@ -9,9 +9,7 @@ use tokio::runtime::Runtime;
 
 use super::phases::Phase;
 use crate::run::{RecordError, RunError, RunRequest, Watch};
-use crate::{
-    DynGate, Evaluation, GateResult, Observation, Outcome, Plan, RunReport, Summary,
-};
+use crate::{DynGate, Evaluation, GateResult, Observation, Outcome, Plan, RunReport, Summary};
 
 /// The variable that skips QA, named as in the runbook.
 pub const SKIP_QA: &str = "RELEASE_LOCAL_SKIP_QA_CRITICAL";

@@ -126,4 +126,3 @@ pub fn record_phase(
     files.extend(extra.iter().cloned());
     record(summary, &files, json, step_summary, &request.log())
 }
-
