@@ -1,0 +1,293 @@
+//! The release log as a listing (`release log show`): runs and rollback decisions in the
+//! order they were appended, human lines or one JSON document, written as they are read, so
+//! memory holds a line whatever the log's size; torn lines reported.
+
+use std::io::Write;
+use std::ops::ControlFlow;
+use std::path::Path;
+
+use serde_json::json;
+
+use super::Format;
+use crate::log::{DecisionRecord, LogEntry, LogError, LogRecord, ReleaseLog, TornLine};
+use crate::names::escaped;
+
+/// Why a listing stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ListingError {
+    /// The log could not be read.
+    #[error(transparent)]
+    Log(#[from] LogError),
+    /// The output could not be written (a closed pipe is not an error: the listing stops).
+    #[error("failed to write output: {0}")]
+    Write(std::io::Error),
+    /// A record could not be rendered as JSON.
+    #[error("failed to render a record as JSON: {0}")]
+    Json(serde_json::Error),
+}
+
+/// Problems listed in the JSON document; more are counted (`problems_omitted`), so a log of
+/// garbage cannot grow the document's memory without bound. Each is still warned about on
+/// stderr.
+const MAX_LISTED_PROBLEMS: usize = 1000;
+
+/// Lists `log` (the newest `last` records when given, read from its end) in `format` to `out`,
+/// telling `warn` each problem line.
+pub fn show<W: Write>(
+    log: &ReleaseLog,
+    format: Format,
+    last: Option<usize>,
+    out: W,
+    warn: impl FnMut(&str),
+) -> Result<(), ListingError> {
+    log.check()?;
+    let mut listing = Listing::new(log.path(), format, out, warn);
+    match last {
+        // The newest N, read from the end: only they are held.
+        Some(n) => {
+            let (mut newest, mut problems) = (Vec::new(), Vec::new());
+            if n > 0 {
+                log.newest_first(u64::MAX, |entry| {
+                    match entry {
+                        LogEntry::Problem(problem) => problems.push(problem),
+                        entry => newest.push(entry),
+                    }
+                    match newest.len() >= n {
+                        true => ControlFlow::Break(()),
+                        false => ControlFlow::Continue(()),
+                    }
+                })?;
+            }
+            for problem in problems.into_iter().rev() {
+                listing.problem(problem);
+            }
+            for entry in newest.into_iter().rev() {
+                listing.entry(&entry)?;
+            }
+        }
+        // Everything, one line at a time.
+        None => {
+            let mut failed = None;
+            log.for_each(|_, entry| match listing.entry(&entry) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(e) => {
+                    failed = Some(e);
+                    ControlFlow::Break(())
+                }
+            })?;
+            if let Some(e) = failed {
+                return Err(e);
+            }
+        }
+    }
+    listing.finish()
+}
+
+/// The listing, written to stdout as it is read. JSON is still one document: `log`, then
+/// `records` one by one, then `problems`, pretty-printed as before.
+pub struct Listing<'p, W: Write> {
+    path: &'p Path,
+    format: Format,
+    out: std::io::BufWriter<W>,
+    warn: Box<dyn FnMut(&str) + 'p>,
+    /// Lines written so far.
+    records: usize,
+    problems: Vec<serde_json::Value>,
+    problems_omitted: usize,
+    /// The reader went away (`release log show | head`): nothing more is written.
+    closed: bool,
+}
+
+impl<'p, W: Write> Listing<'p, W> {
+    /// A listing of the log at `path` in `format` (human or JSON) written to `out`; each
+    /// problem is also told to `warn` as it is met.
+    pub fn new(path: &'p Path, format: Format, out: W, warn: impl FnMut(&str) + 'p) -> Self {
+        Self {
+            path,
+            format,
+            out: std::io::BufWriter::new(out),
+            warn: Box::new(warn),
+            records: 0,
+            problems: Vec::new(),
+            problems_omitted: 0,
+            closed: false,
+        }
+    }
+
+    fn write(&mut self, text: &str) -> Result<(), ListingError> {
+        if self.closed {
+            return Ok(());
+        }
+        match self.out.write_all(text.as_bytes()) {
+            Ok(()) => Ok(()),
+            // A closed pipe is the reader's choice, not a failure.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            Err(e) => Err(ListingError::Write(e)),
+        }
+    }
+
+    /// A problem: warned about on stderr now, listed in the JSON document at its end.
+    pub fn problem(&mut self, problem: TornLine) {
+        let TornLine {
+            line,
+            from_end,
+            reason,
+        } = &problem;
+        let shown = escaped(&self.path.display().to_string()).into_owned();
+        let reason = escaped(reason);
+        (self.warn)(&if *from_end {
+            format!("{shown}: line {line} from the end: {reason}")
+        } else {
+            format!("{shown}:{line}: {reason}")
+        });
+        if self.format != Format::Json {
+            return;
+        }
+        if self.problems.len() >= MAX_LISTED_PROBLEMS {
+            self.problems_omitted += 1;
+        } else if *from_end {
+            self.problems
+                .push(json!({ "line_from_end": line, "reason": reason }));
+        } else {
+            self.problems
+                .push(json!({ "line": line, "reason": reason }));
+        }
+    }
+
+    /// Lists an entry (a problem is warned about and kept for the JSON document's end).
+    pub fn entry(&mut self, entry: &LogEntry) -> Result<(), ListingError> {
+        let text = match (entry, self.format) {
+            (LogEntry::Problem(problem), _) => {
+                self.problem(problem.clone());
+                return Ok(());
+            }
+            (LogEntry::Run(r), Format::Json) => json_item(r, self.records)?,
+            (LogEntry::Decision(d), Format::Json) => json_item(d, self.records)?,
+            (LogEntry::Run(r), _) => run_line(r) + "\n",
+            (LogEntry::Decision(d), _) => decision_line(d) + "\n",
+        };
+        if self.records == 0 && self.format == Format::Json {
+            let head = format!(
+                "{{\n  \"log\": {},\n  \"records\": [",
+                serde_json::to_string(&self.path.display().to_string())
+                    .map_err(ListingError::Json)?
+            );
+            self.write(&head)?;
+        }
+        self.records += 1;
+        self.write(&text)
+    }
+
+    /// Ends the document and flushes.
+    pub fn finish(mut self) -> Result<(), ListingError> {
+        if self.format == Format::Json {
+            if self.records == 0 {
+                let head = format!(
+                    "{{\n  \"log\": {},\n  \"records\": [",
+                    serde_json::to_string(&self.path.display().to_string())
+                        .map_err(ListingError::Json)?
+                );
+                self.write(&head)?;
+                self.write("],\n")?;
+            } else {
+                self.write("\n  ],\n")?;
+            }
+            let problems =
+                serde_json::to_string_pretty(&self.problems).map_err(ListingError::Json)?;
+            let mut tail = format!("  \"problems\": {}", indent(&problems));
+            if self.problems_omitted > 0 {
+                tail.push_str(&format!(
+                    ",\n  \"problems_omitted\": {}",
+                    self.problems_omitted
+                ));
+            }
+            tail.push_str("\n}\n");
+            self.write(&tail)?;
+        } else if self.records == 0 {
+            let text = format!(
+                "no records in {}\n",
+                escaped(&self.path.display().to_string())
+            );
+            self.write(&text)?;
+        }
+        if !self.closed
+            && let Err(e) = self.out.flush()
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            return Err(ListingError::Write(e));
+        }
+        Ok(())
+    }
+}
+
+/// One record as an item of the pretty-printed `records` array: keys in alphabetical order,
+/// as a JSON value prints them, indented two levels.
+fn json_item(record: &impl serde::Serialize, index: usize) -> Result<String, ListingError> {
+    let value = serde_json::to_value(record).map_err(ListingError::Json)?;
+    let text = serde_json::to_string_pretty(&value).map_err(ListingError::Json)?;
+    let separator = if index == 0 { "\n    " } else { ",\n    " };
+    Ok(format!("{separator}{}", indent2(&text)))
+}
+
+/// Continuation lines indented one level (a value under a top-level key).
+fn indent(text: &str) -> String {
+    text.replace('\n', "\n  ")
+}
+
+/// Continuation lines indented two levels (an item of a top-level array).
+fn indent2(text: &str) -> String {
+    text.replace('\n', "\n    ")
+}
+
+/// A run: when, which, where, and its counts. Text read back from the log (ids, names, paths)
+/// is shown escaped: the log is a file anyone with write access can edit.
+fn run_line(r: &LogRecord) -> String {
+    let c = &r.counts;
+    format!(
+        "{}  {}  {:<14} {:<12} {:<21} pass {} warn {} fail {} inconclusive {} error {} skipped {}{}",
+        r.recorded_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        escaped(&r.run_id),
+        escaped(&r.phase),
+        escaped(&r.environment),
+        r.outcome.as_str(),
+        c.pass,
+        c.warn,
+        c.fail,
+        c.inconclusive,
+        c.error,
+        c.skipped,
+        summary_path(r.summary_path.as_deref()),
+    )
+}
+
+/// A decision: when, where, what was decided and by which triggers, over which run.
+fn decision_line(d: &DecisionRecord) -> String {
+    let mut triggers = Vec::new();
+    if !d.fired.is_empty() {
+        triggers.push(format!("fired {}", escaped(&d.fired.join(", "))));
+    }
+    if !d.watching.is_empty() {
+        triggers.push(format!("watching {}", escaped(&d.watching.join(", "))));
+    }
+    if triggers.is_empty() {
+        triggers.push("no trigger fired or watching".to_owned());
+    }
+    format!(
+        "{}  {:<12} rollback-decision  {:<8}  {}  run {}{}",
+        d.recorded_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        escaped(&d.environment),
+        d.decision.as_str(),
+        triggers.join("; "),
+        escaped(&d.run_id),
+        summary_path(d.summary_path.as_deref()),
+    )
+}
+
+fn summary_path(path: Option<&str>) -> String {
+    path.map(|p| format!("  {}", escaped(p)))
+        .unwrap_or_default()
+}
