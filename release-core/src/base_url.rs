@@ -10,6 +10,11 @@
 
 use crate::names::{acts_instead_of_showing, escaped};
 
+/// The placeholders a plan's URL settings may use: the base URLs an environment has, each
+/// also given by a flag and a variable (`--api-url`, `RELEASE_API_URL`).
+pub const URL_PLACEHOLDERS: [&str; 4] =
+    ["api_url", "web_url", "prometheus_url", "alertmanager_url"];
+
 /// What a base URL is, for messages.
 pub const BASE_URL_RULE: &str =
     "an absolute `http` or `https` URL with a host and no query or fragment";

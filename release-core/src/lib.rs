@@ -48,6 +48,7 @@
 pub mod atomic;
 pub mod base_url;
 pub mod clients;
+mod clock;
 mod dotenv;
 pub mod duration;
 pub mod exit_code;
@@ -58,9 +59,11 @@ pub mod health;
 pub mod json;
 pub mod log;
 pub mod names;
+mod net;
 pub mod number;
 pub mod plan;
 mod policy;
+mod probe;
 mod read;
 pub mod report;
 pub mod rollback;
@@ -68,6 +71,7 @@ mod runner;
 pub mod schema;
 mod secret;
 mod summary;
+mod text;
 pub mod sustain;
 mod vars;
 

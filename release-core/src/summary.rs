@@ -462,7 +462,7 @@ pub(crate) fn without_value(error: &serde_json::Error) -> String {
         .or_else(|| text.strip_prefix("duplicate field `"))
         && rest.find('`') == Some(rest.len() - 1)
     {
-        return crate::clients::shape::serde_words(text, false);
+        return crate::net::shape::serde_words(text, false);
     }
     let (head, expected) = match text.find(", expected") {
         Some(at) => text.split_at(at),
@@ -473,7 +473,7 @@ pub(crate) fn without_value(error: &serde_json::Error) -> String {
         None => expected.to_owned(),
     };
     // Then in JSON's words, not Rust's (`expected u64` is `a whole number, not negative`).
-    crate::clients::shape::serde_words(&format!("{}{expected}", mask_values(head)), false)
+    crate::net::shape::serde_words(&format!("{}{expected}", mask_values(head)), false)
 }
 
 /// `text` with every quoted segment emptied to `…` between its quotes and every word holding

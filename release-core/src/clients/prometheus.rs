@@ -12,9 +12,9 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::http::{HttpRequest, HttpResponse};
-use super::json::{JsonError, JsonProblem};
-use super::shape::describe;
+use crate::net::{HttpRequest, HttpResponse};
+use crate::net::json::{JsonError, JsonProblem};
+use crate::net::shape::describe;
 
 /// One instant query's answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -206,8 +206,8 @@ pub fn parse_answer(response: &HttpResponse) -> Result<QueryAnswer, PrometheusEr
         content_type: content_type.clone(),
         excerpt: excerpt(&text),
     };
-    let envelope: Envelope = match super::json::parse(&response.body) {
-        Ok(value) => match super::shape::from_value(&value) {
+    let envelope: Envelope = match crate::net::json::parse(&response.body) {
+        Ok(value) => match crate::net::shape::from_value(&value) {
             Ok(envelope) => envelope,
             Err(e) if looks_like_json => {
                 return Err(PrometheusError::Malformed {
@@ -489,9 +489,9 @@ mod tests {
 
     #[test]
     fn hostile_json_is_malformed_whatever_the_content_type() {
-        for (body, reason) in crate::clients::json::hostile_bodies() {
+        for (body, reason) in crate::net::json::hostile_bodies() {
             for content_type in ["application/json", "text/plain"] {
-                let response = crate::clients::json::test_response(200, content_type, &body);
+                let response = crate::net::json::test_response(200, content_type, &body);
                 match parse_answer(&response) {
                     Err(PrometheusError::Malformed { reason: got, .. }) => {
                         assert!(got.starts_with(reason), "{got}");

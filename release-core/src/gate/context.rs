@@ -1,11 +1,11 @@
 use std::collections::BTreeMap;
-use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use jiff::Timestamp;
 use tokio_util::sync::CancellationToken;
 
-use crate::clients::{HttpClient, HttpError};
+pub use crate::clock::{Clock, SystemClock};
+use crate::net::{HttpClient, HttpError};
 use crate::secret::Redactor;
 use crate::vars::Vars;
 
@@ -16,22 +16,6 @@ pub struct Baseline {
     pub value: f64,
     /// Where it came from, e.g. `release log: run 20261127T100000Z-3f9a1c`.
     pub source: String,
-}
-
-/// Where "now" comes from, so tests can fix it.
-pub trait Clock: Send + Sync + fmt::Debug {
-    /// The current time.
-    fn now(&self) -> Timestamp;
-}
-
-/// The machine's clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> Timestamp {
-        Timestamp::now()
-    }
 }
 
 /// Everything a gate runs with: the target environment, its variables, the secrets to keep out
@@ -118,6 +102,11 @@ impl Context {
         &self.redactor
     }
 
+    /// The clock itself, for what reads the time more than once (an exchange's retries).
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
     /// The clock.
     pub fn now(&self) -> Timestamp {
         self.clock.now()
@@ -202,7 +191,7 @@ impl Context {
                     out.push_str(base.trim_end_matches('/'));
                 }
                 // Only a plan's base URLs have a flag and a variable.
-                None if crate::plan::URL_PLACEHOLDERS.contains(&name) => {
+                None if crate::base_url::URL_PLACEHOLDERS.contains(&name) => {
                     return Err(format!(
                         "environment `{}` has no `{name}`; set it in the plan, with --{} or with RELEASE_{}",
                         crate::names::escaped(&self.environment),

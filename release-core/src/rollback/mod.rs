@@ -12,7 +12,8 @@ pub(crate) use builtin::number as builtin_number;
 pub use builtin::{
     Growth, GrowthTrigger, Hold, Level, MissingDataTrigger, ThresholdTrigger, VerdictTrigger,
 };
-pub use decision::{DECISION_SCHEMA_VERSION, Decision, DecisionKind};
+pub use crate::log::DecisionKind;
+pub use decision::{DECISION_SCHEMA_VERSION, Decision};
 pub use human::{render_decision, render_plan};
 pub use replay::{LogFacts, baselines_before};
 pub use steps::{

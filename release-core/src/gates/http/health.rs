@@ -11,8 +11,8 @@
 
 use serde_json::Value;
 
-use crate::clients::shape::kind;
-use crate::clients::{HttpResponse, json};
+use crate::net::shape::kind;
+use crate::net::{HttpResponse, json};
 use crate::names;
 
 /// A health status, after aliases.

@@ -7,7 +7,9 @@ use crate::clients::railway::{
     Scope, ServiceInstance,
 };
 use crate::gate::{Context, Evaluation, Evidence, Gate, GateInfo, Observation, Verdict};
-use crate::gates::http::{check_retries, exchange, worst};
+use crate::gate::worst;
+use crate::net::check_retries;
+use crate::probe;
 
 /// The service strict mode always checks: a production release without its API is no release.
 const STRICT_SERVICE: &str = "api";
@@ -103,7 +105,7 @@ impl PlatformGate {
             }
             RailwayAuth::Account(_) => {
                 let Some(project_id) = &self.spec.project else {
-                    return Err(exchange::misconfigured(
+                    return Err(probe::misconfigured(
                         "project",
                         "an account token (RAILWAY_API_TOKEN) needs the gate's `project` id; a project token (RAILWAY_TOKEN) knows its own".to_owned(),
                     ));
@@ -416,16 +418,16 @@ impl Gate for PlatformGate {
     }
 
     async fn evaluate(&self, cx: &Context) -> Evaluation {
-        let auth = match RailwayAuth::from_context(cx) {
+        let auth = match RailwayAuth::from_vars(cx.vars()) {
             Ok(auth) => auth,
-            Err(problem) => return exchange::misconfigured("token", problem),
+            Err(problem) => return probe::misconfigured("token", problem),
         };
         // RAILWAY_API_URL (given to the context) wins over the plan, as base-URL overrides do.
         let endpoint = match (cx.url("railway_api_url"), &self.spec.endpoint) {
             (Some(url), _) => match crate::base_url::check_base_url(url) {
                 Ok(()) => url.to_owned(),
                 Err(problem) => {
-                    return exchange::misconfigured(
+                    return probe::misconfigured(
                         "endpoint",
                         format!(
                             "RAILWAY_API_URL {problem}; it must be {}",
@@ -436,12 +438,14 @@ impl Gate for PlatformGate {
             },
             (None, Some(endpoint)) => match cx.expand_url(endpoint) {
                 Ok(endpoint) => endpoint,
-                Err(problem) => return exchange::misconfigured("endpoint", problem),
+                Err(problem) => return probe::misconfigured("endpoint", problem),
             },
             (None, None) => RAILWAY_ENDPOINT.to_owned(),
         };
         let client = RailwayClient::new(
-            cx,
+            cx.http(),
+            cx.clock(),
+            cx.redactor(),
             endpoint,
             auth.clone(),
             self.spec.retries,
@@ -564,7 +568,7 @@ impl Gate for PlatformGate {
                 format!(
                     "{}: {}{more}",
                     o.name,
-                    crate::gates::http::plain(&o.observed)
+                    crate::text::plain(&o.observed)
                 )
             }
         };

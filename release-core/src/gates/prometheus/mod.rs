@@ -9,5 +9,4 @@ mod spec;
 pub use check::PrometheusGate;
 pub(crate) use check::{VALUE_MEASUREMENT, whole};
 pub use relative::RelativeRule;
-pub(crate) use spec::request_auth;
 pub use spec::{BasicAuth, NoData, PrometheusGateSpec, Reduce, RelativeLimits};

@@ -73,3 +73,11 @@ impl RetryPolicy {
         }
     }
 }
+
+/// More retries than this only hide a broken service.
+pub(crate) fn check_retries(retries: u32) -> Result<(), String> {
+    if retries > 10 {
+        return Err(format!("`retries` is {retries}; at most 10"));
+    }
+    Ok(())
+}
