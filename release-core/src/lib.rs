@@ -51,6 +51,7 @@ pub mod clients;
 mod clock;
 mod dotenv;
 pub mod duration;
+pub mod errors;
 pub mod exit_code;
 mod file_kind;
 mod gate;
@@ -71,8 +72,8 @@ mod runner;
 pub mod schema;
 mod secret;
 mod summary;
-mod text;
 pub mod sustain;
+mod text;
 mod vars;
 
 pub use dotenv::{EnvFileError, EnvFileProblem, MAX_ENV_FILE_BYTES};

@@ -58,7 +58,8 @@ pub(crate) fn request_auth(
             Some(_) => Err(format!("basic_auth: {var} is set but empty")),
             None => Err(format!("basic_auth: {var} is not set")),
         };
-        let credential = crate::clients::prometheus::basic_credential(&read(user)?, &read(password)?);
+        let credential =
+            crate::clients::prometheus::basic_credential(&read(user)?, &read(password)?);
         request
             .headers
             .push(("authorization".to_owned(), credential));
@@ -146,7 +147,8 @@ pub(crate) fn no_response(
 pub(crate) type Misconfigured = (&'static str, String);
 
 /// A config problem found at run time (a missing base URL or token): `error`, naming it.
-pub(crate) fn misconfigured(what: &str, problem: String) -> Evaluation {
+pub(crate) fn misconfigured(what: &str, problem: impl std::fmt::Display) -> Evaluation {
+    let problem = problem.to_string();
     Evaluation::error(problem.clone()).observation(Observation::new(
         what,
         problem,

@@ -24,7 +24,10 @@ fn no_module_imports_one_that_imports_it_back() {
         "the checker lost track of `gates::http` using `gate`; edges: {:#?}",
         graph.edges.keys().collect::<Vec<_>>()
     );
-    assert!(graph.has_edge("plan::build", "gates::env"), "the checker lost the plan's builder");
+    assert!(
+        graph.has_edge("plan::build", "gates::env"),
+        "the checker lost the plan's builder"
+    );
 
     // `cargo test --test layers -- --nocapture` prints the whole graph.
     for ((from, to), places) in &graph.edges {
@@ -66,8 +69,12 @@ impl Graph {
             let text = std::fs::read_to_string(file).expect("readable source");
             let code = without_tests(&blank_comments_and_strings(&text));
             for (offset, written) in paths(&code) {
-                let Some(absolute) = absolute(&module, &written, relative) else { continue };
-                let Some(to) = crate_map.resolve(&absolute) else { continue };
+                let Some(absolute) = absolute(&module, &written, relative) else {
+                    continue;
+                };
+                let Some(to) = crate_map.resolve(&absolute) else {
+                    continue;
+                };
                 if to == from {
                     continue;
                 }
@@ -101,7 +108,9 @@ impl Graph {
     fn cycles(&self) -> Vec<Vec<String>> {
         let mut cycles = BTreeSet::new();
         for (from, to) in self.edges.keys() {
-            let Some(back) = self.path(to, from) else { continue };
+            let Some(back) = self.path(to, from) else {
+                continue;
+            };
             let mut cycle: Vec<String> = back;
             cycle.pop(); // `from` again
             cycle.insert(0, from.clone());
@@ -184,7 +193,9 @@ impl CrateMap {
             let code = without_tests(&blank_comments_and_strings(&text));
             for statement in use_statements(&code) {
                 for (path, alias) in use_tree(&statement) {
-                    let Some(name) = alias.or_else(|| path.last().cloned()) else { continue };
+                    let Some(name) = alias.or_else(|| path.last().cloned()) else {
+                        continue;
+                    };
                     let target = match path.first().map(String::as_str) {
                         Some("crate") => path[1..].to_vec(),
                         Some("super") | Some("self") => continue,
@@ -199,7 +210,11 @@ impl CrateMap {
 
     /// The graph node a module belongs to.
     fn node(&self, module: &[String]) -> String {
-        let depth = if SPLIT.contains(&module[0].as_str()) { 2 } else { 1 };
+        let depth = if SPLIT.contains(&module[0].as_str()) {
+            2
+        } else {
+            1
+        };
         module[..depth.min(module.len())].join("::")
     }
 
@@ -219,7 +234,11 @@ impl CrateMap {
             match path.get(module_len) {
                 Some(name) if self.reexports.contains_key(&(module.clone(), name.clone())) => {
                     let target = &self.reexports[&(module, name.clone())];
-                    path = target.iter().chain(&path[module_len + 1..]).cloned().collect();
+                    path = target
+                        .iter()
+                        .chain(&path[module_len + 1..])
+                        .cloned()
+                        .collect();
                 }
                 _ if module.is_empty() => return None,
                 _ => return Some(self.node(&module)),
@@ -231,8 +250,10 @@ impl CrateMap {
 
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    let mut entries: Vec<_> =
-        std::fs::read_dir(dir).expect("src is readable").map(|e| e.expect("entry").path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .expect("src is readable")
+        .map(|e| e.expect("entry").path())
+        .collect();
     entries.sort();
     for path in entries {
         if path.is_dir() {
@@ -246,8 +267,10 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
 
 /// `gates/http/check.rs` -> `["gates", "http", "check"]`; `gates/mod.rs` -> `["gates"]`.
 fn module_path(relative: &Path) -> Vec<String> {
-    let mut parts: Vec<String> =
-        relative.iter().map(|part| part.to_string_lossy().into_owned()).collect();
+    let mut parts: Vec<String> = relative
+        .iter()
+        .map(|part| part.to_string_lossy().into_owned())
+        .collect();
     let file = parts.pop().expect("a file name");
     match file.as_str() {
         "mod.rs" | "lib.rs" => {}
@@ -267,7 +290,11 @@ fn absolute(module: &[String], written: &[String], file: &Path) -> Option<Vec<St
         }
         Some("super") => {
             while rest.first().map(String::as_str) == Some("super") {
-                assert!(!base.is_empty(), "{}: `super` above the crate root", file.display());
+                assert!(
+                    !base.is_empty(),
+                    "{}: `super` above the crate root",
+                    file.display()
+                );
                 base.pop();
                 rest = &rest[1..];
             }
@@ -436,7 +463,9 @@ fn use_statements(code: &str) -> Vec<String> {
             continue;
         }
         let tree_start = start + "use ".len();
-        let Some(len) = code[tree_start..].find(';') else { continue };
+        let Some(len) = code[tree_start..].find(';') else {
+            continue;
+        };
         statements.push(code[tree_start..tree_start + len].to_owned());
     }
     statements
@@ -579,8 +608,10 @@ fn without_tests(code: &str) -> String {
             i += 1;
         }
         let end = (i + 1).min(out.len());
-        let blanked: String =
-            out[start..end].chars().map(|c| if c == '\n' { '\n' } else { ' ' }).collect();
+        let blanked: String = out[start..end]
+            .chars()
+            .map(|c| if c == '\n' { '\n' } else { ' ' })
+            .collect();
         out.replace_range(start..end, &blanked);
         from = end;
     }

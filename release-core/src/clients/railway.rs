@@ -10,12 +10,13 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
-use crate::net::{HttpRequest, HttpResponse};
-use crate::net::json::{self, JsonError, JsonProblem};
-use crate::net::RetryPolicy;
 use crate::clock::Clock;
+use crate::errors::MissingRailwayToken;
+use crate::net::RetryPolicy;
 use crate::net::exchange::{self, Budget, Wire};
+use crate::net::json::{self, JsonError, JsonProblem};
 use crate::net::{HttpClient, HttpError};
+use crate::net::{HttpRequest, HttpResponse};
 use crate::secret::Redactor;
 use crate::vars::Vars;
 
@@ -44,7 +45,7 @@ impl fmt::Debug for RailwayAuth {
 impl RailwayAuth {
     /// The token from the run's variables: `RAILWAY_TOKEN` first, then
     /// `RAILWAY_API_TOKEN`. The error names the variables, never a value.
-    pub fn from_vars(vars: &Vars) -> Result<Self, String> {
+    pub fn from_vars(vars: &Vars) -> Result<Self, MissingRailwayToken> {
         let read = |name: &str| {
             vars.get(name)
                 .map(|v| v.expose().trim().to_owned())
@@ -56,7 +57,7 @@ impl RailwayAuth {
         if let Some(token) = read("RAILWAY_API_TOKEN") {
             return Ok(RailwayAuth::Account(token.into()));
         }
-        Err("neither RAILWAY_TOKEN (a project token) nor RAILWAY_API_TOKEN (an account or workspace token) is set".to_owned())
+        Err(MissingRailwayToken)
     }
 
     /// Which kind of token, for messages.

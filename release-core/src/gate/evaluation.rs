@@ -312,4 +312,3 @@ pub(crate) fn worst(verdicts: impl IntoIterator<Item = Verdict>) -> Verdict {
         .max_by_key(|v| rank(*v))
         .unwrap_or(Verdict::Pass)
 }
-

@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-
 use super::http::{HttpClient, HttpError, HttpErrorKind, HttpRequest, HttpResponse, RetryAfter};
 use super::retry::{RetryDecision, RetryPolicy};
 use crate::clock::Clock;

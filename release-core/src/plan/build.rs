@@ -96,7 +96,7 @@ impl UrlOverrides {
             ])
             .filter_map(|(name, url)| {
                 let problem = crate::base_url::check_base_url(url.as_deref()?).err()?;
-                Some((name, problem))
+                Some((name, problem.to_string()))
             })
             .collect()
     }
@@ -330,7 +330,9 @@ impl GateSpec {
             GateKindSpec::Alerts(spec) => AlertsGate::new(info, spec.clone()).map(boxed),
         }?;
         match &self.common.sustain {
-            Some(window) => Sustained::new(gate, window.clone()).map(boxed),
+            Some(window) => Sustained::new(gate, window.clone())
+                .map(boxed)
+                .map_err(|e| e.to_string()),
             None => Ok(gate),
         }
     }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::steps::RollbackPlan;
 use super::trigger::{Assessment, RollbackTrigger, TriggerInput, TriggerState};
-use crate::log::{DecisionKind, DecisionRecord, DecisionLineKind, LOG_SCHEMA_VERSION};
+use crate::log::{DecisionKind, DecisionLineKind, DecisionRecord, LOG_SCHEMA_VERSION};
 use crate::summary::ToolInfo;
 
 /// The decision format version; bumped on any change that is not an addition.

@@ -2,10 +2,10 @@ use futures_util::future::join_all;
 use serde_json::{Value, json};
 
 use super::spec::{AiRuntimeGateSpec, Probe, Require};
-use crate::net::{DEFAULT_BODY_CAP, HttpRequest, HttpResponse, RetryPolicy};
-use crate::gate::{Context, Evaluation, Evidence, Gate, GateInfo, Observation, Verdict};
 use crate::gate::worst;
+use crate::gate::{Context, Evaluation, Evidence, Gate, GateInfo, Observation, Verdict};
 use crate::net::check_retries;
+use crate::net::{DEFAULT_BODY_CAP, HttpRequest, HttpResponse, RetryPolicy};
 use crate::probe::{self, Exchange, Misconfigured, parse_json};
 use crate::text::{clip, plain};
 
@@ -43,8 +43,10 @@ impl AiRuntimeGate {
         };
         let url = cx
             .expand_url(self.spec.url.as_deref().unwrap_or(default))
-            .map_err(|e| ("url", e))?;
-        let bearer = cx.token(&self.spec.token).map_err(|e| ("token", e))?;
+            .map_err(|e| ("url", e.to_string()))?;
+        let bearer = cx
+            .token(&self.spec.token)
+            .map_err(|e| ("token", e.to_string()))?;
         let mut request = HttpRequest::get(url);
         request.bearer = Some(bearer);
         request.body_cap = DEFAULT_BODY_CAP;
@@ -230,8 +232,12 @@ fn judge_health(cx: &Context, response: &HttpResponse) -> Evaluation {
         )
     };
     if !(200..300).contains(&response.status) {
-        return Evaluation::fail(probe::status_said(cx, response))
-            .observation(Observation::new("status", response.status, "2xx", "status"));
+        return Evaluation::fail(probe::status_said(cx, response)).observation(Observation::new(
+            "status",
+            response.status,
+            "2xx",
+            "status",
+        ));
     }
     let body = match parse_json(response) {
         Ok(body) => body,

@@ -1,7 +1,7 @@
 use super::spec::AlertsGateSpec;
-use crate::net::RetryPolicy;
 use crate::clients::alertmanager::{Alert, alerts_request, parse_alerts};
 use crate::gate::{Context, Evaluation, Evidence, Gate, GateInfo, Observation, Verdict};
+use crate::net::RetryPolicy;
 use crate::net::check_retries;
 use crate::probe::{self, exchange_evidence, request_auth};
 use crate::text::clip;

@@ -3,15 +3,15 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::assert::CompiledAssertion;
-use crate::gate::worst;
-use crate::net::check_retries;
-use crate::probe::{self, Misconfigured, exchange_evidence};
-use crate::text::{clip, plain};
 use super::health::{self, HealthStatus};
 use super::spec::HttpGateSpec;
+use crate::gate::worst;
+use crate::gate::{Context, Evaluation, Gate, GateInfo, Observation, Verdict};
+use crate::net::check_retries;
 use crate::net::json::{self, JsonError};
 use crate::net::{DEFAULT_BODY_CAP, HttpRequest, HttpResponse, RetryPolicy};
-use crate::gate::{Context, Evaluation, Gate, GateInfo, Observation, Verdict};
+use crate::probe::{self, Misconfigured, exchange_evidence};
+use crate::text::{clip, plain};
 
 /// The largest body cap a plan may ask for: a health check that needs more is not a health
 /// check.
@@ -80,9 +80,11 @@ impl HttpGate {
     }
 
     fn request(&self, cx: &Context) -> Result<HttpRequest, Misconfigured> {
-        let url = cx.expand_url(&self.spec.url).map_err(|e| ("url", e))?;
+        let url = cx
+            .expand_url(&self.spec.url)
+            .map_err(|e| ("url", e.to_string()))?;
         let bearer = match &self.spec.token {
-            Some(name) => Some(cx.token(name).map_err(|e| ("token", e))?),
+            Some(name) => Some(cx.token(name).map_err(|e| ("token", e.to_string()))?),
             None => None,
         };
         let body = match (&self.spec.body, &self.spec.json) {
@@ -305,8 +307,7 @@ impl Gate for HttpGate {
             Ok(response) => response,
             Err(error) => {
                 let mut evaluation =
-                    probe::no_response(cx, error, exchange.attempts, "response")
-                        .evidence(evidence);
+                    probe::no_response(cx, error, exchange.attempts, "response").evidence(evidence);
                 evaluation.attempts = exchange.attempts;
                 return probe::explain(evaluation, &request, &exchange);
             }
@@ -356,4 +357,3 @@ fn finding_line(verdict: Verdict, o: &Observation) -> String {
         plain(&o.expected)
     )
 }
-

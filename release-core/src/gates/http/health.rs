@@ -11,9 +11,9 @@
 
 use serde_json::Value;
 
+use crate::names;
 use crate::net::shape::kind;
 use crate::net::{HttpResponse, json};
-use crate::names;
 
 /// A health status, after aliases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,8 +6,8 @@ use crate::clients::railway::{
     Deployment, DeploymentStatus, RAILWAY_ENDPOINT, RailwayAuth, RailwayClient, RailwayError,
     Scope, ServiceInstance,
 };
-use crate::gate::{Context, Evaluation, Evidence, Gate, GateInfo, Observation, Verdict};
 use crate::gate::worst;
+use crate::gate::{Context, Evaluation, Evidence, Gate, GateInfo, Observation, Verdict};
 use crate::net::check_retries;
 use crate::probe;
 
@@ -565,11 +565,7 @@ impl Gate for PlatformGate {
                 } else {
                     String::new()
                 };
-                format!(
-                    "{}: {}{more}",
-                    o.name,
-                    crate::text::plain(&o.observed)
-                )
+                format!("{}: {}{more}", o.name, crate::text::plain(&o.observed))
             }
         };
         evidence.extend(

@@ -2,12 +2,12 @@ use serde_json::Value;
 
 use super::relative::RelativeRule;
 use super::spec::{NoData, PrometheusGateSpec};
-use crate::net::RetryPolicy;
 use crate::clients::prometheus::{
     PrometheusError, QueryAnswer, QueryResult, parse_answer, query_request,
 };
-use crate::gate::{Context, Evaluation, Evidence, Gate, GateInfo, Observation, Verdict};
 use crate::gate::worst;
+use crate::gate::{Context, Evaluation, Evidence, Gate, GateInfo, Observation, Verdict};
+use crate::net::RetryPolicy;
 use crate::net::check_retries;
 use crate::probe::{self, exchange_evidence, request_auth};
 use crate::text::{clip, plain};
@@ -363,9 +363,8 @@ impl Gate for PrometheusGate {
         let response = match &exchange.result {
             Ok(response) => response,
             Err(error) => {
-                let mut evaluation =
-                    probe::no_response(cx, error, exchange.attempts, "prometheus")
-                        .evidence(evidence);
+                let mut evaluation = probe::no_response(cx, error, exchange.attempts, "prometheus")
+                    .evidence(evidence);
                 evaluation.attempts = exchange.attempts;
                 return probe::explain(evaluation, &request, &exchange);
             }

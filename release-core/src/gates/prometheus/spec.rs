@@ -1,7 +1,6 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-
 /// The `prometheus` gate's part of a plan.
 ///
 /// ```toml

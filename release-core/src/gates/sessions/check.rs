@@ -2,11 +2,11 @@ use jiff::Timestamp;
 use serde_json::Value;
 
 use super::spec::SessionsGateSpec;
-use crate::net::{HttpRequest, RetryPolicy};
 use crate::duration::format_duration;
-use crate::gate::{Context, Evaluation, Evidence, Gate, GateInfo, Observation, Verdict};
-use crate::probe::{self, parse_json};
 use crate::gate::worst;
+use crate::gate::{Context, Evaluation, Evidence, Gate, GateInfo, Observation, Verdict};
+use crate::net::{HttpRequest, RetryPolicy};
+use crate::probe::{self, parse_json};
 
 const SESSIONS_PATH: &str = "{api_url}/api/admin/agent-gateway/sessions?source=db&limit=20";
 
