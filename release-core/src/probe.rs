@@ -2,6 +2,9 @@
 //! add credentials, and turn what came back into an evaluation worded the same way for every
 //! kind. Below the gate kinds, so no kind reaches into another's internals.
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
 use crate::duration::format_duration;
 use crate::gate::{Context, Evaluation, Evidence, Observation};
 use crate::net::exchange::{self, Wire};
@@ -37,14 +40,23 @@ pub(crate) async fn send_idempotent(
     exchange::send_idempotent(wire, request, policy, budget).await
 }
 
-/// Adds a bearer token (by its plan name) or Basic credentials (by the names of the variables
-/// holding the user and the password) to a request; the error names what is missing, never a
-/// value.
+/// HTTP Basic credentials, by the names of the variables that hold them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BasicAuth {
+    /// The variable holding the user name.
+    pub user: String,
+    /// The variable holding the password (treated as a secret).
+    pub password: String,
+}
+
+/// Adds a bearer token (by its plan name) or Basic credentials to a request; the error names
+/// what is missing, never a value.
 pub(crate) fn request_auth(
     cx: &Context,
     request: &mut HttpRequest,
     token: Option<&str>,
-    basic: Option<(&str, &str)>,
+    basic: Option<&BasicAuth>,
 ) -> Result<(), String> {
     if token.is_some() && basic.is_some() {
         return Err("set `token` or `basic_auth`, not both".to_owned());
@@ -52,14 +64,16 @@ pub(crate) fn request_auth(
     if let Some(name) = token {
         request.bearer = Some(cx.token(name).map_err(|e| e.to_string())?);
     }
-    if let Some((user, password)) = basic {
+    if let Some(basic) = basic {
         let read = |var: &str| match cx.vars().get(var) {
             Some(value) if !value.expose().is_empty() => Ok(value.expose().to_owned()),
             Some(_) => Err(format!("basic_auth: {var} is set but empty")),
             None => Err(format!("basic_auth: {var} is not set")),
         };
-        let credential =
-            crate::clients::prometheus::basic_credential(&read(user)?, &read(password)?);
+        let credential = crate::clients::prometheus::basic_credential(
+            &read(&basic.user)?,
+            &read(&basic.password)?,
+        );
         request
             .headers
             .push(("authorization".to_owned(), credential));

@@ -20,3 +20,12 @@ pub(crate) fn clip(text: &str) -> String {
 pub(crate) fn plain(value: &serde_json::Value) -> String {
     crate::number::value_text(value)
 }
+
+/// Upstream text kept whole in an observation, up to a bound no message reaches.
+pub(crate) fn whole(text: &str) -> String {
+    const MAX: usize = 4000;
+    match text.char_indices().nth(MAX) {
+        Some((at, _)) => format!("{}… ({} characters)", &text[..at], text.chars().count()),
+        None => text.to_owned(),
+    }
+}

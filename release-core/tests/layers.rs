@@ -14,6 +14,13 @@ use std::path::{Path, PathBuf};
 /// Top-level modules whose children are modules of their own in the graph.
 const SPLIT: &[&str] = &["gates", "plan", "rollback"];
 
+/// Circles known and being removed elsewhere, each with why; an entry here that no longer
+/// closes a circle fails the test, so the list only shrinks.
+const KNOWN_CIRCLES: &[(&[&str], &str)] = &[(
+    &["plan::model", "plan::rollback", "plan::model"],
+    "issue 13 item 3 (one unit per trigger kind) moves the trigger specs out of plan/rollback.rs",
+)];
+
 #[test]
 fn no_module_imports_one_that_imports_it_back() {
     let graph = Graph::read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
@@ -33,8 +40,32 @@ fn no_module_imports_one_that_imports_it_back() {
     for ((from, to), places) in &graph.edges {
         println!("{from} -> {to}  ({}:{})", places[0].file, places[0].line);
     }
-    let cycles = graph.cycles();
+    let mut cycles = graph.cycles();
+    for (known, why) in KNOWN_CIRCLES {
+        let before = cycles.len();
+        cycles.retain(|cycle| cycle != known);
+        assert!(
+            cycles.len() < before,
+            "{} no longer closes a circle ({why}): remove it from KNOWN_CIRCLES",
+            known.join(" -> ")
+        );
+    }
     assert!(cycles.is_empty(), "{}", graph.describe(&cycles));
+
+    // Kinds share mechanics through `probe`, `net` and `text`, never through each other.
+    let across: Vec<String> = graph
+        .edges
+        .iter()
+        .filter(|((from, to), _)| from.starts_with("gates::") && to.starts_with("gates::"))
+        .map(|((from, to), places)| {
+            format!("{from} -> {to}: {}:{}", places[0].file, places[0].line)
+        })
+        .collect();
+    assert!(
+        across.is_empty(),
+        "gate kinds import each other:\n{}",
+        across.join("\n")
+    );
 }
 
 /// Where one module uses another: the file, the line and the path as written.

@@ -125,10 +125,7 @@ impl Gate for AlertsGate {
             cx,
             &mut request,
             self.spec.token.as_deref(),
-            self.spec
-                .basic_auth
-                .as_ref()
-                .map(|basic| (basic.user.as_str(), basic.password.as_str())),
+            self.spec.basic_auth.as_ref(),
         ) {
             return probe::misconfigured("auth", problem);
         }
@@ -159,7 +156,7 @@ impl Gate for AlertsGate {
                 let mut evaluation = Evaluation::error(clip(&message))
                     .observation(Observation::new(
                         "alerts",
-                        crate::gates::prometheus::whole(&message),
+                        crate::text::whole(&message),
                         "the list of alerts",
                         "response",
                     ))

@@ -1,6 +1,7 @@
 use futures_util::future::join_all;
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use super::details::{DeploymentDetails, PlatformDetails};
 use super::spec::PlatformGateSpec;
 use crate::clients::railway::{
     Deployment, DeploymentStatus, RAILWAY_ENDPOINT, RailwayAuth, RailwayClient, RailwayError,
@@ -543,13 +544,13 @@ impl Gate for PlatformGate {
                     format!("previous stable deployment unknown: {note}"),
                 ));
             }
-            deployments.push(json!({
-                "service": instance.service_name,
-                "service_id": instance.service_id,
-                "current": current.as_ref().map(|(id, _)| id),
-                "current_status": current.as_ref().map(|(_, s)| s),
-                "previous_stable": previous,
-            }));
+            deployments.push(DeploymentDetails {
+                service: instance.service_name.clone(),
+                service_id: Some(instance.service_id.clone()),
+                current_status: current.as_ref().map(|(_, status)| status.clone()),
+                current: current.map(|(id, _)| id),
+                previous_stable: previous,
+            });
         }
         let verdict = worst(findings.iter().map(|(v, _)| *v));
         let summary = match findings.iter().find(|(v, _)| *v == verdict) {
@@ -577,12 +578,15 @@ impl Gate for PlatformGate {
         let mut evaluation = Evaluation::new(verdict, summary)
             .observations(findings.into_iter().map(|(_, o)| o))
             .evidence(evidence)
-            .details(json!({
-                "project_id": scope.project_id,
-                "environment": scope.environment_name,
-                "environment_id": scope.environment_id,
-                "deployments": deployments,
-            }));
+            .details(
+                PlatformDetails {
+                    project_id: scope.project_id.clone(),
+                    environment: scope.environment_name.clone(),
+                    environment_id: scope.environment_id.clone(),
+                    deployments,
+                }
+                .to_json(),
+            );
         evaluation.attempts = attempts.max(1);
         // Anything Railway sent back is shown as it came, so the gate's own token is hidden
         // here whether or not the plan declared its variable a secret.

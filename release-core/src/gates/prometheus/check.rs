@@ -10,7 +10,7 @@ use crate::gate::{Context, Evaluation, Evidence, Gate, GateInfo, Observation, Ve
 use crate::net::RetryPolicy;
 use crate::net::check_retries;
 use crate::probe::{self, exchange_evidence, request_auth};
-use crate::text::{clip, plain};
+use crate::text::{clip, plain, whole};
 
 /// The measurement a later run's baseline reads: `<gate id>.value`.
 pub(crate) const VALUE_MEASUREMENT: &str = "value";
@@ -298,15 +298,6 @@ impl PrometheusGate {
     }
 }
 
-/// Upstream text kept whole in an observation, up to a bound no message reaches.
-pub(crate) fn whole(text: &str) -> String {
-    const MAX: usize = 4000;
-    match text.char_indices().nth(MAX) {
-        Some((at, _)) => format!("{}… ({} characters)", &text[..at], text.chars().count()),
-        None => text.to_owned(),
-    }
-}
-
 fn finite_or_no_data(value: f64) -> Result<f64, String> {
     if value.is_nan() {
         Err("the value is NaN (a 0/0 ratio: no traffic?)".to_owned())
@@ -344,10 +335,7 @@ impl Gate for PrometheusGate {
             cx,
             &mut request,
             self.spec.token.as_deref(),
-            self.spec
-                .basic_auth
-                .as_ref()
-                .map(|basic| (basic.user.as_str(), basic.password.as_str())),
+            self.spec.basic_auth.as_ref(),
         ) {
             return probe::misconfigured("auth", problem);
         }

@@ -7,6 +7,6 @@ mod relative;
 mod spec;
 
 pub use check::PrometheusGate;
-pub(crate) use check::{VALUE_MEASUREMENT, whole};
+pub(crate) use check::VALUE_MEASUREMENT;
 pub use relative::RelativeRule;
 pub use spec::{BasicAuth, NoData, PrometheusGateSpec, Reduce, RelativeLimits};

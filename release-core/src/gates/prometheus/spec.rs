@@ -126,12 +126,4 @@ pub struct RelativeLimits {
     pub fail: Option<String>,
 }
 
-/// HTTP Basic credentials, by the names of the variables that hold them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BasicAuth {
-    /// The variable holding the user name.
-    pub user: String,
-    /// The variable holding the password (treated as a secret).
-    pub password: String,
-}
+pub use crate::probe::BasicAuth;
