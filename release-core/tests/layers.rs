@@ -260,7 +260,7 @@ impl CrateMap {
             // The longest prefix that is a module; the next segment may be a re-exported name.
             let module_len = (0..=path.len())
                 .rev()
-                .find(|&len| self.modules.contains(&path[..len].to_vec()))?;
+                .find(|&len| self.modules.contains(&path[..len]))?;
             let module = path[..module_len].to_vec();
             match path.get(module_len) {
                 Some(name) if self.reexports.contains_key(&(module.clone(), name.clone())) => {
