@@ -84,3 +84,46 @@ fn read_value<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>,
         .as_f64()
         .filter(|v| !v.is_nan()))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_sample_is_written_as_the_window_always_wrote_it() {
+        let at: Timestamp = "2026-11-27T10:00:00.5Z".parse().unwrap();
+        let written = |value: Option<f64>| {
+            serde_json::to_value(SampleDetails {
+                at,
+                verdict: Some(Verdict::Warn),
+                value,
+                summary: "0.62 s".to_owned(),
+            })
+            .unwrap()
+        };
+        assert_eq!(
+            written(Some(0.5)),
+            json!({ "at": "2026-11-27T10:00:00.5Z", "verdict": "warn", "value": 0.5, "summary": "0.62 s" })
+        );
+        assert_eq!(written(Some(f64::INFINITY))["value"], "+Inf");
+        assert_eq!(written(None)["value"], Value::Null);
+    }
+
+    #[test]
+    fn reading_back_skips_what_has_no_time_and_ignores_fields_of_another_shape() {
+        let details = json!({ "samples": [
+            { "at": "2026-11-27T10:00:00Z", "value": 3, "verdict": "pass", "summary": "3" },
+            { "value": 4 },
+            { "at": "not a time", "value": 5 },
+            { "at": "2026-11-27T10:00:30Z", "value": "-Inf", "verdict": "sideways", "summary": 7 },
+        ]});
+        let read = SampleDetails::read_all(&details).unwrap();
+        assert_eq!(read.len(), 2);
+        assert_eq!(read[0].value, Some(3.0));
+        assert_eq!(read[0].verdict, Some(Verdict::Pass));
+        assert_eq!((read[1].value, read[1].verdict, read[1].summary.as_str()), (None, None, ""));
+        assert_eq!(SampleDetails::read_all(&json!({ "deployments": [] })), None);
+    }
+}

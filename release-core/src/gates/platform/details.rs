@@ -62,3 +62,38 @@ impl DeploymentDetails {
             .unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn unknowns_are_written_as_null_and_read_back_as_absent() {
+        let details = PlatformDetails {
+            project_id: "p".to_owned(),
+            environment: "production".to_owned(),
+            environment_id: "e".to_owned(),
+            deployments: vec![DeploymentDetails {
+                service: "api".to_owned(),
+                service_id: Some("s1".to_owned()),
+                current: Some("d2".to_owned()),
+                current_status: Some("SUCCESS".to_owned()),
+                previous_stable: None,
+            }],
+        };
+        let written = details.to_json();
+        assert_eq!(
+            written,
+            json!({ "project_id": "p", "environment": "production", "environment_id": "e",
+                "deployments": [{ "service": "api", "service_id": "s1", "current": "d2",
+                    "current_status": "SUCCESS", "previous_stable": null }] })
+        );
+        assert_eq!(DeploymentDetails::read_all(&written), details.deployments);
+        let odd = json!({ "deployments": [{ "service": "web" }, { "service": 3 }, "api"] });
+        let read = DeploymentDetails::read_all(&odd);
+        assert_eq!(read.len(), 1);
+        assert_eq!((read[0].service.as_str(), read[0].current.as_ref()), ("web", None));
+    }
+}
