@@ -60,7 +60,7 @@ pub mod health;
 pub mod json;
 pub mod log;
 pub mod names;
-mod net;
+pub mod net;
 pub mod number;
 pub mod plan;
 mod policy;

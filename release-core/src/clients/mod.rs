@@ -5,9 +5,3 @@
 pub mod alertmanager;
 pub mod prometheus;
 pub mod railway;
-
-pub use crate::net::json;
-pub use crate::net::{
-    DEFAULT_BODY_CAP, HttpClient, HttpError, HttpErrorKind, HttpRequest, HttpResponse, RetryAfter,
-    RetryDecision, RetryPolicy,
-};

@@ -41,7 +41,7 @@ impl RetryPolicy {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use release_core::clients::{RetryDecision, RetryPolicy};
+    /// use release_core::net::{RetryDecision, RetryPolicy};
     /// let policy = RetryPolicy { retries: 2, ..RetryPolicy::default() };
     /// let ms = Duration::from_millis;
     /// assert_eq!(policy.decide(1, None, ms(5000)), RetryDecision::RetryAfter(ms(200)));

@@ -123,7 +123,10 @@ mod tests {
         assert_eq!(read.len(), 2);
         assert_eq!(read[0].value, Some(3.0));
         assert_eq!(read[0].verdict, Some(Verdict::Pass));
-        assert_eq!((read[1].value, read[1].verdict, read[1].summary.as_str()), (None, None, ""));
+        assert_eq!(
+            (read[1].value, read[1].verdict, read[1].summary.as_str()),
+            (None, None, "")
+        );
         assert_eq!(SampleDetails::read_all(&json!({ "deployments": [] })), None);
     }
 }

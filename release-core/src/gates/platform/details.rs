@@ -94,6 +94,9 @@ mod tests {
         let odd = json!({ "deployments": [{ "service": "web" }, { "service": 3 }, "api"] });
         let read = DeploymentDetails::read_all(&odd);
         assert_eq!(read.len(), 1);
-        assert_eq!((read[0].service.as_str(), read[0].current.as_ref()), ("web", None));
+        assert_eq!(
+            (read[0].service.as_str(), read[0].current.as_ref()),
+            ("web", None)
+        );
     }
 }
