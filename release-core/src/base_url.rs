@@ -10,9 +10,12 @@
 
 use crate::names::{acts_instead_of_showing, escaped};
 
-/// What a base URL is, for messages.
-pub const BASE_URL_RULE: &str =
-    "an absolute `http` or `https` URL with a host and no query or fragment";
+/// The placeholders a plan's URL settings may use: the base URLs an environment has, each
+/// also given by a flag and a variable (`--api-url`, `RELEASE_API_URL`).
+pub const URL_PLACEHOLDERS: [&str; 4] =
+    ["api_url", "web_url", "prometheus_url", "alertmanager_url"];
+
+pub use crate::errors::{BASE_URL_RULE, BaseUrlError};
 
 /// Checks a base URL against [`BASE_URL_RULE`]. The error says what is wrong as a fragment to
 /// follow the URL's name; it never quotes the URL, which may hold credentials
@@ -22,40 +25,34 @@ pub const BASE_URL_RULE: &str =
 /// use release_core::base_url::check_base_url;
 /// assert!(check_base_url("https://api.example.com").is_ok());
 /// assert!(check_base_url("http://user:pw@127.0.0.1:8080/prefix/").is_ok());
-/// assert_eq!(check_base_url("ftp://x").unwrap_err(), "is a `ftp` URL; expected `http` or `https`");
-/// assert_eq!(check_base_url("http://x#a").unwrap_err(), "has a fragment (`#…`), which would swallow the path written after it");
-/// assert_eq!(check_base_url("not a url").unwrap_err(), "is not an absolute URL (relative URL without a base)");
+/// assert_eq!(check_base_url("ftp://x").unwrap_err().to_string(), "is a `ftp` URL; expected `http` or `https`");
+/// assert_eq!(check_base_url("http://x#a").unwrap_err().to_string(), "has a fragment (`#…`), which would swallow the path written after it");
+/// assert_eq!(check_base_url("not a url").unwrap_err().to_string(), "is not an absolute URL (relative URL without a base)");
 /// ```
-pub fn check_base_url(url: &str) -> Result<(), String> {
+pub fn check_base_url(url: &str) -> Result<(), BaseUrlError> {
     if url.is_empty() {
-        return Err("is empty".to_owned());
+        return Err(BaseUrlError::Empty);
     }
     if let Some(c) = url.chars().find(|c| acts_instead_of_showing(*c)) {
-        return Err(format!(
-            "holds `{}`, which does not print as itself",
-            escaped(c.encode_utf8(&mut [0; 4]))
+        return Err(BaseUrlError::Unprintable(
+            escaped(c.encode_utf8(&mut [0; 4])).into_owned(),
         ));
     }
     if url.trim() != url {
-        return Err("has spaces at its ends".to_owned());
+        return Err(BaseUrlError::Spaces);
     }
-    let parsed = url::Url::parse(url).map_err(|e| format!("is not an absolute URL ({e})"))?;
+    let parsed = url::Url::parse(url).map_err(|e| BaseUrlError::NotAbsolute(e.to_string()))?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(format!(
-            "is a `{}` URL; expected `http` or `https`",
-            escaped(parsed.scheme())
-        ));
+        return Err(BaseUrlError::Scheme(escaped(parsed.scheme()).into_owned()));
     }
     if parsed.host_str().is_none_or(str::is_empty) {
-        return Err("has no host".to_owned());
+        return Err(BaseUrlError::NoHost);
     }
     if parsed.query().is_some() {
-        return Err("has a query (`?…`), which would swallow the path written after it".to_owned());
+        return Err(BaseUrlError::Query);
     }
     if parsed.fragment().is_some() {
-        return Err(
-            "has a fragment (`#…`), which would swallow the path written after it".to_owned(),
-        );
+        return Err(BaseUrlError::Fragment);
     }
     Ok(())
 }
@@ -115,7 +112,11 @@ mod tests {
                 "has a fragment (`#…`), which would swallow the path written after it",
             ),
         ] {
-            assert_eq!(check_base_url(bad), Err(why.to_owned()), "{bad:?}");
+            assert_eq!(
+                check_base_url(bad).map_err(|e| e.to_string()),
+                Err(why.to_owned()),
+                "{bad:?}"
+            );
         }
     }
 
@@ -127,7 +128,7 @@ mod tests {
             "http://user:hunter2hunter2@host#x",
             "http://user:hunter2hunter2@:80",
         ] {
-            let problem = check_base_url(bad).unwrap_err();
+            let problem = check_base_url(bad).unwrap_err().to_string();
             assert!(!problem.contains("hunter2"), "{problem}");
         }
     }

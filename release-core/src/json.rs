@@ -1,6 +1,6 @@
 //! Reading JSON strictly: one scanner for every JSON text the tool reads, documents it (or a
 //! user) wrote (summaries and `--baseline`, release-log lines, health reports and the schemas
-//! they are checked against) and upstream bodies alike (`clients::json`: health bodies,
+//! they are checked against) and upstream bodies alike (`net::json`: health bodies,
 //! `expect.json`, the admin API, Prometheus, Alertmanager, Railway), so the same bytes get the
 //! same judgement everywhere. It refuses what `serde_json` lets through:
 //!

@@ -8,6 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::gate::{Evidence, Measurement, Observation, Verdict};
+use crate::gates::platform::DeploymentDetails;
 use crate::policy::{Outcome, Policy};
 use crate::runner::RunReport;
 use crate::secret::Redactor;
@@ -305,6 +306,18 @@ pub struct DeploymentRecord {
     pub previous_stable: Option<String>,
 }
 
+impl From<DeploymentDetails> for DeploymentRecord {
+    fn from(details: DeploymentDetails) -> Self {
+        Self {
+            service: details.service,
+            service_id: details.service_id,
+            current: details.current,
+            current_status: details.current_status,
+            previous_stable: details.previous_stable,
+        }
+    }
+}
+
 impl Summary {
     /// The deployments the run's `platform` gates recorded in their details, by service, in
     /// gate order. Entries that do not have the expected shape are left out.
@@ -314,12 +327,11 @@ impl Summary {
             .gates
             .iter()
             .filter(|g| g.kind == "platform")
-            .filter_map(|g| g.details.as_ref()?.get("deployments")?.as_array());
+            .filter_map(|g| g.details.as_ref())
+            .map(DeploymentDetails::read_all);
         for entries in listed {
             for entry in entries {
-                let Ok(record) = DeploymentRecord::deserialize(entry) else {
-                    continue;
-                };
+                let record = DeploymentRecord::from(entry);
                 if !found.iter().any(|d| d.service == record.service) {
                     found.push(record);
                 }
@@ -462,7 +474,7 @@ pub(crate) fn without_value(error: &serde_json::Error) -> String {
         .or_else(|| text.strip_prefix("duplicate field `"))
         && rest.find('`') == Some(rest.len() - 1)
     {
-        return crate::clients::shape::serde_words(text, false);
+        return crate::net::shape::serde_words(text, false);
     }
     let (head, expected) = match text.find(", expected") {
         Some(at) => text.split_at(at),
@@ -473,7 +485,7 @@ pub(crate) fn without_value(error: &serde_json::Error) -> String {
         None => expected.to_owned(),
     };
     // Then in JSON's words, not Rust's (`expected u64` is `a whole number, not negative`).
-    crate::clients::shape::serde_words(&format!("{}{expected}", mask_values(head)), false)
+    crate::net::shape::serde_words(&format!("{}{expected}", mask_values(head)), false)
 }
 
 /// `text` with every quoted segment emptied to `…` between its quotes and every word holding

@@ -7,7 +7,7 @@ use std::path::Path;
 use release_core::log::{DecisionRecord, LOOK_BACK_BYTES};
 use release_core::report::Format;
 use release_core::rollback::{
-    Decision, DecisionKind, LogFacts, RollbackPlan, render_decision, render_plan,
+    Decision, DecisionKind, LogFacts, RollbackConfig, RollbackPlan, render_decision, render_plan,
 };
 use release_core::{Plan, Summary, exit_code};
 
@@ -29,8 +29,9 @@ pub(crate) fn evaluate(global: &GlobalArgs, from: Option<&Path>) -> Result<i32, 
 /// The decision over a run with the plan's triggers, the release log's baselines from before
 /// the run, and the rollback plan.
 pub(crate) fn decide(plan: &Plan, summary: &Summary) -> Result<Decision, CliError> {
-    let facts = read_facts(plan, summary)?;
-    Decision::replay_facts(plan, summary, &facts).map_err(CliError::Input)
+    let config = rollback_config(plan, summary)?;
+    let facts = read_facts(plan, &config, summary)?;
+    Decision::replay_facts(&config, summary, &facts).map_err(|e| CliError::Input(e.to_string()))
 }
 
 /// Appends the decision to the release log; returns the exit code.
@@ -53,8 +54,9 @@ pub(crate) fn plan(global: &GlobalArgs, from: Option<&Path>) -> Result<i32, CliE
     let format = listing_format(global, "rollback plan")?;
     let (plan, source) = run_input::plan_or_default(global, true)?;
     let input = run_input::obtain(global, (&plan, source), from)?;
-    let facts = read_facts(&plan, &input.summary)?;
-    let steps = RollbackPlan::from_facts(&plan, &input.summary, &facts);
+    let config = rollback_config(&plan, &input.summary)?;
+    let facts = read_facts(&plan, &config, &input.summary)?;
+    let steps = RollbackPlan::from_facts(&config, &input.summary, &facts);
     output::print_stdout(&render(format, &steps, render_plan)?)?;
     Ok(exit_code::PASSED)
 }
@@ -74,10 +76,20 @@ fn render<T: serde::Serialize>(
     })
 }
 
+/// The plan's rollback configuration for the run's environment.
+fn rollback_config(plan: &Plan, summary: &Summary) -> Result<RollbackConfig, CliError> {
+    plan.rollback_config(&summary.environment)
+        .map_err(|e| CliError::Input(e.to_string()))
+}
+
 /// What the decision needs from the release log, read from its end.
-fn read_facts(plan: &Plan, summary: &Summary) -> Result<LogFacts, CliError> {
+fn read_facts(
+    plan: &Plan,
+    config: &RollbackConfig,
+    summary: &Summary,
+) -> Result<LogFacts, CliError> {
     let log = super::release_log(plan.release.log_path());
-    let facts = LogFacts::read(plan, summary, &log, LOOK_BACK_BYTES).map_err(CliError::input)?;
+    let facts = LogFacts::read(config, summary, &log, LOOK_BACK_BYTES).map_err(CliError::input)?;
     for problem in &facts.problems {
         tracing::warn!(line = %problem.position(), reason = %release_core::names::escaped(&problem.reason), "release log line skipped");
     }

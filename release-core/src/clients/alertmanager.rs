@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::http::{HttpRequest, HttpResponse};
+use crate::net::{HttpRequest, HttpResponse};
 
 /// One alert as `/api/v2/alerts` lists it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -158,7 +158,7 @@ pub fn parse_alerts(response: &HttpResponse) -> Result<Vec<Alert>, AlertmanagerE
         });
     }
     let text = String::from_utf8_lossy(&response.body);
-    let json = super::json::parse(&response.body);
+    let json = crate::net::json::parse(&response.body);
     if !(200..300).contains(&status) {
         let message = match json {
             Ok(serde_json::Value::String(message)) => message,
@@ -173,7 +173,7 @@ pub fn parse_alerts(response: &HttpResponse) -> Result<Vec<Alert>, AlertmanagerE
     }
     match json {
         Ok(value @ serde_json::Value::Array(_)) => {
-            super::shape::from_value(&value).map_err(|e| AlertmanagerError::Unexpected {
+            crate::net::shape::from_value(&value).map_err(|e| AlertmanagerError::Unexpected {
                 status,
                 reason: format!("an alert does not parse: {e}"),
             })
@@ -182,12 +182,12 @@ pub fn parse_alerts(response: &HttpResponse) -> Result<Vec<Alert>, AlertmanagerE
             status,
             reason: format!(
                 "expected an array of alerts, got {}",
-                super::shape::kind(&other)
+                crate::net::shape::kind(&other)
             ),
         }),
         Err(e)
-            if matches!(e, super::json::JsonError::Empty)
-                || e.problem() == Some(super::json::JsonProblem::Syntax) =>
+            if matches!(e, crate::net::json::JsonError::Empty)
+                || e.problem() == Some(crate::net::json::JsonProblem::Syntax) =>
         {
             Err(AlertmanagerError::Unexpected {
                 status,
@@ -216,8 +216,8 @@ mod tests {
 
     #[test]
     fn hostile_json_is_not_an_alert_list() {
-        for (body, reason) in crate::clients::json::hostile_bodies() {
-            let response = crate::clients::json::test_response(200, "application/json", &body);
+        for (body, reason) in crate::net::json::hostile_bodies() {
+            let response = crate::net::json::test_response(200, "application/json", &body);
             match parse_alerts(&response) {
                 Err(AlertmanagerError::Unexpected { reason: got, .. }) => {
                     assert!(got.starts_with(reason), "{got}");
@@ -226,13 +226,13 @@ mod tests {
             }
         }
         let wrong = br#"[{"labels":{"alertname":"A"}},{"labels":{"severity":5}}]"#;
-        let response = crate::clients::json::test_response(200, "application/json", wrong);
+        let response = crate::net::json::test_response(200, "application/json", wrong);
         assert_eq!(
             parse_alerts(&response).unwrap_err().to_string(),
             "not an Alertmanager alert list (HTTP 200): an alert does not parse: `[1].labels.severity`: expected a string, got the number 5"
         );
         let twice = br#"[{"labels":{"severity":"critical","severity":"none"}}]"#;
-        let response = crate::clients::json::test_response(200, "application/json", twice);
+        let response = crate::net::json::test_response(200, "application/json", twice);
         assert!(
             parse_alerts(&response).is_err(),
             "a label twice is ambiguous"

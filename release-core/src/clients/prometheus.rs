@@ -12,9 +12,10 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::http::{HttpRequest, HttpResponse};
-use super::json::{JsonError, JsonProblem};
-use super::shape::describe;
+use crate::errors::SampleValueError;
+use crate::net::json::{JsonError, JsonProblem};
+use crate::net::shape::describe;
+use crate::net::{HttpRequest, HttpResponse};
 
 /// One instant query's answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -206,8 +207,8 @@ pub fn parse_answer(response: &HttpResponse) -> Result<QueryAnswer, PrometheusEr
         content_type: content_type.clone(),
         excerpt: excerpt(&text),
     };
-    let envelope: Envelope = match super::json::parse(&response.body) {
-        Ok(value) => match super::shape::from_value(&value) {
+    let envelope: Envelope = match crate::net::json::parse(&response.body) {
+        Ok(value) => match crate::net::shape::from_value(&value) {
             Ok(envelope) => envelope,
             Err(e) if looks_like_json => {
                 return Err(PrometheusError::Malformed {
@@ -269,7 +270,7 @@ pub fn parse_answer(response: &HttpResponse) -> Result<QueryAnswer, PrometheusEr
         "scalar" => {
             let (_, text) =
                 pair(&data.result, "result", "a [time, \"number\"] pair").map_err(&malformed)?;
-            QueryResult::Scalar(parse_value(text).map_err(&malformed)?)
+            QueryResult::Scalar(parse_value(text).map_err(|e| malformed(e.to_string()))?)
         }
         "matrix" => QueryResult::Matrix(matrix(&data.result).map_err(malformed)?),
         "string" => {
@@ -309,7 +310,7 @@ fn vector(result: &Value) -> Result<Vec<Series>, String> {
                 (Some(value), _) => {
                     let (_, text) = pair(value, "value", "a [time, \"number\"] pair")
                         .map_err(|why| format!("series {}: {why}", at()))?;
-                    Some(parse_value(text)?)
+                    Some(parse_value(text).map_err(|e| e.to_string())?)
                 }
                 (None, Some(_)) => None,
                 (None, None) => return Err(format!("series {} has no value", at())),
@@ -343,7 +344,7 @@ fn matrix(result: &Value) -> Result<Vec<(Labels, Vec<f64>)>, String> {
                                 .map_err(|why| {
                                     format!("series {}: {why}", describe_labels(&labels))
                                 })?;
-                        parse_value(text)
+                        parse_value(text).map_err(|e| e.to_string())
                     })
                     .collect::<Result<_, _>>()?,
                 Some(other) => {
@@ -416,10 +417,10 @@ fn pair<'v>(value: &'v Value, name: &str, shape: &str) -> Result<(f64, &'v str),
 }
 
 /// A sample value: Go's float formatting, `NaN`, `+Inf` and `-Inf` included.
-pub fn parse_value(text: &str) -> Result<f64, String> {
+pub fn parse_value(text: &str) -> Result<f64, SampleValueError> {
     text.trim()
         .parse::<f64>()
-        .map_err(|_| format!("sample value {:?} is not a number", clip(text)))
+        .map_err(|_| SampleValueError { text: clip(text) })
 }
 
 fn clip(text: &str) -> String {
@@ -489,9 +490,9 @@ mod tests {
 
     #[test]
     fn hostile_json_is_malformed_whatever_the_content_type() {
-        for (body, reason) in crate::clients::json::hostile_bodies() {
+        for (body, reason) in crate::net::json::hostile_bodies() {
             for content_type in ["application/json", "text/plain"] {
-                let response = crate::clients::json::test_response(200, content_type, &body);
+                let response = crate::net::json::test_response(200, content_type, &body);
                 match parse_answer(&response) {
                     Err(PrometheusError::Malformed { reason: got, .. }) => {
                         assert!(got.starts_with(reason), "{got}");
@@ -508,7 +509,10 @@ mod tests {
         assert_eq!(parse_value("+Inf"), Ok(f64::INFINITY));
         assert_eq!(parse_value("-Inf"), Ok(f64::NEG_INFINITY));
         assert!(parse_value("NaN").is_ok_and(f64::is_nan));
-        assert!(parse_value("ok").is_err());
+        assert_eq!(
+            parse_value("ok").unwrap_err().to_string(),
+            "sample value \"ok\" is not a number"
+        );
     }
 
     #[test]

@@ -10,11 +10,15 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
-use super::http::{HttpRequest, HttpResponse};
-use super::json::{self, JsonError, JsonProblem};
-use super::retry::RetryPolicy;
-use crate::gate::Context;
-use crate::gates::http::exchange::{self, Budget};
+use crate::clock::Clock;
+use crate::errors::MissingRailwayToken;
+use crate::net::RetryPolicy;
+use crate::net::exchange::{self, Budget, Wire};
+use crate::net::json::{self, JsonError, JsonProblem};
+use crate::net::{HttpClient, HttpError};
+use crate::net::{HttpRequest, HttpResponse};
+use crate::secret::Redactor;
+use crate::vars::Vars;
 
 /// Railway's public endpoint.
 pub const RAILWAY_ENDPOINT: &str = "https://backboard.railway.com/graphql/v2";
@@ -39,12 +43,11 @@ impl fmt::Debug for RailwayAuth {
 }
 
 impl RailwayAuth {
-    /// The token from the context's variables: `RAILWAY_TOKEN` first, then
+    /// The token from the run's variables: `RAILWAY_TOKEN` first, then
     /// `RAILWAY_API_TOKEN`. The error names the variables, never a value.
-    pub fn from_context(cx: &Context) -> Result<Self, String> {
+    pub fn from_vars(vars: &Vars) -> Result<Self, MissingRailwayToken> {
         let read = |name: &str| {
-            cx.vars()
-                .get(name)
+            vars.get(name)
                 .map(|v| v.expose().trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
@@ -54,7 +57,7 @@ impl RailwayAuth {
         if let Some(token) = read("RAILWAY_API_TOKEN") {
             return Ok(RailwayAuth::Account(token.into()));
         }
-        Err("neither RAILWAY_TOKEN (a project token) nor RAILWAY_API_TOKEN (an account or workspace token) is set".to_owned())
+        Err(MissingRailwayToken)
     }
 
     /// Which kind of token, for messages.
@@ -263,10 +266,13 @@ pub struct Scope {
     pub environment_name: String,
 }
 
-/// A read-only Railway client on the context's HTTP client.
+/// A read-only Railway client on a run's HTTP client.
 #[derive(Debug)]
-pub struct RailwayClient<'cx> {
-    cx: &'cx Context,
+pub struct RailwayClient<'a> {
+    http: Result<&'a HttpClient, HttpError>,
+    clock: &'a dyn Clock,
+    /// The run's secrets, hidden from every message (with the client's own token).
+    redactor: &'a Redactor,
     endpoint: String,
     auth: RailwayAuth,
     policy: RetryPolicy,
@@ -324,13 +330,18 @@ pub struct ProjectView {
     pub services: Vec<(String, String)>,
 }
 
-impl<'cx> RailwayClient<'cx> {
+impl<'a> RailwayClient<'a> {
     /// A client for `endpoint` (Railway's public one unless overridden) with the given auth.
     /// Every call of the client shares one deadline, the gate's `timeout` (`None`: the default
     /// of HTTP gates) from now: a gate makes several calls and must still end within its own
     /// timeout.
+    ///
+    /// `http` is the run's client, or why it could not be built (each call then fails
+    /// unreachable, with that reason); `clock` reads a `Retry-After` date.
     pub fn new(
-        cx: &'cx Context,
+        http: Result<&'a HttpClient, HttpError>,
+        clock: &'a dyn Clock,
+        redactor: &'a Redactor,
         endpoint: String,
         auth: RailwayAuth,
         retries: u32,
@@ -341,7 +352,9 @@ impl<'cx> RailwayClient<'cx> {
             ..RetryPolicy::default()
         };
         Self {
-            cx,
+            http,
+            clock,
+            redactor,
             endpoint,
             auth,
             policy,
@@ -366,10 +379,10 @@ impl<'cx> RailwayClient<'cx> {
         let token = match &self.auth {
             RailwayAuth::Project(token) | RailwayAuth::Account(token) => token.expose_secret(),
         };
-        let text = self.cx.redactor().redact(text);
-        let mut own = crate::Redactor::new();
+        let text = self.redactor.redact(text);
+        let mut own = Redactor::new();
         own.add(token);
-        crate::gates::http::clip(&own.redact(&text))
+        crate::text::clip(&own.redact(&text))
     }
 
     async fn call<T: DeserializeOwned>(
@@ -404,7 +417,11 @@ impl<'cx> RailwayClient<'cx> {
             RailwayAuth::Account(token) => request.bearer = Some(token.clone()),
         }
         // Reads are safe to repeat, so the exchange may retry a POST here as it would a GET.
-        let exchange = exchange::send_idempotent(self.cx, request, self.policy, self.budget).await;
+        let wire = Wire {
+            client: self.http.clone(),
+            clock: self.clock,
+        };
+        let exchange = exchange::send_idempotent(wire, request, self.policy, self.budget).await;
         let attempts = exchange.attempts;
         if !exchange.notes.is_empty() {
             let mut notes = self
@@ -428,7 +445,7 @@ impl<'cx> RailwayClient<'cx> {
             .map_err(|e| error(self.scrub(&e.message), true, attempts))?;
         let data = envelope(&response, self.auth.kind())
             .map_err(|m| error(self.scrub(&format!("{m}{not_retried}")), false, attempts))?;
-        super::shape::from_value(&data)
+        crate::net::shape::from_value(&data)
             .map(|value| (value, attempts))
             .map_err(|e| {
                 error(
@@ -659,16 +676,16 @@ mod envelope_tests {
 
     #[test]
     fn hostile_json_is_refused_and_a_status_leads() {
-        for (body, reason) in crate::clients::json::hostile_bodies() {
-            let response = crate::clients::json::test_response(200, "application/json", &body);
+        for (body, reason) in crate::net::json::hostile_bodies() {
+            let response = crate::net::json::test_response(200, "application/json", &body);
             let err = envelope(&response, "project token").unwrap_err();
             assert!(err.starts_with(reason), "{err}");
-            let response = crate::clients::json::test_response(502, "application/json", &body);
+            let response = crate::net::json::test_response(502, "application/json", &body);
             let err = envelope(&response, "project token").unwrap_err();
             assert!(err.starts_with(&format!("HTTP 502: {reason}")), "{err}");
         }
         let refused = br#"{"errors":[{"message":"Not Authorized"}]}"#;
-        let response = crate::clients::json::test_response(403, "application/json", refused);
+        let response = crate::net::json::test_response(403, "application/json", refused);
         let err = envelope(&response, "account token").unwrap_err();
         assert!(err.starts_with("HTTP 403: Not Authorized"), "{err}");
     }

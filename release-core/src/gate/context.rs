@@ -1,11 +1,12 @@
 use std::collections::BTreeMap;
-use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use jiff::Timestamp;
 use tokio_util::sync::CancellationToken;
 
-use crate::clients::{HttpClient, HttpError};
+pub use crate::clock::{Clock, SystemClock};
+use crate::errors::{TokenError, UrlTemplateError};
+use crate::net::{HttpClient, HttpError};
 use crate::secret::Redactor;
 use crate::vars::Vars;
 
@@ -16,22 +17,6 @@ pub struct Baseline {
     pub value: f64,
     /// Where it came from, e.g. `release log: run 20261127T100000Z-3f9a1c`.
     pub source: String,
-}
-
-/// Where "now" comes from, so tests can fix it.
-pub trait Clock: Send + Sync + fmt::Debug {
-    /// The current time.
-    fn now(&self) -> Timestamp;
-}
-
-/// The machine's clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> Timestamp {
-        Timestamp::now()
-    }
 }
 
 /// Everything a gate runs with: the target environment, its variables, the secrets to keep out
@@ -118,6 +103,11 @@ impl Context {
         &self.redactor
     }
 
+    /// The clock itself, for what reads the time more than once (an exchange's retries).
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
     /// The clock.
     pub fn now(&self) -> Timestamp {
         self.clock.now()
@@ -173,49 +163,44 @@ impl Context {
     ///     .url("web_url", "http://127.0.0.1:8081#top")
     ///     .build();
     /// assert_eq!(cx.expand_url("{api_url}/health").unwrap(), "http://127.0.0.1:8080/health");
-    /// assert!(cx.expand_url("{web_url}/login").unwrap_err().contains("has a fragment"));
-    /// assert!(cx.expand_url("{prometheus_url}/").unwrap_err().contains("prometheus_url"));
+    /// assert!(cx.expand_url("{web_url}/login").unwrap_err().to_string().contains("has a fragment"));
+    /// assert!(cx.expand_url("{prometheus_url}/").unwrap_err().to_string().contains("prometheus_url"));
     /// ```
-    pub fn expand_url(&self, template: &str) -> Result<String, String> {
+    pub fn expand_url(&self, template: &str) -> Result<String, UrlTemplateError> {
         let mut out = String::with_capacity(template.len() + 32);
         let mut rest = template;
         while let Some(open) = rest.find('{') {
             out.push_str(&rest[..open]);
             let after = &rest[open + 1..];
             let Some(close) = after.find('}') else {
-                return Err(format!(
-                    "unclosed `{{` in URL template `{}`",
-                    crate::names::escaped(template)
-                ));
+                return Err(UrlTemplateError::Unclosed {
+                    template: template.to_owned(),
+                });
             };
             let name = &after[..close];
             match self.url(name) {
                 Some(base) => {
                     if let Err(problem) = crate::base_url::check_base_url(base) {
-                        return Err(format!(
-                            "base URL `{}` of environment `{}` {problem}; a base URL is {}",
-                            crate::names::escaped(name),
-                            crate::names::escaped(&self.environment),
-                            crate::base_url::BASE_URL_RULE
-                        ));
+                        return Err(UrlTemplateError::BadBase {
+                            name: name.to_owned(),
+                            environment: self.environment.clone(),
+                            problem,
+                        });
                     }
                     out.push_str(base.trim_end_matches('/'));
                 }
                 // Only a plan's base URLs have a flag and a variable.
-                None if crate::plan::URL_PLACEHOLDERS.contains(&name) => {
-                    return Err(format!(
-                        "environment `{}` has no `{name}`; set it in the plan, with --{} or with RELEASE_{}",
-                        crate::names::escaped(&self.environment),
-                        name.replace('_', "-"),
-                        name.to_ascii_uppercase()
-                    ));
+                None if crate::base_url::URL_PLACEHOLDERS.contains(&name) => {
+                    return Err(UrlTemplateError::Unset {
+                        name: name.to_owned(),
+                        environment: self.environment.clone(),
+                    });
                 }
                 None => {
-                    return Err(format!(
-                        "environment `{}` has no base URL `{}`",
-                        crate::names::escaped(&self.environment),
-                        crate::names::escaped(name)
-                    ));
+                    return Err(UrlTemplateError::Unknown {
+                        name: name.to_owned(),
+                        environment: self.environment.clone(),
+                    });
                 }
             }
             rest = &after[close + 1..];
@@ -226,15 +211,23 @@ impl Context {
 
     /// A token's value by its plan name (`admin`), read from the variable `[tokens]` names.
     /// The error names the token and the variable, never a value.
-    pub fn token(&self, name: &str) -> Result<secrecy::SecretString, String> {
+    pub fn token(&self, name: &str) -> Result<secrecy::SecretString, TokenError> {
         let var = self
             .tokens
             .get(name)
-            .ok_or_else(|| format!("token `{name}` is not declared in the plan's [tokens]"))?;
+            .ok_or_else(|| TokenError::Undeclared {
+                name: name.to_owned(),
+            })?;
         match self.vars.get(var) {
             Some(value) if !value.expose().is_empty() => Ok(value.expose().to_owned().into()),
-            Some(_) => Err(format!("token `{name}`: {var} is set but empty")),
-            None => Err(format!("token `{name}`: {var} is not set")),
+            Some(_) => Err(TokenError::Empty {
+                name: name.to_owned(),
+                variable: var.clone(),
+            }),
+            None => Err(TokenError::Unset {
+                name: name.to_owned(),
+                variable: var.clone(),
+            }),
         }
     }
 

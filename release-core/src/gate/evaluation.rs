@@ -298,3 +298,17 @@ impl Evaluation {
         self
     }
 }
+/// The worst verdict, in the order fail/error > inconclusive > warn.
+pub(crate) fn worst(verdicts: impl IntoIterator<Item = Verdict>) -> Verdict {
+    let rank = |v: Verdict| match v {
+        Verdict::Pass | Verdict::Skipped => 0,
+        Verdict::Warn => 1,
+        Verdict::Inconclusive => 2,
+        Verdict::Fail => 3,
+        Verdict::Error => 4,
+    };
+    verdicts
+        .into_iter()
+        .max_by_key(|v| rank(*v))
+        .unwrap_or(Verdict::Pass)
+}

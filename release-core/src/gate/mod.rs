@@ -5,5 +5,6 @@ mod evaluation;
 mod traits;
 
 pub use context::{Baseline, Clock, Context, ContextBuilder, SystemClock};
+pub(crate) use evaluation::worst;
 pub use evaluation::{Evaluation, Evidence, Measurement, Observation, Verdict};
 pub use traits::{CANCEL_GRACE, DynGate, Gate, GateInfo};

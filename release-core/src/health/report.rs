@@ -28,6 +28,7 @@ use serde_json::Value;
 use crate::gate::Verdict;
 use crate::policy::Outcome;
 use crate::summary::{GateRecord, Summary, ToolInfo};
+use crate::sustain::SampleDetails;
 
 /// The health report format version; bumped on any change that is not an addition.
 pub const HEALTH_REPORT_SCHEMA_VERSION: u32 = 1;
@@ -366,13 +367,6 @@ fn gate_key(gate: &str) -> String {
 }
 
 fn last_sample_time(gate: &GateRecord) -> Option<Timestamp> {
-    gate.details
-        .as_ref()?
-        .get("samples")?
-        .as_array()?
-        .last()?
-        .get("at")?
-        .as_str()?
-        .parse()
-        .ok()
+    let samples = SampleDetails::read_all(gate.details.as_ref()?)?;
+    samples.last().map(|sample| sample.at)
 }

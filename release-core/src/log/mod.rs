@@ -9,4 +9,6 @@ pub use baseline::{BaselineSearch, Baselines, baselines_from_log, baselines_from
 pub use file::{
     LOOK_BACK_BYTES, LogContents, LogEntry, LogError, ReadBack, ReleaseLog, TornLine, format_size,
 };
-pub use record::{DecisionLineKind, DecisionRecord, LOG_SCHEMA_VERSION, LogLine, LogRecord};
+pub use record::{
+    DecisionKind, DecisionLineKind, DecisionRecord, LOG_SCHEMA_VERSION, LogLine, LogRecord,
+};

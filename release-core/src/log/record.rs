@@ -1,9 +1,11 @@
 use std::collections::BTreeMap;
+use std::fmt;
 
 use jiff::Timestamp;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::exit_code;
 use crate::policy::Outcome;
 use crate::summary::{Counts, DeploymentRecord, ReleaseInfo, Summary};
 
@@ -91,6 +93,46 @@ pub enum DecisionLineKind {
     RollbackDecision,
 }
 
+/// What to do.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum DecisionKind {
+    /// Every trigger is clear.
+    Proceed,
+    /// Some trigger is in watch and none fired: evaluate again later.
+    Hold,
+    /// A trigger fired.
+    Rollback,
+}
+
+impl DecisionKind {
+    /// The exit code of `release rollback evaluate`: 0 proceed, 3 hold, 1 rollback.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Self::Proceed => exit_code::PASSED,
+            Self::Hold => exit_code::HOLD,
+            Self::Rollback => exit_code::BLOCKED,
+        }
+    }
+
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Proceed => "proceed",
+            Self::Hold => "hold",
+            Self::Rollback => "rollback",
+        }
+    }
+}
+
+impl fmt::Display for DecisionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One release-log line recording a rollback decision.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct DecisionRecord {
@@ -106,7 +148,7 @@ pub struct DecisionRecord {
     /// The environment.
     pub environment: String,
     /// What was decided.
-    pub decision: crate::rollback::DecisionKind,
+    pub decision: DecisionKind,
     /// The triggers that fired.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fired: Vec<String>,
@@ -118,29 +160,6 @@ pub struct DecisionRecord {
     /// The summary file decided over, when it was read from one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary_path: Option<String>,
-}
-
-impl DecisionRecord {
-    /// The record of a decision.
-    pub fn from_decision(
-        decision: &crate::rollback::Decision,
-        recorded_at: Timestamp,
-        summary_path: Option<String>,
-    ) -> Self {
-        use crate::rollback::TriggerState;
-        Self {
-            schema_version: LOG_SCHEMA_VERSION,
-            kind: DecisionLineKind::RollbackDecision,
-            run_id: decision.run_id.clone(),
-            recorded_at,
-            environment: decision.environment.clone(),
-            decision: decision.decision,
-            fired: decision.triggers_in(TriggerState::Fired),
-            watching: decision.triggers_in(TriggerState::Watch),
-            tool_version: env!("CARGO_PKG_VERSION").to_owned(),
-            summary_path,
-        }
-    }
 }
 
 /// Any line of the release log: a run or a decision. Describes the log's shape for its

@@ -52,10 +52,7 @@ pub enum BuildError {
     },
 }
 
-/// The placeholders a plan's URL settings may use: the base URLs an environment has, each
-/// also given by a flag and a variable (`--api-url`, `RELEASE_API_URL`).
-pub const URL_PLACEHOLDERS: [&str; 4] =
-    ["api_url", "web_url", "prometheus_url", "alertmanager_url"];
+pub use crate::base_url::URL_PLACEHOLDERS;
 
 /// Base URLs given on the command line or in `RELEASE_API_URL`/`RELEASE_WEB_URL`; they win
 /// over the plan's.
@@ -99,7 +96,7 @@ impl UrlOverrides {
             ])
             .filter_map(|(name, url)| {
                 let problem = crate::base_url::check_base_url(url.as_deref()?).err()?;
-                Some((name, problem))
+                Some((name, problem.to_string()))
             })
             .collect()
     }
@@ -333,7 +330,9 @@ impl GateSpec {
             GateKindSpec::Alerts(spec) => AlertsGate::new(info, spec.clone()).map(boxed),
         }?;
         match &self.common.sustain {
-            Some(window) => Sustained::new(gate, window.clone()).map(boxed),
+            Some(window) => Sustained::new(gate, window.clone())
+                .map(boxed)
+                .map_err(|e| e.to_string()),
             None => Ok(gate),
         }
     }

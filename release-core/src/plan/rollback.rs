@@ -5,11 +5,13 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{GateSpec, Plan};
 use crate::duration::HumanDuration;
+use crate::errors::DecisionError;
 use crate::gate::Verdict;
 use crate::rollback::builtin_number as number;
 use crate::rollback::{
-    Assessment, Growth, GrowthTrigger, Hold, Level, MissingDataTrigger, RollbackServices,
-    RollbackTrigger, ThresholdTrigger, TriggerInput, TriggerState, VerdictTrigger,
+    Assessment, Growth, GrowthTrigger, Hold, Level, MissingDataTrigger, RollbackConfig,
+    RollbackServices, RollbackTrigger, ThresholdTrigger, TriggerInput, TriggerState,
+    VerdictTrigger,
 };
 
 /// The `[rollback]` table.
@@ -467,6 +469,19 @@ impl Plan {
                     .map_err(|e| format!("rollback trigger `{}`: {e}", t.id()))
             })
             .collect()
+    }
+
+    /// The `[rollback]` table with its triggers built for `environment`: what a decision over
+    /// a run of that environment takes.
+    pub fn rollback_config(&self, environment: &str) -> Result<RollbackConfig, DecisionError> {
+        Ok(RollbackConfig {
+            declared_in: self.path.display().to_string(),
+            triggers: self
+                .rollback_triggers(environment)
+                .map_err(DecisionError::Trigger)?,
+            services: self.rollback.services(),
+            migrations: self.rollback.migrations,
+        })
     }
 
     /// Problems with the `[rollback]` table that its types cannot express: duplicate ids,

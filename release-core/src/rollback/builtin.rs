@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use super::trigger::{Assessment, RollbackTrigger, TriggerInput, TriggerState};
 use crate::gate::{Observation, Verdict};
 use crate::summary::GateRecord;
+use crate::sustain::SampleDetails;
 
 /// At most this many gates are named in a reason; the observations list them all.
 const NAMED_IN_REASON: usize = 3;
@@ -266,22 +267,13 @@ impl ThresholdTrigger {
                 .first()
                 .is_some_and(|m| Some(&m.name) == self.measurement.as_ref());
         if from_window
-            && let Some(samples) = gate
-                .details
-                .as_ref()
-                .and_then(|d| d.get("samples"))
-                .and_then(Value::as_array)
+            && let Some(samples) = gate.details.as_ref().and_then(SampleDetails::read_all)
         {
             let mut taken: Vec<Sample> = samples
-                .iter()
-                .filter_map(|s| {
-                    Some(Sample {
-                        at: s.get("at")?.as_str()?.parse().ok()?,
-                        value: s
-                            .get("value")
-                            .and_then(Value::as_f64)
-                            .filter(|v| !v.is_nan()),
-                    })
+                .into_iter()
+                .map(|s| Sample {
+                    at: s.at,
+                    value: s.value,
                 })
                 .collect();
             if taken.iter().any(|s| s.value.is_some()) {

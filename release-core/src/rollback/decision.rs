@@ -1,33 +1,17 @@
 //! The decision: proceed, hold or roll back, with every trigger's assessment and, for a
 //! rollback, the ordered plan.
 
-use std::fmt;
-
 use jiff::Timestamp;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::steps::RollbackPlan;
 use super::trigger::{Assessment, RollbackTrigger, TriggerInput, TriggerState};
-use crate::exit_code;
+use crate::log::{DecisionKind, DecisionLineKind, DecisionRecord, LOG_SCHEMA_VERSION};
 use crate::summary::ToolInfo;
 
 /// The decision format version; bumped on any change that is not an addition.
 pub const DECISION_SCHEMA_VERSION: u32 = 1;
-
-/// What to do.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum DecisionKind {
-    /// Every trigger is clear.
-    Proceed,
-    /// Some trigger is in watch and none fired: evaluate again later.
-    Hold,
-    /// A trigger fired.
-    Rollback,
-}
 
 impl DecisionKind {
     /// The decision for a set of trigger states: the worst one decides.
@@ -37,30 +21,6 @@ impl DecisionKind {
             Some(TriggerState::Watch) => Self::Hold,
             Some(TriggerState::Clear) | None => Self::Proceed,
         }
-    }
-
-    /// The exit code of `release rollback evaluate`: 0 proceed, 3 hold, 1 rollback.
-    pub fn exit_code(self) -> i32 {
-        match self {
-            Self::Proceed => exit_code::PASSED,
-            Self::Hold => exit_code::HOLD,
-            Self::Rollback => exit_code::BLOCKED,
-        }
-    }
-
-    /// The lowercase name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Proceed => "proceed",
-            Self::Hold => "hold",
-            Self::Rollback => "rollback",
-        }
-    }
-}
-
-impl fmt::Display for DecisionKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -143,5 +103,27 @@ impl Decision {
             .filter(|a| a.state == state)
             .map(|a| a.trigger.clone())
             .collect()
+    }
+}
+
+impl DecisionRecord {
+    /// The record of a decision.
+    pub fn from_decision(
+        decision: &Decision,
+        recorded_at: Timestamp,
+        summary_path: Option<String>,
+    ) -> Self {
+        Self {
+            schema_version: LOG_SCHEMA_VERSION,
+            kind: DecisionLineKind::RollbackDecision,
+            run_id: decision.run_id.clone(),
+            recorded_at,
+            environment: decision.environment.clone(),
+            decision: decision.decision,
+            fired: decision.triggers_in(TriggerState::Fired),
+            watching: decision.triggers_in(TriggerState::Watch),
+            tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+            summary_path,
+        }
     }
 }

@@ -2,17 +2,20 @@
 //! observations, so a decision can be replayed offline from a summary file.
 
 mod builtin;
+mod config;
 mod decision;
 mod human;
 mod replay;
 mod steps;
 mod trigger;
 
+pub use crate::log::DecisionKind;
 pub(crate) use builtin::number as builtin_number;
 pub use builtin::{
     Growth, GrowthTrigger, Hold, Level, MissingDataTrigger, ThresholdTrigger, VerdictTrigger,
 };
-pub use decision::{DECISION_SCHEMA_VERSION, Decision, DecisionKind};
+pub use config::RollbackConfig;
+pub use decision::{DECISION_SCHEMA_VERSION, Decision};
 pub use human::{render_decision, render_plan};
 pub use replay::{LogFacts, baselines_before};
 pub use steps::{

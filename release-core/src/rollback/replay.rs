@@ -5,14 +5,15 @@
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
+use super::config::RollbackConfig;
 use super::decision::Decision;
 use super::steps::{DeploymentFacts, DeploymentSearch, MigrationSearch, RollbackPlan};
 use super::trigger::TriggerInput;
+use crate::errors::DecisionError;
 use crate::gate::Baseline;
 use crate::log::{
     BaselineSearch, LogContents, LogError, LogRecord, ReadBack, ReleaseLog, TornLine,
 };
-use crate::plan::Plan;
 use crate::summary::Summary;
 
 /// What a decision over a run and its rollback plan take from the release log: the baselines
@@ -107,20 +108,14 @@ impl LogFacts {
 
     /// The facts, read from the end of the release log until every one is known or
     /// `look_back` bytes were read ([`crate::log::LOOK_BACK_BYTES`] by default). Only the
-    /// baselines the plan's triggers read are looked for.
+    /// baselines the configuration's triggers read are looked for.
     pub fn read(
-        plan: &Plan,
+        config: &RollbackConfig,
         summary: &Summary,
         log: &ReleaseLog,
         look_back: u64,
     ) -> Result<Self, LogError> {
-        // Triggers that do not build fail the decision later, with their own message.
-        let wanted: Vec<String> = plan
-            .rollback_triggers(&summary.environment)
-            .unwrap_or_default()
-            .iter()
-            .flat_map(|t| t.baseline_keys())
-            .collect();
+        let wanted = config.baseline_keys();
         let mut search = FactSearch::new(
             summary,
             BaselineSearch::new(&summary.environment).wanted(wanted),
@@ -153,19 +148,19 @@ impl LogFacts {
 }
 
 impl RollbackPlan {
-    /// The rollback plan for a run: the plan's services, deployment targets from the run or
-    /// the release log, migrations from the run, the log or the plan.
-    pub fn for_run(plan: &Plan, summary: &Summary, log: &LogContents) -> Self {
-        Self::from_facts(plan, summary, &LogFacts::from_contents(summary, log))
+    /// The rollback plan for a run: the configuration's services, deployment targets from the
+    /// run or the release log, migrations from the run, the log or the configuration.
+    pub fn for_run(config: &RollbackConfig, summary: &Summary, log: &LogContents) -> Self {
+        Self::from_facts(config, summary, &LogFacts::from_contents(summary, log))
     }
 
     /// [`for_run`](Self::for_run) over facts read from the log's end.
-    pub fn from_facts(plan: &Plan, summary: &Summary, facts: &LogFacts) -> Self {
+    pub fn from_facts(config: &RollbackConfig, summary: &Summary, facts: &LogFacts) -> Self {
         let mut steps = RollbackPlan::build(
             &summary.environment,
-            &plan.rollback.services(),
+            &config.services,
             facts.deployments.as_ref(),
-            &facts.migrations.clone().finish(plan.rollback.migrations),
+            &facts.migrations.clone().finish(config.migrations),
         );
         steps.notes.extend(facts.cut_short());
         steps
@@ -173,10 +168,10 @@ impl RollbackPlan {
 }
 
 impl Decision {
-    /// Decides over a recorded run with the plan's triggers. Baselines are those the run
+    /// Decides over a recorded run with the configuration's triggers. Baselines are those the run
     /// itself saw (runs recorded before it started), so replaying a run later, after more
-    /// runs were logged, gives the same decision. A plan without triggers is an error: a
-    /// decision over nothing is not a proceed.
+    /// runs were logged, gives the same decision. A configuration without triggers is an
+    /// error: a decision over nothing is not a proceed.
     ///
     /// ```
     /// use release_core::log::LogContents;
@@ -203,29 +198,36 @@ impl Decision {
     ///         "required": true, "blocking": true, "summary": "503 in 12ms",
     ///         "duration_ms": 12, "attempts": 1, "observations": [] }]
     /// })).unwrap();
-    /// let decision = Decision::replay(&plan, &summary, &LogContents::default()).unwrap();
+    /// let config = plan.rollback_config("production").unwrap();
+    /// let decision = Decision::replay(&config, &summary, &LogContents::default()).unwrap();
     /// assert_eq!(decision.decision, DecisionKind::Rollback);
     /// let steps = &decision.plan.unwrap().steps;
     /// assert_eq!(steps.len(), 4, "freeze, web, API, smoke: no migrations are known");
     /// ```
-    pub fn replay(plan: &Plan, summary: &Summary, log: &LogContents) -> Result<Self, String> {
-        Self::replay_facts(plan, summary, &LogFacts::from_contents(summary, log))
+    pub fn replay(
+        config: &RollbackConfig,
+        summary: &Summary,
+        log: &LogContents,
+    ) -> Result<Self, DecisionError> {
+        Self::replay_facts(config, summary, &LogFacts::from_contents(summary, log))
     }
 
     /// [`replay`](Self::replay) over facts read from the release log's end
     /// ([`LogFacts::read`]).
-    pub fn replay_facts(plan: &Plan, summary: &Summary, facts: &LogFacts) -> Result<Self, String> {
-        let triggers = plan.rollback_triggers(&summary.environment)?;
-        if triggers.is_empty() {
-            return Err(format!(
-                "{} declares no `[[rollback.triggers]]`; a decision over no trigger is not a proceed",
-                plan.path.display()
-            ));
+    pub fn replay_facts(
+        config: &RollbackConfig,
+        summary: &Summary,
+        facts: &LogFacts,
+    ) -> Result<Self, DecisionError> {
+        if config.triggers.is_empty() {
+            return Err(DecisionError::NoTriggers {
+                declared_in: config.declared_in.clone(),
+            });
         }
         Ok(Decision::decide(
             &TriggerInput::new(summary, facts.baselines()),
-            &triggers,
-            RollbackPlan::from_facts(plan, summary, facts),
+            &config.triggers,
+            RollbackPlan::from_facts(config, summary, facts),
         ))
     }
 }

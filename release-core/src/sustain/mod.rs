@@ -51,9 +51,11 @@
 //! - **Bounded**: at most [`MAX_SAMPLES`] samples and [`MAX_WINDOW`] to the last one; only
 //!   a few samples are kept whole (the last of each kind), the rest as a line in the details.
 
+mod details;
 mod spec;
 mod sustained;
 mod window;
 
+pub use details::{SampleDetails, WindowDetails};
 pub use spec::{DEFAULT_CONSECUTIVE_ERROR_LIMIT, MAX_SAMPLES, MAX_WINDOW, SustainSpec};
 pub use sustained::{DEFAULT_SAMPLE_TIMEOUT, Sustained};

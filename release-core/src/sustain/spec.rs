@@ -1,5 +1,6 @@
 use std::time::Duration;
 
+use crate::errors::SustainError;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -39,7 +40,7 @@ pub const DEFAULT_CONSECUTIVE_ERROR_LIMIT: u32 = 4;
 ///     count = 10
 ///     duration = "10m"
 /// "#).unwrap();
-/// assert!(both.validate().unwrap_err().contains("not both"));
+/// assert!(both.validate().unwrap_err().to_string().contains("not both"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -153,35 +154,33 @@ impl SustainSpec {
     }
 
     /// Checks the spec; the error says what is wrong and what would be right.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), SustainError> {
         self.samples().map(|_| ())
     }
 
     /// The number of samples the window takes, once the spec is checked.
-    pub fn samples(&self) -> Result<u32, String> {
+    pub fn samples(&self) -> Result<u32, SustainError> {
         let interval = self.interval.get();
         if interval.is_zero() {
-            return Err("`interval` must be longer than zero".to_owned());
+            return Err(SustainError::ZeroInterval);
         }
         let samples = match (self.count, self.duration) {
             (Some(_), Some(_)) => {
-                return Err(
-                    "set `count` (how many samples) or `duration` (how long to sample), not both"
-                        .to_owned(),
-                );
+                return Err(SustainError::CountAndDuration);
             }
             (None, None) => {
-                return Err(
-                    "set `count` (how many samples) or `duration` (how long to sample)".to_owned(),
-                );
+                return Err(SustainError::NoLength);
             }
-            (Some(0), None) => return Err("`count` must be at least 1".to_owned()),
+            (Some(0), None) => return Err(SustainError::ZeroCount),
             (Some(count), None) if count > MAX_SAMPLES => {
-                return Err(format!("`count` is {count}; at most {MAX_SAMPLES}"));
+                return Err(SustainError::TooManySamples {
+                    count,
+                    max: MAX_SAMPLES,
+                });
             }
             (Some(count), None) => count,
             (None, Some(duration)) if duration.get().is_zero() => {
-                return Err("`duration` must be longer than zero".to_owned());
+                return Err(SustainError::ZeroDuration);
             }
             (None, Some(duration)) => {
                 let samples = duration
@@ -192,10 +191,12 @@ impl SustainSpec {
                 match u32::try_from(samples) {
                     Ok(samples) if samples <= MAX_SAMPLES => samples,
                     _ => {
-                        return Err(format!(
-                            "`duration` {duration} at an `interval` of {} is {samples} samples; at most {MAX_SAMPLES} (sample less often)",
-                            self.interval
-                        ));
+                        return Err(SustainError::TooLong {
+                            duration: duration.to_string(),
+                            interval: self.interval.to_string(),
+                            samples,
+                            max: MAX_SAMPLES,
+                        });
                     }
                 }
             }
@@ -205,29 +206,23 @@ impl SustainSpec {
             .map_or(Duration::ZERO, HumanDuration::get);
         let span = delay.saturating_add(interval.saturating_mul(samples - 1));
         if span > MAX_WINDOW {
-            return Err(format!(
-                "the window runs {} before its last sample; at most {}",
-                format_duration(span),
-                format_duration(MAX_WINDOW)
-            ));
+            return Err(SustainError::TooWide {
+                span: format_duration(span),
+                max: format_duration(MAX_WINDOW),
+            });
         }
         if self.failure_limit >= samples {
-            return Err(format!(
-                "`failure_limit` is {}, so all {samples} samples could fail without failing the window; it must be below {samples}",
-                self.failure_limit
-            ));
+            return Err(SustainError::FailureLimit {
+                limit: self.failure_limit,
+                samples,
+            });
         }
         match self.consecutive_successes {
             Some(0) => {
-                return Err(
-                    "`consecutive_successes` must be at least 1 (leave it out to not require a run of passing samples)"
-                        .to_owned(),
-                );
+                return Err(SustainError::ZeroSuccesses);
             }
             Some(successes) if successes > samples => {
-                return Err(format!(
-                    "`consecutive_successes` is {successes}, more than the {samples} samples the window takes"
-                ));
+                return Err(SustainError::TooManySuccesses { successes, samples });
             }
             _ => {}
         }

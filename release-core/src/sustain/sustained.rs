@@ -1,3 +1,4 @@
+use crate::errors::InvalidSustain;
 use std::fmt;
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
@@ -99,8 +100,8 @@ impl Sustained {
     /// window (initial delay, the intervals between samples and every sample's own timeout,
     /// [`DEFAULT_SAMPLE_TIMEOUT`] when the inner gate sets none) and a short stop grace: the
     /// window answers cancellation itself, with the samples taken so far.
-    pub fn new(inner: Box<dyn DynGate>, spec: SustainSpec) -> Result<Self, String> {
-        let samples = spec.samples().map_err(|e| format!("sustain: {e}"))?;
+    pub fn new(inner: Box<dyn DynGate>, spec: SustainSpec) -> Result<Self, InvalidSustain> {
+        let samples = spec.samples()?;
         let inner_info = inner.info();
         let sample_timeout = inner_info.timeout.unwrap_or(DEFAULT_SAMPLE_TIMEOUT);
         let inner_grace = inner_info.stop_grace.unwrap_or_default();

@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use jiff::Timestamp;
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use super::details::{SampleDetails, WindowDetails};
 use super::spec::SustainSpec;
 use crate::duration::format_duration;
 use crate::gate::{Evaluation, Evidence, Measurement, Observation, Verdict};
@@ -529,24 +530,22 @@ impl Window {
     }
 
     fn details(&self, ending: Ending) -> Value {
-        let samples: Vec<Value> = self
-            .records
-            .iter()
-            .map(|r| {
-                json!({
-                    "at": r.at.to_string(),
-                    "verdict": r.verdict,
-                    "value": r.value.map(crate::number::json),
-                    "summary": r.summary,
+        WindowDetails {
+            window: self.spec.clone(),
+            planned: self.samples,
+            ended: ending.as_str().to_owned(),
+            samples: self
+                .records
+                .iter()
+                .map(|r| SampleDetails {
+                    at: r.at,
+                    verdict: Some(r.verdict),
+                    value: r.value,
+                    summary: r.summary.clone(),
                 })
-            })
-            .collect();
-        json!({
-            "window": self.spec,
-            "planned": self.samples,
-            "ended": ending.as_str(),
-            "samples": samples,
-        })
+                .collect(),
+        }
+        .to_json()
     }
 
     /// The last passing (or warning) sample's measurements, so baselines keep coming from a

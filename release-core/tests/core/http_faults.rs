@@ -698,8 +698,7 @@ fn unconnectable() -> (String, Vec<std::net::TcpStream>, socket2::Socket) {
 async fn a_connect_timeout_is_named_as_such() {
     let (url, _held, _listener) = unconnectable();
     let client =
-        release_core::clients::HttpClient::with_connect_timeout(Duration::from_millis(300))
-            .unwrap();
+        release_core::net::HttpClient::with_connect_timeout(Duration::from_millis(300)).unwrap();
     let cx = Context::builder("staging")
         .url("api_url", url)
         .http(client)

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use release_core::log::{LOOK_BACK_BYTES, ReleaseLog};
 use release_core::rollback::{
-    Decision, DecisionKind, LogFacts, RollbackPlan, RollbackTarget, StepAction, TriggerState,
+    Decision, DecisionKind, LogFacts, RollbackConfig, RollbackPlan, RollbackTarget, StepAction,
+    TriggerState,
 };
 use release_core::{Plan, Summary};
 
@@ -18,6 +19,13 @@ fn runbook() -> Plan {
     Plan::load(&fixtures().join("plans/runbook.toml")).expect("the runbook plan loads")
 }
 
+/// The runbook's rollback configuration for the run's environment.
+fn rollback(summary: &Summary) -> RollbackConfig {
+    runbook()
+        .rollback_config(&summary.environment)
+        .expect("the runbook's triggers build")
+}
+
 fn decide(case: &str) -> Decision {
     let dir = fixtures().join("summaries").join(case);
     let summary = Summary::read_file(&dir.join("summary.json")).expect("a recorded summary");
@@ -25,7 +33,7 @@ fn decide(case: &str) -> Decision {
         .read()
         .expect("its log");
     assert!(log.problems.is_empty(), "{case}: {:?}", log.problems);
-    Decision::replay(&runbook(), &summary, &log).expect("the runbook declares triggers")
+    Decision::replay(&rollback(&summary), &summary, &log).expect("the runbook declares triggers")
 }
 
 fn states(decision: &Decision) -> Vec<(String, TriggerState)> {
@@ -217,7 +225,7 @@ fn replaying_a_run_ignores_runs_logged_after_it() {
     let mut log = ReleaseLog::new(dir.join("release-log.jsonl"))
         .read()
         .unwrap();
-    let before = Decision::replay(&runbook(), &summary, &log).unwrap();
+    let before = Decision::replay(&rollback(&summary), &summary, &log).unwrap();
     // A later successful run with a higher value must not move this run's baseline.
     let mut later = log.records[0].1.clone();
     later.run_id = "later".into();
@@ -226,7 +234,7 @@ fn replaying_a_run_ignores_runs_logged_after_it() {
         .measurements
         .insert("agent-sessions.stale_active_sessions".into(), 50.0);
     log.records.push((99, later));
-    let after = Decision::replay(&runbook(), &summary, &log).unwrap();
+    let after = Decision::replay(&rollback(&summary), &summary, &log).unwrap();
     assert_eq!(
         serde_json::to_string(&before).unwrap(),
         serde_json::to_string(&after).unwrap()
@@ -267,7 +275,7 @@ fn records_of_another_release_answer_for_nothing() {
 
     // This release says its version: the 1.3.0 records are another release's.
     summary.release.version = Some("1.4.0".into());
-    let plan = Decision::replay(&runbook(), &summary, &history)
+    let plan = Decision::replay(&rollback(&summary), &summary, &history)
         .unwrap()
         .plan
         .unwrap();
@@ -284,7 +292,7 @@ fn records_of_another_release_answer_for_nothing() {
     for (_, r) in &mut unversioned.records {
         r.release.version = None;
     }
-    let plan = Decision::replay(&runbook(), &summary, &unversioned)
+    let plan = Decision::replay(&rollback(&summary), &summary, &unversioned)
         .unwrap()
         .plan
         .unwrap();
@@ -305,7 +313,7 @@ fn records_of_another_release_answer_for_nothing() {
     let mut current = history;
     current.records.push((3, ours));
     summary.release.version = Some("1.4.0".into());
-    let plan = Decision::replay(&runbook(), &summary, &current)
+    let plan = Decision::replay(&rollback(&summary), &summary, &current)
         .unwrap()
         .plan
         .unwrap();
@@ -323,13 +331,13 @@ fn actions_of(plan: &release_core::rollback::RollbackPlan) -> Vec<StepAction> {
 /// A decision over facts read from the log's end equals one over the whole log read first.
 fn decide_from_the_end(dir: &Path, summary: &Summary, look_back: u64) -> Decision {
     let facts = LogFacts::read(
-        &runbook(),
+        &rollback(summary),
         summary,
         &ReleaseLog::new(dir.join("release-log.jsonl")),
         look_back,
     )
     .unwrap();
-    Decision::replay_facts(&runbook(), summary, &facts).unwrap()
+    Decision::replay_facts(&rollback(summary), summary, &facts).unwrap()
 }
 
 #[test]
@@ -342,19 +350,20 @@ fn decisions_read_from_the_end_of_the_log_match_the_whole_log() {
             .unwrap();
         assert_eq!(
             serde_json::to_string(&decide_from_the_end(&dir, &summary, LOOK_BACK_BYTES)).unwrap(),
-            serde_json::to_string(&Decision::replay(&runbook(), &summary, &log).unwrap()).unwrap(),
+            serde_json::to_string(&Decision::replay(&rollback(&summary), &summary, &log).unwrap())
+                .unwrap(),
             "{case}"
         );
         let facts = LogFacts::read(
-            &runbook(),
+            &rollback(&summary),
             &summary,
             &ReleaseLog::new(dir.join("release-log.jsonl")),
             LOOK_BACK_BYTES,
         )
         .unwrap();
         assert_eq!(
-            RollbackPlan::from_facts(&runbook(), &summary, &facts),
-            RollbackPlan::for_run(&runbook(), &summary, &log),
+            RollbackPlan::from_facts(&rollback(&summary), &summary, &facts),
+            RollbackPlan::for_run(&rollback(&summary), &summary, &log),
             "{case}"
         );
     }

@@ -109,8 +109,9 @@ proptest! {
     fn evaluate_never_panics_and_is_deterministic(summary in summary()) {
         let plan = runbook();
         let log = LogContents::default();
-        let first = serde_json::to_string(&Decision::replay(&plan, &summary, &log).unwrap()).unwrap();
-        let second = serde_json::to_string(&Decision::replay(&plan, &summary, &log).unwrap()).unwrap();
+        let config = plan.rollback_config(&summary.environment).unwrap();
+        let first = serde_json::to_string(&Decision::replay(&config, &summary, &log).unwrap()).unwrap();
+        let second = serde_json::to_string(&Decision::replay(&config, &summary, &log).unwrap()).unwrap();
         prop_assert_eq!(first, second);
     }
 }

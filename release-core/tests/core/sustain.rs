@@ -782,7 +782,9 @@ fn nonsense_windows_are_refused_with_a_reason() {
     ];
     for (text, message) in cases {
         let (inner, _) = scripted(vec![give(P)], None);
-        let error = Sustained::new(Box::new(inner), parse(text)).unwrap_err();
+        let error = Sustained::new(Box::new(inner), parse(text))
+            .unwrap_err()
+            .to_string();
         assert_eq!(error, message, "{text}");
     }
 

@@ -2,11 +2,12 @@ use futures_util::future::join_all;
 use serde_json::{Value, json};
 
 use super::spec::{AiRuntimeGateSpec, Probe, Require};
-use crate::clients::json::{self, JsonError};
-use crate::clients::{DEFAULT_BODY_CAP, HttpRequest, HttpResponse, RetryPolicy};
+use crate::gate::worst;
 use crate::gate::{Context, Evaluation, Evidence, Gate, GateInfo, Observation, Verdict};
-use crate::gates::http::exchange::{self, Exchange, Misconfigured};
-use crate::gates::http::{check_retries, clip, plain, worst};
+use crate::net::check_retries;
+use crate::net::{DEFAULT_BODY_CAP, HttpRequest, HttpResponse, RetryPolicy};
+use crate::probe::{self, Exchange, Misconfigured, parse_json};
+use crate::text::{clip, plain};
 
 const HEALTH_PATH: &str = "{api_url}/api/admin/ai-runtime/health";
 const DRY_RUN_PATH: &str = "{api_url}/api/admin/ai-runtime/dry-run";
@@ -42,8 +43,10 @@ impl AiRuntimeGate {
         };
         let url = cx
             .expand_url(self.spec.url.as_deref().unwrap_or(default))
-            .map_err(|e| ("url", e))?;
-        let bearer = cx.token(&self.spec.token).map_err(|e| ("token", e))?;
+            .map_err(|e| ("url", e.to_string()))?;
+        let bearer = cx
+            .token(&self.spec.token)
+            .map_err(|e| ("token", e.to_string()))?;
         let mut request = HttpRequest::get(url);
         request.bearer = Some(bearer);
         request.body_cap = DEFAULT_BODY_CAP;
@@ -59,23 +62,23 @@ impl AiRuntimeGate {
             retries: self.spec.retries,
             ..RetryPolicy::default()
         };
-        let budget = exchange::Budget::start(self.info.timeout);
-        exchange::send(cx, request, policy, budget).await
+        let budget = probe::Budget::start(self.info.timeout);
+        probe::send(cx, request, policy, budget).await
     }
 
     async fn health(&self, cx: &Context) -> Evaluation {
         let request = match self.request(cx, None) {
             Ok(request) => request,
-            Err((what, problem)) => return exchange::misconfigured(what, problem),
+            Err((what, problem)) => return probe::misconfigured(what, problem),
         };
         let exchange = self.exchange(cx, request.clone()).await;
         let attempts = exchange.attempts;
         let mut evaluation = match &exchange.result {
-            Err(e) => exchange::no_response(cx, e, attempts, "ai-runtime.health"),
+            Err(e) => probe::no_response(cx, e, attempts, "ai-runtime.health"),
             Ok(response) => judge_health(cx, response),
         };
         evaluation.attempts = attempts;
-        exchange::explain(evaluation, &request, &exchange)
+        probe::explain(evaluation, &request, &exchange)
     }
 
     async fn dry_run(&self, cx: &Context) -> Evaluation {
@@ -83,7 +86,7 @@ impl AiRuntimeGate {
         for role in &self.spec.roles {
             match self.request(cx, Some(json!({ "role": role }))) {
                 Ok(request) => requests.push((role, request)),
-                Err((what, problem)) => return exchange::misconfigured(what, problem),
+                Err((what, problem)) => return probe::misconfigured(what, problem),
             }
         }
         let results = join_all(requests.into_iter().map(|(role, request)| async move {
@@ -102,7 +105,7 @@ impl AiRuntimeGate {
                     Ok(latency) => succeeded.push((role.as_str(), latency)),
                     Err(mut why) => {
                         // The same notes the other gates add to their summary.
-                        if let Some(redirect) = exchange::cross_host(request, response) {
+                        if let Some(redirect) = probe::cross_host(request, response) {
                             why.push_str(&format!(" ({redirect})"));
                         }
                         if let Some(note) = &exchange.not_retried {
@@ -201,7 +204,7 @@ fn dry_run_outcome(
 ) -> Result<Option<u64>, String> {
     if !(200..300).contains(&response.status) {
         // The status leads; the body's own words (`error` or `message`) follow.
-        return Err(exchange::status_said(cx, response));
+        return Err(probe::status_said(cx, response));
     }
     let body = parse_json(response)?;
     if let Some(answered) = body.get("role").and_then(Value::as_str)
@@ -222,14 +225,6 @@ fn dry_run_outcome(
     }
 }
 
-/// The body as JSON, or why it is not (see `clients::json`).
-pub(crate) fn parse_json(response: &HttpResponse) -> Result<Value, String> {
-    json::parse_body(response).map_err(|e| match e {
-        JsonError::Truncated { cap } => format!("the body is larger than the {cap} byte cap"),
-        other => other.to_string(),
-    })
-}
-
 fn judge_health(cx: &Context, response: &HttpResponse) -> Evaluation {
     let malformed = |why: String| {
         Evaluation::error(format!("unreadable ai-runtime health: {why}")).observation(
@@ -237,8 +232,12 @@ fn judge_health(cx: &Context, response: &HttpResponse) -> Evaluation {
         )
     };
     if !(200..300).contains(&response.status) {
-        return Evaluation::fail(exchange::status_said(cx, response))
-            .observation(Observation::new("status", response.status, "2xx", "status"));
+        return Evaluation::fail(probe::status_said(cx, response)).observation(Observation::new(
+            "status",
+            response.status,
+            "2xx",
+            "status",
+        ));
     }
     let body = match parse_json(response) {
         Ok(body) => body,
@@ -268,7 +267,7 @@ fn judge_health(cx: &Context, response: &HttpResponse) -> Evaluation {
         return malformed(match healths.first() {
             Some((name, value)) => format!(
                 "`{name}` is {}, not a string",
-                crate::clients::shape::kind(value)
+                crate::net::shape::kind(value)
             ),
             None => "no `summary.health` string".to_owned(),
         });
@@ -300,7 +299,7 @@ fn judge_health(cx: &Context, response: &HttpResponse) -> Evaluation {
                     "`{name}` is {}, not a count",
                     match count {
                         Value::Number(_) => crate::number::value_text(count),
-                        other => crate::clients::shape::kind(other).to_owned(),
+                        other => crate::net::shape::kind(other).to_owned(),
                     }
                 ));
             }
@@ -355,7 +354,7 @@ fn judge_health(cx: &Context, response: &HttpResponse) -> Evaluation {
             Some(Value::String(status)) => Ok(status.trim()),
             Some(other) => Err(format!(
                 "status {}, not a string",
-                crate::clients::shape::kind(other)
+                crate::net::shape::kind(other)
             )),
             None => Err("status missing".to_owned()),
         };

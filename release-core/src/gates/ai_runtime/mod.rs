@@ -5,5 +5,4 @@ mod check;
 mod spec;
 
 pub use check::AiRuntimeGate;
-pub(crate) use check::parse_json;
 pub use spec::{AiRuntimeGateSpec, Probe, Require};

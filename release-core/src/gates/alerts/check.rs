@@ -1,9 +1,10 @@
 use super::spec::AlertsGateSpec;
-use crate::clients::RetryPolicy;
 use crate::clients::alertmanager::{Alert, alerts_request, parse_alerts};
 use crate::gate::{Context, Evaluation, Evidence, Gate, GateInfo, Observation, Verdict};
-use crate::gates::http::{check_retries, clip, exchange, exchange_evidence};
-use crate::gates::prometheus::request_auth;
+use crate::net::RetryPolicy;
+use crate::net::check_retries;
+use crate::probe::{self, exchange_evidence, request_auth};
+use crate::text::clip;
 
 /// Active alerts in Alertmanager: at or above `fail_severity` they fail, from
 /// `min_severity` up they warn; suppressed ones (silenced, inhibited, muted) and ignored
@@ -117,7 +118,7 @@ impl Gate for AlertsGate {
         let template = self.spec.url.as_deref().unwrap_or("{alertmanager_url}");
         let base = match cx.expand_url(template) {
             Ok(base) => base,
-            Err(problem) => return exchange::misconfigured("url", problem),
+            Err(problem) => return probe::misconfigured("url", problem),
         };
         let mut request = alerts_request(&base, &self.spec.filters, self.spec.receiver.as_deref());
         if let Err(problem) = request_auth(
@@ -126,14 +127,14 @@ impl Gate for AlertsGate {
             self.spec.token.as_deref(),
             self.spec.basic_auth.as_ref(),
         ) {
-            return exchange::misconfigured("auth", problem);
+            return probe::misconfigured("auth", problem);
         }
         let policy = RetryPolicy {
             retries: self.spec.retries,
             ..RetryPolicy::default()
         };
-        let budget = exchange::Budget::start(self.info.timeout);
-        let exchange = exchange::send(cx, request.clone(), policy, budget).await;
+        let budget = probe::Budget::start(self.info.timeout);
+        let exchange = probe::send(cx, request.clone(), policy, budget).await;
         let mut evidence = exchange_evidence("GET", &request, &exchange);
         if !self.spec.filters.is_empty() {
             evidence.push(Evidence::new("filters", self.spec.filters.join(", ")));
@@ -142,10 +143,10 @@ impl Gate for AlertsGate {
             Ok(response) => response,
             Err(error) => {
                 let mut evaluation =
-                    exchange::no_response(cx, error, exchange.attempts, "alertmanager")
+                    probe::no_response(cx, error, exchange.attempts, "alertmanager")
                         .evidence(evidence);
                 evaluation.attempts = exchange.attempts;
-                return exchange::explain(evaluation, &request, &exchange);
+                return probe::explain(evaluation, &request, &exchange);
             }
         };
         let alerts = match parse_alerts(response) {
@@ -155,13 +156,13 @@ impl Gate for AlertsGate {
                 let mut evaluation = Evaluation::error(clip(&message))
                     .observation(Observation::new(
                         "alerts",
-                        crate::gates::prometheus::whole(&message),
+                        crate::text::whole(&message),
                         "the list of alerts",
                         "response",
                     ))
                     .evidence(evidence);
                 evaluation.attempts = exchange.attempts;
-                return exchange::explain(evaluation, &request, &exchange);
+                return probe::explain(evaluation, &request, &exchange);
             }
         };
 
@@ -280,6 +281,6 @@ impl Gate for AlertsGate {
             .evidence(evidence)
             .measurement("firing_alerts", counted.len() as f64, None);
         evaluation.attempts = exchange.attempts;
-        exchange::explain(evaluation, &request, &exchange)
+        probe::explain(evaluation, &request, &exchange)
     }
 }

@@ -1,7 +1,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::gates::prometheus::BasicAuth;
+use crate::probe::BasicAuth;
 
 /// The `alerts` gate's part of a plan.
 ///

@@ -3,25 +3,19 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::assert::CompiledAssertion;
-use super::exchange::{self, Exchange, Misconfigured};
 use super::health::{self, HealthStatus};
 use super::spec::HttpGateSpec;
-use crate::clients::json::{self, JsonError};
-use crate::clients::{DEFAULT_BODY_CAP, HttpRequest, HttpResponse, RetryPolicy};
-use crate::duration::format_duration;
-use crate::gate::{Context, Evaluation, Evidence, Gate, GateInfo, Observation, Verdict};
+use crate::gate::worst;
+use crate::gate::{Context, Evaluation, Gate, GateInfo, Observation, Verdict};
+use crate::net::check_retries;
+use crate::net::json::{self, JsonError};
+use crate::net::{DEFAULT_BODY_CAP, HttpRequest, HttpResponse, RetryPolicy};
+use crate::probe::{self, Misconfigured, exchange_evidence};
+use crate::text::{clip, plain};
 
 /// The largest body cap a plan may ask for: a health check that needs more is not a health
 /// check.
 const MAX_BODY_CAP: usize = 64 * 1024 * 1024;
-
-/// More retries than this only hide a broken service.
-pub(crate) fn check_retries(retries: u32) -> Result<(), String> {
-    if retries > 10 {
-        return Err(format!("`retries` is {retries}; at most 10"));
-    }
-    Ok(())
-}
 
 /// One HTTP request with expectations: status, headers, latency, health body, JSON.
 ///
@@ -86,9 +80,11 @@ impl HttpGate {
     }
 
     fn request(&self, cx: &Context) -> Result<HttpRequest, Misconfigured> {
-        let url = cx.expand_url(&self.spec.url).map_err(|e| ("url", e))?;
+        let url = cx
+            .expand_url(&self.spec.url)
+            .map_err(|e| ("url", e.to_string()))?;
         let bearer = match &self.spec.token {
-            Some(name) => Some(cx.token(name).map_err(|e| ("token", e))?),
+            Some(name) => Some(cx.token(name).map_err(|e| ("token", e.to_string()))?),
             None => None,
         };
         let body = match (&self.spec.body, &self.spec.json) {
@@ -112,7 +108,7 @@ impl HttpGate {
                 .collect(),
             bearer,
             body,
-            timeout: exchange::DEFAULT_BUDGET,
+            timeout: probe::DEFAULT_BUDGET,
             follow_redirects: true,
             body_cap: self.spec.max_body_bytes.unwrap_or(DEFAULT_BODY_CAP),
         })
@@ -294,61 +290,6 @@ fn health_findings(response: &HttpResponse) -> Vec<(Verdict, Observation)> {
     findings
 }
 
-/// The worst verdict, in the order fail/error > inconclusive > warn.
-pub(crate) fn worst(verdicts: impl IntoIterator<Item = Verdict>) -> Verdict {
-    let rank = |v: Verdict| match v {
-        Verdict::Pass | Verdict::Skipped => 0,
-        Verdict::Warn => 1,
-        Verdict::Inconclusive => 2,
-        Verdict::Fail => 3,
-        Verdict::Error => 4,
-    };
-    verdicts
-        .into_iter()
-        .max_by_key(|v| rank(*v))
-        .unwrap_or(Verdict::Pass)
-}
-
-/// Evidence of the exchange: the request, and each retried attempt.
-pub(crate) fn exchange_evidence(
-    method: &str,
-    request: &HttpRequest,
-    exchange: &Exchange,
-) -> Vec<Evidence> {
-    let shown_url = reqwest::Url::parse(&request.url)
-        .map(|u| crate::clients::redact_url_for_reports(&u))
-        .unwrap_or_else(|_| "an invalid URL".to_owned());
-    let mut evidence = vec![Evidence::new("request", format!("{method} {shown_url}"))];
-    if let Ok(response) = &exchange.result
-        && response.final_url != shown_url
-    {
-        evidence.push(Evidence::new("redirected to", response.final_url.clone()));
-    }
-    if let Ok(response) = &exchange.result {
-        evidence.push(Evidence::new(
-            "response",
-            format!(
-                "{} in {}, {} bytes{}",
-                response.status,
-                format_duration(response.latency),
-                response.body.len(),
-                if response.truncated {
-                    " (cut at the cap)"
-                } else {
-                    ""
-                }
-            ),
-        ));
-    }
-    evidence.extend(
-        exchange
-            .retried
-            .iter()
-            .map(|line| Evidence::new("retried", line.clone())),
-    );
-    evidence
-}
-
 impl Gate for HttpGate {
     fn info(&self) -> &GateInfo {
         &self.info
@@ -357,25 +298,24 @@ impl Gate for HttpGate {
     async fn evaluate(&self, cx: &Context) -> Evaluation {
         let request = match self.request(cx) {
             Ok(request) => request,
-            Err((what, problem)) => return exchange::misconfigured(what, problem),
+            Err((what, problem)) => return probe::misconfigured(what, problem),
         };
-        let budget = exchange::Budget::start(self.info.timeout);
-        let exchange = exchange::send(cx, request.clone(), self.policy(), budget).await;
+        let budget = probe::Budget::start(self.info.timeout);
+        let exchange = probe::send(cx, request.clone(), self.policy(), budget).await;
         let evidence = exchange_evidence(self.method.as_str(), &request, &exchange);
         let response = match &exchange.result {
             Ok(response) => response,
             Err(error) => {
                 let mut evaluation =
-                    exchange::no_response(cx, error, exchange.attempts, "response")
-                        .evidence(evidence);
+                    probe::no_response(cx, error, exchange.attempts, "response").evidence(evidence);
                 evaluation.attempts = exchange.attempts;
-                return exchange::explain(evaluation, &request, &exchange);
+                return probe::explain(evaluation, &request, &exchange);
             }
         };
         let findings = self.judge(cx, response);
         let verdict = worst(findings.iter().map(|(v, _)| *v));
         let summary = match findings.iter().find(|(v, _)| *v == verdict) {
-            None => format!("{} in {}", response.status, exchange::took(response)),
+            None => format!("{} in {}", response.status, probe::took(response)),
             Some((deciding, o)) => {
                 let mut summary = finding_line(*deciding, o);
                 // A status that leads is followed by what the body said about it (a health
@@ -395,7 +335,7 @@ impl Gate for HttpGate {
             .observations(findings.into_iter().map(|(_, o)| o))
             .evidence(evidence);
         evaluation.attempts = exchange.attempts;
-        exchange::explain(evaluation, &request, &exchange)
+        probe::explain(evaluation, &request, &exchange)
     }
 }
 
@@ -416,24 +356,4 @@ fn finding_line(verdict: Verdict, o: &Observation) -> String {
         plain(&o.observed),
         plain(&o.expected)
     )
-}
-
-/// Text from an upstream (a reason, an error, a component's output) as a report shows it: at
-/// most 200 characters, so one verbose upstream cannot bloat every summary and log.
-pub(crate) fn clip(text: &str) -> String {
-    const MAX: usize = 200;
-    let count = text.chars().count();
-    if count <= MAX {
-        text.to_owned()
-    } else {
-        format!(
-            "{}… ({count} characters)",
-            text.chars().take(MAX).collect::<String>()
-        )
-    }
-}
-
-/// A JSON value as a person reads it: strings without quotes.
-pub(crate) fn plain(value: &Value) -> String {
-    crate::number::value_text(value)
 }

@@ -3,7 +3,7 @@
 //! `details`, and 1.x top-level indicators), `{"status":"ok"}`, plain `ok`, and Kubernetes
 //! `/readyz?verbose` text. The HTTP status is authoritative: a 5xx is never a healthy reading.
 //!
-//! A body is read as strictly as every other upstream body (`clients::json`): bytes that are
+//! A body is read as strictly as every other upstream body (`net::json`): bytes that are
 //! not UTF-8, a key twice in one object (two `status` keys) and nesting past 128 levels make
 //! it unreadable, never a guess. A top-level `status` that no convention defines (`banana`,
 //! an empty string) is unreadable too; only `unknown` itself (Spring's `UNKNOWN`) reads as
@@ -11,9 +11,9 @@
 
 use serde_json::Value;
 
-use crate::clients::shape::kind;
-use crate::clients::{HttpResponse, json};
 use crate::names;
+use crate::net::shape::kind;
+use crate::net::{HttpResponse, json};
 
 /// A health status, after aliases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,10 +3,8 @@
 
 mod assert;
 mod check;
-pub(crate) mod exchange;
 pub(crate) mod health;
 mod spec;
 
 pub use check::HttpGate;
-pub(crate) use check::{check_retries, clip, exchange_evidence, plain, worst};
 pub use spec::{Expect, HttpGateSpec, JsonAssertion, LatencyBudget, Op, StatusSet};

@@ -1,13 +1,16 @@
 use futures_util::future::join_all;
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use super::details::{DeploymentDetails, PlatformDetails};
 use super::spec::PlatformGateSpec;
 use crate::clients::railway::{
     Deployment, DeploymentStatus, RAILWAY_ENDPOINT, RailwayAuth, RailwayClient, RailwayError,
     Scope, ServiceInstance,
 };
+use crate::gate::worst;
 use crate::gate::{Context, Evaluation, Evidence, Gate, GateInfo, Observation, Verdict};
-use crate::gates::http::{check_retries, exchange, worst};
+use crate::net::check_retries;
+use crate::probe;
 
 /// The service strict mode always checks: a production release without its API is no release.
 const STRICT_SERVICE: &str = "api";
@@ -103,7 +106,7 @@ impl PlatformGate {
             }
             RailwayAuth::Account(_) => {
                 let Some(project_id) = &self.spec.project else {
-                    return Err(exchange::misconfigured(
+                    return Err(probe::misconfigured(
                         "project",
                         "an account token (RAILWAY_API_TOKEN) needs the gate's `project` id; a project token (RAILWAY_TOKEN) knows its own".to_owned(),
                     ));
@@ -416,16 +419,16 @@ impl Gate for PlatformGate {
     }
 
     async fn evaluate(&self, cx: &Context) -> Evaluation {
-        let auth = match RailwayAuth::from_context(cx) {
+        let auth = match RailwayAuth::from_vars(cx.vars()) {
             Ok(auth) => auth,
-            Err(problem) => return exchange::misconfigured("token", problem),
+            Err(problem) => return probe::misconfigured("token", problem),
         };
         // RAILWAY_API_URL (given to the context) wins over the plan, as base-URL overrides do.
         let endpoint = match (cx.url("railway_api_url"), &self.spec.endpoint) {
             (Some(url), _) => match crate::base_url::check_base_url(url) {
                 Ok(()) => url.to_owned(),
                 Err(problem) => {
-                    return exchange::misconfigured(
+                    return probe::misconfigured(
                         "endpoint",
                         format!(
                             "RAILWAY_API_URL {problem}; it must be {}",
@@ -436,12 +439,14 @@ impl Gate for PlatformGate {
             },
             (None, Some(endpoint)) => match cx.expand_url(endpoint) {
                 Ok(endpoint) => endpoint,
-                Err(problem) => return exchange::misconfigured("endpoint", problem),
+                Err(problem) => return probe::misconfigured("endpoint", problem),
             },
             (None, None) => RAILWAY_ENDPOINT.to_owned(),
         };
         let client = RailwayClient::new(
-            cx,
+            cx.http(),
+            cx.clock(),
+            cx.redactor(),
             endpoint,
             auth.clone(),
             self.spec.retries,
@@ -539,13 +544,13 @@ impl Gate for PlatformGate {
                     format!("previous stable deployment unknown: {note}"),
                 ));
             }
-            deployments.push(json!({
-                "service": instance.service_name,
-                "service_id": instance.service_id,
-                "current": current.as_ref().map(|(id, _)| id),
-                "current_status": current.as_ref().map(|(_, s)| s),
-                "previous_stable": previous,
-            }));
+            deployments.push(DeploymentDetails {
+                service: instance.service_name.clone(),
+                service_id: Some(instance.service_id.clone()),
+                current_status: current.as_ref().map(|(_, status)| status.clone()),
+                current: current.map(|(id, _)| id),
+                previous_stable: previous,
+            });
         }
         let verdict = worst(findings.iter().map(|(v, _)| *v));
         let summary = match findings.iter().find(|(v, _)| *v == verdict) {
@@ -561,11 +566,7 @@ impl Gate for PlatformGate {
                 } else {
                     String::new()
                 };
-                format!(
-                    "{}: {}{more}",
-                    o.name,
-                    crate::gates::http::plain(&o.observed)
-                )
+                format!("{}: {}{more}", o.name, crate::text::plain(&o.observed))
             }
         };
         evidence.extend(
@@ -577,12 +578,15 @@ impl Gate for PlatformGate {
         let mut evaluation = Evaluation::new(verdict, summary)
             .observations(findings.into_iter().map(|(_, o)| o))
             .evidence(evidence)
-            .details(json!({
-                "project_id": scope.project_id,
-                "environment": scope.environment_name,
-                "environment_id": scope.environment_id,
-                "deployments": deployments,
-            }));
+            .details(
+                PlatformDetails {
+                    project_id: scope.project_id.clone(),
+                    environment: scope.environment_name.clone(),
+                    environment_id: scope.environment_id.clone(),
+                    deployments,
+                }
+                .to_json(),
+            );
         evaluation.attempts = attempts.max(1);
         // Anything Railway sent back is shown as it came, so the gate's own token is hidden
         // here whether or not the plan declared its variable a secret.

@@ -2,7 +2,9 @@
 //! (runbook preflight step 2), normal and strict.
 
 mod check;
+mod details;
 mod spec;
 
 pub use check::PlatformGate;
+pub use details::{DeploymentDetails, PlatformDetails};
 pub use spec::PlatformGateSpec;

@@ -1,14 +1,16 @@
 use serde_json::Value;
 
 use super::relative::RelativeRule;
-use super::spec::{NoData, PrometheusGateSpec, request_auth};
-use crate::clients::RetryPolicy;
+use super::spec::{NoData, PrometheusGateSpec};
 use crate::clients::prometheus::{
     PrometheusError, QueryAnswer, QueryResult, parse_answer, query_request,
 };
+use crate::gate::worst;
 use crate::gate::{Context, Evaluation, Evidence, Gate, GateInfo, Observation, Verdict};
-use crate::gates::http::exchange;
-use crate::gates::http::{check_retries, clip, exchange_evidence, plain, worst};
+use crate::net::RetryPolicy;
+use crate::net::check_retries;
+use crate::probe::{self, exchange_evidence, request_auth};
+use crate::text::{clip, plain, whole};
 
 /// The measurement a later run's baseline reads: `<gate id>.value`.
 pub(crate) const VALUE_MEASUREMENT: &str = "value";
@@ -296,15 +298,6 @@ impl PrometheusGate {
     }
 }
 
-/// Upstream text kept whole in an observation, up to a bound no message reaches.
-pub(crate) fn whole(text: &str) -> String {
-    const MAX: usize = 4000;
-    match text.char_indices().nth(MAX) {
-        Some((at, _)) => format!("{}… ({} characters)", &text[..at], text.chars().count()),
-        None => text.to_owned(),
-    }
-}
-
 fn finite_or_no_data(value: f64) -> Result<f64, String> {
     if value.is_nan() {
         Err("the value is NaN (a 0/0 ratio: no traffic?)".to_owned())
@@ -335,7 +328,7 @@ impl Gate for PrometheusGate {
         let template = self.spec.url.as_deref().unwrap_or("{prometheus_url}");
         let base = match cx.expand_url(template) {
             Ok(base) => base,
-            Err(problem) => return exchange::misconfigured("url", problem),
+            Err(problem) => return probe::misconfigured("url", problem),
         };
         let mut request = query_request(&base, &self.spec.query);
         if let Err(problem) = request_auth(
@@ -344,25 +337,24 @@ impl Gate for PrometheusGate {
             self.spec.token.as_deref(),
             self.spec.basic_auth.as_ref(),
         ) {
-            return exchange::misconfigured("auth", problem);
+            return probe::misconfigured("auth", problem);
         }
         let policy = RetryPolicy {
             retries: self.spec.retries,
             ..RetryPolicy::default()
         };
-        let budget = exchange::Budget::start(self.info.timeout);
+        let budget = probe::Budget::start(self.info.timeout);
         // A query changes nothing: repeating it is safe although it goes by POST.
-        let exchange = exchange::send_idempotent(cx, request.clone(), policy, budget).await;
+        let exchange = probe::send_idempotent(cx, request.clone(), policy, budget).await;
         let mut evidence = vec![Evidence::new("query", self.spec.query.clone())];
         evidence.extend(exchange_evidence("POST", &request, &exchange));
         let response = match &exchange.result {
             Ok(response) => response,
             Err(error) => {
-                let mut evaluation =
-                    exchange::no_response(cx, error, exchange.attempts, "prometheus")
-                        .evidence(evidence);
+                let mut evaluation = probe::no_response(cx, error, exchange.attempts, "prometheus")
+                    .evidence(evidence);
                 evaluation.attempts = exchange.attempts;
-                return exchange::explain(evaluation, &request, &exchange);
+                return probe::explain(evaluation, &request, &exchange);
             }
         };
         let answer = match parse_answer(response) {
@@ -379,7 +371,7 @@ impl Gate for PrometheusGate {
                     .observation(Observation::new("query", whole(&message), "a result", rule))
                     .evidence(evidence);
                 evaluation.attempts = exchange.attempts;
-                return exchange::explain(evaluation, &request, &exchange);
+                return probe::explain(evaluation, &request, &exchange);
             }
         };
         for warning in &answer.warnings {
@@ -427,7 +419,7 @@ impl Gate for PrometheusGate {
         .evidence(evidence);
         evaluation.summary.push_str(&notes);
         evaluation.attempts = exchange.attempts;
-        exchange::explain(evaluation, &request, &exchange)
+        probe::explain(evaluation, &request, &exchange)
     }
 }
 

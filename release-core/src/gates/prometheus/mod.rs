@@ -7,7 +7,6 @@ mod relative;
 mod spec;
 
 pub use check::PrometheusGate;
-pub(crate) use check::{VALUE_MEASUREMENT, whole};
+pub(crate) use check::VALUE_MEASUREMENT;
 pub use relative::RelativeRule;
-pub(crate) use spec::request_auth;
 pub use spec::{BasicAuth, NoData, PrometheusGateSpec, Reduce, RelativeLimits};

@@ -1,9 +1,6 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::clients::HttpRequest;
-use crate::gate::Context;
-
 /// The `prometheus` gate's part of a plan.
 ///
 /// ```toml
@@ -129,43 +126,4 @@ pub struct RelativeLimits {
     pub fail: Option<String>,
 }
 
-/// HTTP Basic credentials, by the names of the variables that hold them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BasicAuth {
-    /// The variable holding the user name.
-    pub user: String,
-    /// The variable holding the password (treated as a secret).
-    pub password: String,
-}
-
-/// Adds a bearer token or Basic credentials to a request; the error names what is missing,
-/// never a value.
-pub(crate) fn request_auth(
-    cx: &Context,
-    request: &mut HttpRequest,
-    token: Option<&str>,
-    basic: Option<&BasicAuth>,
-) -> Result<(), String> {
-    if token.is_some() && basic.is_some() {
-        return Err("set `token` or `basic_auth`, not both".to_owned());
-    }
-    if let Some(name) = token {
-        request.bearer = Some(cx.token(name)?);
-    }
-    if let Some(basic) = basic {
-        let read = |var: &str| match cx.vars().get(var) {
-            Some(value) if !value.expose().is_empty() => Ok(value.expose().to_owned()),
-            Some(_) => Err(format!("basic_auth: {var} is set but empty")),
-            None => Err(format!("basic_auth: {var} is not set")),
-        };
-        let credential = crate::clients::prometheus::basic_credential(
-            &read(&basic.user)?,
-            &read(&basic.password)?,
-        );
-        request
-            .headers
-            .push(("authorization".to_owned(), credential));
-    }
-    Ok(())
-}
+pub use crate::probe::BasicAuth;

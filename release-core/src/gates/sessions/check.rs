@@ -2,12 +2,11 @@ use jiff::Timestamp;
 use serde_json::Value;
 
 use super::spec::SessionsGateSpec;
-use crate::clients::{HttpRequest, RetryPolicy};
 use crate::duration::format_duration;
+use crate::gate::worst;
 use crate::gate::{Context, Evaluation, Evidence, Gate, GateInfo, Observation, Verdict};
-use crate::gates::ai_runtime::parse_json;
-use crate::gates::http::exchange;
-use crate::gates::http::worst;
+use crate::net::{HttpRequest, RetryPolicy};
+use crate::probe::{self, parse_json};
 
 const SESSIONS_PATH: &str = "{api_url}/api/admin/agent-gateway/sessions?source=db&limit=20";
 
@@ -32,7 +31,7 @@ pub struct SessionsGate {
 impl SessionsGate {
     /// A gate from its spec; limits must be ordered (`warn` not above `fail`).
     pub fn new(info: GateInfo, spec: SessionsGateSpec) -> Result<Self, String> {
-        crate::gates::http::check_retries(spec.retries)?;
+        crate::net::check_retries(spec.retries)?;
         if spec.max_stale.warn.is_none() && spec.max_stale.fail.is_none() {
             // Without an absolute limit, the first run (no baseline yet) could never fail.
             return Err("set `max_stale.warn` or `max_stale.fail`: an absolute limit applies until a baseline exists".to_owned());
@@ -126,7 +125,7 @@ impl Status {
                     Status::Unknown(crate::names::escaped(text).into_owned())
                 }
             }
-            Some(other) => Status::Unreadable(crate::clients::shape::kind(other)),
+            Some(other) => Status::Unreadable(crate::net::shape::kind(other)),
             None => Status::Unreadable("missing"),
         }
     }
@@ -346,24 +345,24 @@ impl Gate for SessionsGate {
     async fn evaluate(&self, cx: &Context) -> Evaluation {
         let url = match cx.expand_url(self.spec.url.as_deref().unwrap_or(SESSIONS_PATH)) {
             Ok(url) => url,
-            Err(e) => return exchange::misconfigured("url", e),
+            Err(e) => return probe::misconfigured("url", e),
         };
         let mut request = HttpRequest::get(url);
         request.bearer = match cx.token(&self.spec.token) {
             Ok(token) => Some(token),
-            Err(e) => return exchange::misconfigured("token", e),
+            Err(e) => return probe::misconfigured("token", e),
         };
         let policy = RetryPolicy {
             retries: self.spec.retries,
             ..RetryPolicy::default()
         };
-        let budget = exchange::Budget::start(self.info.timeout);
-        let exchange = exchange::send(cx, request.clone(), policy, budget).await;
+        let budget = probe::Budget::start(self.info.timeout);
+        let exchange = probe::send(cx, request.clone(), policy, budget).await;
         let attempts = exchange.attempts;
         let mut evaluation = match &exchange.result {
-            Err(e) => exchange::no_response(cx, e, attempts, "sessions"),
+            Err(e) => probe::no_response(cx, e, attempts, "sessions"),
             Ok(response) if !(200..300).contains(&response.status) => Evaluation::fail(
-                exchange::status_said(cx, response),
+                probe::status_said(cx, response),
             )
             .observation(Observation::new("status", response.status, "2xx", "status")),
             Ok(response) => match parse_json(response)
@@ -378,7 +377,7 @@ impl Gate for SessionsGate {
             },
         };
         evaluation.attempts = attempts;
-        exchange::explain(evaluation, &request, &exchange)
+        probe::explain(evaluation, &request, &exchange)
     }
 }
 
@@ -469,7 +468,7 @@ impl SessionsGate {
                 "{stale} stale active sessions, or up to {} counting those the gate cannot judge ({unjudged}); {}: expected {}",
                 stale + sample.doubtful as u64,
                 o.rule,
-                crate::gates::http::plain(&o.expected)
+                crate::text::plain(&o.expected)
             ),
             Some((_, o)) if o.name.starts_with("sessions.") => format!(
                 "{stale} stale of {} active sessions; cannot judge {unjudged}",
@@ -478,7 +477,7 @@ impl SessionsGate {
             Some((_, o)) => format!(
                 "{stale} stale active sessions ({}: expected {})",
                 o.rule,
-                crate::gates::http::plain(&o.expected)
+                crate::text::plain(&o.expected)
             ),
         };
         Evaluation::new(verdict, summary)

@@ -1,15 +1,14 @@
 //! One HTTP exchange with bounded retries inside a time budget, shared by every HTTP-based
-//! gate so they all retry, time out and describe failures the same way.
+//! gate and upstream client so they all retry, time out and describe failures the same way.
 
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::clients::{
-    HttpError, HttpErrorKind, HttpRequest, HttpResponse, RetryAfter, RetryDecision, RetryPolicy,
-};
+use super::http::{HttpClient, HttpError, HttpErrorKind, HttpRequest, HttpResponse, RetryAfter};
+use super::retry::{RetryDecision, RetryPolicy};
+use crate::clock::Clock;
 use crate::duration::format_duration;
-use crate::gate::{Context, Evaluation, Observation};
 
 /// The timeout of an HTTP-based gate without its own.
 pub(crate) const DEFAULT_BUDGET: Duration = Duration::from_secs(10);
@@ -78,6 +77,16 @@ impl Budget {
     }
 }
 
+/// What an exchange is sent with: the HTTP client (or why there is none) and the clock that
+/// reads a `Retry-After` date.
+#[derive(Debug, Clone)]
+pub(crate) struct Wire<'a> {
+    /// The client, or why it could not be built (the exchange then ends before any attempt).
+    pub(crate) client: Result<&'a HttpClient, HttpError>,
+    /// The run's clock.
+    pub(crate) clock: &'a dyn Clock,
+}
+
 /// What an exchange ended with, and how it got there.
 #[derive(Debug)]
 pub(crate) struct Exchange {
@@ -119,7 +128,7 @@ fn describe_attempt(result: &Result<HttpResponse, HttpError>) -> String {
 /// Sends the request, retrying as the policy allows while time is left in `budget`; a POST
 /// or PATCH is retried only when the server surely did not act on it.
 pub(crate) async fn send(
-    cx: &Context,
+    wire: Wire<'_>,
     request: HttpRequest,
     policy: RetryPolicy,
     budget: Budget,
@@ -128,28 +137,28 @@ pub(crate) async fn send(
         request.method,
         reqwest::Method::POST | reqwest::Method::PATCH
     );
-    send_with(cx, request, policy, budget, idempotent).await
+    send_with(wire, request, policy, budget, idempotent).await
 }
 
 /// [`send`] for a request that is safe to repeat whatever its method, such as a GraphQL
 /// query sent by POST.
 pub(crate) async fn send_idempotent(
-    cx: &Context,
+    wire: Wire<'_>,
     request: HttpRequest,
     policy: RetryPolicy,
     budget: Budget,
 ) -> Exchange {
-    send_with(cx, request, policy, budget, true).await
+    send_with(wire, request, policy, budget, true).await
 }
 
 async fn send_with(
-    cx: &Context,
+    wire: Wire<'_>,
     mut request: HttpRequest,
     policy: RetryPolicy,
     budget: Budget,
     idempotent: bool,
 ) -> Exchange {
-    let client = match cx.http() {
+    let client = match wire.client {
         Ok(client) => client,
         Err(e) => {
             return Exchange {
@@ -185,7 +194,7 @@ async fn send_with(
             };
         }
         let retry_after = match &result {
-            Ok(response) => response.retry_after(cx.now().into()),
+            Ok(response) => response.retry_after(wire.clock.now().into()),
             Err(_) => RetryAfter::Absent,
         };
         // Another attempt is only worth it if, after the wait, it has as long as this one
@@ -268,146 +277,6 @@ fn wait_words(wait: Duration) -> String {
     } else {
         format_duration(wait)
     }
-}
-
-/// The evaluation of an exchange that got no response: `error`, with the reason and the
-/// attempts, redacted.
-pub(crate) fn no_response(
-    cx: &Context,
-    error: &HttpError,
-    exchange_attempts: u32,
-    what: &str,
-) -> Evaluation {
-    let message = cx.redactor().redact(&error.message).into_owned();
-    let attempts = match exchange_attempts {
-        0 | 1 => String::new(),
-        n => format!(" after {n} attempts"),
-    };
-    let rule = match error.kind {
-        HttpErrorKind::Timeout => "timeout",
-        HttpErrorKind::Connect => "reachable",
-        HttpErrorKind::Redirect => "redirect",
-        HttpErrorKind::Body => "body",
-        HttpErrorKind::Request => "request",
-    };
-    Evaluation::error(format!("{message}{attempts}")).observation(Observation::new(
-        what,
-        message,
-        "a response",
-        rule,
-    ))
-}
-
-/// A config problem found before sending: what is wrong (`url`, `token`) and why.
-pub(crate) type Misconfigured = (&'static str, String);
-
-/// A config problem found at run time (a missing base URL or token): `error`, naming it.
-pub(crate) fn misconfigured(what: &str, problem: String) -> Evaluation {
-    Evaluation::error(problem.clone()).observation(Observation::new(
-        what,
-        problem,
-        "configured",
-        "config",
-    ))
-}
-
-/// A status that is not 2xx as a summary leads with it: `status 500`, followed by the body's
-/// own words when it is JSON with an `error` or `message` string (`status 500: model
-/// unavailable`), redacted and clipped.
-pub(crate) fn status_said(cx: &Context, response: &HttpResponse) -> String {
-    let said = crate::clients::json::parse_body(response)
-        .ok()
-        .and_then(|body| {
-            ["error", "message"].iter().find_map(|key| {
-                body.get(key)
-                    .and_then(serde_json::Value::as_str)
-                    .map(|s| s.trim().to_owned())
-            })
-        })
-        .filter(|s| !s.is_empty());
-    match said {
-        Some(said) => format!(
-            "status {}: {}",
-            response.status,
-            crate::gates::http::clip(&cx.redactor().redact(&said))
-        ),
-        None => format!("status {}", response.status),
-    }
-}
-
-/// How long a response took, for summaries.
-pub(crate) fn took(response: &HttpResponse) -> String {
-    format_duration(response.latency)
-}
-
-/// The phrase for a followed redirect that left the request's origin (scheme, host, port),
-/// e.g. `redirected to another host, http://other:8080/health, which the token is never sent
-/// to`; `None` when the answer came from where the request went.
-pub(crate) fn cross_host(request: &HttpRequest, response: &HttpResponse) -> Option<String> {
-    let from = reqwest::Url::parse(&request.url).ok()?;
-    let to = reqwest::Url::parse(&response.final_url).ok()?;
-    if from.origin() == to.origin() {
-        return None;
-    }
-    // reqwest drops `Authorization` (and cookies) on such a redirect; a request that
-    // carried credentials reached the other host without them.
-    let credentials = request.bearer.is_some()
-        || request
-            .headers
-            .iter()
-            .any(|(name, _)| name.eq_ignore_ascii_case("authorization"));
-    let note = if credentials {
-        ", which the token is never sent to"
-    } else {
-        ""
-    };
-    Some(format!(
-        "redirected to another host, {}{note}",
-        response.final_url
-    ))
-}
-
-/// What every HTTP-based gate adds to its evaluation of an exchange: a followed cross-host
-/// redirect (evidence, and in a non-passing summary, since it often explains a 401 or 404),
-/// and why a retry was not made.
-pub(crate) fn explain(
-    mut evaluation: Evaluation,
-    request: &HttpRequest,
-    exchange: &Exchange,
-) -> Evaluation {
-    let passed = evaluation.verdict == crate::gate::Verdict::Pass;
-    if let Ok(response) = &exchange.result
-        && let Some(redirect) = cross_host(request, response)
-    {
-        if !evaluation
-            .evidence
-            .iter()
-            .any(|e| e.name == "redirected to")
-        {
-            evaluation.evidence.push(crate::gate::Evidence::new(
-                "redirected to",
-                response.final_url.clone(),
-            ));
-        }
-        if !passed {
-            evaluation.summary.push_str(&format!(" ({redirect})"));
-        }
-    }
-    if let Some(why) = &exchange.not_retried {
-        evaluation
-            .evidence
-            .push(crate::gate::Evidence::new("retry", why.clone()));
-        if !passed {
-            evaluation.summary.push_str(&format!("; {why}"));
-        }
-    }
-    evaluation.evidence.extend(
-        exchange
-            .notes
-            .iter()
-            .map(|note| crate::gate::Evidence::new("retry", note.clone())),
-    );
-    evaluation
 }
 
 #[cfg(test)]

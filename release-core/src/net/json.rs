@@ -64,7 +64,7 @@ impl fmt::Display for Malformed<'_> {
 /// Parses `bytes` as one strict JSON document.
 ///
 /// ```
-/// use release_core::clients::json::{parse, JsonError, JsonProblem};
+/// use release_core::net::json::{parse, JsonError, JsonProblem};
 /// assert_eq!(parse(br#"{"status":"pass"}"#).unwrap()["status"], "pass");
 /// let not_utf8 = parse(b"{\"status\":\"\xff\xfeok\"}").unwrap_err();
 /// assert_eq!(not_utf8.problem(), Some(JsonProblem::NotUtf8));

@@ -41,7 +41,7 @@ impl RetryPolicy {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use release_core::clients::{RetryDecision, RetryPolicy};
+    /// use release_core::net::{RetryDecision, RetryPolicy};
     /// let policy = RetryPolicy { retries: 2, ..RetryPolicy::default() };
     /// let ms = Duration::from_millis;
     /// assert_eq!(policy.decide(1, None, ms(5000)), RetryDecision::RetryAfter(ms(200)));
@@ -72,4 +72,12 @@ impl RetryPolicy {
             RetryDecision::RetryAfter(wait)
         }
     }
+}
+
+/// More retries than this only hide a broken service.
+pub(crate) fn check_retries(retries: u32) -> Result<(), String> {
+    if retries > 10 {
+        return Err(format!("`retries` is {retries}; at most 10"));
+    }
+    Ok(())
 }

@@ -105,7 +105,7 @@ impl HttpResponse {
     ///
     /// ```
     /// use std::time::{Duration, SystemTime};
-    /// use release_core::clients::{HttpResponse, RetryAfter};
+    /// use release_core::net::{HttpResponse, RetryAfter};
     /// let at = |value: &str| {
     ///     let mut headers = reqwest::header::HeaderMap::new();
     ///     headers.insert("date", "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap());
