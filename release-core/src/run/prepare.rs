@@ -10,7 +10,7 @@ use super::request::{BaselineSource, RunRequest};
 use crate::base_url::{BASE_URL_RULE, check_base_url};
 use crate::log::{BaselineSearch, LOOK_BACK_BYTES, ReadBack, ReleaseLog, baselines_from_summary};
 use crate::names::escaped;
-use crate::runbook::RUNBOOK_PHASES;
+use crate::plan::KNOWN_PHASES;
 use crate::summary::{ReleaseInfo, RunMeta, new_run_id};
 use crate::vars::Vars;
 use crate::{Baseline, Context, DynGate, Plan, Policy, RunReport, Runner, Summary};
@@ -145,28 +145,16 @@ impl<'p> RunRequest<'p> {
     }
 }
 
-/// Every phase is one of the runbook's or one a gate of the plan names.
+/// Every phase is one the plan grammar knows: a misspelt phase must not pass with nothing
+/// checked.
 fn check_phases(plan: &Plan, phases: &[&str]) -> Result<(), RunError> {
-    let named = |phase: &str| {
-        RUNBOOK_PHASES.contains(&phase) || plan.gates.iter().any(|g| g.in_phase(phase))
-    };
-    match phases.iter().find(|phase| !named(phase)) {
+    match phases.iter().find(|phase| !KNOWN_PHASES.contains(phase)) {
         None => Ok(()),
-        Some(phase) => {
-            let mut known: Vec<&str> = RUNBOOK_PHASES.to_vec();
-            for gate in &plan.gates {
-                for p in &gate.common.phases {
-                    if !known.contains(&p.as_str()) {
-                        known.push(p);
-                    }
-                }
-            }
-            Err(RunError::UnknownPhase {
-                plan: escaped(&plan.path.display().to_string()).to_string(),
-                phase: escaped(phase).to_string(),
-                known: known.join(", "),
-            })
-        }
+        Some(phase) => Err(RunError::UnknownPhase {
+            plan: escaped(&plan.path.display().to_string()).to_string(),
+            phase: escaped(phase).to_string(),
+            known: KNOWN_PHASES.join(", "),
+        }),
     }
 }
 

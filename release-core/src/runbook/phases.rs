@@ -7,15 +7,6 @@ use tokio::runtime::Runtime;
 use crate::run::{Recorded, RunError, RunRequest, Watch, record};
 use crate::{Plan, Summary};
 
-/// The plan phases the runbook knows; a run may also name any phase a gate of its plan names.
-pub const RUNBOOK_PHASES: &[&str] = &[
-    "preflight-env",
-    "preflight-platform",
-    "preflight-qa",
-    "smoke",
-    "launch",
-];
-
 /// A runbook command that runs gates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Phase {
