@@ -3,8 +3,9 @@
 
 use std::path::PathBuf;
 
-use release_core::Plan;
 use release_core::report::Format;
+use release_core::rollback::render_decision;
+use release_core::{Plan, Summary};
 use release_testkit::{Demo, Scenario};
 
 use release_core::runbook::{self, DRY_RUN, LAUNCH_GATE, PREFLIGHT, Phase};
@@ -126,28 +127,18 @@ fn worse(a: i32, b: i32) -> i32 {
 /// The runbook's post-release steps over the launch gate's run: the health report, then the
 /// rollback decision with its plan. Machine formats keep stdout for the launch gate's
 /// document; the report and the decision still go to the artifacts and the log.
-fn after_launch(
-    global: &GlobalArgs,
-    plan: &Plan,
-    summary: &release_core::Summary,
-) -> Result<i32, CliError> {
-    let report = release_core::health::HealthReport::from_summary(summary);
-    let path = plan
-        .release
-        .artifacts_dir
-        .join(format!("{}-health-report.json", summary.environment));
-    let mut json = serde_json::to_string_pretty(&report).map_err(CliError::output)?;
-    json.push('\n');
+fn after_launch(global: &GlobalArgs, plan: &Plan, summary: &Summary) -> Result<i32, CliError> {
+    let (report, path, json) = runbook::health_report(plan, summary)?;
     release_core::atomic::write(&path, json.as_bytes()).map_err(CliError::output)?;
-    let decision = rollback::decide(plan, summary)?;
+    let log = super::release_log(plan.release.log_path());
+    let decision = runbook::decide(plan, summary, &log).map_err(CliError::input)?;
     let summary_path = LAUNCH_GATE.summary_path(plan, &summary.environment);
-    let code = rollback::record(plan, &decision, Some(summary_path.display().to_string()));
+    let code = rollback::record(&log, &decision, Some(summary_path.display().to_string()));
     if !global.format.is_machine() {
+        let (status, decision) = (report.status.as_str(), render_decision(&decision));
         output::print_stdout(&format!(
-            "\nhealth report: {} ({})\n\n{}",
-            report.status.as_str(),
-            path.display(),
-            release_core::rollback::render_decision(&decision)
+            "\nhealth report: {status} ({})\n\n{decision}",
+            path.display()
         ))?;
     }
     Ok(code)

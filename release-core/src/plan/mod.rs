@@ -3,6 +3,7 @@
 mod build;
 mod checks;
 mod error;
+mod listing;
 mod load;
 mod model;
 mod rollback;
@@ -11,6 +12,7 @@ mod wording;
 
 pub use build::{BuildError, GateFilter, SelectedEnvironment, URL_PLACEHOLDERS, UrlOverrides};
 pub use error::{Diagnostic, PlanError};
+pub use listing::{EnvironmentListing, GateListing, PhaseListing, PlanListing};
 pub use load::MAX_PLAN_BYTES;
 pub use model::{
     Environment, GateCommon, GateKindSpec, GateSpec, KNOWN_PHASES, Plan, ReleaseSection,
