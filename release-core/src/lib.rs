@@ -50,6 +50,7 @@ pub mod base_url;
 pub mod clients;
 mod dotenv;
 pub mod duration;
+pub mod errors;
 pub mod exit_code;
 mod file_kind;
 mod gate;

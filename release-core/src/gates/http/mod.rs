@@ -5,6 +5,7 @@ mod assert;
 mod check;
 pub(crate) mod exchange;
 pub(crate) mod health;
+mod kind;
 mod spec;
 
 pub use check::HttpGate;

@@ -2,6 +2,7 @@
 //! (runbook preflight step 2), normal and strict.
 
 mod check;
+mod kind;
 mod spec;
 
 pub use check::PlatformGate;

@@ -41,7 +41,14 @@ pub struct PrometheusGate {
 impl PrometheusGate {
     /// A gate from its spec; fails on an empty query, levels in the wrong order or a relative
     /// limit that does not parse.
-    pub fn new(info: GateInfo, spec: PrometheusGateSpec) -> Result<Self, String> {
+    pub fn new(
+        info: GateInfo,
+        spec: PrometheusGateSpec,
+    ) -> Result<Self, crate::errors::InvalidSpec> {
+        Self::checked(info, spec).map_err(crate::errors::InvalidSpec::from)
+    }
+
+    fn checked(info: GateInfo, spec: PrometheusGateSpec) -> Result<Self, String> {
         if spec.query.trim().is_empty() {
             return Err("`query` is empty".to_owned());
         }
