@@ -52,3 +52,26 @@ pub enum NameProblem {
         max: usize,
     },
 }
+
+/// A rollback trigger's settings cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvalidTrigger {
+    /// One of its settings is wrong; the message names the key.
+    #[error("{message}")]
+    Setting {
+        /// The key that causes it.
+        key: &'static str,
+        /// What is wrong, as a fragment.
+        message: String,
+    },
+    /// A trigger of the plan cannot be used; the message names it.
+    #[error("rollback trigger `{id}`: {source}")]
+    Trigger {
+        /// The trigger's id.
+        id: String,
+        /// What is wrong.
+        #[source]
+        source: Box<InvalidTrigger>,
+    },
+}

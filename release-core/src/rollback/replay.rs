@@ -215,7 +215,9 @@ impl Decision {
     /// [`replay`](Self::replay) over facts read from the release log's end
     /// ([`LogFacts::read`]).
     pub fn replay_facts(plan: &Plan, summary: &Summary, facts: &LogFacts) -> Result<Self, String> {
-        let triggers = plan.rollback_triggers(&summary.environment)?;
+        let triggers = plan
+            .rollback_triggers(&summary.environment)
+            .map_err(|e| e.to_string())?;
         if triggers.is_empty() {
             return Err(format!(
                 "{} declares no `[[rollback.triggers]]`; a decision over no trigger is not a proceed",
