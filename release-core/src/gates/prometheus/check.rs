@@ -79,7 +79,10 @@ impl PrometheusGate {
                 "`warn_below` ({warn}) is below `fail_below` ({fail})"
             ));
         }
-        let parse = |rule: &Option<String>| rule.as_deref().map(str::parse).transpose();
+        let parse = |rule: &Option<String>| {
+            let rule = rule.as_deref().map(str::parse::<RelativeRule>).transpose();
+            rule.map_err(|e| e.message)
+        };
         let (relative_warn, relative_fail) = match &spec.relative {
             Some(limits) => (parse(&limits.warn)?, parse(&limits.fail)?),
             None => (None, None),
