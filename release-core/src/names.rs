@@ -10,6 +10,8 @@
 
 use std::borrow::Cow;
 
+pub use crate::errors::NameProblem;
+
 /// The most characters a name may have: a file name built from one stays far below the 255
 /// bytes file systems allow.
 pub const MAX_NAME_CHARS: usize = 64;
@@ -26,33 +28,35 @@ pub const NAME_RULE: &str =
 /// ```
 /// use release_core::names::check_name;
 /// assert!(check_name("eu-west.1").is_ok());
-/// assert_eq!(check_name("../x").unwrap_err(), "starts with `.`");
-/// assert_eq!(check_name("a/b").unwrap_err(), "holds `/`");
-/// assert_eq!(check_name("a\u{1b}").unwrap_err(), "holds `\\u{1b}`");
+/// assert_eq!(check_name("../x").unwrap_err().to_string(), "starts with `.`");
+/// assert_eq!(check_name("a/b").unwrap_err().to_string(), "holds `/`");
+/// assert_eq!(check_name("a\u{1b}").unwrap_err().to_string(), "holds `\\u{1b}`");
 /// ```
-pub fn check_name(name: &str) -> Result<(), String> {
+pub fn check_name(name: &str) -> Result<(), NameProblem> {
     let Some(first) = name.chars().next() else {
-        return Err("is empty".to_owned());
+        return Err(NameProblem::Empty);
     };
     if !first.is_ascii_alphanumeric() {
-        return Err(format!(
-            "starts with `{}`",
-            escaped(first.encode_utf8(&mut [0; 4]))
-        ));
+        return Err(NameProblem::Starts(escaped_char(first)));
     }
     if let Some(bad) = name
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
     {
-        return Err(format!("holds `{}`", escaped(bad.encode_utf8(&mut [0; 4]))));
+        return Err(NameProblem::Holds(escaped_char(bad)));
     }
     let count = name.chars().count();
     if count > MAX_NAME_CHARS {
-        return Err(format!(
-            "is {count} characters long; at most {MAX_NAME_CHARS}"
-        ));
+        return Err(NameProblem::TooLong {
+            count,
+            max: MAX_NAME_CHARS,
+        });
     }
     Ok(())
+}
+
+fn escaped_char(c: char) -> String {
+    escaped(c.encode_utf8(&mut [0; 4])).into_owned()
 }
 
 /// What an environment variable's name is, for messages.
@@ -69,22 +73,22 @@ pub const VARIABLE_RULE: &str =
 /// use release_core::names::check_variable_name;
 /// assert!(check_variable_name("RELEASE_ADMIN_TOKEN").is_ok());
 /// assert!(check_variable_name("http_proxy").is_ok());
-/// assert_eq!(check_variable_name("9LIVES").unwrap_err(), "starts with a digit");
-/// assert_eq!(check_variable_name("A=B").unwrap_err(), "holds `=`");
-/// assert_eq!(check_variable_name("PORT\u{200b}").unwrap_err(), "holds `\\u{200b}`");
+/// assert_eq!(check_variable_name("9LIVES").unwrap_err().to_string(), "starts with a digit");
+/// assert_eq!(check_variable_name("A=B").unwrap_err().to_string(), "holds `=`");
+/// assert_eq!(check_variable_name("PORT\u{200b}").unwrap_err().to_string(), "holds `\\u{200b}`");
 /// ```
-pub fn check_variable_name(name: &str) -> Result<(), String> {
+pub fn check_variable_name(name: &str) -> Result<(), NameProblem> {
     let Some(first) = name.chars().next() else {
-        return Err("is empty".to_owned());
+        return Err(NameProblem::Empty);
     };
     if first.is_ascii_digit() {
-        return Err("starts with a digit".to_owned());
+        return Err(NameProblem::StartsWithDigit);
     }
     match name
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
     {
-        Some(bad) => Err(format!("holds `{}`", escaped(bad.encode_utf8(&mut [0; 4])))),
+        Some(bad) => Err(NameProblem::Holds(escaped_char(bad))),
         None => Ok(()),
     }
 }
@@ -187,10 +191,14 @@ mod tests {
             ("a\u{0}", "holds `\\u{0}`"),
             ("\u{202e}x", "starts with `\\u{202e}`"),
         ] {
-            assert_eq!(check_name(bad), Err(why.to_owned()), "{bad:?}");
+            assert_eq!(
+                check_name(bad).map_err(|e| e.to_string()),
+                Err(why.to_owned()),
+                "{bad:?}"
+            );
         }
         assert_eq!(
-            check_name(&"x".repeat(65)),
+            check_name(&"x".repeat(65)).map_err(|e| e.to_string()),
             Err("is 65 characters long; at most 64".to_owned())
         );
     }
@@ -212,7 +220,11 @@ mod tests {
             ("ÄPFEL", "holds `Ä`"),
             ("A\u{0}", "holds `\\u{0}`"),
         ] {
-            assert_eq!(check_variable_name(bad), Err(why.to_owned()), "{bad:?}");
+            assert_eq!(
+                check_variable_name(bad).map_err(|e| e.to_string()),
+                Err(why.to_owned()),
+                "{bad:?}"
+            );
         }
     }
 

@@ -449,7 +449,7 @@ impl Summary {
                     path: path.to_path_buf(),
                     what,
                     name: name.clone(),
-                    problem,
+                    problem: problem.to_string(),
                 });
             }
         }

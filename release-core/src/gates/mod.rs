@@ -5,6 +5,8 @@ pub mod alerts;
 pub mod command;
 pub mod env;
 pub mod http;
+mod kind;
+pub(crate) mod kinds;
 pub mod platform;
 pub mod prometheus;
 pub mod sessions;
@@ -17,3 +19,6 @@ pub use http::HttpGate;
 pub use platform::PlatformGate;
 pub use prometheus::PrometheusGate;
 pub use sessions::SessionsGate;
+
+pub use kind::{GateKind, NamedVariable, Written};
+pub use kinds::GateKindSpec;

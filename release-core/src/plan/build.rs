@@ -1,11 +1,8 @@
 use std::collections::BTreeSet;
 
-use super::model::{Environment, GateKindSpec, GateSpec, Plan};
+use super::model::{Environment, GateSpec, Plan};
+use crate::errors::InvalidSpec;
 use crate::gate::{DynGate, GateInfo};
-use crate::gates::{
-    AiRuntimeGate, AlertsGate, CommandGate, EnvGate, HttpGate, PlatformGate, PrometheusGate,
-    SessionsGate,
-};
 use crate::sustain::Sustained;
 
 /// A plan could not be turned into gates for a run.
@@ -247,23 +244,6 @@ impl SelectedEnvironment<'_> {
     }
 }
 
-impl GateKindSpec {
-    /// The gate's URL settings that are templates filled from the environment's base URLs,
-    /// with their keys.
-    pub(crate) fn url_templates(&self) -> Vec<(&'static str, &str)> {
-        let (key, template) = match self {
-            GateKindSpec::Http(spec) => ("url", Some(spec.url.as_str())),
-            GateKindSpec::AiRuntime(spec) => ("url", spec.url.as_deref()),
-            GateKindSpec::Sessions(spec) => ("url", spec.url.as_deref()),
-            GateKindSpec::Platform(spec) => ("endpoint", spec.endpoint.as_deref()),
-            GateKindSpec::Prometheus(spec) => ("url", spec.url.as_deref()),
-            GateKindSpec::Alerts(spec) => ("url", spec.url.as_deref()),
-            GateKindSpec::Env(_) | GateKindSpec::Command(_) => ("", None),
-        };
-        template.map(|t| (key, t)).into_iter().collect()
-    }
-}
-
 impl GateSpec {
     /// Who the gate is.
     pub fn info(&self) -> GateInfo {
@@ -283,21 +263,8 @@ impl GateSpec {
     /// looks up only these in the release log, and reads none of it when there are none.
     pub fn baseline_keys(&self) -> Vec<String> {
         let id = &self.common.id;
-        match &self.spec {
-            GateKindSpec::Sessions(_) => {
-                vec![format!(
-                    "{id}.{}",
-                    crate::gates::sessions::STALE_MEASUREMENT
-                )]
-            }
-            GateKindSpec::Prometheus(spec) if spec.relative.is_some() => {
-                vec![format!(
-                    "{id}.{}",
-                    crate::gates::prometheus::VALUE_MEASUREMENT
-                )]
-            }
-            _ => Vec::new(),
-        }
+        let measurements = self.spec.unit().baseline_measurements();
+        measurements.iter().map(|m| format!("{id}.{m}")).collect()
     }
 
     /// The runnable gate.
@@ -308,31 +275,16 @@ impl GateSpec {
             id: self.common.id.clone(),
             message,
         };
-        self.build_gate().map_err(error)
+        self.build_gate().map_err(|e| error(e.message))
     }
 
     /// The runnable gate, or why the settings cannot be used.
-    pub(crate) fn build_gate(&self) -> Result<Box<dyn DynGate>, String> {
-        fn boxed<G: crate::gate::Gate + 'static>(gate: G) -> Box<dyn DynGate> {
-            Box::new(gate)
-        }
-        let info = self.info();
-        let gate = match &self.spec {
-            GateKindSpec::Env(spec) => EnvGate::new(info, spec.clone())
-                .map(boxed)
-                .map_err(|e| e.to_string()),
-            GateKindSpec::Http(spec) => HttpGate::new(info, spec.clone()).map(boxed),
-            GateKindSpec::AiRuntime(spec) => AiRuntimeGate::new(info, spec.clone()).map(boxed),
-            GateKindSpec::Sessions(spec) => SessionsGate::new(info, spec.clone()).map(boxed),
-            GateKindSpec::Platform(spec) => PlatformGate::new(info, spec.clone()).map(boxed),
-            GateKindSpec::Command(spec) => CommandGate::new(info, spec.clone()).map(boxed),
-            GateKindSpec::Prometheus(spec) => PrometheusGate::new(info, spec.clone()).map(boxed),
-            GateKindSpec::Alerts(spec) => AlertsGate::new(info, spec.clone()).map(boxed),
-        }?;
+    pub(crate) fn build_gate(&self) -> Result<Box<dyn DynGate>, InvalidSpec> {
+        let gate = self.spec.unit().build(self.info())?;
         match &self.common.sustain {
             Some(window) => Sustained::new(gate, window.clone())
-                .map(boxed)
-                .map_err(|e| e.to_string()),
+                .map(|g| Box::new(g) as Box<dyn DynGate>)
+                .map_err(|e| InvalidSpec::from(e.to_string())),
             None => Ok(gate),
         }
     }
@@ -475,25 +427,10 @@ impl Plan {
     /// assert!(plan.derived_secrets(&vars).contains(&"QWxhZGRpbjpvcGVuIHNlc2FtZQ==".to_owned()));
     /// ```
     pub fn derived_secrets(&self, vars: &crate::Vars) -> Vec<String> {
-        let mut secrets = Vec::new();
-        for gate in &self.gates {
-            let basic = match &gate.spec {
-                GateKindSpec::Prometheus(spec) => spec.basic_auth.as_ref(),
-                GateKindSpec::Alerts(spec) => spec.basic_auth.as_ref(),
-                _ => None,
-            };
-            let Some(basic) = basic else { continue };
-            if let (Some(user), Some(password)) = (vars.get(&basic.user), vars.get(&basic.password))
-            {
-                let credential =
-                    crate::clients::prometheus::basic_credential(user.expose(), password.expose());
-                if let Some(encoded) = credential.strip_prefix("Basic ") {
-                    secrets.push(encoded.to_owned());
-                }
-                secrets.push(credential);
-            }
-        }
-        secrets
+        let gates = self.gates.iter();
+        gates
+            .flat_map(|g| g.spec.unit().derived_secrets(vars))
+            .collect()
     }
 
     /// The redactor of a run over these variables and base URL flags: it hides the values of
@@ -599,7 +536,7 @@ impl Plan {
                 })
                 .collect();
             for gate in &self.gates {
-                for (_, template) in gate.spec.url_templates() {
+                for (_, template) in gate.spec.unit().url_templates() {
                     let mut url = template.to_owned();
                     for (name, base) in &filled {
                         url = url.replace(&format!("{{{name}}}"), base.trim_end_matches('/'));
@@ -613,47 +550,7 @@ impl Plan {
             .flat_map(|url| crate::url_credentials(url, &names))
             .collect();
         for gate in &self.gates {
-            match &gate.spec {
-                GateKindSpec::Http(spec) => {
-                    for (name, value) in &spec.headers {
-                        secrets.extend(crate::secret::header_secrets(name, value, &names));
-                    }
-                    if let Some(json) = &spec.json {
-                        secrets.extend(crate::secret::json_secrets(json, &names));
-                    }
-                    if let Some(body) = &spec.body {
-                        secrets.extend(crate::secret::text_body_secrets(body, &names));
-                    }
-                }
-                GateKindSpec::Command(spec) => {
-                    for (name, value) in &spec.env {
-                        secrets.extend(names.assignment(name, value, &declared));
-                    }
-                    for text in spec.command.iter().chain(&spec.shell) {
-                        secrets.extend(crate::secret::command_secrets(text, &names));
-                    }
-                    for service in &spec.services {
-                        let assignments = service.env.iter().flat_map(|(name, value)| {
-                            let value = crate::gates::command::fill_constant_placeholders(value);
-                            names.assignment(name, &value, &declared)
-                        });
-                        let arguments = service
-                            .start
-                            .iter()
-                            .chain(&service.stop)
-                            .chain(&service.ready.command)
-                            .flat_map(|argument| {
-                                let argument =
-                                    crate::gates::command::fill_constant_placeholders(argument);
-                                crate::secret::command_secrets(&argument, &names)
-                            });
-                        for secret in assignments.collect::<Vec<_>>().into_iter().chain(arguments) {
-                            secrets.extend(crate::gates::command::literal_pieces(&secret));
-                        }
-                    }
-                }
-                _ => {}
-            }
+            secrets.extend(gate.spec.unit().written_secrets(&names, &declared));
         }
         secrets
     }
@@ -689,26 +586,7 @@ impl Plan {
     pub fn secret_variables(&self) -> BTreeSet<String> {
         let mut names: BTreeSet<String> = self.tokens.values().cloned().collect();
         for gate in &self.gates {
-            // The platform gate reads Railway's tokens itself, declared as secrets or not.
-            if let GateKindSpec::Platform(_) = &gate.spec {
-                names.extend(["RAILWAY_TOKEN".to_owned(), "RAILWAY_API_TOKEN".to_owned()]);
-            }
-            let basic = match &gate.spec {
-                GateKindSpec::Prometheus(spec) => spec.basic_auth.as_ref(),
-                GateKindSpec::Alerts(spec) => spec.basic_auth.as_ref(),
-                _ => None,
-            };
-            if let Some(basic) = basic {
-                names.insert(basic.password.clone());
-            }
-            if let GateKindSpec::Env(spec) = &gate.spec {
-                names.extend(
-                    spec.vars
-                        .iter()
-                        .filter(|v| v.secret.is_some())
-                        .map(|v| v.name.clone()),
-                );
-            }
+            names.extend(gate.spec.unit().secret_variables());
         }
         names
     }

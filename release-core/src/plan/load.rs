@@ -15,7 +15,9 @@ use super::rollback::RollbackSection;
 use super::wording;
 use crate::base_url::{BASE_URL_RULE, check_base_url};
 use crate::gate::GateInfo;
+use crate::gates::Written;
 use crate::gates::env::{EnvGate, EnvGateSpec};
+use crate::gates::kinds::ReadSpec;
 use crate::names::{NAME_RULE, VARIABLE_RULE, check_name, check_variable_name, escaped};
 
 /// Plans larger than this are refused before parsing.
@@ -701,7 +703,7 @@ impl<'s> Loader<'s> {
                 span,
                 format!(
                     "missing field `kind`; expected one of {}",
-                    quoted(&GateKindSpec::KINDS)
+                    quoted(GateKindSpec::KINDS)
                 ),
             );
             return (None, spans);
@@ -709,24 +711,21 @@ impl<'s> Loader<'s> {
         let kind_span = kind.span();
         let rest = Spanned::new(span.clone(), DeValue::Table(rest));
         let spec = match kind.get_ref().as_str() {
+            // Each variable is read on its own, so every variable's mistake is reported.
             Some("env") => self.env_spec(rest, &mut spans).map(GateKindSpec::Env),
-            Some("http") => self.deserialize(rest).map(GateKindSpec::Http),
-            Some("ai-runtime") => self.deserialize(rest).map(GateKindSpec::AiRuntime),
-            Some("sessions") => self.deserialize(rest).map(GateKindSpec::Sessions),
-            Some("platform") => self.deserialize(rest).map(GateKindSpec::Platform),
-            Some("command") => self.deserialize(rest).map(GateKindSpec::Command),
-            Some("prometheus") => self.deserialize(rest).map(GateKindSpec::Prometheus),
-            Some("alerts") => self.deserialize(rest).map(GateKindSpec::Alerts),
-            Some(other) => {
-                self.error(
-                    kind_span,
-                    format!(
-                        "unknown gate kind `{other}`; expected one of {}",
-                        quoted(&GateKindSpec::KINDS)
-                    ),
-                );
-                None
-            }
+            Some(name) => match GateKindSpec::read(name, Reading { loader: self, rest }) {
+                Some(spec) => spec,
+                None => {
+                    self.error(
+                        kind_span,
+                        format!(
+                            "unknown gate kind `{name}`; expected one of {}",
+                            quoted(GateKindSpec::KINDS)
+                        ),
+                    );
+                    None
+                }
+            },
             None => {
                 self.error(kind_span, "`kind` must be a string");
                 None
@@ -852,13 +851,8 @@ impl<'s> Loader<'s> {
                         );
                     }
                 }
-                GateKindSpec::Http(_)
-                | GateKindSpec::AiRuntime(_)
-                | GateKindSpec::Sessions(_)
-                | GateKindSpec::Platform(_)
-                | GateKindSpec::Command(_)
-                | GateKindSpec::Prometheus(_)
-                | GateKindSpec::Alerts(_) => {
+                // Every other kind is checked by building it.
+                _ => {
                     let named_well = self.check_variables(id, &gate.spec, spans);
                     if named_well
                         && !text_problems.contains(&index)
@@ -868,7 +862,7 @@ impl<'s> Loader<'s> {
                     }
                 }
             }
-            for (key, template) in gate.spec.url_templates() {
+            for (key, template) in gate.spec.unit().url_templates() {
                 if let Err(problem) = checks::url_template(template) {
                     self.error(spans.key(key), format!("gate `{id}`: `{key}` {problem}"));
                 }
@@ -876,7 +870,7 @@ impl<'s> Loader<'s> {
             if let GateKindSpec::Http(spec) = &gate.spec {
                 self.check_headers(id, spec, spans);
             }
-            if let Some(token) = gate_token(&gate.spec)
+            if let Some(token) = gate.spec.unit().token()
                 && !plan.tokens.contains_key(token)
             {
                 let known: Vec<&str> = plan.tokens.keys().map(String::as_str).collect();
@@ -892,34 +886,13 @@ impl<'s> Loader<'s> {
     /// The variables a gate names besides an env gate's (command `env` keys, `basic_auth`),
     /// each reported where it is written. Returns whether all are variable names.
     fn check_variables(&mut self, id: &str, spec: &GateKindSpec, spans: &GateSpans) -> bool {
-        let mut named: Vec<(String, &str, Range<usize>)> = Vec::new();
-        match spec {
-            GateKindSpec::Command(spec) => {
-                for name in spec.env.keys() {
-                    named.push(("`env`".to_owned(), name, spans.entry("env", name)));
-                }
-                for service in &spec.services {
-                    for name in service.env.keys() {
-                        let what = format!("service `{}`: `env`", service.name);
-                        named.push((what, name, spans.entry("services.env", name)));
-                    }
-                }
-            }
-            GateKindSpec::Prometheus(crate::gates::prometheus::PrometheusGateSpec {
-                basic_auth: Some(basic),
-                ..
-            })
-            | GateKindSpec::Alerts(crate::gates::alerts::AlertsGateSpec {
-                basic_auth: Some(basic),
-                ..
-            }) => {
-                for (key, name) in [("user", &basic.user), ("password", &basic.password)] {
-                    let what = format!("`basic_auth.{key}`");
-                    named.push((what, name, spans.value("basic_auth", key)));
-                }
-            }
-            _ => {}
-        }
+        let named = spec.unit().named_variables().into_iter().map(|v| {
+            let at = match v.at {
+                Written::Entry { path, name } => spans.entry(path, name),
+                Written::Value { path, name } => spans.value(path, name),
+            };
+            (v.what, v.name, at)
+        });
         let mut well = true;
         for (what, name, at) in named {
             if let Err(problem) = check_variable_name(name) {
@@ -1011,24 +984,11 @@ impl<'s> Loader<'s> {
 }
 
 /// The message for a variable name that is not one.
-fn not_a_variable(what: &str, name: &str, problem: &str) -> String {
+fn not_a_variable(what: &str, name: &str, problem: &crate::names::NameProblem) -> String {
     format!(
         "{what}: `{}` is not a variable name: it {problem}; variable names are {VARIABLE_RULE}",
         escaped(name)
     )
-}
-
-/// The token a gate sends, if any.
-fn gate_token(spec: &GateKindSpec) -> Option<&str> {
-    match spec {
-        GateKindSpec::Env(_) => None,
-        GateKindSpec::Platform(_) | GateKindSpec::Command(_) => None,
-        GateKindSpec::Prometheus(spec) => spec.token.as_deref(),
-        GateKindSpec::Alerts(spec) => spec.token.as_deref(),
-        GateKindSpec::Http(spec) => spec.token.as_deref(),
-        GateKindSpec::AiRuntime(spec) => Some(&spec.token),
-        GateKindSpec::Sessions(spec) => Some(&spec.token),
-    }
 }
 
 fn quoted(items: &[&str]) -> String {
@@ -1037,4 +997,16 @@ fn quoted(items: &[&str]) -> String {
         .map(|i| format!("`{i}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Reads a kind's settings through the loader, which reports their mistakes with positions.
+struct Reading<'l, 's> {
+    loader: &'l mut Loader<'s>,
+    rest: Spanned<DeValue<'s>>,
+}
+
+impl ReadSpec for Reading<'_, '_> {
+    fn read<T: serde::de::DeserializeOwned>(self) -> Option<T> {
+        self.loader.deserialize(self.rest)
+    }
 }

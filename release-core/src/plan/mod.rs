@@ -8,8 +8,10 @@ mod load;
 mod model;
 mod rollback;
 mod schema;
+mod triggers;
 mod wording;
 
+pub use crate::rollback::TriggerSpec;
 pub use build::{BuildError, GateFilter, SelectedEnvironment, URL_PLACEHOLDERS, UrlOverrides};
 pub use error::{Diagnostic, PlanError};
 pub use listing::{EnvironmentListing, GateListing, PhaseListing, PlanListing};
@@ -18,5 +20,5 @@ pub use model::{
     Environment, GateCommon, GateKindSpec, GateSpec, KNOWN_PHASES, Plan, ReleaseSection,
     SecretsSection,
 };
-pub use rollback::{RollbackSection, TriggerSpec};
+pub use rollback::RollbackSection;
 pub use schema::PlanDocument;

@@ -5,14 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::duration::HumanDuration;
-use crate::gates::ai_runtime::AiRuntimeGateSpec;
-use crate::gates::alerts::AlertsGateSpec;
-use crate::gates::command::CommandGateSpec;
-use crate::gates::env::EnvGateSpec;
-use crate::gates::http::HttpGateSpec;
-use crate::gates::platform::PlatformGateSpec;
-use crate::gates::prometheus::PrometheusGateSpec;
-use crate::gates::sessions::SessionsGateSpec;
+pub use crate::gates::GateKindSpec;
 use crate::secret::NamePattern;
 
 /// The phases a gate may belong to, in runbook order.
@@ -181,55 +174,6 @@ pub struct GateCommon {
 
 fn yes() -> bool {
     true
-}
-
-/// A gate's kind and its kind-specific settings.
-#[derive(Debug, Clone, PartialEq)]
-pub enum GateKindSpec {
-    /// `kind = "env"`.
-    Env(EnvGateSpec),
-    /// `kind = "http"`.
-    Http(HttpGateSpec),
-    /// `kind = "ai-runtime"`.
-    AiRuntime(AiRuntimeGateSpec),
-    /// `kind = "sessions"`.
-    Sessions(SessionsGateSpec),
-    /// `kind = "platform"`.
-    Platform(PlatformGateSpec),
-    /// `kind = "command"`.
-    Command(CommandGateSpec),
-    /// `kind = "prometheus"`.
-    Prometheus(PrometheusGateSpec),
-    /// `kind = "alerts"`.
-    Alerts(AlertsGateSpec),
-}
-
-impl GateKindSpec {
-    /// The kinds a plan may name.
-    pub const KINDS: [&str; 8] = [
-        "env",
-        "http",
-        "ai-runtime",
-        "sessions",
-        "platform",
-        "command",
-        "prometheus",
-        "alerts",
-    ];
-
-    /// The kind's name.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            GateKindSpec::Env(_) => "env",
-            GateKindSpec::Http(_) => "http",
-            GateKindSpec::AiRuntime(_) => "ai-runtime",
-            GateKindSpec::Sessions(_) => "sessions",
-            GateKindSpec::Platform(_) => "platform",
-            GateKindSpec::Command(_) => "command",
-            GateKindSpec::Prometheus(_) => "prometheus",
-            GateKindSpec::Alerts(_) => "alerts",
-        }
-    }
 }
 
 /// One `[[gates]]` entry.

@@ -3,14 +3,6 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 
 use super::model::{Environment, GateCommon, ReleaseSection};
-use crate::gates::ai_runtime::AiRuntimeGateSpec;
-use crate::gates::alerts::AlertsGateSpec;
-use crate::gates::command::CommandGateSpec;
-use crate::gates::env::EnvGateSpec;
-use crate::gates::http::HttpGateSpec;
-use crate::gates::platform::PlatformGateSpec;
-use crate::gates::prometheus::PrometheusGateSpec;
-use crate::gates::sessions::SessionsGateSpec;
 
 /// The shape of a plan file, for its JSON Schema (`release schema plan`). Loading reads each
 /// part separately to report every error with its position; this type describes the whole.
@@ -37,76 +29,53 @@ pub struct PlanDocument {
     rollback: Option<super::rollback::RollbackSection>,
 }
 
-/// One gate: the common fields and its kind's own.
-#[derive(JsonSchema)]
-#[schemars(tag = "kind", deny_unknown_fields)]
-#[expect(
-    dead_code,
-    reason = "describes the plan's shape for the JSON Schema only"
-)]
-enum GateDocument {
-    /// Checks environment variables.
-    #[schemars(rename = "env")]
-    Env {
-        #[schemars(flatten)]
-        common: GateCommon,
-        #[schemars(flatten)]
-        spec: EnvGateSpec,
-    },
-    /// One HTTP request with expectations.
-    #[schemars(rename = "http")]
-    Http {
-        #[schemars(flatten)]
-        common: GateCommon,
-        #[schemars(flatten)]
-        spec: HttpGateSpec,
-    },
-    /// The AI runtime control plane.
-    #[schemars(rename = "ai-runtime")]
-    AiRuntime {
-        #[schemars(flatten)]
-        common: GateCommon,
-        #[schemars(flatten)]
-        spec: AiRuntimeGateSpec,
-    },
-    /// A program run with a timeout, its process group stopped as a whole.
-    #[schemars(rename = "command")]
-    Command {
-        #[schemars(flatten)]
-        common: GateCommon,
-        #[schemars(flatten)]
-        spec: CommandGateSpec,
-    },
-    /// One PromQL query judged against levels and a baseline.
-    #[schemars(rename = "prometheus")]
-    Prometheus {
-        #[schemars(flatten)]
-        common: GateCommon,
-        #[schemars(flatten)]
-        spec: PrometheusGateSpec,
-    },
-    /// Active alerts in Alertmanager.
-    #[schemars(rename = "alerts")]
-    Alerts {
-        #[schemars(flatten)]
-        common: GateCommon,
-        #[schemars(flatten)]
-        spec: AlertsGateSpec,
-    },
-    /// Railway's deployment and runtime baseline.
-    #[schemars(rename = "platform")]
-    Platform {
-        #[schemars(flatten)]
-        common: GateCommon,
-        #[schemars(flatten)]
-        spec: PlatformGateSpec,
-    },
-    /// Stale agent-gateway sessions.
-    #[schemars(rename = "sessions")]
-    Sessions {
-        #[schemars(flatten)]
-        common: GateCommon,
-        #[schemars(flatten)]
-        spec: SessionsGateSpec,
-    },
+macro_rules! define_gate_document {
+    ($($variant:ident($spec:ty) = $name:literal @ $rank:literal, $about:literal;)*) => {
+        /// One gate: the common fields and its kind's own.
+        #[derive(JsonSchema)]
+        #[schemars(tag = "kind", deny_unknown_fields, transform = in_schema_order)]
+        #[expect(
+            dead_code,
+            reason = "describes the plan's shape for the JSON Schema only"
+        )]
+        enum GateDocument {
+            $(
+                #[doc = $about]
+                #[schemars(rename = $name)]
+                $variant {
+                    #[schemars(flatten)]
+                    common: GateCommon,
+                    #[schemars(flatten)]
+                    spec: $spec,
+                },
+            )*
+        }
+    };
+}
+crate::gates::kinds::with_gate_kinds!(define_gate_document);
+
+macro_rules! define_schema_rank {
+    ($($variant:ident($spec:ty) = $name:literal @ $rank:literal, $about:literal;)*) => {
+        /// Where the kind's schema stands among the others.
+        fn schema_rank(kind: &str) -> usize {
+            match kind {
+                $($name => $rank,)*
+                _ => usize::MAX,
+            }
+        }
+    };
+}
+crate::gates::kinds::with_gate_kinds!(define_schema_rank);
+
+/// Orders the kinds' schemas by their place in the list of kinds.
+fn in_schema_order(schema: &mut schemars::Schema) {
+    let Some(serde_json::Value::Array(kinds)) = schema.get_mut("oneOf") else {
+        return;
+    };
+    kinds.sort_by_key(|kind| {
+        let name = kind
+            .pointer("/properties/kind/const")
+            .and_then(|n| n.as_str());
+        name.map_or(usize::MAX, schema_rank)
+    });
 }

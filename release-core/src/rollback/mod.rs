@@ -1,19 +1,15 @@
 //! Rollback triggers and the decision tree: synchronous, pure rules over a finished run's
 //! observations, so a decision can be replayed offline from a summary file.
 
-mod builtin;
 mod config;
 mod decision;
 mod human;
 mod replay;
 mod steps;
 mod trigger;
+mod triggers;
 
 pub use crate::log::DecisionKind;
-pub(crate) use builtin::number as builtin_number;
-pub use builtin::{
-    Growth, GrowthTrigger, Hold, Level, MissingDataTrigger, ThresholdTrigger, VerdictTrigger,
-};
 pub use config::RollbackConfig;
 pub use decision::{DECISION_SCHEMA_VERSION, Decision};
 pub use human::{render_decision, render_plan};
@@ -23,3 +19,8 @@ pub use steps::{
     RollbackStep, RollbackTarget, StepAction,
 };
 pub use trigger::{Assessment, RollbackTrigger, TriggerInput, TriggerState};
+pub use triggers::{
+    Growth, GrowthSpec, GrowthTrigger, Hold, Level, MissingDataSpec, MissingDataTrigger,
+    NotAGrowth, SettingProblem, ThresholdSpec, ThresholdTrigger, TriggerKind, TriggerSpec,
+    VerdictSpec, VerdictTrigger,
+};

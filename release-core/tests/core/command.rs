@@ -507,7 +507,9 @@ start = ["release-no-such-program-7c1d"]
 fn bad_settings_are_refused_with_the_reason() {
     let refused = |toml_spec: &str| {
         let spec: CommandGateSpec = toml::from_str(toml_spec).expect("spec");
-        CommandGate::new(GateInfo::new("qa", "command"), spec).expect_err("refused")
+        CommandGate::new(GateInfo::new("qa", "command"), spec)
+            .expect_err("refused")
+            .to_string()
     };
     assert!(refused("").starts_with("no program to run"));
     assert_eq!(

@@ -428,7 +428,7 @@ async fn an_empty_or_unlabelled_sample_is_never_a_silent_pass() {
 fn a_sessions_gate_needs_an_absolute_limit() {
     let spec: SessionsGateSpec = toml::from_str("growth = { warn = 2 }").unwrap();
     let err = SessionsGate::new(GateInfo::new("s", "sessions"), spec).unwrap_err();
-    assert!(err.contains("max_stale"), "{err}");
+    assert!(err.to_string().contains("max_stale"), "{err}");
 }
 
 #[tokio::test]

@@ -14,6 +14,7 @@ mod health_report;
 mod http_faults;
 #[cfg(feature = "health-check")]
 mod json_documents;
+mod kind_secrets;
 mod layers;
 mod metrics_contracts;
 mod metrics_real;

@@ -28,7 +28,14 @@ pub struct AiRuntimeGate {
 
 impl AiRuntimeGate {
     /// A gate from its spec; a dry-run needs at least one role.
-    pub fn new(info: GateInfo, spec: AiRuntimeGateSpec) -> Result<Self, String> {
+    pub fn new(
+        info: GateInfo,
+        spec: AiRuntimeGateSpec,
+    ) -> Result<Self, crate::errors::InvalidSpec> {
+        Self::checked(info, spec).map_err(crate::errors::InvalidSpec::from)
+    }
+
+    fn checked(info: GateInfo, spec: AiRuntimeGateSpec) -> Result<Self, String> {
         check_retries(spec.retries)?;
         if spec.probe == Probe::DryRun && spec.roles.is_empty() {
             return Err("a dry-run probe needs `roles`, the critical roles to probe".to_owned());

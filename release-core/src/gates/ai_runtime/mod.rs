@@ -2,6 +2,7 @@
 //! critical roles (runbook post-release step 3).
 
 mod check;
+mod kind;
 mod spec;
 
 pub use check::AiRuntimeGate;

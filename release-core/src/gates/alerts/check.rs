@@ -28,7 +28,11 @@ pub struct AlertsGate {
 impl AlertsGate {
     /// A gate from its spec; fails when a severity is not in `severities` or the levels are
     /// in the wrong order.
-    pub fn new(info: GateInfo, spec: AlertsGateSpec) -> Result<Self, String> {
+    pub fn new(info: GateInfo, spec: AlertsGateSpec) -> Result<Self, crate::errors::InvalidSpec> {
+        Self::checked(info, spec).map_err(crate::errors::InvalidSpec::from)
+    }
+
+    fn checked(info: GateInfo, spec: AlertsGateSpec) -> Result<Self, String> {
         check_retries(spec.retries)?;
         if spec.severities.is_empty() {
             return Err("`severities` is empty".to_owned());

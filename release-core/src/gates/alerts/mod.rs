@@ -2,6 +2,7 @@
 //! step 2, "confirm alerts … are within thresholds").
 
 mod check;
+mod kind;
 mod spec;
 
 pub use check::AlertsGate;

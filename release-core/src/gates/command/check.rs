@@ -88,7 +88,11 @@ fn check_process_text(spec: &CommandGateSpec) -> Result<(), String> {
 impl CommandGate {
     /// A gate from its spec; fails when the command is missing or ambiguous, or a setting is
     /// out of range.
-    pub fn new(mut info: GateInfo, spec: CommandGateSpec) -> Result<Self, String> {
+    pub fn new(info: GateInfo, spec: CommandGateSpec) -> Result<Self, crate::errors::InvalidSpec> {
+        Self::checked(info, spec).map_err(crate::errors::InvalidSpec::from)
+    }
+
+    fn checked(mut info: GateInfo, spec: CommandGateSpec) -> Result<Self, String> {
         let argv = match (&spec.shell, spec.command.is_empty()) {
             (Some(_), false) => return Err("set `command` or `shell`, not both".to_owned()),
             (None, true) => {

@@ -4,6 +4,7 @@
 //! suite with a Postgres/Redis bootstrap).
 
 mod check;
+mod kind;
 mod process;
 mod services;
 mod spec;

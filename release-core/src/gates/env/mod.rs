@@ -3,6 +3,7 @@
 
 mod check;
 mod host;
+mod kind;
 mod spec;
 
 pub use check::EnvGate;

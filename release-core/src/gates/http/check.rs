@@ -39,7 +39,11 @@ pub struct HttpGate {
 
 impl HttpGate {
     /// A gate from its spec; fails on a bad method, path or regex.
-    pub fn new(info: GateInfo, spec: HttpGateSpec) -> Result<Self, String> {
+    pub fn new(info: GateInfo, spec: HttpGateSpec) -> Result<Self, crate::errors::InvalidSpec> {
+        Self::checked(info, spec).map_err(crate::errors::InvalidSpec::from)
+    }
+
+    fn checked(info: GateInfo, spec: HttpGateSpec) -> Result<Self, String> {
         let method = reqwest::Method::from_bytes(spec.method.to_ascii_uppercase().as_bytes())
             .map_err(|_| format!("invalid method `{}`", spec.method))?;
         check_retries(spec.retries)?;

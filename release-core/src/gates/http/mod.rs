@@ -4,6 +4,7 @@
 mod assert;
 mod check;
 pub(crate) mod health;
+mod kind;
 mod spec;
 
 pub use check::HttpGate;

@@ -33,7 +33,11 @@ pub struct PlatformGate {
 
 impl PlatformGate {
     /// A gate from its spec; the service list must not be empty.
-    pub fn new(info: GateInfo, spec: PlatformGateSpec) -> Result<Self, String> {
+    pub fn new(info: GateInfo, spec: PlatformGateSpec) -> Result<Self, crate::errors::InvalidSpec> {
+        Self::checked(info, spec).map_err(crate::errors::InvalidSpec::from)
+    }
+
+    fn checked(info: GateInfo, spec: PlatformGateSpec) -> Result<Self, String> {
         check_retries(spec.retries)?;
         if spec.services.is_empty() {
             return Err("`services` lists no service to check".to_owned());

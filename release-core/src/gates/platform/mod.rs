@@ -3,6 +3,7 @@
 
 mod check;
 mod details;
+mod kind;
 mod spec;
 
 pub use check::PlatformGate;

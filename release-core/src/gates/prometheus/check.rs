@@ -43,7 +43,14 @@ pub struct PrometheusGate {
 impl PrometheusGate {
     /// A gate from its spec; fails on an empty query, levels in the wrong order or a relative
     /// limit that does not parse.
-    pub fn new(info: GateInfo, spec: PrometheusGateSpec) -> Result<Self, String> {
+    pub fn new(
+        info: GateInfo,
+        spec: PrometheusGateSpec,
+    ) -> Result<Self, crate::errors::InvalidSpec> {
+        Self::checked(info, spec).map_err(crate::errors::InvalidSpec::from)
+    }
+
+    fn checked(info: GateInfo, spec: PrometheusGateSpec) -> Result<Self, String> {
         if spec.query.trim().is_empty() {
             return Err("`query` is empty".to_owned());
         }
@@ -74,7 +81,10 @@ impl PrometheusGate {
                 "`warn_below` ({warn}) is below `fail_below` ({fail})"
             ));
         }
-        let parse = |rule: &Option<String>| rule.as_deref().map(str::parse).transpose();
+        let parse = |rule: &Option<String>| {
+            let rule = rule.as_deref().map(str::parse::<RelativeRule>).transpose();
+            rule.map_err(|e| e.message)
+        };
         let (relative_warn, relative_fail) = match &spec.relative {
             Some(limits) => (parse(&limits.warn)?, parse(&limits.fail)?),
             None => (None, None),

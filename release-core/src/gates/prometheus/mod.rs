@@ -3,6 +3,7 @@
 //! latency within thresholds). No data is never a silent pass: the plan says what it means.
 
 mod check;
+mod kind;
 mod relative;
 mod spec;
 

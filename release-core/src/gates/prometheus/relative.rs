@@ -1,6 +1,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::errors::InvalidSpec;
+
 /// A limit relative to a baseline: `"<=+10%"`, `"<=+2pp"`, `">=-5%"`, `"<=+0.5"`.
 ///
 /// `%` scales the baseline; `pp` adds percentage points to a ratio (0.01 each: values such
@@ -34,13 +36,13 @@ enum DeltaUnit {
 }
 
 impl FromStr for RelativeRule {
-    type Err = String;
+    type Err = InvalidSpec;
 
-    fn from_str(text: &str) -> Result<Self, String> {
+    fn from_str(text: &str) -> Result<Self, InvalidSpec> {
         let error = || {
-            format!(
+            InvalidSpec::new(format!(
                 "invalid relative limit {text:?}: expected `<=` or `>=`, a signed number and `%`, `pp` or nothing, such as \"<=+10%\" or \">=-2pp\""
-            )
+            ))
         };
         let trimmed = text.trim();
         let (at_most, rest) = if let Some(rest) = trimmed.strip_prefix("<=") {
@@ -66,9 +68,9 @@ impl FromStr for RelativeRule {
             return Err(error());
         }
         if unit == DeltaUnit::Percent && delta <= -100.0 {
-            return Err(format!(
+            return Err(InvalidSpec::new(format!(
                 "invalid relative limit {text:?}: a change of -100% or less leaves nothing"
-            ));
+            )));
         }
         Ok(Self {
             at_most,

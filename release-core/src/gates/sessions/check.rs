@@ -30,7 +30,11 @@ pub struct SessionsGate {
 
 impl SessionsGate {
     /// A gate from its spec; limits must be ordered (`warn` not above `fail`).
-    pub fn new(info: GateInfo, spec: SessionsGateSpec) -> Result<Self, String> {
+    pub fn new(info: GateInfo, spec: SessionsGateSpec) -> Result<Self, crate::errors::InvalidSpec> {
+        Self::checked(info, spec).map_err(crate::errors::InvalidSpec::from)
+    }
+
+    fn checked(info: GateInfo, spec: SessionsGateSpec) -> Result<Self, String> {
         crate::net::check_retries(spec.retries)?;
         if spec.max_stale.warn.is_none() && spec.max_stale.fail.is_none() {
             // Without an absolute limit, the first run (no baseline yet) could never fail.

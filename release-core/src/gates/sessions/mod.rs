@@ -2,6 +2,7 @@
 //! against a baseline from an earlier run (runbook post-release step 3).
 
 mod check;
+mod kind;
 mod spec;
 
 pub use check::{STALE_MEASUREMENT, SessionsGate};
