@@ -5,7 +5,7 @@
 //! No message quotes a secret's value: they name variables, tokens and settings, never what
 //! they hold.
 
-use crate::names::escaped;
+use crate::text::escaped;
 
 /// What a base URL is, for messages.
 pub const BASE_URL_RULE: &str =

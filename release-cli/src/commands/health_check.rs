@@ -6,6 +6,7 @@ use std::path::Path;
 use release_core::exit_code;
 use release_core::health::FileCheck;
 use release_core::report::Format;
+use release_core::schema::SchemaName;
 
 use super::listing_format;
 use crate::cli::GlobalArgs;
@@ -18,7 +19,14 @@ pub(crate) fn run(
     schema: Option<&Path>,
 ) -> Result<i32, CliError> {
     let format = listing_format(global, "health check")?;
-    let check = FileCheck::run(file, schema).map_err(CliError::input)?;
+    let check = match schema {
+        Some(path) => FileCheck::against_file(file, path),
+        None => {
+            let name = SchemaName::HealthReport;
+            FileCheck::against(file, name.as_str(), &name.schema())
+        }
+    };
+    let check = check.map_err(CliError::input)?;
     let text = match format {
         Format::Json => serde_json::to_string_pretty(&check).map_err(CliError::output)? + "\n",
         _ => check.human(),

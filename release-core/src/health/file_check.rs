@@ -9,7 +9,6 @@ use serde_json::Value;
 
 use super::{DocumentReadError, JsonDocument, SchemaCheckError, SchemaChecker, SchemaViolation};
 use crate::names::escaped;
-use crate::schema::SchemaName;
 
 /// Neither the document nor the schema is read past this many bytes.
 pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
@@ -45,25 +44,25 @@ pub struct FileCheck {
 }
 
 impl FileCheck {
-    /// Checks `file` against the schema at `schema`, else the health report's schema. The
-    /// document is held compactly (about twice its text), duplicate keys refused.
-    pub fn run(file: &Path, schema: Option<&Path>) -> Result<Self, FileCheckError> {
-        let (schema_name, schema) = match schema {
-            Some(path) => (path.display().to_string(), read_schema(path)?),
-            None => (
-                SchemaName::HealthReport.as_str().to_owned(),
-                SchemaName::HealthReport.schema(),
-            ),
-        };
-        let checker = SchemaChecker::new(&schema).map_err(|source| FileCheckError::Schema {
-            schema: escaped(&schema_name).to_string(),
+    /// Checks `file` against the JSON Schema at `schema_file`.
+    pub fn against_file(file: &Path, schema_file: &Path) -> Result<Self, FileCheckError> {
+        let schema = read_schema(schema_file)?;
+        Self::against(file, &schema_file.display().to_string(), &schema)
+    }
+
+    /// Checks `file` against `schema`, named `schema_name` in the outcome (e.g.
+    /// `SchemaName::HealthReport`'s). The document is held compactly (about twice its text),
+    /// duplicate keys refused.
+    pub fn against(file: &Path, schema_name: &str, schema: &Value) -> Result<Self, FileCheckError> {
+        let checker = SchemaChecker::new(schema).map_err(|source| FileCheckError::Schema {
+            schema: escaped(schema_name).to_string(),
             source,
         })?;
         let document = JsonDocument::read_file(file, MAX_INPUT_BYTES)?;
         let errors = checker.check_document(&document);
         Ok(Self {
             file: file.display().to_string(),
-            schema: schema_name,
+            schema: schema_name.to_owned(),
             valid: errors.is_empty(),
             errors,
         })
