@@ -8,7 +8,6 @@
 //! input (a file, an argument, an upstream, a plan) that a message or a report shows goes
 //! through [`escaped`], the one function that decides how such text prints.
 
-use std::borrow::Cow;
 
 pub use crate::errors::NameProblem;
 

@@ -144,7 +144,7 @@ impl NamePattern {
                 c => format!("`{c}`"),
             };
             return Err(NamePatternError::Character {
-                pattern: pattern.escape_debug().to_string(),
+                pattern: crate::text::escaped(pattern).into_owned(),
                 found,
             });
         }
