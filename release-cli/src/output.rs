@@ -174,3 +174,14 @@ pub(crate) fn print_clap(err: &clap::Error) -> i32 {
     }
     err.exit_code()
 }
+
+/// `err` and its causes on one line.
+pub(crate) fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(err) = cause {
+        text.push_str(&format!(": {err}"));
+        cause = err.source();
+    }
+    text
+}

@@ -15,3 +15,23 @@ pub const INTERRUPTED: i32 = 130;
 pub const TERMINATED: i32 = 143;
 /// Ended by `SIGHUP` before the run was recorded, or by a second signal: 128 + 1.
 pub const HANGUP: i32 = 129;
+
+/// The more serious of two exit codes, for a command that runs several steps: unusable
+/// output, then blocked or rollback, then hold, then passed. Numerically hold (3) is the
+/// largest, but it must not hide a block; an unexpected code stays visible.
+///
+/// ```
+/// use release_core::exit_code::{BLOCKED, HOLD, PASSED, worse};
+/// assert_eq!(worse(HOLD, BLOCKED), BLOCKED);
+/// assert_eq!(worse(PASSED, HOLD), HOLD);
+/// ```
+pub fn worse(a: i32, b: i32) -> i32 {
+    let rank = |code: i32| match code {
+        INVALID_INPUT => 3,
+        BLOCKED => 2,
+        HOLD => 1,
+        PASSED => 0,
+        _ => 4,
+    };
+    if rank(b) > rank(a) { b } else { a }
+}

@@ -8,7 +8,6 @@
 //! input (a file, an argument, an upstream, a plan) that a message or a report shows goes
 //! through [`escaped`], the one function that decides how such text prints.
 
-
 pub use crate::errors::NameProblem;
 
 /// The most characters a name may have: a file name built from one stays far below the 255
@@ -96,6 +95,8 @@ pub use crate::text::{acts_instead_of_showing, escaped, escaped_lines};
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
+
     use super::*;
 
     #[test]

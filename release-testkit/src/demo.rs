@@ -72,6 +72,15 @@ pub enum DemoError {
     /// A built-in plan did not load (a bug: the test kit's tests load them).
     #[error(transparent)]
     Plan(#[from] PlanError),
+    /// The demo's directory could not be created.
+    #[error("failed to create {}", path.as_ref().map_or("a temporary directory".to_owned(), |p| p.display().to_string()))]
+    Directory {
+        /// The directory asked for; `None` for a temporary one.
+        path: Option<PathBuf>,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The environment file could not be written to the demo's directory.
     #[error("failed to write {}", path.display())]
     Write {
@@ -90,6 +99,31 @@ pub enum DemoError {
 }
 
 impl Demo {
+    /// The directory a demo writes into: `dir`, created if missing, else a new temporary
+    /// directory that is kept afterwards, so its artifacts can be read.
+    ///
+    /// ```
+    /// let dir = release_testkit::Demo::directory(None).unwrap();
+    /// assert!(dir.is_dir());
+    /// # std::fs::remove_dir_all(dir).unwrap();
+    /// ```
+    pub fn directory(dir: Option<PathBuf>) -> Result<PathBuf, DemoError> {
+        match dir {
+            Some(dir) => match std::fs::create_dir_all(&dir) {
+                Ok(()) => Ok(dir),
+                Err(source) => Err(DemoError::Directory {
+                    path: Some(dir),
+                    source,
+                }),
+            },
+            None => tempfile::Builder::new()
+                .prefix("release-demo-")
+                .tempdir()
+                .map(tempfile::TempDir::keep)
+                .map_err(|source| DemoError::Directory { path: None, source }),
+        }
+    }
+
     /// Prepares the plan for a run against `environment` (`staging` in the CLI's demo) with
     /// its files under `dir`, and starts the mock environment serving `scenario`.
     ///

@@ -3,12 +3,12 @@
 
 use std::path::PathBuf;
 
+use release_core::exit_code::worse;
 use release_core::report::Format;
 use release_core::rollback::render_decision;
+use release_core::runbook::{self, LAUNCH_GATE, RUNBOOK_STEPS, Step};
 use release_core::{Plan, Summary};
 use release_testkit::{Demo, Scenario};
-
-use release_core::runbook::{self, DRY_RUN, LAUNCH_GATE, PREFLIGHT, Phase};
 
 use super::{phase, rollback};
 use crate::cli::GlobalArgs;
@@ -17,42 +17,14 @@ use crate::output;
 use crate::progress::Shown;
 use crate::signals::Session;
 
-/// What the demo runs, in runbook order.
-#[derive(Debug, Clone, Copy)]
-enum Step {
-    Phase(Phase),
-    DryRun,
-}
-
-const STEPS: [Step; 3] = [
-    Step::Phase(PREFLIGHT),
-    Step::DryRun,
-    Step::Phase(LAUNCH_GATE),
-];
-
 pub(crate) fn run(
     global: &GlobalArgs,
     scenario: &str,
     dir: Option<PathBuf>,
 ) -> Result<i32, CliError> {
     let scenario: Scenario = scenario.parse().map_err(CliError::input)?;
-    let dir = match dir {
-        Some(dir) => {
-            std::fs::create_dir_all(&dir).map_err(|e| {
-                CliError::Output(format!("failed to create {}: {e}", dir.display()))
-            })?;
-            dir
-        }
-        None => tempfile::Builder::new()
-            .prefix("release-demo-")
-            .tempdir()
-            .map_err(|e| CliError::Output(format!("failed to create a temporary directory: {e}")))?
-            .keep(),
-    };
-    let environment = global
-        .environment
-        .clone()
-        .unwrap_or_else(|| "staging".to_owned());
+    let dir = Demo::directory(dir).map_err(|e| CliError::Output(output::with_causes(&e)))?;
+    let environment = global.environment.as_deref().unwrap_or("staging");
     let session = Session::start()?;
     let Demo {
         plan,
@@ -62,8 +34,8 @@ pub(crate) fn run(
         ..
     } = session
         .runtime
-        .block_on(Demo::start(scenario, &environment, &dir))
-        .map_err(|e| CliError::Output(with_causes(&e)))?;
+        .block_on(Demo::start(scenario, environment, &dir))
+        .map_err(|e| CliError::Output(output::with_causes(&e)))?;
     output::print_stderr(&format!(
         "demo: scenario {scenario}; API {} and web {} on loopback; QA runs stand-in commands; artifacts in {}\n",
         mock.api_url(),
@@ -73,30 +45,25 @@ pub(crate) fn run(
 
     let request = phase::request(global, &plan, Some((vars, overrides)))?.environment(environment);
     let (mut worst, mut launch) = (release_core::exit_code::PASSED, None);
-    for (index, step) in STEPS.into_iter().enumerate() {
-        let shown = Shown::new(global);
-        let (summary, phase) = match step {
-            Step::Phase(phase) => (
-                runbook::run_phase(&request, phase, &session.runtime, &shown)?,
-                phase,
-            ),
-            Step::DryRun => {
-                let summary = runbook::dry_run(&request, &session.runtime, &shown)?;
-                let dir = runbook::write_dry_run_artifacts(&plan, &summary)?;
-                output::print_stderr(&format!("dry-run artifacts: {}\n", dir.display()));
-                (summary, DRY_RUN)
-            }
-        };
-        let last = index + 1 == STEPS.len();
+    for (index, step) in RUNBOOK_STEPS.into_iter().enumerate() {
+        let (summary, phase) = (
+            step.run(&request, &session.runtime, &Shown::new(global))?,
+            step.phase(),
+        );
+        if step == Step::DryRun {
+            let dir = runbook::write_dry_run_artifacts(&plan, &summary)?;
+            output::print_stderr(&format!("dry-run artifacts: {}\n", dir.display()));
+        }
+        let last = index + 1 == RUNBOOK_STEPS.len();
         // Machine formats print one document: the launch gate's. The others are still
         // written to the artifacts and the log.
         let code = if global.format.is_machine() && !last {
-            phase::record(global, &request, &summary, phase, true, None)?
+            super::publish::record(global, &request, &summary, phase, true, None)?
         } else {
             if global.format == Format::Human && index > 0 {
                 output::print_stdout("\n")?;
             }
-            phase::publish(global, &request, &summary, phase)?
+            super::publish::publish(global, &request, &summary, phase)?
         };
         worst = worse(worst, code);
         launch = last.then_some(summary);
@@ -107,21 +74,6 @@ pub(crate) fn run(
     }
     session.finish();
     Ok(worst)
-}
-
-/// The more serious of two exit codes: unusable output, then blocked or rollback, then hold,
-/// then passed. Numerically hold (3) is the largest, but it must not hide a block.
-fn worse(a: i32, b: i32) -> i32 {
-    use release_core::exit_code::{BLOCKED, HOLD, INVALID_INPUT};
-    let rank = |code: i32| match code {
-        INVALID_INPUT => 3,
-        BLOCKED => 2,
-        HOLD => 1,
-        0 => 0,
-        // Anything else is unexpected: keep it visible.
-        _ => 4,
-    };
-    if rank(b) > rank(a) { b } else { a }
 }
 
 /// The runbook's post-release steps over the launch gate's run: the health report, then the
@@ -142,15 +94,4 @@ fn after_launch(global: &GlobalArgs, plan: &Plan, summary: &Summary) -> Result<i
         ))?;
     }
     Ok(code)
-}
-
-/// `err` and its causes on one line.
-fn with_causes(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut cause = err.source();
-    while let Some(err) = cause {
-        text.push_str(&format!(": {err}"));
-        cause = err.source();
-    }
-    text
 }

@@ -17,7 +17,7 @@ pub(crate) fn run(global: &GlobalArgs) -> Result<i32, CliError> {
     let session = Session::start()?;
     let summary = runbook::dry_run(&request, &session.runtime, &Shown::new(global))?;
     let artifacts = runbook::write_dry_run_artifacts(&plan, &summary);
-    let code = phase::publish(global, &request, &summary, DRY_RUN);
+    let code = super::publish::publish(global, &request, &summary, DRY_RUN);
     session.finish();
     match artifacts {
         Ok(dir) => {

@@ -10,6 +10,7 @@ mod health_report;
 mod log_show;
 mod phase;
 mod plan_check;
+mod publish;
 mod rollback;
 mod run_input;
 

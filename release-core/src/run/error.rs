@@ -71,6 +71,29 @@ pub enum RunError {
     /// The baseline summary file cannot be read.
     #[error("--baseline: {0}")]
     Baseline(SummaryReadError),
+    /// A recorded summary (`--from`) could not be read.
+    #[error(transparent)]
+    Recorded(SummaryReadError),
+    /// A recorded summary's environment is not one of the plan's.
+    #[error("{path}: environment `{environment}` is not one of {plan}'s environments")]
+    NotAnEnvironment {
+        /// The summary's path, escaped.
+        path: String,
+        /// Its environment.
+        environment: String,
+        /// The plan's path, escaped.
+        plan: String,
+    },
+    /// A recorded summary is of another environment than the one asked for.
+    #[error("{path} is a run of `{recorded}`, not of `{requested}` (--env)")]
+    OtherEnvironment {
+        /// The summary's path, escaped.
+        path: String,
+        /// Its environment.
+        recorded: String,
+        /// The one asked for, escaped.
+        requested: String,
+    },
     /// The run was cancelled (a signal) before its gates started.
     #[error("interrupted by a signal before the gates started; they were neither run nor recorded")]
     Interrupted,

@@ -10,11 +10,13 @@
 mod error;
 mod prepare;
 mod record;
+mod recorded;
 mod release_info;
 mod request;
 
 pub use error::{RecordError, RunError};
 pub use prepare::{PreparedRun, Watch};
 pub use record::{Recorded, record, record_exit_code};
+pub use recorded::{PlanSource, plan_or_default, read_recorded};
 pub use release_info::release_info;
 pub use request::{BaselineSource, RunRequest};

@@ -10,6 +10,6 @@ pub use after_launch::{
 };
 pub use dry_run::{DRY_RUN, SKIP_QA, dry_run, write_dry_run_artifacts};
 pub use phases::{
-    LAUNCH_GATE, PREFLIGHT, PREFLIGHT_ENV, PREFLIGHT_PLATFORM, PREFLIGHT_QA, Phase, SMOKE,
-    record_phase, run_phase,
+    LAUNCH_GATE, PREFLIGHT, PREFLIGHT_ENV, PREFLIGHT_PLATFORM, PREFLIGHT_QA, Phase, RUNBOOK_STEPS,
+    SMOKE, Step, record_phase, run_phase,
 };

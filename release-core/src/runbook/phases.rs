@@ -117,3 +117,42 @@ pub fn record_phase(
     files.extend(extra.iter().cloned());
     record(summary, &files, json, step_summary, &request.log())
 }
+
+/// A step of the runbook that runs gates: a phase, or the dry-run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// A phase's gates.
+    Phase(Phase),
+    /// QA, then smoke ([`super::dry_run`]).
+    DryRun,
+}
+
+/// The runbook's gate steps in order: preflight, the dry-run, the launch gate.
+pub const RUNBOOK_STEPS: [Step; 3] = [
+    Step::Phase(PREFLIGHT),
+    Step::DryRun,
+    Step::Phase(LAUNCH_GATE),
+];
+
+impl Step {
+    /// The phase it records as.
+    pub fn phase(&self) -> Phase {
+        match self {
+            Step::Phase(phase) => *phase,
+            Step::DryRun => super::DRY_RUN,
+        }
+    }
+
+    /// Runs the step ([`run_phase`] or [`super::dry_run`]).
+    pub fn run(
+        &self,
+        request: &RunRequest<'_>,
+        runtime: &Runtime,
+        watch: &dyn Watch,
+    ) -> Result<Summary, RunError> {
+        match self {
+            Step::Phase(phase) => run_phase(request, *phase, runtime, watch),
+            Step::DryRun => super::dry_run(request, runtime, watch),
+        }
+    }
+}
