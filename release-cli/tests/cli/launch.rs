@@ -654,3 +654,44 @@ fn ctrl_c_stops_in_flight_gates_and_still_writes_the_summary() {
     );
     assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted"));
 }
+
+/// The library example (`release-core/examples/launch_gate.rs`), compiled into this test so
+/// the very code a reader copies is what is compared with the binary.
+#[path = "../../../release-core/examples/launch_gate.rs"]
+#[expect(dead_code, reason = "the example's own main is not called here")]
+mod example;
+
+#[test]
+fn the_library_example_gives_the_same_launch_gate_summary_as_the_cli() {
+    let mock = mock(Scenario::Healthy);
+    let (run, dir) = against(&mock)
+        .args(["launch-gate", "--format", "json"])
+        .run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let cli = redact(&run.stdout, dir.path());
+
+    // The same plan, variables and base URLs, given to the library; its files in a
+    // directory of its own, so neither run sees the other's log.
+    let own = tempfile::tempdir().unwrap();
+    let mut plan = Plan::parse(own.path().join("runbook.toml"), &short_soak_plan()).unwrap();
+    plan.release.artifacts_dir = own.path().join("artifacts/release");
+    plan.release.log = Some(own.path().join("artifacts/release/release-log.jsonl"));
+    let vars = release_core::Vars::from_pairs([("RELEASE_ADMIN_TOKEN", mock.env.admin_token())]);
+    let overrides = release_core::plan::UrlOverrides {
+        api_url: Some(mock.env.api_url().to_string()),
+        web_url: Some(mock.env.web_url().to_string()),
+        prometheus_url: Some(mock.prometheus.url().to_string()),
+        alertmanager_url: Some(mock.alertmanager.url().to_string()),
+    };
+    let summary = example::launch_gate(&plan, "staging", vars, overrides).unwrap();
+    let library = redact(
+        &release_core::report::json::render(&summary).unwrap(),
+        own.path(),
+    );
+    assert_eq!(library, cli);
+    assert!(
+        own.path()
+            .join("artifacts/release/staging-launch-gate-summary.json")
+            .is_file()
+    );
+}

@@ -28,6 +28,7 @@ mod report_run;
 mod rollback_decisions;
 mod rollback_props;
 mod rollback_triggers;
+mod run_library;
 mod runner;
 mod scenarios;
 mod schemas;
