@@ -317,3 +317,9 @@ pub enum InvalidTrigger {
         source: Box<InvalidTrigger>,
     },
 }
+
+/// A schema name that is not one of the documents' (`release schema NAME`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown schema `{0}`; expected one of plan, summary, log-record, health-report")]
+#[non_exhaustive]
+pub struct UnknownSchema(pub String);

@@ -62,16 +62,12 @@ impl SchemaName {
 }
 
 impl std::str::FromStr for SchemaName {
-    type Err = String;
+    type Err = crate::errors::UnknownSchema;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::ALL
             .into_iter()
             .find(|n| n.as_str() == s)
-            .ok_or_else(|| {
-                format!(
-                    "unknown schema `{s}`; expected one of plan, summary, log-record, health-report"
-                )
-            })
+            .ok_or_else(|| crate::errors::UnknownSchema(crate::text::escaped(s).into_owned()))
     }
 }

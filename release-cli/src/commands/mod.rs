@@ -61,7 +61,7 @@ pub(crate) fn run(cli: Cli) -> Result<i32, CliError> {
             command: RollbackCommand::Plan { from },
         } => rollback::plan(global, from.as_deref()),
         Command::Schema { name } => {
-            let name: SchemaName = name.parse().map_err(CliError::Input)?;
+            let name: SchemaName = name.parse().map_err(CliError::input)?;
             crate::output::print_stdout(&name.render())?;
             Ok(release_core::exit_code::PASSED)
         }
