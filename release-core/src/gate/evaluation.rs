@@ -172,29 +172,61 @@ pub struct Measurement {
     pub unit: Option<String>,
 }
 
-/// The result of evaluating one gate.
-#[derive(Debug, Clone, PartialEq)]
+/// The result of evaluating one gate. It serializes as the summary writes a gate (empty lists
+/// and absent values left out, the duration in milliseconds), so an embedder can keep or send
+/// one.
+///
+/// ```
+/// use release_core::{Evaluation, Observation};
+/// let failed = Evaluation::fail("2 roles blocked")
+///     .observation(Observation::new("summary.rolesBlocked", 2, 0, "eq"));
+/// let json = serde_json::to_string(&failed).unwrap();
+/// assert!(json.contains(r#""verdict":"fail""#) && json.contains(r#""duration_ms":0"#));
+/// assert_eq!(serde_json::from_str::<Evaluation>(&json).unwrap(), failed);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
     /// The verdict.
     pub verdict: Verdict,
     /// One line a person reads first.
     pub summary: String,
     /// Why; every verdict but `pass` and `skipped` carries at least one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub observations: Vec<Observation>,
     /// Context beside the observations.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<Evidence>,
     /// Numbers later runs compare with.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub measurements: Vec<Measurement>,
     /// Facts a later step needs in a structure of the gate kind's own, such as the deployment
     /// ids a rollback returns to. Already redacted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<Value>,
     /// Wall time of the evaluation; the runner measures it.
+    #[serde(rename = "duration_ms", with = "millis")]
     pub duration: Duration,
     /// How many attempts were made; `1` unless a retry ran more. A sustained gate gives the
     /// most any one sample needed.
     pub attempts: u32,
     /// How many samples a sustained gate took; `None` for a single check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub samples: Option<u32>,
+}
+
+/// A duration as whole milliseconds, as the summary writes it.
+mod millis {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        u64::deserialize(d).map(Duration::from_millis)
+    }
 }
 
 impl Evaluation {

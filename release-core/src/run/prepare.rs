@@ -308,6 +308,9 @@ impl<'p> PreparedRun<'p> {
         };
         let mut summary = Summary::new(&meta, report);
         summary.release = self.release.clone();
+        if let Some(tool) = &self.request.tool {
+            summary.tool = tool.clone();
+        }
         summary.redact(self.cx.redactor());
         tracing::debug!(gates = summary.gates.len(), "summary built");
         summary

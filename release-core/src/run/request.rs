@@ -53,6 +53,7 @@ pub struct RunRequest<'p> {
     pub(crate) skip_deps: bool,
     pub(crate) cancel: CancellationToken,
     pub(crate) progress: Option<ProgressSink>,
+    pub(crate) tool: Option<crate::ToolInfo>,
 }
 
 impl std::fmt::Debug for RunRequest<'_> {
@@ -85,6 +86,7 @@ impl<'p> RunRequest<'p> {
             skip_deps: false,
             cancel: CancellationToken::new(),
             progress: None,
+            tool: None,
         }
     }
 
@@ -170,6 +172,14 @@ impl<'p> RunRequest<'p> {
     #[must_use]
     pub fn cancellation(mut self, cancel: CancellationToken) -> Self {
         self.cancel = cancel;
+        self
+    }
+
+    /// The tool named in the run's summary and log record (default `release` and this
+    /// crate's version): an embedder's own name and version.
+    #[must_use]
+    pub fn tool(mut self, tool: crate::ToolInfo) -> Self {
+        self.tool = Some(tool);
         self
     }
 

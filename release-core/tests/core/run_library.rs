@@ -136,9 +136,17 @@ fn release_metadata_and_strictness_come_from_the_request() {
         ("GITHUB_SHA", "abc123"),
         ("RELEASE_MIGRATIONS", "yes"),
     ]);
-    let request = RunRequest::new(&plan).vars(vars).strict(true);
+    let tool = release_core::ToolInfo {
+        name: "acme-deployer".to_owned(),
+        version: "7.1.0".to_owned(),
+    };
+    let request = RunRequest::new(&plan)
+        .vars(vars)
+        .strict(true)
+        .tool(tool.clone());
     let summary = runbook::run_phase(&request, PREFLIGHT_ENV, &runtime, &()).unwrap();
     assert!(summary.strict);
+    assert_eq!(summary.tool, tool);
     assert_eq!(summary.release.version.as_deref(), Some("1.4.2"));
     assert_eq!(summary.release.commit.as_deref(), Some("abc123"));
     assert_eq!(summary.release.migrations, Some(true));
