@@ -25,7 +25,9 @@ pub(crate) fn publish(
         color,
         verbose: global.verbose > 0,
     };
+    tracing::debug!(gates = summary.gates.len(), "summary built");
     let rendered = report::render(global.format, summary, &options).map_err(CliError::output)?;
+    tracing::debug!(bytes = rendered.len(), "report rendered");
     output::print_stdout(&rendered)?;
     // The JSON on stdout is the summary file's text too: a large run renders it once.
     let json = (global.format == Format::Json).then_some(rendered);

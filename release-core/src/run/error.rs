@@ -51,7 +51,7 @@ pub enum RunError {
         known: String,
     },
     /// The selection leaves no gate of the phases to run.
-    #[error("--only/--skip leave no gate of phase {phases}; nothing checked is not a pass")]
+    #[error("--only/--skip leave no gate of phase {phases} to run; nothing checked is not a pass")]
     NothingSelected {
         /// The phases, comma-separated.
         phases: String,

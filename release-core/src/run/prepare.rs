@@ -312,7 +312,6 @@ impl<'p> PreparedRun<'p> {
             summary.tool = tool.clone();
         }
         summary.redact(self.cx.redactor());
-        tracing::debug!(gates = summary.gates.len(), "summary built");
         summary
     }
 }

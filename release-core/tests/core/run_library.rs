@@ -106,6 +106,23 @@ fn an_unknown_phase_is_an_error_not_a_pass_also_in_strict_mode() {
             );
         }
     }
+    // A selection that leaves the phase nothing to run is an error, worded as the CLI always
+    // worded it.
+    let filter = release_core::plan::GateFilter {
+        only: vec![],
+        skip: vec!["database".to_owned()],
+    };
+    let err = RunRequest::new(&plan)
+        .filter(filter)
+        .prepare(PREFLIGHT_ENV.phases)
+        .unwrap()
+        .gates(PREFLIGHT_ENV.phases)
+        .map(|_| ())
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "--only/--skip leave no gate of phase preflight-env to run; nothing checked is not a pass"
+    );
     // A known phase without gates for the environment is an error too, never an empty pass.
     let err = RunRequest::new(&plan)
         .prepare(&["smoke"])
