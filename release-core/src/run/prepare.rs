@@ -38,7 +38,6 @@ impl Watch for () {}
 /// A run whose plan, environment and variables were checked, ready to build and run gates.
 #[derive(Debug)]
 pub struct PreparedRun<'p> {
-    plan: &'p Plan,
     request: RunRequest<'p>,
     environment: String,
     strict: bool,
@@ -81,7 +80,6 @@ impl<'p> RunRequest<'p> {
             builder = builder.baseline(key, baseline);
         }
         Ok(PreparedRun {
-            plan,
             request: self.clone(),
             release: release_info(&self.vars)?,
             environment: selected.name.clone(),
@@ -233,15 +231,15 @@ impl<'p> PreparedRun<'p> {
     /// two threads for a run whose gates all start at once.
     pub fn runner(&self) -> Runner {
         Runner::new()
-            .concurrency(self.plan.release.concurrency)
-            .kind_concurrency("command", self.plan.release.command_concurrency)
+            .concurrency(self.request.plan.release.concurrency)
+            .kind_concurrency("command", self.request.plan.release.command_concurrency)
             .threads(2)
     }
 
     /// The gates of these phases that the request's filter selects (the rest reported
     /// skipped); a run that would check nothing is an error, not a pass.
     pub fn gates(&self, phases: &[&str]) -> Result<Vec<Box<dyn DynGate>>, RunError> {
-        let plan = self.plan;
+        let plan = self.request.plan;
         let environment = self.environment.as_str();
         let filter = &self.request.filter;
         let gates = plan.build_selected_gates(phases, environment, filter)?;
@@ -262,12 +260,14 @@ impl<'p> PreparedRun<'p> {
 
     /// The gates of these phases, each reported skipped for `reason` without running.
     pub fn left_out(&self, phases: &[&str], reason: &str) -> Vec<Box<dyn DynGate>> {
-        self.plan.left_out_gates(phases, &self.environment, reason)
+        self.request
+            .plan
+            .left_out_gates(phases, &self.environment, reason)
     }
 
     pub(crate) fn no_gates(&self, phases: &[&str], why: &'static str) -> RunError {
         RunError::NoGates {
-            plan: self.plan.path.display().to_string(),
+            plan: self.request.plan.path.display().to_string(),
             phases: phases.join(", "),
             environment: self.environment.clone(),
             why,
