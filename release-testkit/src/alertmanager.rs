@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{MockServer, Request, ResponseTemplate};
 
+use crate::after_deploy::AfterDeploy;
 use crate::embedded;
 use crate::mock::{self, RedactedHeaders, StatefulMock, Upstream};
 use crate::recorded::{FixtureError, RecordedResponse};
@@ -228,6 +229,8 @@ struct Alertmanager {
     alerts: Value,
     /// A response served instead of the alerts, whatever the parameters.
     fixed: Option<Script>,
+    /// The alerts held instead while the release under test is live.
+    after_deploy: Option<(AfterDeploy, Value)>,
 }
 
 impl Default for Alertmanager {
@@ -235,6 +238,7 @@ impl Default for Alertmanager {
         Self {
             alerts: Value::Array(Vec::new()),
             fixed: None,
+            after_deploy: None,
         }
     }
 }
@@ -250,7 +254,10 @@ impl Upstream for Alertmanager {
         if recorded.path == ALERTS && recorded.method == "GET" {
             match self.fixed.as_mut().and_then(Script::next) {
                 Some(fixed) => fixed.template(),
-                None => list_alerts(&self.alerts, &recorded.params),
+                None => match &self.after_deploy {
+                    Some((after, alerts)) if after.live() => list_alerts(alerts, &recorded.params),
+                    _ => list_alerts(&self.alerts, &recorded.params),
+                },
             }
         } else if is_v1_route(&recorded.method, &recorded.path) {
             ResponseTemplate::new(410).set_body_raw(V1_GONE.as_bytes().to_vec(), "application/json")
@@ -652,6 +659,12 @@ impl AlertmanagerMock {
             alertmanager.alerts = alerts;
             alertmanager.fixed = None;
         });
+    }
+
+    /// Holds `alerts` instead while the release under test is live (`after`).
+    pub(crate) async fn set_alerts_after_deploy(&self, after: &AfterDeploy, alerts: Value) {
+        self.mock
+            .with(|alertmanager| alertmanager.after_deploy = Some((after.clone(), alerts)));
     }
 
     /// Holds the alerts of recorded case `name` (its body must be an array), with their

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use wiremock::{Request, Respond, ResponseTemplate};
 
+use crate::after_deploy::LiveScenario;
 use crate::embedded;
 use crate::scenario::Scenario;
 use crate::times;
@@ -63,13 +64,13 @@ impl Endpoint {
 #[derive(Debug)]
 pub(crate) struct EndpointResponder {
     endpoint: Endpoint,
-    scenario: Scenario,
+    scenario: LiveScenario,
     admin_token: Arc<str>,
     requests: AtomicU64,
 }
 
 impl EndpointResponder {
-    pub(crate) fn new(endpoint: Endpoint, scenario: Scenario, admin_token: Arc<str>) -> Self {
+    pub(crate) fn new(endpoint: Endpoint, scenario: LiveScenario, admin_token: Arc<str>) -> Self {
         Self {
             endpoint,
             scenario,
@@ -85,14 +86,22 @@ impl EndpointResponder {
     /// The scenario's answer, sent after the scenario's own delay plus `extra`.
     pub(crate) fn respond_delayed(&self, request: &Request, extra: Duration) -> ResponseTemplate {
         let seen = self.requests.fetch_add(1, Ordering::Relaxed);
-        let template = if self.scenario == Scenario::Flaky && seen < Scenario::FLAKY_FAILURES {
+        let scenario = self.scenario.now();
+        let template = if scenario == Scenario::Flaky && seen < Scenario::FLAKY_FAILURES {
             ResponseTemplate::new(503).set_body_raw("service unavailable", "text/plain")
+        } else if scenario == Scenario::ApiDown {
+            // Only reached when the app went down after a deploy: the port stays open, so the
+            // platform's edge answers for the app, as Railway's does.
+            json_response(
+                502,
+                &json!({ "status": "error", "code": 502, "message": "Application failed to respond" }),
+            )
         } else if self.endpoint.admin() && !self.authorized(request) {
             json_response(401, &json!({ "error": "unauthorized" }))
         } else {
-            self.answer(request)
+            self.answer(request, scenario)
         };
-        let delay = match self.scenario {
+        let delay = match scenario {
             Scenario::Degraded => Scenario::DEGRADED_DELAY + extra,
             _ => extra,
         };
@@ -117,10 +126,10 @@ impl EndpointResponder {
         scheme.eq_ignore_ascii_case("bearer") && credentials.trim() == &*self.admin_token
     }
 
-    fn answer(&self, request: &Request) -> ResponseTemplate {
+    fn answer(&self, request: &Request, scenario: Scenario) -> ResponseTemplate {
         match self.endpoint {
             Endpoint::Health => {
-                let case = match self.scenario {
+                let case = match scenario {
                     Scenario::Degraded => "health-json-warn",
                     _ => "health-json-pass",
                 };
@@ -137,77 +146,76 @@ impl EndpointResponder {
             }
             Endpoint::AuthSession => auth_session(request),
             Endpoint::Projects => json_response(200, &projects()),
-            Endpoint::AiRuntimeHealth => recorded_now("ai-runtime", self.ai_runtime_case()),
-            Endpoint::DryRun => self.dry_run(request),
-            Endpoint::Sessions => self.sessions(request),
+            Endpoint::AiRuntimeHealth => recorded_now("ai-runtime", ai_runtime_case(scenario)),
+            Endpoint::DryRun => dry_run(request, scenario),
+            Endpoint::Sessions => sessions(request, scenario),
         }
     }
+}
 
-    fn ai_runtime_case(&self) -> &'static str {
-        match self.scenario {
-            Scenario::RolesBlocked => "health-roles-blocked",
-            _ => "health-ok",
-        }
+fn ai_runtime_case(scenario: Scenario) -> &'static str {
+    match scenario {
+        Scenario::RolesBlocked => "health-roles-blocked",
+        _ => "health-ok",
     }
+}
 
-    /// `{"role": "..."}`: `ok: true` for a ready role, `ok: false` with the reason for a blocked
-    /// one (both HTTP 200), 404 for a role the runtime does not know, 400 for a body without a
-    /// role.
-    fn dry_run(&self, request: &Request) -> ResponseTemplate {
-        let role = serde_json::from_slice::<Value>(&request.body)
-            .ok()
-            .and_then(|body| body.get("role")?.as_str().map(str::to_owned));
-        let Some(role) = role else {
-            return json_response(
-                400,
-                &json!({ "ok": false, "error": "expected a JSON body {\"role\": \"...\"}" }),
-            );
-        };
-        let health = embedded::response("ai-runtime", self.ai_runtime_case()).body;
-        let entry = health["roles"]
-            .as_array()
-            .and_then(|roles| roles.iter().find(|entry| entry["role"] == role.as_str()));
-        let Some(entry) = entry else {
-            return json_response(
-                404,
-                &json!({ "ok": false, "role": role, "error": format!("unknown role: {role}") }),
-            );
-        };
-        match entry["blockedReason"].as_str() {
-            Some(reason) => {
-                let mut failed = embedded::response("ai-runtime", "dry-run-failed");
-                failed.body["role"] = json!(role);
-                failed.body["error"] = json!(format!("role blocked: {reason}"));
-                failed.template()
-            }
-            None => {
-                let mut ok = embedded::response("ai-runtime", "dry-run-ok");
-                ok.body["output"] =
-                    json!(format!("dry run passed: {role} answered the probe prompt"));
-                ok.body["role"] = json!(role);
-                ok.template()
-            }
+/// `{"role": "..."}`: `ok: true` for a ready role, `ok: false` with the reason for a blocked
+/// one (both HTTP 200), 404 for a role the runtime does not know, 400 for a body without a
+/// role.
+fn dry_run(request: &Request, scenario: Scenario) -> ResponseTemplate {
+    let role = serde_json::from_slice::<Value>(&request.body)
+        .ok()
+        .and_then(|body| body.get("role")?.as_str().map(str::to_owned));
+    let Some(role) = role else {
+        return json_response(
+            400,
+            &json!({ "ok": false, "error": "expected a JSON body {\"role\": \"...\"}" }),
+        );
+    };
+    let health = embedded::response("ai-runtime", ai_runtime_case(scenario)).body;
+    let entry = health["roles"]
+        .as_array()
+        .and_then(|roles| roles.iter().find(|entry| entry["role"] == role.as_str()));
+    let Some(entry) = entry else {
+        return json_response(
+            404,
+            &json!({ "ok": false, "role": role, "error": format!("unknown role: {role}") }),
+        );
+    };
+    match entry["blockedReason"].as_str() {
+        Some(reason) => {
+            let mut failed = embedded::response("ai-runtime", "dry-run-failed");
+            failed.body["role"] = json!(role);
+            failed.body["error"] = json!(format!("role blocked: {reason}"));
+            failed.template()
+        }
+        None => {
+            let mut ok = embedded::response("ai-runtime", "dry-run-ok");
+            ok.body["output"] = json!(format!("dry run passed: {role} answered the probe prompt"));
+            ok.body["role"] = json!(role);
+            ok.template()
         }
     }
+}
 
-    /// The recorded sample moved to the request time, cut to `limit` when one is given.
-    fn sessions(&self, request: &Request) -> ResponseTemplate {
-        let case = match self.scenario {
-            Scenario::StaleSessions => "sessions-stale",
-            _ => "sessions-fresh",
-        };
-        let mut recorded = embedded::response("agent-gateway", case);
-        times::shift_to_now(&mut recorded.body);
-        let limit = request
-            .url
-            .query_pairs()
-            .find(|(key, _)| key == "limit")
-            .and_then(|(_, value)| value.parse::<usize>().ok());
-        if let (Some(limit), Some(sessions)) = (limit, recorded.body["sessions"].as_array_mut()) {
-            sessions.truncate(limit);
-        }
-        recorded.template()
+/// The recorded sample moved to the request time, cut to `limit` when one is given.
+fn sessions(request: &Request, scenario: Scenario) -> ResponseTemplate {
+    let case = match scenario {
+        Scenario::StaleSessions => "sessions-stale",
+        _ => "sessions-fresh",
+    };
+    let mut recorded = embedded::response("agent-gateway", case);
+    times::shift_to_now(&mut recorded.body);
+    let limit = request
+        .url
+        .query_pairs()
+        .find(|(key, _)| key == "limit")
+        .and_then(|(_, value)| value.parse::<usize>().ok());
+    if let (Some(limit), Some(sessions)) = (limit, recorded.body["sessions"].as_array_mut()) {
+        sessions.truncate(limit);
     }
+    recorded.template()
 }
 
 /// Makes an [`EndpointResponder`] shared with fault injection usable as a wiremock responder.

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request};
 
+use crate::after_deploy::{AfterDeploy, LiveScenario};
 use crate::alertmanager::AlertmanagerMock;
 use crate::app::{Endpoint, EndpointResponder, Serve, web_page};
 use crate::embedded;
@@ -15,6 +16,7 @@ use crate::health::HealthBody;
 use crate::mock::loopback_server;
 use crate::prometheus::PrometheusMock;
 use crate::railway::{self, RailwayMock};
+use crate::railway_platform::{RailwayPlatformBuilder, RailwayPlatformMock};
 use crate::recorded::{FixtureError, RecordedResponse};
 use crate::route::{Route, normalize_path};
 use crate::scenario::{Metric, Scenario};
@@ -72,6 +74,7 @@ pub struct MockEnvironment {
     api_url: String,
     other_host_url: String,
     railway: RailwayMock,
+    platform: Option<RailwayPlatformMock>,
     prometheus: PrometheusMock,
     alertmanager: AlertmanagerMock,
     routes: Vec<Arc<EndpointResponder>>,
@@ -145,6 +148,8 @@ pub struct MockEnvironmentBuilder {
     railway_case: Option<String>,
     railway_environment: Option<String>,
     metrics: Vec<(String, Metric)>,
+    platform: Option<RailwayPlatformBuilder>,
+    after_deploy: Option<(String, Scenario)>,
 }
 
 impl MockEnvironmentBuilder {
@@ -255,6 +260,85 @@ impl MockEnvironmentBuilder {
         self
     }
 
+    /// Serves a stateful [`RailwayPlatformMock`] built by `platform` at
+    /// [`railway_url`](MockEnvironment::railway_url), instead of the scripted [`RailwayMock`]
+    /// (which still runs, at [`railway`](MockEnvironment::railway)). Its environment is the one
+    /// named with [`railway_environment`](Self::railway_environment), if any.
+    ///
+    /// ```
+    /// use release_testkit::{MockEnvironment, RailwayPlatformMock};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let env = MockEnvironment::builder()
+    ///     .railway_platform(RailwayPlatformMock::builder().services(["web", "api"]))
+    ///     .railway_environment("staging")
+    ///     .start()
+    ///     .await
+    ///     .unwrap();
+    /// let platform = env.platform().unwrap();
+    /// assert_eq!(env.railway_url(), platform.url());
+    /// assert_eq!(platform.environment_id().await, "env-staging");
+    /// # });
+    /// ```
+    pub fn railway_platform(mut self, platform: RailwayPlatformBuilder) -> Self {
+        self.platform = Some(platform);
+        self
+    }
+
+    /// The app (API endpoints, Prometheus metrics, Alertmanager alerts) serves the builder's
+    /// scenario until the release under test goes live on `service` of the platform mock
+    /// ([`RailwayPlatformMock::live_since`]), then `scenario`, and the first again once a
+    /// rollback makes an earlier deployment current. Starts a default platform mock unless
+    /// [`railway_platform`](Self::railway_platform) set one. `Scenario::ApiDown` after a deploy
+    /// keeps the API's port open and answers every endpoint
+    /// `502 {"message":"Application failed to respond"}`, as Railway's edge does.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use release_testkit::{MockEnvironment, Progress, Scenario};
+    /// use serde_json::json;
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let env = MockEnvironment::builder()
+    ///     .after_deploy("api", Scenario::RolesBlocked)
+    ///     .start()
+    ///     .await
+    ///     .unwrap();
+    /// let platform = env.platform().unwrap();
+    /// platform.deploys("api", Progress::immediate()).await;
+    ///
+    /// let roles_blocked = || async {
+    ///     let body = reqwest::Client::new()
+    ///         .get(format!("{}/api/admin/ai-runtime/health", env.api_url()))
+    ///         .bearer_auth(env.admin_token())
+    ///         .send()
+    ///         .await
+    ///         .unwrap()
+    ///         .text()
+    ///         .await
+    ///         .unwrap();
+    ///     serde_json::from_str::<serde_json::Value>(&body).unwrap()["summary"]["rolesBlocked"].clone()
+    /// };
+    /// assert_eq!(roles_blocked().await, 0);
+    ///
+    /// reqwest::Client::new()
+    ///     .post(env.railway_url())
+    ///     .bearer_auth("an-account-token")
+    ///     .json(&json!({
+    ///         "query": "mutation D($e: String!, $s: String!) { serviceInstanceDeployV2(environmentId: $e, serviceId: $s) }",
+    ///         "variables": { "e": "env-prod", "s": "svc-api" },
+    ///     }))
+    ///     .send()
+    ///     .await
+    ///     .unwrap();
+    /// assert_eq!(roles_blocked().await, 2);
+    /// # });
+    /// ```
+    pub fn after_deploy(mut self, service: impl Into<String>, scenario: Scenario) -> Self {
+        self.after_deploy = Some((service.into(), scenario));
+        self
+    }
+
     /// Binds the servers and mounts the scenario.
     ///
     /// ```
@@ -305,23 +389,55 @@ impl MockEnvironmentBuilder {
         if let Some(environment) = &self.railway_environment {
             railway.scope_project_token(environment).await;
         }
+        let platform = match (self.platform, &self.after_deploy) {
+            (Some(platform), _) => Some(platform),
+            (None, Some(_)) => Some(RailwayPlatformMock::builder()),
+            (None, None) => None,
+        };
+        let platform = match platform {
+            Some(mut platform) => {
+                if let Some(environment) = &self.railway_environment {
+                    platform = platform.environment(environment.clone());
+                }
+                Some(platform.serve(start_server(0).await?).await)
+            }
+            None => None,
+        };
+        let after_deploy = match (&platform, self.after_deploy) {
+            (Some(platform), Some((service, scenario))) => Some(AfterDeploy {
+                watch: platform.watch(),
+                service,
+                scenario,
+            }),
+            _ => None,
+        };
         let prometheus = PrometheusMock::serve(start_server(0).await?).await;
         for (query, metric) in &self.metrics {
             prometheus
                 .respond(query, PrometheusMock::vector(scenario.metric(*metric)))
                 .await;
+            if let Some(after) = &after_deploy {
+                let value = after.scenario.metric(*metric);
+                prometheus
+                    .respond_after_deploy(after, query, PrometheusMock::vector(value))
+                    .await;
+            }
         }
         let alertmanager = AlertmanagerMock::serve(start_server(0).await?).await;
         alertmanager
             .set_alerts(serde_json::Value::Array(scenario.alerts()))
             .await;
+        if let Some(after) = &after_deploy {
+            let alerts = serde_json::Value::Array(after.scenario.alerts());
+            alertmanager.set_alerts_after_deploy(after, alerts).await;
+        }
 
         let mut routes = Vec::new();
         if scenario != Scenario::ApiDown {
             for endpoint in Endpoint::ALL {
                 let responder = Arc::new(EndpointResponder::new(
                     endpoint,
-                    scenario,
+                    LiveScenario::switching(scenario, after_deploy.clone()),
                     Arc::clone(&admin_token),
                 ));
                 Mock::given(Route::new(Some(endpoint.method()), endpoint.path()))
@@ -357,6 +473,7 @@ impl MockEnvironmentBuilder {
             api_url,
             other_host_url,
             railway,
+            platform,
             prometheus,
             alertmanager,
             routes,
@@ -377,6 +494,8 @@ impl fmt::Debug for MockEnvironmentBuilder {
             .field("railway_case", &self.railway_case)
             .field("railway_environment", &self.railway_environment)
             .field("metrics", &self.metrics)
+            .field("platform", &self.platform)
+            .field("after_deploy", &self.after_deploy)
             .finish()
     }
 }
@@ -503,7 +622,25 @@ impl MockEnvironment {
     /// # });
     /// ```
     pub fn railway_url(&self) -> String {
-        self.railway.url()
+        match &self.platform {
+            Some(platform) => platform.url(),
+            None => self.railway.url(),
+        }
+    }
+
+    /// The stateful Railway platform mock, when the builder asked for one
+    /// ([`MockEnvironmentBuilder::railway_platform`],
+    /// [`MockEnvironmentBuilder::after_deploy`]).
+    ///
+    /// ```
+    /// use release_testkit::{MockEnvironment, Scenario};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// assert!(MockEnvironment::start(Scenario::Healthy).await.platform().is_none());
+    /// # });
+    /// ```
+    pub fn platform(&self) -> Option<&RailwayPlatformMock> {
+        self.platform.as_ref()
     }
 
     /// The Railway mock, to script further answers or read the requests it received.
@@ -735,7 +872,7 @@ impl fmt::Debug for MockEnvironment {
             .field("api_url", &self.api_url)
             .field("web_url", &self.web.uri())
             .field("other_host_url", &self.other_host_url)
-            .field("railway_url", &self.railway.url())
+            .field("railway_url", &self.railway_url())
             .field("prometheus_url", &self.prometheus.url())
             .field("alertmanager_url", &self.alertmanager.url())
             .field("admin_token", &"[redacted]")

@@ -35,6 +35,7 @@
 
 #![warn(missing_docs)]
 
+mod after_deploy;
 mod alertmanager;
 mod app;
 mod demo;
@@ -43,15 +44,23 @@ mod environment;
 mod fault;
 pub mod fixtures;
 mod gate;
+mod graphql_text;
 mod health;
 mod mock;
+mod platform_answer;
+mod platform_fault;
+mod platform_progress;
+mod platform_seed;
+mod platform_state;
 mod prometheus;
 mod railway;
 mod railway_case;
+mod railway_platform;
 mod recorded;
 mod route;
 mod scenario;
 mod script;
+mod slack;
 mod times;
 
 pub use alertmanager::{AlertmanagerMock, AlertmanagerRequest};
@@ -62,6 +71,11 @@ pub use gate::{MockGate, MockGateCalls};
 pub use health::HealthBody;
 pub use prometheus::{PrometheusMock, PrometheusRequest};
 pub use railway::{RailwayMock, RailwayRequest};
+pub use platform_answer::RecordedMutation;
+pub use platform_fault::RailwayFault;
+pub use platform_progress::Progress;
 pub use railway_case::RailwayCase;
+pub use railway_platform::{PlatformDeployment, RailwayPlatformBuilder, RailwayPlatformMock};
 pub use recorded::{FixtureError, RecordedResponse};
 pub use scenario::{Metric, ParseScenarioError, Scenario};
+pub use slack::{SlackMock, SlackPost, SlackReply};

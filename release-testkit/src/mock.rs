@@ -19,6 +19,10 @@ pub(crate) trait Upstream: Send + 'static {
 
     /// The answer to `request`, recorded as `recorded`.
     fn answer(&mut self, recorded: &Self::Recorded, request: &Request) -> ResponseTemplate;
+
+    /// Completes the record of the request just answered with what only the answer knows
+    /// (called after [`answer`](Self::answer)).
+    fn answered(&mut self, _recorded: &mut Self::Recorded) {}
 }
 
 /// A stateful mock of an upstream on loopback: every request is recorded, then answered by the
@@ -86,15 +90,38 @@ impl<U: Upstream> StatefulMock<U> {
     pub(crate) fn requests(&self) -> Vec<U::Recorded> {
         lock(&self.state).requests.clone()
     }
+
+    /// A handle on the upstream's state for another mock's responder (the app asking the
+    /// platform which deployment is live).
+    pub(crate) fn shared(&self) -> Shared<U> {
+        Shared(Arc::clone(&self.state))
+    }
+}
+
+/// The state of a [`StatefulMock`], shared with another responder.
+pub(crate) struct Shared<U: Upstream>(Arc<Mutex<State<U>>>);
+
+impl<U: Upstream> Clone for Shared<U> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
+    }
+}
+
+impl<U: Upstream> Shared<U> {
+    /// Runs `read` on the upstream's state, between two requests.
+    pub(crate) fn with<T>(&self, read: impl FnOnce(&mut U) -> T) -> T {
+        read(&mut lock(&self.0).upstream)
+    }
 }
 
 struct Responder<U: Upstream>(Arc<Mutex<State<U>>>);
 
 impl<U: Upstream> Respond for Responder<U> {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        let recorded = U::record(request);
+        let mut recorded = U::record(request);
         let mut state = lock(&self.0);
         let response = state.upstream.answer(&recorded, request);
+        state.upstream.answered(&mut recorded);
         state.requests.push(recorded);
         response
     }

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{MockServer, Request, ResponseTemplate};
 
+use crate::after_deploy::AfterDeploy;
 use crate::embedded;
 use crate::mock::{self, RedactedHeaders, StatefulMock, Upstream};
 use crate::recorded::{FixtureError, RecordedResponse};
@@ -232,6 +233,8 @@ impl fmt::Debug for PrometheusRequest {
 #[derive(Debug, Default)]
 struct Prometheus {
     scripts: BTreeMap<String, Script>,
+    /// Scripts that win while the release under test is live (see `respond_after_deploy`).
+    after_deploy: Option<(AfterDeploy, BTreeMap<String, Script>)>,
 }
 
 impl Upstream for Prometheus {
@@ -259,6 +262,12 @@ impl Upstream for Prometheus {
             return PrometheusMock::error(400, "bad_data", &message).template();
         }
         let query = recorded.query.as_deref().unwrap_or_default();
+        if let Some((after, scripts)) = &mut self.after_deploy
+            && after.live()
+            && let Some(response) = scripts.get_mut(query).and_then(Script::next)
+        {
+            return response.template();
+        }
         if let Some(response) = self.scripts.get_mut(query).and_then(Script::next) {
             return response.template();
         }
@@ -541,6 +550,22 @@ impl PrometheusMock {
     /// ```
     pub async fn respond(&self, query: &str, response: RecordedResponse) {
         self.respond_sequence(query, vec![response]).await;
+    }
+
+    /// Answers `query` with `response` while the release under test is live (`after`), over
+    /// what [`respond`](Self::respond) set.
+    pub(crate) async fn respond_after_deploy(
+        &self,
+        after: &AfterDeploy,
+        query: &str,
+        response: RecordedResponse,
+    ) {
+        self.mock.with(|prometheus| {
+            let (_, scripts) = prometheus
+                .after_deploy
+                .get_or_insert_with(|| (after.clone(), BTreeMap::new()));
+            scripts.insert(query.to_owned(), Script::new(vec![response]));
+        });
     }
 
     /// Answers `query` with the recorded case `name` (see [`PrometheusMock::CASES`] and

@@ -18,12 +18,12 @@ use crate::route::Route;
 use crate::script::Script;
 
 /// The GraphQL endpoint's path, as on `backboard.railway.com`.
-const ENDPOINT: &str = "/graphql/v2";
+pub(crate) const ENDPOINT: &str = "/graphql/v2";
 
 const NAME: &str = "Railway GraphQL";
 
 /// Only `POST /graphql/v2` reaches the mock's state; wiremock answers anything else 404.
-fn graphql_route() -> Route {
+pub(crate) fn graphql_route() -> Route {
     Route::new(Some("POST"), ENDPOINT)
 }
 
@@ -226,7 +226,7 @@ impl RailwayRequest {
             .and_then(Value::as_str)
     }
 
-    fn from_request(request: &Request) -> Self {
+    pub(crate) fn from_request(request: &Request) -> Self {
         let body: Option<Value> = serde_json::from_slice(&request.body).ok();
         let field = |name: &str| {
             body.as_ref()
@@ -366,11 +366,11 @@ fn scripts(responses: &BTreeMap<String, Vec<RecordedResponse>>) -> BTreeMap<Stri
         .collect()
 }
 
-fn not_authorized() -> ResponseTemplate {
+pub(crate) fn not_authorized() -> ResponseTemplate {
     graphql_error(200, "Not Authorized")
 }
 
-fn graphql_error(status: u16, message: &str) -> ResponseTemplate {
+pub(crate) fn graphql_error(status: u16, message: &str) -> ResponseTemplate {
     RecordedResponse::json(
         status,
         json!({ "data": null, "errors": [{ "message": message }] }),
