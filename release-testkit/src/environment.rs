@@ -324,10 +324,10 @@ impl MockEnvironmentBuilder {
     /// reqwest::Client::new()
     ///     .post(env.railway_url())
     ///     .bearer_auth("an-account-token")
-    ///     .json(&json!({
+    ///     .body(json!({
     ///         "query": "mutation D($e: String!, $s: String!) { serviceInstanceDeployV2(environmentId: $e, serviceId: $s) }",
     ///         "variables": { "e": "env-prod", "s": "svc-api" },
-    ///     }))
+    ///     }).to_string())
     ///     .send()
     ///     .await
     ///     .unwrap();

@@ -130,15 +130,29 @@ mod tests {
             yes("deployment")
         );
         assert_eq!(
-            field("# { nope\nquery X { # }\n deployments(input: {serviceId: \"s\"}) { edges { node { id } } } }"),
+            field(
+                "# { nope\nquery X { # }\n deployments(input: {serviceId: \"s\"}) { edges { node { id } } } }"
+            ),
             yes("deployments")
         );
-        assert_eq!(field("mutation M { serviceInstanceDeployV2 }"), no("serviceInstanceDeployV2"));
+        assert_eq!(
+            field("mutation M { serviceInstanceDeployV2 }"),
+            no("serviceInstanceDeployV2")
+        );
     }
 
     #[test]
     fn hostile_text_has_no_root_field() {
-        for query in ["", "…", "query X", "{", "{ }", "{ 1abc }", "{ a(b: \"", "{ a((( }"] {
+        for query in [
+            "",
+            "…",
+            "query X",
+            "{",
+            "{ }",
+            "{ 1abc }",
+            "{ a(b: \"",
+            "{ a((( }",
+        ] {
             assert_eq!(field(query), None, "{query:?}");
         }
         let deep = format!("{{ a{} }}", "(".repeat(100_000));

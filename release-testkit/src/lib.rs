@@ -69,11 +69,11 @@ pub use environment::{DEFAULT_ADMIN_TOKEN, MockEnvironment, MockEnvironmentBuild
 pub use fault::Fault;
 pub use gate::{MockGate, MockGateCalls};
 pub use health::HealthBody;
-pub use prometheus::{PrometheusMock, PrometheusRequest};
-pub use railway::{RailwayMock, RailwayRequest};
 pub use platform_answer::RecordedMutation;
 pub use platform_fault::RailwayFault;
 pub use platform_progress::Progress;
+pub use prometheus::{PrometheusMock, PrometheusRequest};
+pub use railway::{RailwayMock, RailwayRequest};
 pub use railway_case::RailwayCase;
 pub use railway_platform::{PlatformDeployment, RailwayPlatformBuilder, RailwayPlatformMock};
 pub use recorded::{FixtureError, RecordedResponse};

@@ -1,7 +1,7 @@
 //! How the platform mock answers one GraphQL request: checks, faults, then the state.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use wiremock::{Request, ResponseTemplate};
@@ -108,7 +108,7 @@ pub struct RecordedMutation {
     /// When it arrived.
     pub at: Instant,
     /// How long after the mock started it arrived.
-    pub since_start: std::time::Duration,
+    pub since_start: Duration,
     /// Whether it took effect (refused ones, and faults that do not act, did not).
     pub acted: bool,
     /// The HTTP status answered.
@@ -174,15 +174,16 @@ impl Upstream for Platform {
             return graphql_error(400, "POST body sent invalid JSON.");
         }
         let project_token = recorded.project_token().is_some();
-        if !project_token && recorded.bearer_token().is_none() {
-            return not_authorized();
-        }
+        let authenticated = project_token || recorded.bearer_token().is_some();
         let root = recorded.query.as_deref().and_then(graphql_text::root_field);
         let operation = match &root {
             Some(root) => Operation::from_root_field(&root.name),
             None => recorded.operation.as_deref().and_then(Operation::from_name),
         };
         let Some(operation) = operation else {
+            if !authenticated {
+                return not_authorized();
+            }
             let field = root.map_or_else(
                 || recorded.operation.clone().unwrap_or_default(),
                 |root| root.name,
@@ -196,8 +197,11 @@ impl Upstream for Platform {
                 ),
             );
         };
-        let (response, delay, acted, deployment) =
-            self.respond(operation, recorded, root, project_token, now);
+        let (response, delay, acted, deployment) = if authenticated {
+            self.respond(operation, recorded, root, project_token, now)
+        } else {
+            (not_authorized_response(), Duration::ZERO, false, None)
+        };
         if operation.is_mutation() {
             self.mutations.push(RecordedMutation {
                 operation: operation.name().to_owned(),
@@ -226,8 +230,8 @@ impl Platform {
         root: Option<graphql_text::RootField>,
         project_token: bool,
         now: Instant,
-    ) -> (RecordedResponse, std::time::Duration, bool, Option<String>) {
-        let zero = std::time::Duration::ZERO;
+    ) -> (RecordedResponse, Duration, bool, Option<String>) {
+        let zero = Duration::ZERO;
         if operation == Operation::ProjectToken && !project_token {
             return (not_authorized_response(), zero, false, None);
         }
@@ -264,7 +268,11 @@ impl Platform {
 
     /// The next fault for `operation` (by its name, then by the request's `operationName`),
     /// used up by one.
-    fn next_fault(&mut self, operation: Operation, sent_name: Option<&str>) -> Option<RailwayFault> {
+    fn next_fault(
+        &mut self,
+        operation: Operation,
+        sent_name: Option<&str>,
+    ) -> Option<RailwayFault> {
         let names = [Some(operation.name()), sent_name];
         for name in names.into_iter().flatten() {
             let Some(queue) = self.faults.get_mut(name) else {
@@ -419,11 +427,7 @@ impl Platform {
                         Outcome::error(field, "Environment not found")
                     };
                 }
-                let Some(service) = state
-                    .services
-                    .iter()
-                    .position(|s| s.id == service_id)
-                else {
+                let Some(service) = state.services.iter().position(|s| s.id == service_id) else {
                     return Outcome::error(field, "Service not found");
                 };
                 let commit = string("commitSha").map_or_else(
@@ -467,8 +471,11 @@ impl Platform {
                     return Outcome::error(field, "Deployment not found");
                 };
                 let source = &state.deployments[index];
-                let (service, meta, new_release) =
-                    (source.service, source.meta.clone(), source.origin.new_release());
+                let (service, meta, new_release) = (
+                    source.service,
+                    source.meta.clone(),
+                    source.origin.new_release(),
+                );
                 let new = state.deploy(service, meta, Origin::Redeployed { new_release }, now);
                 let index = state.deployment_index(&new).unwrap_or(index);
                 Outcome::data(field, state.deployment_json(index, now)).acted(&new)

@@ -17,7 +17,13 @@ pub(crate) struct KnownService {
     pub(crate) healthcheck_path: &'static str,
     pub(crate) healthcheck_timeout: u32,
     /// Newest first: (id, status, createdAt, commit, message).
-    pub(crate) history: &'static [(&'static str, &'static str, &'static str, &'static str, &'static str)],
+    pub(crate) history: &'static [(
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+    )],
 }
 
 const RELEASE_140: &str = "4be1c7f0a3d29e6b8c5f1a7d3e9b2c4f6a8d0e1f";
@@ -30,9 +36,27 @@ pub(crate) const KNOWN: &[KnownService] = &[
         healthcheck_path: "/health",
         healthcheck_timeout: 120,
         history: &[
-            ("dep-9c41e7a2", "SUCCESS", "2026-05-12T14:02:11.000Z", RELEASE_140, "release 1.4.0"),
-            ("dep-7d18b3f4", "REMOVED", "2026-05-05T09:30:44.000Z", RELEASE_132, "release 1.3.2"),
-            ("dep-2f6a9e0b", "REMOVED", "2026-04-28T16:12:03.000Z", RELEASE_131, "release 1.3.1"),
+            (
+                "dep-9c41e7a2",
+                "SUCCESS",
+                "2026-05-12T14:02:11.000Z",
+                RELEASE_140,
+                "release 1.4.0",
+            ),
+            (
+                "dep-7d18b3f4",
+                "REMOVED",
+                "2026-05-05T09:30:44.000Z",
+                RELEASE_132,
+                "release 1.3.2",
+            ),
+            (
+                "dep-2f6a9e0b",
+                "REMOVED",
+                "2026-04-28T16:12:03.000Z",
+                RELEASE_131,
+                "release 1.3.1",
+            ),
         ],
     },
     KnownService {
@@ -40,7 +64,13 @@ pub(crate) const KNOWN: &[KnownService] = &[
         healthcheck_path: "/ready",
         healthcheck_timeout: 300,
         history: &[
-            ("dep-5e2b8d13", "SUCCESS", "2026-05-12T14:05:31.000Z", RELEASE_140, "release 1.4.0"),
+            (
+                "dep-5e2b8d13",
+                "SUCCESS",
+                "2026-05-12T14:05:31.000Z",
+                RELEASE_140,
+                "release 1.4.0",
+            ),
             (
                 "dep-3a9f2b71",
                 "FAILED",
@@ -48,8 +78,20 @@ pub(crate) const KNOWN: &[KnownService] = &[
                 "d41c9e3b7a2f58061e4d9c3b7a2f58061e4d9c3b",
                 "release 1.4.0: migrate sessions table",
             ),
-            ("dep-48c1d7e6", "REMOVED", "2026-05-05T09:33:52.000Z", RELEASE_132, "release 1.3.2"),
-            ("dep-1e7c5d08", "REMOVED", "2026-04-28T16:15:27.000Z", RELEASE_131, "release 1.3.1"),
+            (
+                "dep-48c1d7e6",
+                "REMOVED",
+                "2026-05-05T09:33:52.000Z",
+                RELEASE_132,
+                "release 1.3.2",
+            ),
+            (
+                "dep-1e7c5d08",
+                "REMOVED",
+                "2026-04-28T16:15:27.000Z",
+                RELEASE_131,
+                "release 1.3.1",
+            ),
         ],
     },
     KnownService {
@@ -57,8 +99,20 @@ pub(crate) const KNOWN: &[KnownService] = &[
         healthcheck_path: "/healthz",
         healthcheck_timeout: 300,
         history: &[
-            ("dep-a7f06c59", "SUCCESS", "2026-05-12T14:06:47.000Z", RELEASE_140, "release 1.4.0"),
-            ("dep-c3e82d1a", "REMOVED", "2026-05-05T09:35:10.000Z", RELEASE_132, "release 1.3.2"),
+            (
+                "dep-a7f06c59",
+                "SUCCESS",
+                "2026-05-12T14:06:47.000Z",
+                RELEASE_140,
+                "release 1.4.0",
+            ),
+            (
+                "dep-c3e82d1a",
+                "REMOVED",
+                "2026-05-05T09:35:10.000Z",
+                RELEASE_132,
+                "release 1.3.2",
+            ),
         ],
     },
 ];

@@ -27,10 +27,7 @@ impl Origin {
     pub(crate) fn new_release(self) -> bool {
         matches!(
             self,
-            Self::Deployed
-                | Self::Redeployed {
-                    new_release: true
-                }
+            Self::Deployed | Self::Redeployed { new_release: true }
         )
     }
 }
@@ -146,8 +143,7 @@ impl State {
                     can_rollback_override: None,
                     touched: state.touches,
                 });
-                if !removed && matches!(seed.status.as_str(), "SUCCESS" | "SLEEPING" | "CRASHED")
-                {
+                if !removed && matches!(seed.status.as_str(), "SUCCESS" | "SLEEPING" | "CRASHED") {
                     state.services[service].current = Some(index);
                 }
             }

@@ -67,8 +67,8 @@ const NAME: &str = "Railway platform";
 ///     let request = client
 ///         .post(platform.url())
 ///         .header("Project-Access-Token", "a-project-token")
-///         .json(&json!({ "query": query, "variables": variables }));
-///     async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+///         .body(json!({ "query": query, "variables": variables }).to_string());
+///     async move { serde_json::from_str::<Value>(&request.send().await.unwrap().text().await.unwrap()).unwrap() }
 /// };
 /// let deployed = call(
 ///     "mutation Deploy($e: String!, $s: String!, $c: String) { serviceInstanceDeployV2(environmentId: $e, serviceId: $s, commitSha: $c) }",

@@ -41,7 +41,7 @@ const MAX_HEADER: usize = 150;
 /// slack.reply_next(1, SlackReply::RateLimited { retry_after_secs: 1 }).await;
 ///
 /// let client = reqwest::Client::new();
-/// let post = || client.post(slack.url()).json(&json!({ "text": "Release 1.4.0 started" })).send();
+/// let post = || client.post(slack.url()).body(json!({ "text": "Release 1.4.0 started" }).to_string()).send();
 /// let first = post().await.unwrap();
 /// assert_eq!(first.status(), 429);
 /// assert_eq!(first.headers()["retry-after"], "1");
@@ -72,7 +72,7 @@ pub enum SlackReply {
     },
     /// `status` with the plain-text `code`: `(404, "no_service")`, `(410,
     /// "channel_is_archived")`, `(400, "invalid_payload")`, `(500, "rollup_error")`,
-    /// `(403, "action_prohibited")`, …
+    /// `(403, "action_prohibited")`, … A status HTTP cannot carry is sent as 500.
     Error {
         /// The HTTP status.
         status: u16,
@@ -119,11 +119,16 @@ impl SlackReply {
         }
     }
 
-    fn template(&self) -> ResponseTemplate {
+    /// `(status, body)` as sent, and the template that sends them.
+    fn answer(&self) -> ((u16, String), ResponseTemplate) {
         match self {
-            Self::Ok => text(200, "ok"),
+            Self::Ok => plain(200, "ok"),
             Self::RateLimited { retry_after_secs } => {
-                text(429, "rate_limited").insert_header("retry-after", retry_after_secs.to_string())
+                let (sent, template) = plain(429, "rate_limited");
+                (
+                    sent,
+                    template.insert_header("retry-after", retry_after_secs.to_string()),
+                )
             }
             Self::Error { status, code } => {
                 let status = if crate::recorded::valid_status(*status) {
@@ -131,9 +136,12 @@ impl SlackReply {
                 } else {
                     500
                 };
-                text(status, code)
+                plain(status, code)
             }
-            Self::Hang => text(200, "ok").set_delay(Fault::HANG),
+            Self::Hang => {
+                let (sent, template) = plain(200, "ok");
+                (sent, template.set_delay(Fault::HANG))
+            }
         }
     }
 }
@@ -222,12 +230,7 @@ impl Slack {
             return plain(404, "no_service");
         }
         if let Some(reply) = self.next_reply() {
-            let (status, body) = match &reply {
-                SlackReply::Ok | SlackReply::Hang => (200, "ok".to_owned()),
-                SlackReply::RateLimited { .. } => (429, "rate_limited".to_owned()),
-                SlackReply::Error { status, code } => (*status, code.clone()),
-            };
-            return ((status, body), reply.template());
+            return reply.answer();
         }
         match check_payload(&request.body) {
             Ok(()) => plain(200, "ok"),
@@ -367,7 +370,8 @@ impl SlackMock {
     /// # });
     /// ```
     pub async fn reply_next(&self, times: u64, reply: SlackReply) {
-        self.mock.with(|slack| slack.replies.push_back((times, reply)));
+        self.mock
+            .with(|slack| slack.replies.push_back((times, reply)));
     }
 
     /// Every request received, oldest first, with the answer it got.

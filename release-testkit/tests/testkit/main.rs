@@ -9,6 +9,8 @@ mod health_bodies;
 mod mock_gate;
 mod prometheus;
 mod railway;
+mod railway_platform;
 #[cfg(feature = "bin")]
 mod release_mock;
 mod scenarios;
+mod slack;
