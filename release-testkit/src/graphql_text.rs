@@ -7,6 +7,17 @@
 pub(crate) struct RootField {
     pub(crate) name: String,
     pub(crate) has_selection: bool,
+    /// The field's arguments whose values are a variable or a string.
+    pub(crate) arguments: Vec<(String, Argument)>,
+}
+
+/// The value of a root field's argument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Argument {
+    /// `$name`.
+    Variable(String),
+    /// A string literal, unescaped as far as `\"` and `\\`.
+    Literal(String),
 }
 
 /// The first root field of `query`: the first field inside the operation's outer braces
@@ -22,12 +33,16 @@ pub(crate) fn root_field(query: &str) -> Option<RootField> {
         name = identifier(rest)?;
         rest = rest[name.len()..].trim_start();
     }
+    let mut arguments = Vec::new();
     if rest.starts_with('(') {
-        rest = skip_arguments(rest)?.trim_start();
+        let (inside, after) = split_arguments(rest)?;
+        arguments = parse_arguments(inside);
+        rest = after.trim_start();
     }
     Some(RootField {
         name: name.to_owned(),
         has_selection: rest.starts_with('{'),
+        arguments,
     })
 }
 
@@ -45,8 +60,9 @@ fn identifier(text: &str) -> Option<&str> {
     starts_well.then_some(name)
 }
 
-/// The text after the balanced `( … )` at the start of `text`, skipping strings.
-fn skip_arguments(text: &str) -> Option<&str> {
+/// The text inside the balanced `( … )` at the start of `text`, and the text after it,
+/// skipping strings.
+fn split_arguments(text: &str) -> Option<(&str, &str)> {
     let mut depth = 0_usize;
     let mut in_string = false;
     let mut escaped = false;
@@ -66,13 +82,83 @@ fn skip_arguments(text: &str) -> Option<&str> {
             ')' => {
                 depth = depth.checked_sub(1)?;
                 if depth == 0 {
-                    return Some(&text[at + 1..]);
+                    return Some((&text[1..at], &text[at + 1..]));
                 }
             }
             _ => {}
         }
     }
     None
+}
+
+/// `name: $variable` and `name: "literal"` pairs of an argument list; other values (objects,
+/// lists, numbers) are skipped.
+fn parse_arguments(mut text: &str) -> Vec<(String, Argument)> {
+    let mut arguments = Vec::new();
+    loop {
+        text = text.trim_start_matches(|c: char| c.is_whitespace() || c == ',');
+        let Some(name) = identifier(text) else {
+            return arguments;
+        };
+        text = text[name.len()..].trim_start();
+        let Some(value) = text.strip_prefix(':') else {
+            return arguments;
+        };
+        text = value.trim_start();
+        if let Some(variable) = text.strip_prefix('$') {
+            let Some(variable) = identifier(variable) else {
+                return arguments;
+            };
+            arguments.push((name.to_owned(), Argument::Variable(variable.to_owned())));
+            text = &text[1 + variable.len()..];
+        } else if let Some(literal) = text.strip_prefix('"') {
+            let mut value = String::new();
+            let mut escaped = false;
+            let mut end = None;
+            for (at, c) in literal.char_indices() {
+                match c {
+                    _ if escaped => {
+                        value.push(c);
+                        escaped = false;
+                    }
+                    '\\' => escaped = true,
+                    '"' => {
+                        end = Some(at);
+                        break;
+                    }
+                    _ => value.push(c),
+                }
+            }
+            let Some(end) = end else {
+                return arguments;
+            };
+            arguments.push((name.to_owned(), Argument::Literal(value)));
+            text = &literal[end + 1..];
+        } else {
+            text = skip_value(text);
+        }
+    }
+}
+
+/// The text after one value that is neither a variable nor a string: up to the next `,` or
+/// name at depth 0.
+fn skip_value(text: &str) -> &str {
+    let mut depth = 0_usize;
+    let mut in_string = false;
+    for (at, c) in text.char_indices() {
+        if in_string {
+            in_string = c != '"';
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '{' | '[' => depth += 1,
+            '}' | ']' => depth = depth.saturating_sub(1),
+            ',' | ' ' | '\n' | '\t' if depth == 0 => return &text[at..],
+            _ => {}
+        }
+    }
+    ""
 }
 
 /// `query` without `#` comments (outside strings).
@@ -107,6 +193,35 @@ mod tests {
 
     fn field(query: &str) -> Option<(String, bool)> {
         root_field(query).map(|f| (f.name, f.has_selection))
+    }
+
+    #[test]
+    fn reads_variables_and_string_literals_of_the_arguments() {
+        let root = root_field(
+            r#"mutation D($e: String!, $s: String!) { serviceInstanceDeployV2(environmentId: $e, input: { a: [1, "x,y"] }, serviceId: "svc-\"q\"", commitSha: $sha) }"#,
+        )
+        .unwrap();
+        let variable = |name: &str| Argument::Variable(name.to_owned());
+        assert_eq!(
+            root.arguments,
+            [
+                ("environmentId".to_owned(), variable("e")),
+                (
+                    "serviceId".to_owned(),
+                    Argument::Literal("svc-\"q\"".to_owned())
+                ),
+                ("commitSha".to_owned(), variable("sha")),
+            ]
+        );
+        for hostile in [
+            "{ f(a: \"open) }",
+            "{ f(a: $) }",
+            "{ f(: 1) }",
+            "{ f(a 1) }",
+        ] {
+            // Never a panic; whatever was readable before the damage.
+            let _ = root_field(hostile);
+        }
     }
 
     #[test]

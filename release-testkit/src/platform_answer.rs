@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use wiremock::{Request, ResponseTemplate};
 
-use crate::graphql_text;
+use crate::graphql_text::{self, Argument};
 use crate::mock::Upstream;
 use crate::platform_fault::RailwayFault;
 use crate::platform_state::{Origin, State, meta, since};
@@ -198,7 +198,7 @@ impl Upstream for Platform {
             );
         };
         let (response, delay, acted, deployment) = if authenticated {
-            self.respond(operation, recorded, root, project_token, now)
+            self.respond(operation, recorded, root.as_ref(), project_token, now)
         } else {
             (not_authorized_response(), Duration::ZERO, false, None)
         };
@@ -227,15 +227,16 @@ impl Platform {
         &mut self,
         operation: Operation,
         recorded: &RailwayRequest,
-        root: Option<graphql_text::RootField>,
+        root: Option<&graphql_text::RootField>,
         project_token: bool,
         now: Instant,
     ) -> (RecordedResponse, Duration, bool, Option<String>) {
         let zero = Duration::ZERO;
+        let variables = arguments(root, &recorded.variables);
         if operation == Operation::ProjectToken && !project_token {
             return (not_authorized_response(), zero, false, None);
         }
-        if let Some(root) = &root
+        if let Some(root) = root
             && let Some(message) = selection_error(operation, root.has_selection)
         {
             let body = json!({ "data": null, "errors": [{
@@ -248,7 +249,7 @@ impl Platform {
             Some(fault) => {
                 let outcome = fault
                     .acts
-                    .then(|| self.execute(operation, &recorded.variables, project_token, now));
+                    .then(|| self.execute(operation, &variables, project_token, now));
                 let acted = outcome.as_ref().is_some_and(|o| o.acted);
                 let deployment = outcome.as_ref().and_then(|o| o.deployment.clone());
                 let response = match (fault.response, outcome) {
@@ -260,7 +261,7 @@ impl Platform {
                 (response, fault.delay, acted, deployment)
             }
             None => {
-                let outcome = self.execute(operation, &recorded.variables, project_token, now);
+                let outcome = self.execute(operation, &variables, project_token, now);
                 (outcome.response, zero, outcome.acted, outcome.deployment)
             }
         }
@@ -482,6 +483,27 @@ impl Platform {
             }
         }
     }
+}
+
+/// The arguments the root field receives, by argument name: the request's variables as
+/// bound in the document (`deployment(id: $deploymentId)`), over the variables of the same
+/// name.
+fn arguments(root: Option<&graphql_text::RootField>, variables: &Value) -> Value {
+    let mut arguments = match variables {
+        Value::Object(map) => map.clone(),
+        _ => serde_json::Map::new(),
+    };
+    for (name, argument) in root.map_or(&[][..], |root| root.arguments.as_slice()) {
+        let value = match argument {
+            Argument::Variable(variable) => variables.get(variable).cloned(),
+            Argument::Literal(text) => Some(Value::String(text.clone())),
+        };
+        match value {
+            Some(value) => arguments.insert(name.clone(), value),
+            None => arguments.remove(name),
+        };
+    }
+    Value::Object(arguments)
 }
 
 fn not_authorized_response() -> RecordedResponse {

@@ -657,7 +657,7 @@ async fn an_app_that_degrades_after_deploy_recovers_after_the_rollback() {
     let platform = env.platform().unwrap();
     assert_eq!(env.railway_url(), platform.url());
     platform
-        .deploys("api", Progress::succeeds_after(Duration::from_millis(60)))
+        .deploys("api", Progress::stuck_in("BUILDING"))
         .await;
 
     let health = || async {
@@ -691,14 +691,22 @@ async fn an_app_that_degrades_after_deploy_recovers_after_the_rollback() {
         (200, "0.0012".to_owned(), 1)
     );
 
+    // Not live while it builds.
+    let building = deploy(platform, "svc-api").await.body["data"]["serviceInstanceDeployV2"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(status_of(platform, &building).await, "BUILDING");
+    assert_eq!(health().await, 200);
+    assert_eq!(platform.live_since("api").await, None);
+
+    platform
+        .deploys("api", Progress::succeeds_after(Duration::from_millis(60)))
+        .await;
     let id = deploy(platform, "svc-api").await.body["data"]["serviceInstanceDeployV2"]
         .as_str()
         .unwrap()
         .to_owned();
-    // Not live yet while it builds (unless this machine was slower than the schedule).
-    if status_of(platform, &id).await != "SUCCESS" {
-        assert_eq!(health().await, 200);
-    }
     statuses_until(platform, &id, "SUCCESS").await;
     assert!(platform.live_since("api").await.is_some());
     assert_eq!(
