@@ -7,13 +7,18 @@
 //! eval "$(cat mock.env)"    # RELEASE_API_URL, RELEASE_WEB_URL, RELEASE_ADMIN_TOKEN,
 //!                           # RAILWAY_API_URL, RAILWAY_TOKEN
 //! ```
+//!
+//! `--platform` serves the stateful Railway platform mock (deploys and rollbacks change what it
+//! answers) at `RAILWAY_API_URL`; `--after-deploy api=roles-blocked` also switches the app to
+//! that scenario once a deploy of `api` is live; `--slack` adds a sixth line,
+//! `SLACK_WEBHOOK_URL`, for a Slack webhook mock.
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::builder::PossibleValuesParser;
 use clap::{Parser, Subcommand};
-use release_testkit::{MockEnvironment, RailwayMock, Scenario};
+use release_testkit::{MockEnvironment, RailwayMock, RailwayPlatformMock, Scenario, SlackMock};
 
 /// Serve a mock deployment (API, web and admin endpoints) on loopback.
 #[derive(Debug, Parser)]
@@ -26,7 +31,8 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve a scenario until Ctrl-C; prints RELEASE_API_URL, RELEASE_WEB_URL,
-    /// RELEASE_ADMIN_TOKEN, RAILWAY_API_URL and RAILWAY_TOKEN as KEY=value lines on stdout
+    /// RELEASE_ADMIN_TOKEN, RAILWAY_API_URL and RAILWAY_TOKEN (and SLACK_WEBHOOK_URL with
+    /// --slack) as KEY=value lines on stdout
     Serve {
         /// The scenario (see `release-mock scenarios`)
         #[arg(long, value_name = "NAME", default_value = "healthy")]
@@ -42,6 +48,15 @@ enum Command {
             value_parser = PossibleValuesParser::new(RailwayMock::CASES)
         )]
         railway_case: String,
+        /// Serve the stateful Railway platform mock at RAILWAY_API_URL instead of the case
+        #[arg(long)]
+        platform: bool,
+        /// Switch the app to SCENARIO once a deploy of SERVICE is live (implies --platform)
+        #[arg(long, value_name = "SERVICE=SCENARIO", value_parser = parse_after_deploy)]
+        after_deploy: Option<(String, Scenario)>,
+        /// Also serve a Slack incoming webhook; prints SLACK_WEBHOOK_URL
+        #[arg(long)]
+        slack: bool,
     },
     /// List the scenarios with a one-line description each
     Scenarios,
@@ -56,8 +71,38 @@ async fn main() -> ExitCode {
             scenario,
             port,
             railway_case,
-        } => serve(scenario, port, &railway_case).await,
+            platform,
+            after_deploy,
+            slack,
+        } => {
+            let extras = Extras {
+                platform,
+                after_deploy,
+                slack,
+            };
+            serve(scenario, port, &railway_case, extras).await
+        }
     }
+}
+
+/// The mocks `serve` adds to the environment on request.
+struct Extras {
+    platform: bool,
+    after_deploy: Option<(String, Scenario)>,
+    slack: bool,
+}
+
+fn parse_after_deploy(text: &str) -> Result<(String, Scenario), String> {
+    let (service, scenario) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected SERVICE=SCENARIO, got {text:?}"))?;
+    if service.is_empty() {
+        return Err("the service name is empty".to_owned());
+    }
+    let scenario = scenario
+        .parse::<Scenario>()
+        .map_err(|err| err.to_string())?;
+    Ok((service.to_owned(), scenario))
 }
 
 fn print_scenarios() -> ExitCode {
@@ -76,13 +121,29 @@ fn print_scenarios() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-async fn serve(scenario: Scenario, port: Option<u16>, railway_case: &str) -> ExitCode {
+async fn serve(
+    scenario: Scenario,
+    port: Option<u16>,
+    railway_case: &str,
+    extras: Extras,
+) -> ExitCode {
     let mut builder = MockEnvironment::builder()
         .scenario(scenario)
         .railway_case(railway_case);
     if let Some(port) = port {
         builder = builder.api_port(port);
     }
+    if extras.platform {
+        builder = builder.railway_platform(RailwayPlatformMock::builder());
+    }
+    if let Some((service, after)) = extras.after_deploy {
+        builder = builder.after_deploy(service, after);
+    }
+    let slack = if extras.slack {
+        Some(SlackMock::start().await)
+    } else {
+        None
+    };
     let env = match builder.start().await {
         Ok(env) => env,
         Err(err) => {
@@ -90,7 +151,7 @@ async fn serve(scenario: Scenario, port: Option<u16>, railway_case: &str) -> Exi
             return ExitCode::from(2);
         }
     };
-    let lines = format!(
+    let mut lines = format!(
         "RELEASE_API_URL={}\nRELEASE_WEB_URL={}\nRELEASE_ADMIN_TOKEN={}\n\
          RAILWAY_API_URL={}\nRAILWAY_TOKEN={}\n",
         env.api_url(),
@@ -99,6 +160,9 @@ async fn serve(scenario: Scenario, port: Option<u16>, railway_case: &str) -> Exi
         env.railway_url(),
         RailwayMock::PROJECT_TOKEN,
     );
+    if let Some(slack) = &slack {
+        lines.push_str(&format!("SLACK_WEBHOOK_URL={}\n", slack.url()));
+    }
     let mut out = std::io::stdout().lock();
     if out
         .write_all(lines.as_bytes())

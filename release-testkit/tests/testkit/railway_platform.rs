@@ -127,6 +127,9 @@ async fn a_deploy_moves_through_its_schedule_then_replaces_the_current_deploymen
     let live = call(&platform, DEPLOYMENT, json!({ "id": id })).await;
     let live = &live.body["data"]["deployment"];
     assert_eq!(live["serviceId"], "svc-api");
+    let created = live["createdAt"].as_str().unwrap();
+    assert!(created.ends_with('Z') && created.len() == 24, "{created}");
+    assert!(created.parse::<jiff::Timestamp>().is_ok(), "{created}");
     assert_eq!(live["instances"].as_array().unwrap().len(), 2);
     assert!(
         live["instances"]
@@ -746,4 +749,38 @@ async fn a_deploy_of_another_service_leaves_the_app_alone() {
         .await
         .unwrap();
     assert!(health.text().await.unwrap().contains("\"pass\""));
+}
+
+#[tokio::test]
+async fn hostile_documents_get_errors_not_panics() {
+    let platform = RailwayPlatformMock::start().await;
+    let huge = format!(
+        "query X {{ deployment(id: \"{}\") {{ id }} }}",
+        "x".repeat(5_000_000)
+    );
+    let deep = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
+    let bodies = [
+        json!({ "query": huge }).to_string(),
+        json!({ "query": "mutation { deploymentRollback(id: \"dep-48c1d7e6\"" }).to_string(),
+        json!({ "query": "{ deploymentRollback(id: $id) }", "variables": "not an object" })
+            .to_string(),
+        json!({ "query": 42, "variables": { "id": "dep-48c1d7e6" } }).to_string(),
+        json!({ "query": "{ deployment(id: $id) { id } }", "variables": { "id": 7 } }).to_string(),
+        deep,
+        "null".to_owned(),
+    ];
+    for body in bodies {
+        let reply = reqwest::Client::new()
+            .post(platform.url())
+            .bearer_auth(TOKEN)
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        let status = reply.status().as_u16();
+        let text = reply.text().await.unwrap();
+        assert!(status == 200 || status == 400, "{status} for {:.80}", body);
+        assert!(text.contains("errors"), "{text:.200} for {:.80}", body);
+    }
+    assert_eq!(platform.current("api").await.unwrap().id, "dep-5e2b8d13");
 }

@@ -50,6 +50,11 @@ const LINES: usize = 5;
 
 /// Starts `release-mock serve` and reads its `KEY=value` lines.
 fn serve(args: &[&str]) -> (Serving, Vec<(String, String)>) {
+    serve_lines(args, LINES)
+}
+
+/// Starts `release-mock serve` and reads `count` `KEY=value` lines.
+fn serve_lines(args: &[&str], count: usize) -> (Serving, Vec<(String, String)>) {
     let mut child = release_mock()
         .arg("serve")
         .args(args)
@@ -62,14 +67,14 @@ fn serve(args: &[&str]) -> (Serving, Vec<(String, String)>) {
     let serving = Serving(child);
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().take(LINES) {
+        for line in BufReader::new(stdout).lines().take(count) {
             if tx.send(line).is_err() {
                 break;
             }
         }
     });
     let mut vars = Vec::new();
-    for _ in 0..LINES {
+    for _ in 0..count {
         let line = rx
             .recv_timeout(Duration::from_secs(30))
             .expect("release-mock printed its variables")
@@ -178,4 +183,42 @@ fn an_unknown_railway_case_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("crashed-running-instances"), "{stderr}");
+}
+
+#[tokio::test]
+async fn serve_adds_the_platform_and_slack_mocks_on_request() {
+    let (_serving, vars) = serve_lines(&["--after-deploy", "api=api-down", "--slack"], LINES + 1);
+    assert_eq!(vars[5].0, "SLACK_WEBHOOK_URL");
+    assert!(vars[5].1.ends_with(release_testkit::SlackMock::SECRET));
+    let posted = reqwest::Client::new()
+        .post(&vars[5].1)
+        .body(r#"{"text":"hi"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.text().await.unwrap(), "ok");
+
+    // The platform answers deploys; once api's is live the app is down.
+    let deploy = serde_json::json!({
+        "query": "mutation D($e: String!, $s: String!) { serviceInstanceDeployV2(environmentId: $e, serviceId: $s) }",
+        "variables": { "e": "env-prod", "s": "svc-api" },
+    });
+    let reply = reqwest::Client::new()
+        .post(&vars[3].1)
+        .header("Project-Access-Token", &vars[4].1)
+        .body(deploy.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert!(reply.text().await.unwrap().contains("dep-api-"));
+    let health = format!("{}/health", vars[0].1);
+    let mut status = 0;
+    for _ in 0..1000 {
+        status = reqwest::get(&health).await.unwrap().status().as_u16();
+        if status == 502 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(status, 502);
 }
