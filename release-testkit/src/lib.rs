@@ -5,7 +5,12 @@
 //! of wiremock's `MockServer::start()`; [`Fault`]s make one path misbehave; [`HealthBody`] and
 //! [`RecordedResponse`] serve any recorded shape. A [`RailwayMock`] serves Railway's GraphQL API
 //! from scripted answers or a fixture [`RailwayCase`]; every mock environment runs one with the
-//! `healthy` case. A [`PrometheusMock`] answers PromQL queries from scripted or recorded answers
+//! `healthy` case. A [`RailwayPlatformMock`] is Railway with state: deploys move through their
+//! statuses on a [`Progress`] the test sets, rollbacks make an earlier deployment current, every
+//! mutation is recorded and [`RailwayFault`]s make calls fail; with
+//! [`MockEnvironmentBuilder::after_deploy`] the app degrades once the release under test is
+//! live. A [`SlackMock`] is an incoming webhook that records payloads and answers like Slack.
+//! A [`PrometheusMock`] answers PromQL queries from scripted or recorded answers
 //! and an [`AlertmanagerMock`] filters the alerts it holds like the Alertmanager API v2; every
 //! mock environment runs one of each with the scenario's [`Metric`] values and alerts. A [`Demo`]
 //! runs the shipped runbook against a mock environment, as `release demo` does. A
