@@ -187,7 +187,7 @@ impl ReleaseLog {
     fn read_journal(
         &self,
         mut wanted: impl FnMut(&str, &str) -> bool,
-    ) -> Result<Option<Journal>, LogError> {
+    ) -> Result<(Option<Journal>, Vec<TornLine>), LogError> {
         let mut journal: Option<Journal> = None;
         let mut problems = Vec::new();
         self.newest_first(u64::MAX, |entry| {
@@ -225,13 +225,16 @@ impl ReleaseLog {
             }
             ControlFlow::Continue(())
         })?;
-        Ok(journal.map(|mut journal| {
-            journal.runs.reverse();
-            journal.steps.reverse();
-            problems.reverse();
-            journal.problems = problems;
-            journal
-        }))
+        problems.reverse();
+        Ok((
+            journal.map(|mut journal| {
+                journal.runs.reverse();
+                journal.steps.reverse();
+                journal.problems = std::mem::take(&mut problems);
+                journal
+            }),
+            problems,
+        ))
     }
 }
 
@@ -248,15 +251,16 @@ impl ReleaseStore for ReleaseLog {
     }
 
     fn journal(&self, run_id: &str) -> Result<Journal, StoreError> {
-        let found = self.read_journal(|id, _| id == run_id)?;
+        let (found, problems) = self.read_journal(|id, _| id == run_id)?;
         Ok(found.unwrap_or_else(|| Journal {
             run_id: run_id.to_owned(),
+            problems,
             ..Journal::default()
         }))
     }
 
     fn last_rollout(&self, environment: &str) -> Result<Option<Journal>, StoreError> {
-        Ok(self.read_journal(|_, env| env == environment)?)
+        Ok(self.read_journal(|_, env| env == environment)?.0)
     }
 
     fn freeze_state(&self, environment: &str) -> Result<Option<FreezeRecord>, StoreError> {
