@@ -369,12 +369,23 @@ fn step_line(s: &StepRecord) -> String {
 
 /// A freeze or an unfreeze: who, and why.
 fn freeze_line(f: &FreezeRecord) -> String {
-    format!(
-        "{}  {:<12} {}",
+    let kind = match f.kind {
+        crate::log::FreezeLineKind::Freeze => "freeze",
+        crate::log::FreezeLineKind::Unfreeze => "unfreeze",
+    };
+    let mut text = format!(
+        "{}  {:<12} {kind:<8} by {}",
         f.recorded_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         escaped(&f.environment),
-        f.describe(),
-    )
+        escaped(&f.by),
+    );
+    if let Some(run_id) = &f.run_id {
+        text.push_str(&format!("  run {}", escaped(run_id)));
+    }
+    if let Some(reason) = &f.reason {
+        text.push_str(&format!(": {}", escaped(reason)));
+    }
+    text
 }
 
 fn summary_path(path: Option<&str>) -> String {
