@@ -193,7 +193,7 @@ fn a_journal_is_one_runs_lines_whatever_is_interleaved_and_last_rollout_is_per_e
 
     let journal = store.journal("prod-2").unwrap();
     assert_eq!(journal.run_id, "prod-2");
-    assert_eq!(journal.runs, [prod.clone()]);
+    assert_eq!(journal.runs, [prod]);
     let steps: Vec<(&str, StepEvent)> = journal
         .steps
         .iter()
