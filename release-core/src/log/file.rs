@@ -390,6 +390,19 @@ impl ReleaseLog {
     pub fn newest_first(
         &self,
         look_back: u64,
+        visit: impl FnMut(LogEntry) -> ControlFlow<()>,
+    ) -> Result<ReadBack, LogError> {
+        self.newest_first_holding(look_back, None, visit)
+    }
+
+    /// [`newest_first`](Self::newest_first), offering only the lines that hold `word` (and
+    /// lines that are not UTF-8, so they are still reported): the others are passed over
+    /// unparsed. A search for lines of one kind (every such line holds its kind's name) then
+    /// costs little more than reading the bytes, however many lines of other kinds there are.
+    pub(super) fn newest_first_holding(
+        &self,
+        look_back: u64,
+        word: Option<&str>,
         mut visit: impl FnMut(LogEntry) -> ControlFlow<()>,
     ) -> Result<ReadBack, LogError> {
         let Some(mut file) = self.open_to_read()? else {
@@ -414,7 +427,13 @@ impl ReleaseLog {
             let number = lines.from_end;
             let entry = match piece {
                 Piece::Line { range, complete } => {
-                    let entry = parse_line(&lines.buf[range.clone()], complete, number, true);
+                    let line = &lines.buf[range.clone()];
+                    let wanted = word.is_none_or(|word| {
+                        std::str::from_utf8(line).map_or(true, |text| text.contains(word))
+                    });
+                    let entry = wanted
+                        .then(|| parse_line(line, complete, number, true))
+                        .flatten();
                     lines.buf.truncate(range.start);
                     entry
                 }

@@ -32,7 +32,8 @@ pub struct Journal {
     pub runs: Vec<RolloutRecord>,
     /// Its steps' start and end lines.
     pub steps: Vec<StepRecord>,
-    /// Lines met while reading it that are not records (torn or unknown); they were skipped.
+    /// Lines met while reading it that could be journal lines (they hold the word `rollout`)
+    /// but are not records (torn, or of an unknown kind); they were skipped.
     #[serde(skip)]
     pub problems: Vec<TornLine>,
 }
@@ -190,7 +191,8 @@ impl ReleaseLog {
     ) -> Result<(Option<Journal>, Vec<TornLine>), LogError> {
         let mut journal: Option<Journal> = None;
         let mut problems = Vec::new();
-        self.newest_first(u64::MAX, |entry| {
+        // Every journal line holds the word in its kind (`rollout`, `rollout-step`).
+        self.newest_first_holding(u64::MAX, Some("rollout"), |entry| {
             let (run_id, environment) = match &entry {
                 LogEntry::Rollout(r) => (r.run_id.as_str(), r.environment.as_str()),
                 LogEntry::Step(s) => (s.run_id.as_str(), s.environment.as_str()),
@@ -265,7 +267,8 @@ impl ReleaseStore for ReleaseLog {
 
     fn freeze_state(&self, environment: &str) -> Result<Option<FreezeRecord>, StoreError> {
         let mut newest = None;
-        self.newest_first(u64::MAX, |entry| match entry {
+        // Both kinds (`freeze`, `unfreeze`) hold the word.
+        self.newest_first_holding(u64::MAX, Some("freeze"), |entry| match entry {
             LogEntry::Freeze(record) if record.environment == environment => {
                 newest = Some(record);
                 ControlFlow::Break(())

@@ -279,12 +279,12 @@ fn torn_and_unknown_lines_between_journal_lines_are_reported_never_swallowed() {
         .write_all(&half.as_bytes()[..half.len() / 2])
         .unwrap();
     append(&log, step("r-1", "production", "deploy-api", 2));
-    // A kind of a later version's.
+    // A journal line of a later version's, and a line of another kind of its.
     std::fs::OpenOptions::new()
         .append(true)
         .open(log.path())
         .unwrap()
-        .write_all(b"{\"schema_version\":2,\"kind\":\"canary-shift\",\"run_id\":\"r-1\"}\n")
+        .write_all(b"{\"schema_version\":2,\"kind\":\"rollout-canary\",\"run_id\":\"r-1\"}\n{\"kind\":\"audit\"}\n")
         .unwrap();
     append(
         &log,
@@ -306,13 +306,29 @@ fn torn_and_unknown_lines_between_journal_lines_are_reported_never_swallowed() {
     assert_eq!(
         problems,
         [
-            "line 4 from the end: incomplete record, likely a write cut short (torn line); skipped",
-            "line 2 from the end: a record of unknown kind `canary-shift`; skipped",
+            "line 5 from the end: incomplete record, likely a write cut short (torn line); skipped",
+            "line 3 from the end: a record of unknown kind `rollout-canary`; skipped",
+        ],
+        "the journal reports what could be its lines"
+    );
+    // The whole-log reader reports every line it cannot read.
+    let contents = log.read().unwrap();
+    let problems: Vec<(usize, &str)> = contents
+        .problems
+        .iter()
+        .map(|p| (p.line, p.reason.as_str()))
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            (
+                2,
+                "incomplete record, likely a write cut short (torn line); skipped"
+            ),
+            (4, "a record of unknown kind `rollout-canary`; skipped"),
+            (5, "a record of unknown kind `audit`; skipped"),
         ]
     );
-    let contents = log.read().unwrap();
-    let lines: Vec<usize> = contents.problems.iter().map(|p| p.line).collect();
-    assert_eq!(lines, [2, 4]);
     assert_eq!(contents.steps.len(), 2);
 }
 
@@ -407,11 +423,12 @@ fn the_newest_freeze_or_unfreeze_of_an_environment_decides() {
 }
 
 #[test]
-fn reads_stop_at_what_they_need() {
-    // Garbage at the start of a long log: a read that reaches it reports it.
+fn reads_stop_at_what_they_need_and_pass_over_other_kinds() {
+    // A torn journal line at the start of a long log: a read that reaches it reports it.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log.jsonl");
-    let mut text = "garbage\n".repeat(200_000);
+    let mut text = String::from("{\"schema_version\":1,\"kind\":\"rollout-step\",\"run_\n");
+    text.push_str(&format!("{}\n", old_run_line("gates")).repeat(50_000));
     let mut line = |l: LogLine| {
         text.push_str(&serde_json::to_string(&l).unwrap());
         text.push('\n');
@@ -424,17 +441,16 @@ fn reads_stop_at_what_they_need() {
     let journal = log.journal("r-1").unwrap();
     assert_eq!((journal.runs.len(), journal.steps.len()), (1, 1));
     assert!(journal.problems.is_empty(), "stopped at the run's start");
-    assert!(
-        log.last_rollout("production")
-            .unwrap()
-            .unwrap()
-            .problems
-            .is_empty()
-    );
+    let last = log.last_rollout("production").unwrap().unwrap();
+    assert!(last.problems.is_empty());
+    assert_eq!(last.run_id, "r-1");
     assert!(log.freeze_state("production").unwrap().is_some());
-    // What the log does not hold is looked for in all of it: a freeze is never missed.
+    // What the log does not hold is looked for in all of it: nothing is missed.
     let missing = log.journal("r-0").unwrap();
-    assert_eq!(missing.problems.len(), 200_000);
+    let problems: Vec<String> = missing.problems.iter().map(|p| p.position()).collect();
+    assert_eq!(problems, ["line 50004 from the end"]);
+    assert!(log.last_rollout("staging").unwrap().is_none());
+    assert!(log.freeze_state("staging").unwrap().is_none());
 }
 
 fn holder(run_id: &str) -> LockHolder {
@@ -706,4 +722,140 @@ fn another_process_holds_the_lock_until_it_is_killed() {
     assert_eq!(log.lock_holder("acme", "production").unwrap(), None);
     let lock = log.lock("acme", "production", holder("r-2")).unwrap();
     assert_eq!(lock.holder().run_id, "r-2");
+}
+
+mod equivalence {
+    use super::*;
+    use proptest::prelude::*;
+
+    const ENVIRONMENTS: [&str; 2] = ["production", "staging"];
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// A line of run `0..4`: its start the first time, then a step's start or end, a
+        /// resume or an end.
+        Run(usize, u8),
+        Freeze(usize, bool),
+        Garbage(String),
+        /// Half a journal line, closed by the next line's newline as an append would.
+        Torn,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            8 => (0..4usize, 0..4u8).prop_map(|(run, what)| Op::Run(run, what)),
+            2 => (0..2usize, any::<bool>()).prop_map(|(env, on)| Op::Freeze(env, on)),
+            1 => "[a-z {}\":,]{0,30}".prop_map(Op::Garbage),
+            1 => Just(Op::Torn),
+        ]
+    }
+
+    fn render(ops: &[Op]) -> String {
+        let mut started = [false; 4];
+        let mut text = String::new();
+        for (n, op) in ops.iter().enumerate() {
+            let minute = i64::try_from(n).unwrap();
+            let line = match op {
+                Op::Run(run, what) => {
+                    let (id, env) = (format!("r{run}"), ENVIRONMENTS[run % 2]);
+                    let first = start(&id, env, minute);
+                    let line: LogLine = if !std::mem::replace(&mut started[*run], true) {
+                        first.into()
+                    } else {
+                        match what {
+                            0 => step(&id, env, &format!("s{n}"), minute).into(),
+                            1 => step(&id, env, &format!("s{}", n - 1), minute)
+                                .ended(StepStatus::Done, at(minute))
+                                .into(),
+                            2 => first.resumed(at(minute)).into(),
+                            _ => first.ended("proceeding", 0, at(minute)).into(),
+                        }
+                    };
+                    serde_json::to_string(&line).unwrap()
+                }
+                Op::Freeze(env, true) => serde_json::to_string(&LogLine::from(
+                    FreezeRecord::freeze(ENVIRONMENTS[*env], "a", "why", None, at(minute)),
+                ))
+                .unwrap(),
+                Op::Freeze(env, false) => serde_json::to_string(&LogLine::from(
+                    FreezeRecord::unfreeze(ENVIRONMENTS[*env], "a", at(minute)),
+                ))
+                .unwrap(),
+                Op::Garbage(g) => g.clone(),
+                Op::Torn => "{\"schema_version\":1,\"kind\":\"rollout-step\",\"run_".to_owned(),
+            };
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Read from the end and stopped early, the store answers what a whole read of the
+        /// log answers.
+        #[test]
+        fn the_store_answers_as_a_whole_read_does(ops in proptest::collection::vec(op(), 0..60)) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("log.jsonl");
+            std::fs::write(&path, render(&ops)).unwrap();
+            let log = ReleaseLog::new(&path);
+            let all = log.read().unwrap();
+            let of_run = |id: &str| {
+                let runs: Vec<RolloutRecord> = all.rollouts.iter()
+                    .filter(|(_, r)| r.run_id == id).map(|(_, r)| r.clone()).collect();
+                let steps: Vec<StepRecord> = all.steps.iter()
+                    .filter(|(_, s)| s.run_id == id).map(|(_, s)| s.clone()).collect();
+                (runs, steps)
+            };
+            for run in 0..4 {
+                let id = format!("r{run}");
+                let journal = log.journal(&id).unwrap();
+                prop_assert_eq!((journal.runs, journal.steps), of_run(&id));
+            }
+            for env in ENVIRONMENTS {
+                let newest = all.rollouts.iter().map(|(n, r)| (*n, &r.run_id, &r.environment))
+                    .chain(all.steps.iter().map(|(n, s)| (*n, &s.run_id, &s.environment)))
+                    .filter(|(_, _, e)| e.as_str() == env)
+                    .max_by_key(|(n, _, _)| *n)
+                    .map(|(_, id, _)| id.clone());
+                let last = log.last_rollout(env).unwrap();
+                prop_assert_eq!(last.as_ref().map(|j| j.run_id.clone()), newest.clone());
+                if let (Some(last), Some(id)) = (last, newest) {
+                    prop_assert_eq!((last.runs, last.steps), of_run(&id));
+                }
+                let freeze = all.freezes.iter().rev()
+                    .find(|(_, f)| f.environment == env)
+                    .map(|(_, f)| f.clone())
+                    .filter(|f| f.kind == FreezeLineKind::Freeze);
+                prop_assert_eq!(log.freeze_state(env).unwrap(), freeze);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_lock_held_by_a_process_that_names_no_one_is_reported_so_and_a_huge_lock_file_is_not_read_whole()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let log = ReleaseLog::new(dir.path().join("log.jsonl"));
+    let path = log.lock_path("acme", "production");
+    // Held, but what the file holds is not a holder: garbage, then 10 MiB of it.
+    for text in [b"not json".to_vec(), vec![b'x'; 10 * 1024 * 1024]] {
+        std::fs::write(&path, &text).unwrap();
+        let raw = std::fs::File::open(&path).unwrap();
+        raw.lock().unwrap();
+        let want = format!(
+            "another process holds the lock but its lock file {} does not say who",
+            path.display()
+        );
+        let err = log.lock("acme", "production", holder("r-1")).unwrap_err();
+        assert!(matches!(err, LockError::Unnamed(_)), "{err}");
+        assert_eq!(err.to_string(), want);
+        let err = log.lock_holder("acme", "production").unwrap_err();
+        assert_eq!(err.to_string(), want);
+        raw.unlock().unwrap();
+        assert!(log.lock("acme", "production", holder("r-1")).is_ok());
+    }
 }
