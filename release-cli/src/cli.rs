@@ -212,6 +212,17 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: RollbackCommand,
     },
+    /// Freeze the environment (`--env`): `release rollout` refuses to start until `release
+    /// unfreeze`; `release rollback execute` still runs. Recorded in the plan's release log
+    /// with who froze it (`RELEASE_ACTOR`, else `GITHUB_ACTOR`, else user@host) and why.
+    /// Freezing a frozen environment replaces the reason.
+    Freeze {
+        /// Why, for whoever is refused (required).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Lift the environment's freeze (`--env`); a no-op when it is not frozen.
+    Unfreeze,
     /// Print the JSON Schema of a document the tool reads or writes.
     Schema {
         /// Which schema.

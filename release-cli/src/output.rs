@@ -63,6 +63,13 @@ fn env_file_argument(args: &[String]) -> Option<String> {
     found
 }
 
+/// Text from an argument or a file that a command records or prints, with the secrets known
+/// so far replaced: what is not a run's summary (whose secrets are kept out structurally)
+/// goes through here.
+pub(crate) fn redact(text: &str) -> String {
+    redacted(text)
+}
+
 /// The text with the secrets known so far replaced.
 fn redacted(text: &str) -> String {
     let redactor = REDACTOR.read().unwrap_or_else(PoisonError::into_inner);

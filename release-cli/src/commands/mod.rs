@@ -4,6 +4,7 @@
 #[cfg_attr(not(feature = "demo"), path = "demo_unavailable.rs")]
 mod demo;
 mod dry_run;
+mod freeze;
 #[cfg_attr(not(feature = "health-check"), path = "health_check_unavailable.rs")]
 mod health_check;
 mod health_report;
@@ -60,6 +61,8 @@ pub(crate) fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Rollback {
             command: RollbackCommand::Plan { from },
         } => rollback::plan(global, from.as_deref()),
+        Command::Freeze { reason } => freeze::freeze(global, &reason),
+        Command::Unfreeze => freeze::unfreeze(global),
         Command::Schema { name } => {
             let name: SchemaName = name.parse().map_err(CliError::input)?;
             crate::output::print_stdout(&name.render())?;

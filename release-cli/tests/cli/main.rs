@@ -4,6 +4,7 @@
 mod canary;
 mod errors;
 mod files;
+mod freeze;
 mod github;
 mod health_check;
 mod launch;

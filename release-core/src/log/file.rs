@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize as _;
 
+use super::freeze::FreezeRecord;
+use super::journal::{RolloutRecord, StepRecord};
 use super::record::{DecisionRecord, LogRecord};
 
 /// A line longer than this is not a record of ours; it is reported, not parsed.
@@ -58,18 +60,32 @@ pub struct LogContents {
     pub records: Vec<(usize, LogRecord)>,
     /// Rollback decisions with their line numbers, oldest first.
     pub decisions: Vec<(usize, DecisionRecord)>,
+    /// Rollout and rollback runs' start, resume and end lines, oldest first.
+    pub rollouts: Vec<(usize, RolloutRecord)>,
+    /// Their steps' start and end lines, oldest first.
+    pub steps: Vec<(usize, StepRecord)>,
+    /// Freezes and unfreezes, oldest first.
+    pub freezes: Vec<(usize, FreezeRecord)>,
     /// Lines that could not be read as records; they were skipped.
     pub problems: Vec<TornLine>,
 }
 
-/// One line of the log, as read.
+/// One line of the log, as read. New kinds of line may come: match with a wildcard.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum LogEntry {
     /// A run.
     Run(LogRecord),
     /// A rollback decision.
     Decision(DecisionRecord),
-    /// A line that is not a record; it is skipped.
+    /// A rollout or rollback run started, resumed or ended.
+    Rollout(RolloutRecord),
+    /// A step of one started or ended.
+    Step(StepRecord),
+    /// An environment frozen or unfrozen.
+    Freeze(FreezeRecord),
+    /// A line that is not a record (torn, malformed, or of a kind this version does not
+    /// know); it is skipped.
     Problem(TornLine),
 }
 
@@ -226,15 +242,21 @@ impl ReleaseLog {
     /// line, the torn line is first closed with a newline, so it stays one bad line that
     /// [`read`](Self::read) reports instead of swallowing the new record.
     pub fn append(&self, record: &LogRecord) -> Result<(), LogError> {
-        self.append_line(record, &record.run_id)
+        self.write_line(record, &record.run_id)
     }
 
     /// Appends a rollback decision, as [`append`](Self::append) does a run.
     pub fn append_decision(&self, record: &DecisionRecord) -> Result<(), LogError> {
-        self.append_line(record, &record.run_id)
+        self.write_line(record, &record.run_id)
     }
 
-    fn append_line(&self, record: &impl serde::Serialize, run_id: &str) -> Result<(), LogError> {
+    /// Appends any line, as [`append`](Self::append) does a run (the store's
+    /// `append_line`).
+    pub(super) fn write_line(
+        &self,
+        record: &impl serde::Serialize,
+        run_id: &str,
+    ) -> Result<(), LogError> {
         let mut line = serde_json::to_vec(record)
             .map_err(|e| self.error("serialize a record for")(std::io::Error::other(e)))?;
         line.push(b'\n');
@@ -276,6 +298,9 @@ impl ReleaseLog {
             match entry {
                 LogEntry::Run(record) => contents.records.push((line, record)),
                 LogEntry::Decision(record) => contents.decisions.push((line, record)),
+                LogEntry::Rollout(record) => contents.rollouts.push((line, record)),
+                LogEntry::Step(record) => contents.steps.push((line, record)),
+                LogEntry::Freeze(record) => contents.freezes.push((line, record)),
                 LogEntry::Problem(problem) => contents.problems.push(problem),
             }
             ControlFlow::Continue(())
@@ -329,7 +354,7 @@ impl ReleaseLog {
     }
 
     /// Offers run records newest first to `offer` until it breaks, as
-    /// [`newest_first`](Self::newest_first) does lines: decisions are passed over, and lines
+    /// [`newest_first`](Self::newest_first) does lines: other records are passed over, and lines
     /// that are not records are returned beside how the read ended. What searches the log for
     /// facts of earlier runs (baselines, rollback targets) reads it this way. A search that is
     /// already done reads nothing.
@@ -345,11 +370,14 @@ impl ReleaseLog {
         }
         let read = self.newest_first(look_back, |entry| match entry {
             LogEntry::Run(record) => offer(&record),
-            LogEntry::Decision(_) => ControlFlow::Continue(()),
             LogEntry::Problem(problem) => {
                 problems.push(problem);
                 ControlFlow::Continue(())
             }
+            LogEntry::Decision(_)
+            | LogEntry::Rollout(_)
+            | LogEntry::Step(_)
+            | LogEntry::Freeze(_) => ControlFlow::Continue(()),
         })?;
         Ok((read, problems))
     }
@@ -362,6 +390,19 @@ impl ReleaseLog {
     pub fn newest_first(
         &self,
         look_back: u64,
+        visit: impl FnMut(LogEntry) -> ControlFlow<()>,
+    ) -> Result<ReadBack, LogError> {
+        self.newest_first_holding(look_back, None, visit)
+    }
+
+    /// [`newest_first`](Self::newest_first), offering only the lines that hold `word` (and
+    /// lines that are not UTF-8, so they are still reported): the others are passed over
+    /// unparsed. A search for lines of one kind (every such line holds its kind's name) then
+    /// costs little more than reading the bytes, however many lines of other kinds there are.
+    pub(super) fn newest_first_holding(
+        &self,
+        look_back: u64,
+        word: Option<&str>,
         mut visit: impl FnMut(LogEntry) -> ControlFlow<()>,
     ) -> Result<ReadBack, LogError> {
         let Some(mut file) = self.open_to_read()? else {
@@ -386,7 +427,13 @@ impl ReleaseLog {
             let number = lines.from_end;
             let entry = match piece {
                 Piece::Line { range, complete } => {
-                    let entry = parse_line(&lines.buf[range.clone()], complete, number, true);
+                    let line = &lines.buf[range.clone()];
+                    let wanted = word.is_none_or(|word| {
+                        std::str::from_utf8(line).map_or(true, |text| text.contains(word))
+                    });
+                    let entry = wanted
+                        .then(|| parse_line(line, complete, number, true))
+                        .flatten();
                     lines.buf.truncate(range.start);
                     entry
                 }
@@ -444,15 +491,24 @@ fn parse_line(bytes: &[u8], complete: bool, line: usize, from_end: bool) -> Opti
             format!("not a valid record ({e}); skipped")
         }));
     }
-    // Only decisions have a `kind` key; the text of a run line cannot hold `"kind"` unless a
-    // value is exactly that word (a quote inside a string is escaped). Runs, nearly every
-    // line, are read straight into their type; anything else is told apart by the parsed key.
+    // Every line but a run's has a `kind` key; the text of a run line cannot hold `"kind"`
+    // unless a value is exactly that word (a quote inside a string is escaped). Runs, most
+    // lines, are read straight into their type; anything else is told apart by the parsed key.
     let parsed = if text.contains("\"kind\"") {
         crate::json::from_checked::<serde_json::Value>(text).and_then(|value| {
-            if value.get("kind").is_some() {
-                DecisionRecord::deserialize(value).map(LogEntry::Decision)
-            } else {
-                LogRecord::deserialize(value).map(LogEntry::Run)
+            match value.get("kind").map(|kind| kind.as_str()) {
+                None => LogRecord::deserialize(value).map(LogEntry::Run),
+                Some(Some("rollout")) => RolloutRecord::deserialize(value).map(LogEntry::Rollout),
+                Some(Some("rollout-step")) => StepRecord::deserialize(value).map(LogEntry::Step),
+                Some(Some("freeze" | "unfreeze")) => {
+                    FreezeRecord::deserialize(value).map(LogEntry::Freeze)
+                }
+                // A kind of a newer version's: reported, as any line not read.
+                Some(Some(kind)) if kind != "rollback-decision" => Ok(problem(format!(
+                    "a record of unknown kind `{}`; skipped",
+                    crate::text::clip(kind)
+                ))),
+                Some(_) => DecisionRecord::deserialize(value).map(LogEntry::Decision),
             }
         })
     } else {

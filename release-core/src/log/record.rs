@@ -5,6 +5,8 @@ use jiff::Timestamp;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::freeze::FreezeRecord;
+use super::journal::{RolloutRecord, StepRecord};
 use crate::exit_code;
 use crate::policy::Outcome;
 use crate::summary::{Counts, DeploymentRecord, ReleaseInfo, Summary};
@@ -162,13 +164,51 @@ pub struct DecisionRecord {
     pub summary_path: Option<String>,
 }
 
-/// Any line of the release log: a run or a decision. Describes the log's shape for its
-/// schema (`release schema log-record`).
+/// Any line of the release log: a run, a decision, a rollout's journal or a freeze.
+/// Describes the log's shape for its schema (`release schema log-record`); every line but a
+/// run's has a `kind`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum LogLine {
-    /// A decision (it has `kind`).
+    /// A decision (`rollback-decision`).
     Decision(DecisionRecord),
-    /// A run.
+    /// A rollout or rollback run started, resumed or ended (`rollout`).
+    Rollout(RolloutRecord),
+    /// A step of one started or ended (`rollout-step`).
+    Step(StepRecord),
+    /// An environment frozen or unfrozen (`freeze`, `unfreeze`).
+    Freeze(FreezeRecord),
+    /// A run (no `kind`).
     Run(LogRecord),
+}
+
+impl LogLine {
+    /// The run the line belongs to, when it belongs to one.
+    pub fn run_id(&self) -> Option<&str> {
+        match self {
+            Self::Decision(d) => Some(&d.run_id),
+            Self::Rollout(r) => Some(&r.run_id),
+            Self::Step(s) => Some(&s.run_id),
+            Self::Freeze(f) => f.run_id.as_deref(),
+            Self::Run(r) => Some(&r.run_id),
+        }
+    }
+}
+
+impl From<RolloutRecord> for LogLine {
+    fn from(record: RolloutRecord) -> Self {
+        Self::Rollout(record)
+    }
+}
+
+impl From<StepRecord> for LogLine {
+    fn from(record: StepRecord) -> Self {
+        Self::Step(record)
+    }
+}
+
+impl From<FreezeRecord> for LogLine {
+    fn from(record: FreezeRecord) -> Self {
+        Self::Freeze(record)
+    }
 }

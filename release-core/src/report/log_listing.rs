@@ -1,5 +1,5 @@
-//! The release log as a listing (`release log show`): runs and rollback decisions in the
-//! order they were appended, human lines or one JSON document, written as they are read, so
+//! The release log as a listing (`release log show`): runs, rollback decisions, rollouts'
+//! journals and freezes in the order they were appended, human lines or one JSON document, written as they are read, so
 //! memory holds a line whatever the log's size; torn lines reported.
 
 use std::io::Write;
@@ -9,7 +9,10 @@ use std::path::Path;
 use serde_json::json;
 
 use super::Format;
-use crate::log::{DecisionRecord, LogEntry, LogError, LogRecord, ReleaseLog, TornLine};
+use crate::log::{
+    DecisionRecord, FreezeRecord, LogEntry, LogError, LogRecord, ReleaseLog, RolloutRecord,
+    StepRecord, TornLine,
+};
 use crate::names::escaped;
 
 /// Why a listing stopped.
@@ -167,8 +170,14 @@ impl<'p, W: Write> Listing<'p, W> {
             }
             (LogEntry::Run(r), Format::Json) => json_item(r, self.records)?,
             (LogEntry::Decision(d), Format::Json) => json_item(d, self.records)?,
+            (LogEntry::Rollout(r), Format::Json) => json_item(r, self.records)?,
+            (LogEntry::Step(s), Format::Json) => json_item(s, self.records)?,
+            (LogEntry::Freeze(f), Format::Json) => json_item(f, self.records)?,
             (LogEntry::Run(r), _) => run_line(r) + "\n",
             (LogEntry::Decision(d), _) => decision_line(d) + "\n",
+            (LogEntry::Rollout(r), _) => rollout_line(r) + "\n",
+            (LogEntry::Step(s), _) => step_line(s) + "\n",
+            (LogEntry::Freeze(f), _) => freeze_line(f) + "\n",
         };
         if self.records == 0 && self.format == Format::Json {
             let head = format!(
@@ -285,6 +294,98 @@ fn decision_line(d: &DecisionRecord) -> String {
         escaped(&d.run_id),
         summary_path(d.summary_path.as_deref()),
     )
+}
+
+/// A rollout's or rollback's start, resume or end: where, which run, what was released and,
+/// at its end, how it ended.
+fn rollout_line(r: &RolloutRecord) -> String {
+    let mut text = format!(
+        "{}  {:<12} {:<8} {:<6}  run {}  plan {}",
+        r.recorded_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        escaped(&r.environment),
+        r.action.as_str(),
+        event_word(r.event),
+        escaped(&r.run_id),
+        escaped(&r.plan),
+    );
+    if let Some(version) = &r.release.version {
+        text.push_str(&format!("  version {}", escaped(version)));
+    }
+    if let Some(commit) = &r.release.commit {
+        text.push_str(&format!("  commit {}", escaped(commit)));
+    }
+    if let Some(outcome) = &r.outcome {
+        text.push_str(&format!("  {}", escaped(outcome)));
+    }
+    if let Some(code) = r.exit_code {
+        text.push_str(&format!(" (exit {code})"));
+    }
+    text
+}
+
+fn event_word(event: crate::log::RolloutEvent) -> &'static str {
+    match event {
+        crate::log::RolloutEvent::Start => "start",
+        crate::log::RolloutEvent::Resume => "resume",
+        crate::log::RolloutEvent::End => "end",
+    }
+}
+
+/// A step's start or end: which step of which run, and what it did.
+fn step_line(s: &StepRecord) -> String {
+    let event = match s.event {
+        crate::log::StepEvent::Start => "start",
+        crate::log::StepEvent::End => "end",
+    };
+    let mut text = format!(
+        "{}  {:<12} step     {:<6}  {} ({})",
+        s.recorded_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        escaped(&s.environment),
+        event,
+        escaped(&s.step_id),
+        escaped(&s.step_kind),
+    );
+    if let Some(status) = s.status {
+        text.push_str(&format!(" {}", status.as_str()));
+    }
+    if let Some(service) = &s.service {
+        text.push_str(&format!("  service {}", escaped(service)));
+    }
+    if let Some(deployment) = &s.deployment_id {
+        text.push_str(&format!("  deployment {}", escaped(deployment)));
+    }
+    if s.migrations {
+        text.push_str("  migrations");
+    }
+    if let Some(by) = &s.approved_by {
+        text.push_str(&format!("  approved by {}", escaped(by)));
+    }
+    text.push_str(&format!("  run {}", escaped(&s.run_id)));
+    if let Some(summary) = &s.summary {
+        text.push_str(&format!("  {}", escaped(summary)));
+    }
+    text + &summary_path(s.summary_path.as_deref())
+}
+
+/// A freeze or an unfreeze: who, and why.
+fn freeze_line(f: &FreezeRecord) -> String {
+    let kind = match f.kind {
+        crate::log::FreezeLineKind::Freeze => "freeze",
+        crate::log::FreezeLineKind::Unfreeze => "unfreeze",
+    };
+    let mut text = format!(
+        "{}  {:<12} {kind:<8} by {}",
+        f.recorded_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        escaped(&f.environment),
+        escaped(&f.by),
+    );
+    if let Some(run_id) = &f.run_id {
+        text.push_str(&format!("  run {}", escaped(run_id)));
+    }
+    if let Some(reason) = &f.reason {
+        text.push_str(&format!(": {}", escaped(reason)));
+    }
+    text
 }
 
 fn summary_path(path: Option<&str>) -> String {

@@ -23,6 +23,7 @@ mod plan_hostile;
 mod plan_load;
 mod platform;
 mod release_log;
+mod release_store;
 mod report_formats;
 mod report_run;
 mod rollback_decisions;

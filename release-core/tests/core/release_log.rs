@@ -266,6 +266,7 @@ fn a_read_from_the_end_offers_lines_newest_first_numbered_from_the_end() {
             LogEntry::Run(r) => format!("run {}", r.run_id),
             LogEntry::Decision(d) => format!("decision {}", d.run_id),
             LogEntry::Problem(p) => format!("problem {}", p.position()),
+            other => format!("{other:?}"),
         })
         .collect();
     assert_eq!(
