@@ -5,3 +5,7 @@
 pub mod alertmanager;
 pub mod prometheus;
 pub mod railway;
+mod railway_deploy;
+pub mod slack;
+
+pub use railway_deploy::DeploymentState;

@@ -82,6 +82,10 @@ pub struct RailwayError {
     pub unreachable: bool,
     /// Attempts made.
     pub attempts: u32,
+    /// Whether Railway may have acted on a mutation although the call failed (it answered
+    /// 5xx, or the connection broke after the request went out): it was not retried, and
+    /// the deployments must be checked before acting again. Always `false` for reads.
+    pub may_have_acted: bool,
 }
 
 /// A status Railway gives a deployment (13 known; anything else is kept by name).
@@ -385,17 +389,39 @@ impl<'a> RailwayClient<'a> {
         crate::text::clip(&own.redact(&text))
     }
 
-    async fn call<T: DeserializeOwned>(
+    pub(super) async fn call<T: DeserializeOwned>(
         &self,
         operation: &'static str,
         query: &str,
         variables: Value,
+    ) -> Result<(T, u32), RailwayError> {
+        self.send(operation, query, variables, false).await
+    }
+
+    /// A mutation: sent again only when Railway certainly did not act on it (see
+    /// `docs/decisions.md`, "Mutations"); an error says whether it may have.
+    pub(super) async fn mutate<T: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        query: &str,
+        variables: Value,
+    ) -> Result<(T, u32), RailwayError> {
+        self.send(operation, query, variables, true).await
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        query: &str,
+        variables: Value,
+        mutation: bool,
     ) -> Result<(T, u32), RailwayError> {
         let error = |message: String, unreachable: bool, attempts: u32| RailwayError {
             operation,
             message,
             unreachable,
             attempts,
+            may_have_acted: false,
         };
         if self.budget.remaining().is_zero() {
             return Err(error(self.budget.spent(), true, 0));
@@ -416,13 +442,28 @@ impl<'a> RailwayClient<'a> {
             }
             RailwayAuth::Account(token) => request.bearer = Some(token.clone()),
         }
-        // Reads are safe to repeat, so the exchange may retry a POST here as it would a GET.
+        // Reads are safe to repeat, so the exchange may retry a POST here as it would a GET;
+        // a mutation only when Railway certainly did not act.
         let wire = Wire {
             client: self.http.clone(),
             clock: self.clock,
         };
-        let exchange = exchange::send_idempotent(wire, request, self.policy, self.budget).await;
+        let exchange = match mutation {
+            true => exchange::send_mutation(wire, request, self.policy, self.budget).await,
+            false => exchange::send_idempotent(wire, request, self.policy, self.budget).await,
+        };
         let attempts = exchange.attempts;
+        let may_have_acted = mutation && exchange::may_have_acted(&exchange.result);
+        let error = |message: String, unreachable: bool, attempts: u32| RailwayError {
+            may_have_acted,
+            ..error(message, unreachable, attempts)
+        };
+        let not_acted = |message: String| match may_have_acted {
+            true => format!(
+                "{message}; not retried: Railway may have acted on it, so check the service's deployments before trying again"
+            ),
+            false => message,
+        };
         if !exchange.notes.is_empty() {
             let mut notes = self
                 .notes
@@ -442,9 +483,14 @@ impl<'a> RailwayClient<'a> {
             .collect();
         let response = exchange
             .result
-            .map_err(|e| error(self.scrub(&e.message), true, attempts))?;
-        let data = envelope(&response, self.auth.kind())
-            .map_err(|m| error(self.scrub(&format!("{m}{not_retried}")), false, attempts))?;
+            .map_err(|e| error(self.scrub(&not_acted(e.message)), true, attempts))?;
+        let data = envelope(&response, self.auth.kind()).map_err(|m| {
+            error(
+                self.scrub(&not_acted(format!("{m}{not_retried}"))),
+                false,
+                attempts,
+            )
+        })?;
         crate::net::shape::from_value(&data)
             .map(|value| (value, attempts))
             .map_err(|e| {
@@ -551,6 +597,7 @@ impl<'a> RailwayClient<'a> {
                 message: message.to_owned(),
                 unreachable: false,
                 attempts,
+                may_have_acted: false,
             };
             match page.page_info {
                 Some(PageInfo {
@@ -580,6 +627,7 @@ impl<'a> RailwayClient<'a> {
             message: format!("more than {MAX_PAGES} pages of services"),
             unreachable: false,
             attempts,
+            may_have_acted: false,
         })
     }
 

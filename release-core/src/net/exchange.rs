@@ -103,18 +103,42 @@ pub(crate) struct Exchange {
     pub(crate) notes: Vec<String>,
 }
 
-/// Whether another attempt may help. A method that changes state (POST, PATCH) is retried only
-/// when the server surely did not act: no connection, or a 429/503 that says "not now". A
-/// timeout or a 500 may have come after the work was done.
-fn retryable(idempotent: bool, result: &Result<HttpResponse, HttpError>) -> bool {
+/// How safe a request is to send again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Repeat {
+    /// A read: any attempt that got no usable answer may be repeated.
+    Safe,
+    /// A POST or PATCH: repeated when the server surely did not act, or said "not now"
+    /// (429, 503).
+    NotActed,
+    /// A mutation of someone's production (a deploy, a rollback): repeated only when the
+    /// request never reached the server (no connection) or was refused by a rate limit (429).
+    /// A 503 may come from a proxy after the work was done.
+    CertainlyNotActed,
+}
+
+/// Whether another attempt may help. A timeout or a 500 may have come after the work was
+/// done, so only reads repeat them.
+fn retryable(repeat: Repeat, result: &Result<HttpResponse, HttpError>) -> bool {
+    let safe = repeat == Repeat::Safe;
     match result {
-        Ok(response) if response.status == 429 || response.status == 503 => true,
-        Ok(response) => idempotent && response.status >= 500,
+        Ok(response) if response.status == 429 => true,
+        Ok(response) if response.status == 503 => repeat != Repeat::CertainlyNotActed,
+        Ok(response) => safe && response.status >= 500,
         Err(e) => match e.kind {
             HttpErrorKind::Connect => true,
-            HttpErrorKind::Timeout | HttpErrorKind::Body => idempotent,
+            HttpErrorKind::Timeout | HttpErrorKind::Body => safe,
             HttpErrorKind::Request | HttpErrorKind::Redirect => false,
         },
+    }
+}
+
+/// Whether a request that ended with `result` may have been acted on by the server: it was
+/// sent and no answer says it was refused before any work.
+pub(crate) fn may_have_acted(result: &Result<HttpResponse, HttpError>) -> bool {
+    match result {
+        Ok(response) => response.status >= 500,
+        Err(e) => matches!(e.kind, HttpErrorKind::Timeout | HttpErrorKind::Body),
     }
 }
 
@@ -133,11 +157,22 @@ pub(crate) async fn send(
     policy: RetryPolicy,
     budget: Budget,
 ) -> Exchange {
-    let idempotent = !matches!(
-        request.method,
-        reqwest::Method::POST | reqwest::Method::PATCH
-    );
-    send_with(wire, request, policy, budget, idempotent).await
+    let repeat = match request.method {
+        reqwest::Method::POST | reqwest::Method::PATCH => Repeat::NotActed,
+        _ => Repeat::Safe,
+    };
+    send_with(wire, request, policy, budget, repeat).await
+}
+
+/// [`send`] for a mutation of someone's production: retried only when the server certainly
+/// did not act (no connection; 429 "not now").
+pub(crate) async fn send_mutation(
+    wire: Wire<'_>,
+    request: HttpRequest,
+    policy: RetryPolicy,
+    budget: Budget,
+) -> Exchange {
+    send_with(wire, request, policy, budget, Repeat::CertainlyNotActed).await
 }
 
 /// [`send`] for a request that is safe to repeat whatever its method, such as a GraphQL
@@ -148,7 +183,7 @@ pub(crate) async fn send_idempotent(
     policy: RetryPolicy,
     budget: Budget,
 ) -> Exchange {
-    send_with(wire, request, policy, budget, true).await
+    send_with(wire, request, policy, budget, Repeat::Safe).await
 }
 
 async fn send_with(
@@ -156,7 +191,7 @@ async fn send_with(
     mut request: HttpRequest,
     policy: RetryPolicy,
     budget: Budget,
-    idempotent: bool,
+    repeat: Repeat,
 ) -> Exchange {
     let client = match wire.client {
         Ok(client) => client,
@@ -184,7 +219,7 @@ async fn send_with(
             }
             e
         });
-        if !retryable(idempotent, &result) {
+        if !retryable(repeat, &result) {
             return Exchange {
                 result,
                 attempts,
