@@ -223,10 +223,21 @@ pub(crate) enum Command {
     },
     /// Lift the environment's freeze (`--env`); a no-op when it is not frozen.
     Unfreeze,
+    /// Carry out the plan's rollout (`[[rollout.steps]]`): announce, deploy, migrate, verify
+    /// with the gates and decide, and roll back on its own when a step fails or the decision
+    /// is rollback. Exit 0 rolled out and proceeding, 1 blocked before any change or rolled
+    /// back, 2 invalid input, 3 hold (a human decides), 4 a human must finish the rollback.
+    #[command(disable_version_flag = true, args_conflicts_with_subcommands = true)]
+    Rollout {
+        #[command(subcommand)]
+        command: Option<RolloutCommand>,
+        #[command(flatten)]
+        args: RolloutArgs,
+    },
     /// Print the JSON Schema of a document the tool reads or writes.
     Schema {
         /// Which schema.
-        #[arg(value_parser = ["plan", "summary", "log-record", "health-report"])]
+        #[arg(value_parser = ["plan", "summary", "log-record", "health-report", "rollout"])]
         name: String,
     },
 }
@@ -267,6 +278,55 @@ pub(crate) enum RollbackCommand {
         #[arg(long)]
         from: Option<PathBuf>,
     },
+    /// Carry out the rollback of the environment's last rollout: freeze, roll back web, then
+    /// API, the database only with --db-owner-approved (and only when the release ran
+    /// migrations), re-run smoke, announce. Allowed while frozen. Exit 0 rolled back, 1
+    /// another rollout or rollback holds the lock, 4 a human must finish.
+    Execute {
+        #[command(flatten)]
+        args: RollbackArgs,
+    },
+}
+
+/// `release rollout`'s own flags.
+#[derive(Debug, Args)]
+pub(crate) struct RolloutArgs {
+    /// Print every step with its resolved target (service, deployment, command, webhook set
+    /// or not) and change nothing anywhere.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Continue an interrupted rollout from its first unfinished step: its run id, or `last`.
+    #[arg(long, value_name = "RUN_ID|last")]
+    pub(crate) resume: Option<String>,
+    /// The version released (default: `RELEASE_VERSION`).
+    #[arg(long = "version", value_name = "VERSION")]
+    pub(crate) release_version: Option<String>,
+    /// The commit released and deployed (default: `RELEASE_COMMIT`, else `GITHUB_SHA`).
+    #[arg(long)]
+    pub(crate) commit: Option<String>,
+}
+
+/// `release rollback execute`'s own flags.
+#[derive(Debug, Args)]
+pub(crate) struct RollbackArgs {
+    /// Print the steps and their targets only.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Continue an interrupted or unfinished rollback (or roll back the rollout with this
+    /// run id): a run id, or `last`.
+    #[arg(long, value_name = "RUN_ID|last")]
+    pub(crate) resume: Option<String>,
+    /// The database owner approved the database step: their name goes into the release log
+    /// with the time.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) db_owner_approved: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub(crate) enum RolloutCommand {
+    /// The environment's lock (who holds it, since when), its freeze, and the last
+    /// rollout's steps.
+    Status,
 }
 
 #[derive(Debug, Clone, Copy, Subcommand)]

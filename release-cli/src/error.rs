@@ -24,6 +24,15 @@ impl From<release_core::run::RunError> for CliError {
     }
 }
 
+impl From<release_core::rollout::RolloutError> for CliError {
+    fn from(err: release_core::rollout::RolloutError) -> Self {
+        match err {
+            release_core::rollout::RolloutError::Run(run) => run.into(),
+            other => Self::Input(other.to_string()),
+        }
+    }
+}
+
 impl From<release_core::run::RecordError> for CliError {
     fn from(err: release_core::run::RecordError) -> Self {
         Self::Output(err.to_string())

@@ -178,3 +178,33 @@ impl release_core::run::Watch for Shown {
         }
     }
 }
+
+/// A rollout's steps on stderr, one line as each starts and ends, and each deployment
+/// status as it is reached (the text is the library's, already redacted).
+impl release_core::rollout::RolloutWatch for Shown {
+    fn step_started(&self, step: &release_core::rollout::StepReport) {
+        if !self.quiet {
+            crate::output::print_stderr(&format!("→ {} ({})\n", step.id, step.kind));
+        }
+    }
+
+    fn step_finished(&self, step: &release_core::rollout::StepReport) {
+        if !self.quiet {
+            crate::output::print_stderr(&format!(
+                "  {} {}: {}\n",
+                step.status.as_str(),
+                step.id,
+                release_core::names::escaped(&step.summary)
+            ));
+        }
+    }
+
+    fn deployment_status(&self, step: &str, status: &str) {
+        if !self.quiet {
+            crate::output::print_stderr(&format!(
+                "  {step}: {}\n",
+                release_core::names::escaped(status)
+            ));
+        }
+    }
+}

@@ -8,6 +8,9 @@ pub const BLOCKED: i32 = 1;
 pub const INVALID_INPUT: i32 = 2;
 /// Hold: a rollback trigger is in `watch`; evaluate again later.
 pub const HOLD: i32 = 3;
+/// A human must finish: a rollback could not complete (a step failed), or its database step
+/// awaits the database owner's approval.
+pub const HUMAN_MUST_FINISH: i32 = 4;
 /// Ended by Ctrl-C (`SIGINT`) before the run was recorded, or by a second signal: 128 + 2,
 /// the shell's convention.
 pub const INTERRUPTED: i32 = 130;
@@ -16,8 +19,8 @@ pub const TERMINATED: i32 = 143;
 /// Ended by `SIGHUP` before the run was recorded, or by a second signal: 128 + 1.
 pub const HANGUP: i32 = 129;
 
-/// The more serious of two exit codes, for a command that runs several steps: unusable
-/// output, then blocked or rollback, then hold, then passed. Numerically hold (3) is the
+/// The more serious of two exit codes, for a command that runs several steps: a rollback a
+/// human must finish, then unusable output, then blocked or rollback, then hold, then passed. Numerically hold (3) is the
 /// largest, but it must not hide a block; an unexpected code stays visible.
 ///
 /// ```
@@ -27,11 +30,12 @@ pub const HANGUP: i32 = 129;
 /// ```
 pub fn worse(a: i32, b: i32) -> i32 {
     let rank = |code: i32| match code {
+        HUMAN_MUST_FINISH => 4,
         INVALID_INPUT => 3,
         BLOCKED => 2,
         HOLD => 1,
         PASSED => 0,
-        _ => 4,
+        _ => 5,
     };
     if rank(b) > rank(a) { b } else { a }
 }

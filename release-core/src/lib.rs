@@ -82,6 +82,7 @@ mod probe;
 mod read;
 pub mod report;
 pub mod rollback;
+pub mod rollout;
 pub mod run;
 pub mod runbook;
 mod runner;

@@ -1,6 +1,7 @@
 //! JSON Schemas of the documents the tool reads and writes, generated from the types. The
 //! same schemas are committed under `fixtures/schemas/`; a test fails when they drift.
 
+use crate::rollout::RolloutSummary;
 use schemars::generate::SchemaSettings;
 use serde_json::Value;
 
@@ -20,15 +21,18 @@ pub enum SchemaName {
     LogRecord,
     /// The health report (`release health report`).
     HealthReport,
+    /// The summary of a rollout or rollback (`release rollout`, `release rollback execute`).
+    Rollout,
 }
 
 impl SchemaName {
     /// Every schema.
-    pub const ALL: [SchemaName; 4] = [
+    pub const ALL: [SchemaName; 5] = [
         SchemaName::Plan,
         SchemaName::Summary,
         SchemaName::LogRecord,
         SchemaName::HealthReport,
+        SchemaName::Rollout,
     ];
 
     /// The name used on the command line and in `fixtures/schemas/<name>.schema.json`.
@@ -38,6 +42,7 @@ impl SchemaName {
             SchemaName::Summary => "summary",
             SchemaName::LogRecord => "log-record",
             SchemaName::HealthReport => "health-report",
+            SchemaName::Rollout => "rollout",
         }
     }
 
@@ -49,6 +54,7 @@ impl SchemaName {
             SchemaName::Summary => generator.into_root_schema_for::<Summary>(),
             SchemaName::LogRecord => generator.into_root_schema_for::<LogLine>(),
             SchemaName::HealthReport => generator.into_root_schema_for::<HealthReport>(),
+            SchemaName::Rollout => generator.into_root_schema_for::<RolloutSummary>(),
         };
         schema.to_value()
     }

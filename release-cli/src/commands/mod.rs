@@ -13,6 +13,7 @@ mod phase;
 mod plan_check;
 mod publish;
 mod rollback;
+mod rollout;
 mod run_input;
 
 use release_core::runbook;
@@ -22,7 +23,7 @@ use release_core::report::Format;
 
 use crate::cli::{
     Cli, Command, GlobalArgs, HealthCommand, LogCommand, PlanCommand, PreflightStep,
-    RollbackCommand,
+    RollbackCommand, RolloutCommand,
 };
 use crate::error::CliError;
 
@@ -63,6 +64,17 @@ pub(crate) fn run(cli: Cli) -> Result<i32, CliError> {
         } => rollback::plan(global, from.as_deref()),
         Command::Freeze { reason } => freeze::freeze(global, &reason),
         Command::Unfreeze => freeze::unfreeze(global),
+        Command::Rollback {
+            command: RollbackCommand::Execute { args },
+        } => rollout::rollback(global, &args),
+        Command::Rollout {
+            command: None,
+            args,
+        } => rollout::run(global, &args),
+        Command::Rollout {
+            command: Some(RolloutCommand::Status),
+            ..
+        } => rollout::status(global),
         Command::Schema { name } => {
             let name: SchemaName = name.parse().map_err(CliError::input)?;
             crate::output::print_stdout(&name.render())?;

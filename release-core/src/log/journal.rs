@@ -232,6 +232,9 @@ pub struct StepRecord {
     /// The service the step acts on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
+    /// The deployment that was live before a deploy step: where a rollback returns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
     /// What happened, in one line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
@@ -282,6 +285,7 @@ impl StepRecord {
             status: None,
             deployment_id: None,
             service: None,
+            replaces: None,
             summary: None,
             summary_path: None,
             migrations: false,

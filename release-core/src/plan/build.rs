@@ -581,13 +581,15 @@ impl Plan {
     }
 
     /// The variables the plan declares secret: those with a `secret` rule, every token
-    /// variable, `basic_auth` passwords and the Railway tokens of a plan with a platform gate.
+    /// variable, `basic_auth` passwords, the Railway tokens of a plan with a platform gate or a
+    /// rollout deploying to Railway, and the rollout's Slack webhook.
     /// They are secrets whatever their names, `not_secret` included.
     pub fn secret_variables(&self) -> BTreeSet<String> {
         let mut names: BTreeSet<String> = self.tokens.values().cloned().collect();
         for gate in &self.gates {
             names.extend(gate.spec.unit().secret_variables());
         }
+        names.extend(self.rollout.secret_variables());
         names
     }
 }

@@ -12,6 +12,7 @@ use super::model::{
     Environment, GateCommon, GateKindSpec, GateSpec, KNOWN_PHASES, Plan, ReleaseSection,
 };
 use super::rollback::RollbackSection;
+use super::rollout::RolloutSection;
 use super::wording;
 use crate::base_url::{BASE_URL_RULE, check_base_url};
 use crate::gate::GateInfo;
@@ -43,7 +44,10 @@ struct Header {
     tokens: BTreeMap<String, String>,
     rollback: RollbackSection,
     /// Where `[rollback]` and each of its triggers are written.
-    rollback_spans: RollbackSpans,
+    rollback_spans: SectionSpans,
+    rollout: RolloutSection,
+    /// Where `[rollout]` and each of its steps are written.
+    rollout_spans: SectionSpans,
     /// Each gate as read (`None` when it had errors) with the spans of its parts.
     gates: Vec<(Option<GateSpec>, GateSpans)>,
     /// Where each `[release]` value is written.
@@ -150,35 +154,45 @@ impl GateSpans {
     }
 }
 
-/// Where `[rollback]` and its triggers are written, so that a trigger's problem is reported at
-/// that trigger (at the key that causes it, where one does).
+/// Where `[rollback]` or `[rollout]` and each of its entries (triggers, steps) are written, so
+/// that an entry's problem is reported at that entry (at the key that causes it, where one does).
 #[derive(Default)]
-struct RollbackSpans {
+struct SectionSpans {
     table: Range<usize>,
     /// Where each of the table's own values is written.
     keys: BTreeMap<String, Range<usize>>,
-    /// Per `[[rollback.triggers]]` entry, in order.
-    triggers: Vec<TriggerSpans>,
+    /// Per entry, in order.
+    items: Vec<ItemSpans>,
 }
 
-/// Where a trigger and each of its keys are written.
-struct TriggerSpans {
-    trigger: Range<usize>,
+/// Where an entry and each of its keys are written.
+struct ItemSpans {
+    item: Range<usize>,
     keys: BTreeMap<String, Range<usize>>,
 }
 
-impl RollbackSpans {
-    fn at(&self, trigger: Option<usize>, key: Option<&str>) -> Range<usize> {
-        let Some(spans) = trigger.and_then(|i| self.triggers.get(i)) else {
-            return self.table.clone();
+impl SectionSpans {
+    fn at(&self, item: Option<usize>, key: Option<&str>) -> Range<usize> {
+        let Some(spans) = item.and_then(|i| self.items.get(i)) else {
+            return key
+                .and_then(|k| self.keys.get(k))
+                .cloned()
+                .unwrap_or_else(|| self.table.clone());
         };
         key.and_then(|k| spans.keys.get(k))
             .cloned()
-            .unwrap_or_else(|| spans.trigger.clone())
+            .unwrap_or_else(|| spans.item.clone())
     }
 }
 
-const TOP_LEVEL_KEYS: [&str; 5] = ["release", "environments", "tokens", "gates", "rollback"];
+const TOP_LEVEL_KEYS: [&str; 6] = [
+    "release",
+    "environments",
+    "tokens",
+    "gates",
+    "rollback",
+    "rollout",
+];
 
 impl Plan {
     /// Reads and validates a plan file.
@@ -381,6 +395,7 @@ impl<'s> Loader<'s> {
             tokens: header.tokens,
             gates: header.gates.iter().filter_map(|(g, _)| g.clone()).collect(),
             rollback: header.rollback.clone(),
+            rollout: header.rollout.clone(),
         };
         let gates_with_text_problems: BTreeSet<usize> =
             unprintable.iter().filter_map(|u| u.gate).collect();
@@ -394,6 +409,10 @@ impl<'s> Loader<'s> {
             let gates_read = header.gates.iter().all(|(gate, _)| gate.is_some());
             for problem in plan.rollback_problems(gates_read) {
                 let at = header.rollback_spans.at(problem.trigger, problem.key);
+                self.error(at, problem.message);
+            }
+            for problem in plan.rollout_problems() {
+                let at = header.rollout_spans.at(problem.step, problem.key);
                 self.error(at, problem.message);
             }
         }
@@ -484,6 +503,10 @@ impl<'s> Loader<'s> {
                 "gates" => header.gates = self.gates(value),
                 "rollback" => match self.rollback(value, &mut header.rollback_spans) {
                     Some(rollback) => header.rollback = rollback,
+                    None => ok = false,
+                },
+                "rollout" => match self.rollout(value, &mut header.rollout_spans) {
+                    Some(rollout) => header.rollout = rollout,
                     None => ok = false,
                 },
                 other => {
@@ -577,8 +600,46 @@ impl<'s> Loader<'s> {
     fn rollback(
         &mut self,
         value: Spanned<DeValue<'s>>,
-        spans: &mut RollbackSpans,
+        spans: &mut SectionSpans,
     ) -> Option<RollbackSection> {
+        self.section_with_items(
+            value,
+            "rollback",
+            "triggers",
+            spans,
+            |section: &mut RollbackSection, items| {
+                section.triggers = items;
+            },
+        )
+    }
+
+    /// `[rollout]` with each step read on its own, as the rollback's triggers are.
+    fn rollout(
+        &mut self,
+        value: Spanned<DeValue<'s>>,
+        spans: &mut SectionSpans,
+    ) -> Option<RolloutSection> {
+        self.section_with_items(
+            value,
+            "rollout",
+            "steps",
+            spans,
+            |section: &mut RolloutSection, items| {
+                section.steps = items;
+            },
+        )
+    }
+
+    /// A table whose `items` key is an array of tables read one by one, each positioned, then
+    /// the table's other keys with `items` emptied, so an unknown key next to them is named.
+    fn section_with_items<T: Deserialize<'s>, I: Deserialize<'s>>(
+        &mut self,
+        value: Spanned<DeValue<'s>>,
+        section: &str,
+        items_key: &str,
+        spans: &mut SectionSpans,
+        set: impl FnOnce(&mut T, Vec<I>),
+    ) -> Option<T> {
         let span = value.span();
         spans.table = span.clone();
         if !matches!(value.get_ref(), DeValue::Table(_)) {
@@ -592,15 +653,15 @@ impl<'s> Loader<'s> {
             .iter()
             .map(|(k, v)| (k.get_ref().to_string(), v.span()))
             .collect();
-        let Some((key, triggers)) = table.remove_entry("triggers") else {
+        let Some((key, items)) = table.remove_entry(items_key) else {
             return self.deserialize(Spanned::new(span, DeValue::Table(table)));
         };
-        let triggers_span = triggers.span();
+        let items_span = items.span();
         let mut parsed = Vec::new();
         let mut ok = true;
-        match triggers.into_inner() {
-            DeValue::Array(items) => {
-                for item in items {
+        match items.into_inner() {
+            DeValue::Array(entries) => {
+                for item in entries {
                     let item_span = item.span();
                     let keys: BTreeMap<String, Range<usize>> = match item.get_ref() {
                         DeValue::Table(t) => t
@@ -610,33 +671,30 @@ impl<'s> Loader<'s> {
                         _ => BTreeMap::new(),
                     };
                     match self.deserialize_keyed(item, &keys) {
-                        Some(trigger) => parsed.push(trigger),
+                        Some(entry) => parsed.push(entry),
                         None => ok = false,
                     }
-                    spans.triggers.push(TriggerSpans {
-                        trigger: item_span,
+                    spans.items.push(ItemSpans {
+                        item: item_span,
                         keys,
                     });
                 }
             }
             _ => {
                 self.error(
-                    triggers_span.clone(),
-                    "`rollback.triggers` must be an array of tables, written `[[rollback.triggers]]`",
+                    items_span.clone(),
+                    format!("`{section}.{items_key}` must be an array of tables, written `[[{section}.{items_key}]]`"),
                 );
                 ok = false;
             }
         }
-        // The other keys are checked with `triggers` emptied, so an unknown key next to the
-        // triggers is still named.
         table.insert(
             key,
-            Spanned::new(triggers_span, DeValue::Array(toml::de::DeArray::new())),
+            Spanned::new(items_span, DeValue::Array(toml::de::DeArray::new())),
         );
-        let mut section: RollbackSection =
-            self.deserialize(Spanned::new(span, DeValue::Table(table)))?;
-        section.triggers = parsed;
-        ok.then_some(section)
+        let mut whole: T = self.deserialize(Spanned::new(span, DeValue::Table(table)))?;
+        set(&mut whole, parsed);
+        ok.then_some(whole)
     }
 
     /// Like [`Self::deserialize`] for one table whose keys are at `keys`. serde reads a tagged

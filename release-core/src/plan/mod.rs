@@ -7,6 +7,8 @@ mod listing;
 mod load;
 mod model;
 mod rollback;
+mod rollout;
+mod rollout_checks;
 mod schema;
 mod triggers;
 mod wording;
@@ -21,4 +23,8 @@ pub use model::{
     SecretsSection,
 };
 pub use rollback::RollbackSection;
+pub use rollout::{
+    AnnounceSettings, DeployPlatform, DeploySettings, HoldPolicy, OnRollback, Readiness,
+    RolloutSection, RolloutStep,
+};
 pub use schema::PlanDocument;

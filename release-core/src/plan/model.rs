@@ -32,6 +32,8 @@ pub struct Plan {
     pub gates: Vec<GateSpec>,
     /// Rollback triggers and the facts a rollback plan needs.
     pub rollback: super::rollback::RollbackSection,
+    /// The rollout `release rollout` carries out.
+    pub rollout: super::rollout::RolloutSection,
 }
 
 /// The `[release]` table.

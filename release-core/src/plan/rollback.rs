@@ -20,6 +20,15 @@ pub struct RollbackSection {
     /// The API's service on the platform (default `api`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_service: Option<String>,
+    /// How a service is rolled back when the rollout deploys by command: the program and its
+    /// arguments, with `{service}` and `{deployment}` (the deployment returned to) replaced.
+    /// Without it, `release rollback execute` uses Railway's API.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
+    /// The down-migration command of the database step, run only with the database owner's
+    /// approval (`--db-owner-approved NAME`) and only when the release ran migrations.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub database_command: Vec<String>,
     /// The triggers, written `[[rollback.triggers]]`.
     #[serde(default)]
     pub triggers: Vec<TriggerSpec>,

@@ -27,6 +27,9 @@ pub struct PlanDocument {
     /// Rollback triggers and the facts a rollback plan needs.
     #[schemars(default)]
     rollback: Option<super::rollback::RollbackSection>,
+    /// The rollout `release rollout` carries out.
+    #[schemars(default)]
+    rollout: Option<super::rollout::RolloutSection>,
 }
 
 macro_rules! define_gate_document {

@@ -65,7 +65,7 @@ fn message(gate: &GateRecord) -> String {
     lines.join("\n")
 }
 
-fn workflow_command(command: &str, title: &str, message: &str) -> String {
+pub(crate) fn workflow_command(command: &str, title: &str, message: &str) -> String {
     format!(
         "::{command} title={}::{}\n",
         escape_property(&single_line(title)),

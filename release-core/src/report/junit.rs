@@ -110,13 +110,13 @@ fn observation_lines(gate: &GateRecord) -> Vec<String> {
     gate.observations.iter().map(text::observation).collect()
 }
 
-fn body(lines: Vec<String>) -> String {
+pub(crate) fn body(lines: Vec<String>) -> String {
     xml_safe(&text::lines(&lines.join("\n")))
 }
 
 /// An attribute value: one line (parsers would turn line breaks into spaces anyway) and only
 /// characters XML 1.0 allows.
-fn attr(value: &str) -> String {
+pub(crate) fn attr(value: &str) -> String {
     xml_safe(&single_line(value))
 }
 

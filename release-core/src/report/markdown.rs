@@ -119,7 +119,7 @@ fn details(gate: &GateRecord) -> String {
 
 /// Text for a table cell or a list item: one line, with everything that could end the cell,
 /// start a block, open HTML or format text escaped.
-fn inline(text: &str) -> String {
+pub(crate) fn inline(text: &str) -> String {
     let line = single_line(text);
     let mut out = String::with_capacity(line.len());
     for (i, c) in line.chars().enumerate() {

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Top-level modules whose children are modules of their own in the graph.
-const SPLIT: &[&str] = &["gates", "plan", "rollback", "run", "runbook"];
+const SPLIT: &[&str] = &["gates", "plan", "rollback", "rollout", "run", "runbook"];
 
 /// Circles known and being removed elsewhere, each with why; an entry here that no longer
 /// closes a circle fails the test, so the list only shrinks.

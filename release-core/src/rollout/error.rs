@@ -1,0 +1,54 @@
+//! Why a rollout or rollback could not be carried out at all (a blocked or failed one is a
+//! summary, not an error).
+
+use crate::log::LogError;
+use crate::run::RunError;
+
+/// Why a rollout or rollback could not start: invalid input, exit 2 (or the signal's code
+/// for [`RunError::Interrupted`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RolloutError {
+    /// The plan has no `[[rollout.steps]]`.
+    #[error(
+        "{plan} declares no rollout: add `[rollout]` and `[[rollout.steps]]` (see the README's plan section)"
+    )]
+    NoRollout {
+        /// The plan's path, escaped.
+        plan: String,
+    },
+    /// A gates step runs phases no runbook command runs together.
+    #[error(
+        "rollout step `{step}` runs phases {phases}, which no runbook command runs together; use [\"smoke\"], [\"smoke\", \"launch\"] or a preflight command's phases"
+    )]
+    GatesStep {
+        /// The step's id.
+        step: String,
+        /// The phases it names.
+        phases: String,
+    },
+    /// `--resume` names a run the log has no journal of.
+    #[error("{what}: the release log has no rollout journal of it in {environment}")]
+    NothingToResume {
+        /// `last`, or the run id asked for.
+        what: String,
+        /// The environment.
+        environment: String,
+    },
+    /// `--resume` names a rollout that already ended.
+    #[error(
+        "rollout {run_id} already ended ({outcome}); there is nothing to resume (`release rollback execute --resume {run_id}` finishes its rollback)"
+    )]
+    AlreadyEnded {
+        /// The run.
+        run_id: String,
+        /// How it ended.
+        outcome: String,
+    },
+    /// The run's settings do not hold.
+    #[error(transparent)]
+    Run(#[from] RunError),
+    /// The release log cannot be read.
+    #[error(transparent)]
+    Log(#[from] LogError),
+}
