@@ -15,5 +15,6 @@ mod platform;
 mod preflight;
 mod qa;
 mod rollback;
+mod rollout;
 mod signals;
 mod support;

@@ -79,6 +79,23 @@ impl Release {
         (run, self.dir)
     }
 
+    /// Starts the binary without waiting, output piped; the directory lives on in the
+    /// returned guard.
+    pub(crate) fn spawn(self) -> (std::process::Child, tempfile::TempDir) {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_release"));
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .current_dir(self.dir.path())
+            .args(&self.args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        for (k, v) in &self.envs {
+            cmd.env(k, v);
+        }
+        (cmd.spawn().expect("start release"), self.dir)
+    }
+
     /// Runs the binary in another test's directory, to share files between runs.
     pub(crate) fn run_in(self, dir: &Path) -> (Run, tempfile::TempDir) {
         let run = self.execute(dir);

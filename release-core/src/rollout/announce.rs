@@ -97,7 +97,7 @@ impl Announcement {
     }
 
     /// The start of a rollout.
-    pub(crate) fn start(execution: &Execution<'_, '_>, step: &str) -> SlackMessage {
+    pub(crate) fn start(execution: &Execution<'_, '_>, run_id: &str) -> SlackMessage {
         let (version, _) = Self::release(execution);
         let name = execution.plan_name();
         let environment = execution.environment();
@@ -114,7 +114,7 @@ impl Announcement {
         .header(format!(
             ":rocket: Rollout started: {name} {version} → {environment}"
         ))
-        .fields(Self::fields(execution, step))
+        .fields(Self::fields(execution, run_id))
         .context(format!("steps: {}", steps.join(" → ")))
     }
 
@@ -159,6 +159,7 @@ impl Announcement {
     /// A rollback, and how far it got.
     pub(crate) fn rollback(
         execution: &Execution<'_, '_>,
+        run_id: &str,
         steps: &[StepReport],
         complete: bool,
         why: &str,
@@ -178,7 +179,7 @@ impl Announcement {
             .header(format!(
                 ":rewind: {name} {version} → {environment}: {state}"
             ))
-            .fields(Self::fields(execution, "rollback"))
+            .fields(Self::fields(execution, run_id))
             .section(format!("*Why:* {why}"))
             .context(steps.join(" · "))
     }

@@ -412,8 +412,13 @@ fn roll_back_from(
 
     // 5. Tell people.
     if announce::configured(execution) {
-        let message =
-            Announcement::rollback(execution, &rolled.steps, rolled.complete, &scope.reason);
+        let message = Announcement::rollback(
+            execution,
+            journal.run_id(),
+            &rolled.steps,
+            rolled.complete,
+            &scope.reason,
+        );
         if let Err(why) = announce::post(execution, &message) {
             rolled
                 .notes

@@ -188,7 +188,7 @@ impl Execution<'_, '_> {
         required: bool,
     ) -> StepOutcome {
         let _ = journal.step_started(report);
-        let message = Announcement::start(self, &report.id);
+        let message = Announcement::start(self, journal.run_id());
         match announce::post(self, &message) {
             Ok(()) => {
                 report.status = StepStatus::Done;
