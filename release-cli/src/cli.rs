@@ -124,26 +124,33 @@ pub(crate) struct GlobalArgs {
 fn demo_scenarios() -> clap::builder::PossibleValuesParser {
     use clap::builder::PossibleValue;
     clap::builder::PossibleValuesParser::new([
-        PossibleValue::new("healthy").help("every phase passes; decision proceed; exit 0"),
+        PossibleValue::new("healthy")
+            .help("every phase passes; the rollout deploys api and web; decision proceed; exit 0"),
         PossibleValue::new("degraded").help(
             "health `warn`, slow answers, a warning alert: the dry-run and the launch gate pass \
-             with warnings; decision hold (error rate, latency and alerts in watch); exit 3 \
-             (--strict: the launch gate is blocked; exit 1)",
+             with warnings; decision hold (error rate, latency and alerts in watch), again after \
+             a longer soak; exit 3 (--strict: the dry-run is blocked, so no rollout; exit 1)",
         ),
         PossibleValue::new("roles-blocked").help(
-            "two critical AI roles blocked: the launch gate is blocked; decision rollback; exit 1",
+            "two critical AI roles blocked: the launch gate is blocked; decision rollback; the \
+             rollout rolls back web, then api; exit 1",
         ),
         PossibleValue::new("api-down").help(
-            "the API refuses connections: the dry-run's smoke and the launch gate are blocked; \
-             decision rollback; exit 1",
+            "the API refuses connections: the dry-run's smoke is blocked, so the rollout never \
+             starts; decision none; exit 1",
         ),
         PossibleValue::new("stale-sessions").help(
             "6 stale agent sessions: the launch gate passes with a warning; decision proceed; \
-             exit 0 (--strict: exit 1)",
+             exit 0 (--strict: the rollout rolls back; exit 1)",
         ),
         PossibleValue::new("flaky").help(
             "API endpoints answer 503 twice, then recover on retry: every phase passes; \
              decision proceed; exit 0",
+        ),
+        PossibleValue::new("bad-release").help(
+            "healthy until the new web deployment is live, then two critical AI roles are \
+             blocked: the launch gate is blocked; decision rollback; the rollout rolls back web, \
+             then api; exit 1",
         ),
     ])
 }

@@ -4,11 +4,14 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use release_core::plan::{GateKindSpec, UrlOverrides};
+use release_core::plan::{GateKindSpec, RolloutStep, UrlOverrides};
 use release_core::{EnvFileError, HumanDuration, Plan, PlanError, Vars};
 
 use crate::environment::{MockEnvironment, StartError};
+use crate::platform_progress::Progress;
+use crate::railway_platform::RailwayPlatformMock;
 use crate::scenario::{Metric, Scenario};
+use crate::slack::SlackMock;
 
 /// The shipped plan and example environment, built in so a demo runs from any directory.
 const RUNBOOK_PLAN: &str = include_str!("../../fixtures/plans/runbook.toml");
@@ -19,6 +22,76 @@ const STAGING_ENV: &str = include_str!("../../fixtures/env/staging.env");
 /// The demo's soak windows: three samples a third of a second apart, not ten a minute apart.
 const DEMO_WINDOW: Duration = Duration::from_millis(300);
 const DEMO_SAMPLES: u32 = 3;
+/// How often the demo's rollout reads a deployment's status, and how long a hold soaks more.
+const DEMO_POLL: Duration = Duration::from_millis(100);
+const DEMO_HOLD: Duration = Duration::from_secs(1);
+
+/// What the demo's mock environment does: one [`Scenario`] throughout, or a release that
+/// goes bad only once it is live.
+///
+/// ```
+/// use release_testkit::{DemoScenario, Scenario};
+///
+/// assert_eq!("bad-release".parse::<DemoScenario>().unwrap(), DemoScenario::BadRelease);
+/// assert_eq!("flaky".parse::<DemoScenario>().unwrap(), DemoScenario::Steady(Scenario::Flaky));
+/// for scenario in DemoScenario::ALL {
+///     assert_eq!(scenario.name().parse::<DemoScenario>().unwrap(), scenario);
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DemoScenario {
+    /// The mock serves this scenario from the start.
+    Steady(Scenario),
+    /// Healthy until the release's new `web` deployment is live on the platform mock; from
+    /// then on two critical AI roles are blocked (as in [`Scenario::RolesBlocked`]), and
+    /// healthy again once a rollback makes the earlier deployment current.
+    BadRelease,
+}
+
+impl DemoScenario {
+    /// Every scenario, in the order `release demo --help` lists them.
+    pub const ALL: [DemoScenario; 7] = [
+        DemoScenario::Steady(Scenario::Healthy),
+        DemoScenario::Steady(Scenario::Degraded),
+        DemoScenario::Steady(Scenario::RolesBlocked),
+        DemoScenario::Steady(Scenario::ApiDown),
+        DemoScenario::Steady(Scenario::StaleSessions),
+        DemoScenario::Steady(Scenario::Flaky),
+        DemoScenario::BadRelease,
+    ];
+
+    /// The kebab-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Steady(scenario) => scenario.name(),
+            Self::BadRelease => "bad-release",
+        }
+    }
+}
+
+impl From<Scenario> for DemoScenario {
+    fn from(scenario: Scenario) -> Self {
+        Self::Steady(scenario)
+    }
+}
+
+impl fmt::Display for DemoScenario {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for DemoScenario {
+    type Err = crate::scenario::ParseScenarioError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "bad-release" => Ok(Self::BadRelease),
+            other => other.parse().map(Self::Steady),
+        }
+    }
+}
 
 /// The shipped runbook (`fixtures/plans/runbook.toml`), ready to run against a
 /// [`MockEnvironment`] serving a scenario: its QA gates replaced by the stand-ins of
@@ -51,6 +124,8 @@ pub struct Demo {
     pub overrides: UrlOverrides,
     /// The mock environment; it stops when dropped.
     pub mock: MockEnvironment,
+    /// The Slack webhook the rollout announces to (`SLACK_WEBHOOK_URL`).
+    pub slack: SlackMock,
 }
 
 /// Why a [`Demo`] could not start.
@@ -138,10 +213,11 @@ impl Demo {
     /// # });
     /// ```
     pub async fn start(
-        scenario: Scenario,
+        scenario: impl Into<DemoScenario>,
         environment: &str,
         dir: &Path,
     ) -> Result<Demo, DemoError> {
+        let scenario = scenario.into();
         let mut plan = Plan::parse("fixtures/plans/runbook.toml (built in)", RUNBOOK_PLAN)?;
         plan.release.artifacts_dir = dir.join("artifacts");
         plan.release.log = Some(dir.join("artifacts/release-log.jsonl"));
@@ -149,6 +225,7 @@ impl Demo {
         plan.gates.retain(|gate| !gate.in_phase("preflight-qa"));
         plan.gates.extend(stand_ins.gates);
         shorten_windows(&mut plan);
+        stand_in_for_the_database(&mut plan);
 
         let env_file = dir.join("staging.env");
         let written =
@@ -161,9 +238,24 @@ impl Demo {
         }
         let mut vars = Vars::from_env_file(&env_file)?;
 
+        // Each deploy passes through Railway's statuses for the timeline to show.
+        let deploys = Progress::new()
+            .status("INITIALIZING", Duration::ZERO)
+            .status("BUILDING", Duration::from_millis(200))
+            .status("DEPLOYING", Duration::from_millis(400))
+            .status("SUCCESS", Duration::from_millis(600));
+        let platform = RailwayPlatformMock::builder()
+            .deploys("api", deploys.clone())
+            .deploys("web", deploys);
         let mut builder = MockEnvironment::builder()
-            .scenario(scenario)
+            .railway_platform(platform)
             .railway_environment(environment);
+        builder = match scenario {
+            DemoScenario::Steady(scenario) => builder.scenario(scenario),
+            DemoScenario::BadRelease => builder
+                .scenario(Scenario::Healthy)
+                .after_deploy("web", Scenario::RolesBlocked),
+        };
         for gate in &plan.gates {
             if let GateKindSpec::Prometheus(spec) = &gate.spec {
                 let metric = match gate.common.id.as_str() {
@@ -174,9 +266,11 @@ impl Demo {
             }
         }
         let mock = builder.start().await?;
+        let slack = SlackMock::start().await;
         vars.overlay(Vars::from_pairs([
             ("RELEASE_ADMIN_TOKEN", mock.admin_token().to_owned()),
             ("RAILWAY_API_URL", mock.railway_url()),
+            ("SLACK_WEBHOOK_URL", slack.url()),
         ]));
         let overrides = UrlOverrides {
             api_url: Some(mock.api_url()),
@@ -189,6 +283,7 @@ impl Demo {
             vars,
             overrides,
             mock,
+            slack,
         })
     }
 }
@@ -216,4 +311,24 @@ fn shorten_windows(plan: &mut Plan) {
         window.failure_limit = window.failure_limit.min(DEMO_SAMPLES - 1);
         window.consecutive_successes = window.consecutive_successes.map(|k| k.min(DEMO_SAMPLES));
     }
+}
+
+/// The demo's app has no database: its migration step says so instead of running the app's
+/// npm script (and records no migrations), and its rollout polls and holds briefly.
+fn stand_in_for_the_database(plan: &mut Plan) {
+    let say = |text: &str| vec!["sh".to_owned(), "-c".to_owned(), format!("echo '{text}'")];
+    for step in &mut plan.rollout.steps {
+        if let RolloutStep::Command {
+            command,
+            migrations,
+            ..
+        } = step
+        {
+            *command = say("demo: the stand-in app has no database, so no migrations run");
+            *migrations = false;
+        }
+    }
+    plan.rollback.database_command = say("demo: no database to roll back");
+    plan.rollout.deploy.poll = HumanDuration(DEMO_POLL);
+    plan.rollout.hold.extend = HumanDuration(DEMO_HOLD);
 }

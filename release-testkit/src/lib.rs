@@ -69,7 +69,7 @@ mod slack;
 mod times;
 
 pub use alertmanager::{AlertmanagerMock, AlertmanagerRequest};
-pub use demo::{Demo, DemoError};
+pub use demo::{Demo, DemoError, DemoScenario};
 pub use environment::{DEFAULT_ADMIN_TOKEN, MockEnvironment, MockEnvironmentBuilder, StartError};
 pub use fault::Fault;
 pub use gate::{MockGate, MockGateCalls};

@@ -1,28 +1,33 @@
-//! `release demo`: the runbook's phases, with the shipped plan, against the test kit's mock
-//! environment on loopback. What a newcomer runs first.
+//! `release demo`: the runbook with the shipped plan against the test kit's mock environment
+//! on loopback: preflight and the dry-run, then the rollout (deploys on the platform mock,
+//! the launch gate, the decision, and the rollback when it is needed). What a newcomer runs
+//! first.
 
 use std::path::PathBuf;
 
-use release_core::exit_code::worse;
-use release_core::report::Format;
-use release_core::rollback::render_decision;
-use release_core::runbook::{self, LAUNCH_GATE, RUNBOOK_STEPS, Step};
+use release_core::exit_code::{self, worse};
+use release_core::report::{self, Format, RenderOptions};
+use release_core::rollout::{self, RolloutRequest, RolloutSummary};
+use release_core::runbook::{self, RUNBOOK_STEPS, Step};
 use release_core::{Plan, Summary};
-use release_testkit::{Demo, Scenario};
+use release_testkit::{Demo, DemoScenario};
 
-use super::{phase, rollback};
+use super::phase;
 use crate::cli::GlobalArgs;
 use crate::error::CliError;
 use crate::output;
 use crate::progress::Shown;
 use crate::signals::Session;
 
+/// The version the demo's rollout releases.
+const DEMO_VERSION: &str = "1.4.0-demo";
+
 pub(crate) fn run(
     global: &GlobalArgs,
     scenario: &str,
     dir: Option<PathBuf>,
 ) -> Result<i32, CliError> {
-    let scenario: Scenario = scenario.parse().map_err(CliError::input)?;
+    let scenario: DemoScenario = scenario.parse().map_err(CliError::input)?;
     let dir = Demo::directory(dir).map_err(|e| CliError::Output(output::with_causes(&e)))?;
     let environment = global.environment.as_deref().unwrap_or("staging");
     let session = Session::start()?;
@@ -31,21 +36,25 @@ pub(crate) fn run(
         vars,
         overrides,
         mock,
+        slack,
         ..
     } = session
         .runtime
         .block_on(Demo::start(scenario, environment, &dir))
         .map_err(|e| CliError::Output(output::with_causes(&e)))?;
     output::print_stderr(&format!(
-        "demo: scenario {scenario}; API {} and web {} on loopback; QA runs stand-in commands; artifacts in {}\n",
+        "demo: scenario {scenario}; API {} and web {}, Railway and Slack on loopback; QA runs stand-in commands; artifacts in {}\n",
         mock.api_url(),
         mock.web_url(),
         dir.display()
     ));
 
     let request = phase::request(global, &plan, Some((vars, overrides)))?.environment(environment);
-    let (mut worst, mut launch) = (release_core::exit_code::PASSED, None);
-    for (index, step) in RUNBOOK_STEPS.into_iter().enumerate() {
+    let (mut worst, mut last) = (exit_code::PASSED, None);
+    for step in RUNBOOK_STEPS
+        .into_iter()
+        .filter(|s| *s != Step::Phase(runbook::LAUNCH_GATE))
+    {
         let (summary, phase) = (
             step.run(&request, &session.runtime, &Shown::new(global))?,
             step.phase(),
@@ -54,44 +63,72 @@ pub(crate) fn run(
             let dir = runbook::write_dry_run_artifacts(&plan, &summary)?;
             output::print_stderr(&format!("dry-run artifacts: {}\n", dir.display()));
         }
-        let last = index + 1 == RUNBOOK_STEPS.len();
-        // Machine formats print one document: the launch gate's. The others are still
-        // written to the artifacts and the log.
-        let code = if global.format.is_machine() && !last {
+        // Machine formats print one document: the rollout's. The phases are still written
+        // to the artifacts and the log.
+        let code = if global.format.is_machine() {
             super::publish::record(global, &request, &summary, phase, true, None)?
         } else {
-            if global.format == Format::Human && index > 0 {
+            if global.format == Format::Human && last.is_some() {
                 output::print_stdout("\n")?;
             }
             super::publish::publish(global, &request, &summary, phase)?
         };
         worst = worse(worst, code);
-        launch = last.then_some(summary);
+        last = Some(summary);
     }
-    drop(mock);
-    if let Some(summary) = launch {
-        worst = worse(worst, after_launch(global, &plan, &summary)?);
+    if worst == exit_code::BLOCKED || worst == exit_code::INVALID_INPUT {
+        // A pipeline does not roll out what its dry-run blocked.
+        output::print_stderr("demo: the rollout does not start: an earlier phase is blocked\n");
+        if global.format.is_machine()
+            && let Some(summary) = &last
+        {
+            let options = RenderOptions::default();
+            let rendered =
+                report::render(global.format, summary, &options).map_err(CliError::output)?;
+            output::print_stdout(&rendered)?;
+        }
+        drop((mock, slack));
+        session.finish();
+        return Ok(worst);
     }
+
+    let rollout = RolloutRequest::new(request).release(Some(DEMO_VERSION.to_owned()), None);
+    let summary = rollout::rollout(&rollout, &session.runtime, &Shown::new(global))?;
+    drop((mock, slack));
+    let code = publish(global, &plan, &summary)?;
     session.finish();
-    Ok(worst)
+    Ok(worse(worst, code))
 }
 
-/// The runbook's post-release steps over the launch gate's run: the health report, then the
-/// rollback decision with its plan. Machine formats keep stdout for the launch gate's
-/// document; the report and the decision still go to the artifacts and the log.
-fn after_launch(global: &GlobalArgs, plan: &Plan, summary: &Summary) -> Result<i32, CliError> {
-    let (report, path, json) = runbook::health_report(plan, summary)?;
-    release_core::atomic::write(&path, json.as_bytes()).map_err(CliError::output)?;
-    let log = super::release_log(plan.release.log_path());
-    let decision = runbook::decide(plan, summary, &log).map_err(CliError::input)?;
-    let summary_path = LAUNCH_GATE.summary_path(plan, &summary.environment);
-    let code = rollback::record(&log, &decision, Some(summary_path.display().to_string()));
+/// The launch gate's report and health report the rollout's verify step wrote, then the
+/// rollout's timeline; machine formats print the rollout's document alone.
+fn publish(global: &GlobalArgs, plan: &Plan, summary: &RolloutSummary) -> Result<i32, CliError> {
     if !global.format.is_machine() {
-        let (status, decision) = (report.status.as_str(), render_decision(&decision));
-        output::print_stdout(&format!(
-            "\nhealth report: {status} ({})\n\n{decision}",
-            path.display()
-        ))?;
+        let launch_gate = runbook::LAUNCH_GATE.summary_path(plan, &summary.environment);
+        if let Ok(launch) = Summary::read_file(&launch_gate) {
+            let options = RenderOptions {
+                color: output::stdout_color(global.color),
+                verbose: global.verbose > 0,
+            };
+            let rendered =
+                report::render(Format::Human, &launch, &options).map_err(CliError::output)?;
+            output::print_stdout(&format!("\n{rendered}"))?;
+            let (health, path, _) = runbook::health_report(plan, &launch)?;
+            output::print_stdout(&format!(
+                "\nhealth report: {} ({})\n",
+                health.status.as_str(),
+                path.display()
+            ))?;
+        }
+        output::print_stdout("\n")?;
     }
-    Ok(code)
+    output::print_stdout(&rollout::render(global.format, summary).map_err(CliError::output)?)?;
+    let failures = rollout::record(plan, summary, global.out.as_deref(), None);
+    for failure in &failures {
+        output::print_error(&CliError::output(failure));
+    }
+    Ok(match failures.is_empty() {
+        true => summary.exit_code,
+        false => worse(summary.exit_code, exit_code::INVALID_INPUT),
+    })
 }

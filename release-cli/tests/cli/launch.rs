@@ -389,6 +389,7 @@ fn demo_runs_the_runbook_against_the_mock_environment() {
         "release preflight · staging",
         "release dry-run · staging",
         "release launch-gate · staging",
+        "Rollout of acme 1.4.0-demo to staging",
     ] {
         assert!(
             run.stdout.contains(phase),
@@ -398,6 +399,7 @@ fn demo_runs_the_runbook_against_the_mock_environment() {
     }
     let out = dir.path().join("demo-out/artifacts");
     assert!(out.join("staging-launch-gate-summary.json").is_file());
+    assert!(out.join("staging-rollout-summary.json").is_file());
     let dry_runs: Vec<_> = std::fs::read_dir(out.join("dry-run")).unwrap().collect();
     assert_eq!(dry_runs.len(), 1, "one dry-run directory");
     let dry_run = dry_runs[0].as_ref().unwrap().path();
@@ -407,47 +409,52 @@ fn demo_runs_the_runbook_against_the_mock_environment() {
         "evidence per smoke gate"
     );
     let log = std::fs::read_to_string(out.join("release-log.jsonl")).unwrap();
-    assert_eq!(
-        log.lines().count(),
-        4,
-        "one record per phase, then the decision"
-    );
-    assert!(
-        log.lines()
-            .last()
-            .unwrap()
-            .contains("\"decision\":\"proceed\""),
-        "{log}"
-    );
+    let decisions: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(r#""kind":"rollback-decision""#))
+        .collect();
+    assert_eq!(decisions.len(), 1, "{log}");
+    assert!(decisions[0].contains("\"decision\":\"proceed\""), "{log}");
     assert!(out.join("staging-health-report.json").is_file());
     assert!(run.stdout.contains("health report: pass"), "{}", run.stdout);
-    assert!(run.stdout.contains("decision: proceed"), "{}", run.stdout);
+    assert!(run.stdout.contains("Decision: proceed"), "{}", run.stdout);
+    for step in [
+        "✓ announce-start",
+        "✓ deploy-api",
+        "(INITIALIZING → BUILDING → DEPLOYING → SUCCESS)",
+        "✓ migrate",
+        "✓ deploy-web",
+        "✓ verify",
+        "Outcome: proceeding (exit 0)",
+    ] {
+        assert!(
+            run.stdout.contains(step),
+            "{step} missing from\n{}",
+            run.stdout
+        );
+    }
 
-    // roles-blocked ends with the rollback decision and its ordered plan.
-    let (rollback, _dir) = Release::new()
+    // bad-release: the new web deployment blocks two roles; the rollout rolls back on its
+    // own, web first, and shows the timeline.
+    let (bad, _dir) = Release::new()
         .args([
             "demo",
             "--scenario",
-            "roles-blocked",
+            "bad-release",
             "--dir",
             "out",
             "--color",
             "never",
         ])
         .run();
-    assert_eq!(rollback.code, 1, "{}", rollback.stderr);
-    let tail = &rollback.stdout[rollback
-        .stdout
-        .find("decision: rollback")
-        .expect("a decision")..];
-    assert!(
-        tail.contains("rollback plan · staging\n  1. Freeze deployments to staging"),
-        "{tail}"
-    );
-    assert!(
-        tail.trim_end().ends_with("or `[rollback] migrations`"),
-        "{tail}"
-    );
+    assert_eq!(bad.code, 1, "{}\n{}", bad.stdout, bad.stderr);
+    let tail = &bad.stdout[bad.stdout.find("Decision: rollback").expect("a decision")..];
+    let web = tail.find("✓ rollback-web").expect("web rolled back");
+    let api = tail.find("✓ rollback-api").expect("api rolled back");
+    assert!(web < api, "web before api:\n{tail}");
+    assert!(tail.contains("- rollback-database"), "{tail}");
+    assert!(tail.contains("✓ rerun-smoke"), "{tail}");
+    assert!(tail.contains("Outcome: rolled-back (exit 1)"), "{tail}");
 
     let (blocked, _dir) = Release::new()
         .args([
@@ -462,9 +469,10 @@ fn demo_runs_the_runbook_against_the_mock_environment() {
         .run();
     assert_eq!(blocked.code, 1, "{}", blocked.stderr);
     let summary: serde_json::Value =
-        serde_json::from_str(&blocked.stdout).expect("one JSON document: the launch gate's");
-    assert_eq!(summary["phase"], "launch-gate");
-    assert_eq!(summary["outcome"], "blocked");
+        serde_json::from_str(&blocked.stdout).expect("one JSON document: the rollout's");
+    assert_eq!(summary["kind"], "rollout");
+    assert_eq!(summary["outcome"], "rolled-back");
+    assert_eq!(summary["decision"]["decision"], "rollback");
 
     let (unknown, _dir) = Release::new().args(["demo", "--scenario", "sunny"]).run();
     assert_eq!(unknown.code, 2);
@@ -522,7 +530,7 @@ fn every_demo_scenario_ends_as_its_help_and_the_readme_say() {
     let names: Vec<&str> = endings.iter().map(|e| e.scenario.as_str()).collect();
     assert_eq!(
         names,
-        release_testkit::Scenario::ALL.map(|s| s.name()),
+        release_testkit::DemoScenario::ALL.map(|s| s.name()),
         "the help describes every scenario, in the test kit's order"
     );
     let readme =
@@ -550,13 +558,22 @@ fn every_demo_scenario_ends_as_its_help_and_the_readme_say() {
                     "{}: {}\n{}",
                     ending.scenario, run.stdout, run.stderr
                 );
-                assert!(
-                    run.stdout
-                        .contains(&format!("decision: {}", ending.decision)),
-                    "{}: {}",
-                    ending.scenario,
-                    run.stdout
-                );
+                match ending.decision.as_str() {
+                    "none" => assert!(
+                        run.stderr.contains("the rollout does not start")
+                            && !run.stdout.contains("Decision:"),
+                        "{}: {}\n{}",
+                        ending.scenario,
+                        run.stdout,
+                        run.stderr
+                    ),
+                    decision => assert!(
+                        run.stdout.contains(&format!("Decision: {decision}")),
+                        "{}: {}",
+                        ending.scenario,
+                        run.stdout
+                    ),
+                }
                 if let Some(strict_code) = ending.strict_code {
                     let (strict, _dir) = Release::new()
                         .args([

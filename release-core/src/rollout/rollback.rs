@@ -381,7 +381,7 @@ fn roll_back_from(
                 step.gate_runs.push(gate_run(&summary));
                 step.summary = format!("smoke: {}", summary.outcome);
                 step.status = match summary.outcome {
-                    Outcome::Passed => StepStatus::Done,
+                    Outcome::Passed | Outcome::PassedWithWarnings => StepStatus::Done,
                     _ => StepStatus::Failed,
                 };
             }

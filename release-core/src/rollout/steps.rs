@@ -447,13 +447,13 @@ impl Execution<'_, '_> {
         }
         report.summary = format!("{}: {}", phase.label, summary.outcome);
         report.status = match summary.outcome {
-            Outcome::Passed if summary.counts.warn > 0 => StepStatus::Warned,
             Outcome::Passed => StepStatus::Done,
+            Outcome::PassedWithWarnings => StepStatus::Warned,
             _ => StepStatus::Failed,
         };
         if !phase.writes_summary {
             return match summary.outcome {
-                Outcome::Passed => StepOutcome::GoOn,
+                Outcome::Passed | Outcome::PassedWithWarnings => StepOutcome::GoOn,
                 _ => StepOutcome::Stop(format!(
                     "{} blocked by {}",
                     phase.label,
@@ -469,7 +469,7 @@ impl Execution<'_, '_> {
                     tracing::warn!(error = %e, "the decision could not be recorded");
                 }
                 report.summary = format!("{}; decision: {}", report.summary, decision.decision);
-                if summary.outcome != Outcome::Passed
+                if summary.outcome == Outcome::Blocked
                     && decision.decision != crate::rollback::DecisionKind::Rollback
                 {
                     // A blocked launch gate is never a pass, whatever the triggers say.
