@@ -1,6 +1,6 @@
-//! Railway's public GraphQL API (v2), read-only: the project, an environment's service
-//! instances with their latest deployments, and each service's recent deployments. Plain
-//! reqwest and serde; no code generator. Unknown enum values read as `Unknown(..)`, never as
+//! Railway's public GraphQL API (v2): the project, an environment's service instances with
+//! their latest deployments, and each service's recent deployments; the deploy and rollback
+//! mutations are in `railway_deploy.rs`. Plain reqwest and serde; no code generator. Unknown enum values read as `Unknown(..)`, never as
 //! an error, because Railway adds statuses over time.
 
 use std::fmt;
@@ -19,6 +19,8 @@ use crate::net::{HttpClient, HttpError};
 use crate::net::{HttpRequest, HttpResponse};
 use crate::secret::Redactor;
 use crate::vars::Vars;
+
+pub use super::railway_deploy::{DeploymentState, MAY_HAVE_ACTED};
 
 /// Railway's public endpoint.
 pub const RAILWAY_ENDPOINT: &str = "https://backboard.railway.com/graphql/v2";
@@ -82,6 +84,10 @@ pub struct RailwayError {
     pub unreachable: bool,
     /// Attempts made.
     pub attempts: u32,
+    /// Whether a mutation may have been applied although it failed (a 5xx, a timeout after
+    /// sending, a cut connection, a GraphQL error): the caller must look before acting again.
+    /// Always `false` for reads and for a mutation Railway certainly did not receive.
+    pub may_have_acted: bool,
 }
 
 /// A status Railway gives a deployment (13 known; anything else is kept by name).
@@ -266,7 +272,7 @@ pub struct Scope {
     pub environment_name: String,
 }
 
-/// A read-only Railway client on a run's HTTP client.
+/// A Railway client on a run's HTTP client.
 #[derive(Debug)]
 pub struct RailwayClient<'a> {
     http: Result<&'a HttpClient, HttpError>,
@@ -274,9 +280,11 @@ pub struct RailwayClient<'a> {
     /// The run's secrets, hidden from every message (with the client's own token).
     redactor: &'a Redactor,
     endpoint: String,
-    auth: RailwayAuth,
+    pub(super) auth: RailwayAuth,
     policy: RetryPolicy,
-    budget: Budget,
+    /// The deadline all calls share, or `None` when each call has `timeout` of its own.
+    shared_budget: Option<Budget>,
+    timeout: Option<std::time::Duration>,
     /// What the calls' retries went by that a person should know (a `Retry-After` that could
     /// not be read), for the gate's evidence.
     notes: std::sync::Mutex<Vec<String>>,
@@ -358,9 +366,22 @@ impl<'a> RailwayClient<'a> {
             endpoint,
             auth,
             policy,
-            budget: Budget::start(timeout),
+            shared_budget: Some(Budget::start(timeout)),
+            timeout,
             notes: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    /// Gives each call its own `timeout` from when it starts, instead of one deadline shared
+    /// by all: for a client that polls a deployment for many minutes.
+    pub fn with_timeout_per_call(mut self) -> Self {
+        self.shared_budget = None;
+        self
+    }
+
+    fn budget(&self) -> Budget {
+        self.shared_budget
+            .unwrap_or_else(|| Budget::start(self.timeout))
     }
 
     /// What the retries of this client's calls went by that a person should know, each once:
@@ -375,7 +396,7 @@ impl<'a> RailwayClient<'a> {
     /// Text from Railway or from a library, with the run's secrets and this client's own
     /// token hidden, then cut to a readable length (in that order, so no cut can split a
     /// secret and leave half of it).
-    fn scrub(&self, text: &str) -> String {
+    pub(super) fn scrub(&self, text: &str) -> String {
         let token = match &self.auth {
             RailwayAuth::Project(token) | RailwayAuth::Account(token) => token.expose_secret(),
         };
@@ -391,14 +412,26 @@ impl<'a> RailwayClient<'a> {
         query: &str,
         variables: Value,
     ) -> Result<(T, u32), RailwayError> {
+        self.call_as(Call::Read, operation, query, variables).await
+    }
+
+    pub(super) async fn call_as<T: DeserializeOwned>(
+        &self,
+        kind: Call,
+        operation: &'static str,
+        query: &str,
+        variables: Value,
+    ) -> Result<(T, u32), RailwayError> {
         let error = |message: String, unreachable: bool, attempts: u32| RailwayError {
             operation,
             message,
             unreachable,
             attempts,
+            may_have_acted: false,
         };
-        if self.budget.remaining().is_zero() {
-            return Err(error(self.budget.spent(), true, 0));
+        let budget = self.budget();
+        if budget.remaining().is_zero() {
+            return Err(error(budget.spent(), true, 0));
         }
         let body = json!({ "query": query, "variables": variables, "operationName": operation });
         let mut request = HttpRequest::get(self.endpoint.clone());
@@ -416,12 +449,18 @@ impl<'a> RailwayClient<'a> {
             }
             RailwayAuth::Account(token) => request.bearer = Some(token.clone()),
         }
-        // Reads are safe to repeat, so the exchange may retry a POST here as it would a GET.
         let wire = Wire {
             client: self.http.clone(),
             clock: self.clock,
         };
-        let exchange = exchange::send_idempotent(wire, request, self.policy, self.budget).await;
+        let exchange = match kind {
+            // Reads are safe to repeat, so the exchange may retry a POST here as a GET.
+            Call::Read => exchange::send_idempotent(wire, request, self.policy, budget).await,
+            Call::Mutation => exchange::send_once(wire, request, self.policy, budget).await,
+        };
+        if kind == Call::Mutation {
+            return self.finish_mutation(operation, exchange);
+        }
         let attempts = exchange.attempts;
         if !exchange.notes.is_empty() {
             let mut notes = self
@@ -551,6 +590,7 @@ impl<'a> RailwayClient<'a> {
                 message: message.to_owned(),
                 unreachable: false,
                 attempts,
+                may_have_acted: false,
             };
             match page.page_info {
                 Some(PageInfo {
@@ -580,6 +620,7 @@ impl<'a> RailwayClient<'a> {
             message: format!("more than {MAX_PAGES} pages of services"),
             unreachable: false,
             attempts,
+            may_have_acted: false,
         })
     }
 
@@ -606,8 +647,15 @@ impl<'a> RailwayClient<'a> {
     }
 }
 
+/// Whether a call may be repeated (a read) or must act at most once (a mutation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Call {
+    Read,
+    Mutation,
+}
+
 /// The `data` of a GraphQL answer, or why there is none. Railway reports errors with HTTP 200.
-fn envelope(response: &HttpResponse, token_kind: &str) -> Result<Value, String> {
+pub(super) fn envelope(response: &HttpResponse, token_kind: &str) -> Result<Value, String> {
     let ok = (200..300).contains(&response.status);
     // A status that is not 2xx leads whatever the body says.
     let status = if ok {

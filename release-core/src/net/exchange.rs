@@ -103,16 +103,29 @@ pub(crate) struct Exchange {
     pub(crate) notes: Vec<String>,
 }
 
-/// Whether another attempt may help. A method that changes state (POST, PATCH) is retried only
-/// when the server surely did not act: no connection, or a 429/503 that says "not now". A
-/// timeout or a 500 may have come after the work was done.
-fn retryable(idempotent: bool, result: &Result<HttpResponse, HttpError>) -> bool {
+/// When an attempt may be repeated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Repeat {
+    /// A read: whenever another attempt may help.
+    Always,
+    /// A POST or PATCH of a probe: when no connection was made, or a 429/503 said "not now".
+    /// A timeout or a 500 may have come after the work was done.
+    UnlessServed,
+    /// A mutation whose repetition would act twice (a deploy): only when the server certainly
+    /// did not act, i.e. no connection was made, or a 429. A 503 may come from a proxy after
+    /// the request reached the upstream.
+    OnlyUnsent,
+}
+
+/// Whether another attempt may help, for a request repeated as `repeat` allows.
+fn retryable(repeat: Repeat, result: &Result<HttpResponse, HttpError>) -> bool {
     match result {
-        Ok(response) if response.status == 429 || response.status == 503 => true,
-        Ok(response) => idempotent && response.status >= 500,
+        Ok(response) if response.status == 429 => true,
+        Ok(response) if response.status == 503 => repeat != Repeat::OnlyUnsent,
+        Ok(response) => repeat == Repeat::Always && response.status >= 500,
         Err(e) => match e.kind {
             HttpErrorKind::Connect => true,
-            HttpErrorKind::Timeout | HttpErrorKind::Body => idempotent,
+            HttpErrorKind::Timeout | HttpErrorKind::Body => repeat == Repeat::Always,
             HttpErrorKind::Request | HttpErrorKind::Redirect => false,
         },
     }
@@ -133,11 +146,15 @@ pub(crate) async fn send(
     policy: RetryPolicy,
     budget: Budget,
 ) -> Exchange {
-    let idempotent = !matches!(
+    let repeat = if matches!(
         request.method,
         reqwest::Method::POST | reqwest::Method::PATCH
-    );
-    send_with(wire, request, policy, budget, idempotent).await
+    ) {
+        Repeat::UnlessServed
+    } else {
+        Repeat::Always
+    };
+    send_with(wire, request, policy, budget, repeat).await
 }
 
 /// [`send`] for a request that is safe to repeat whatever its method, such as a GraphQL
@@ -148,7 +165,19 @@ pub(crate) async fn send_idempotent(
     policy: RetryPolicy,
     budget: Budget,
 ) -> Exchange {
-    send_with(wire, request, policy, budget, true).await
+    send_with(wire, request, policy, budget, Repeat::Always).await
+}
+
+/// [`send`] for a request that must not act twice (a deploy, a rollback, a message): sent
+/// again only when the server certainly did not act on it, i.e. the connection was never made
+/// or it answered 429. A 5xx, a timeout or a connection cut after sending ends the exchange.
+pub(crate) async fn send_once(
+    wire: Wire<'_>,
+    request: HttpRequest,
+    policy: RetryPolicy,
+    budget: Budget,
+) -> Exchange {
+    send_with(wire, request, policy, budget, Repeat::OnlyUnsent).await
 }
 
 async fn send_with(
@@ -156,7 +185,7 @@ async fn send_with(
     mut request: HttpRequest,
     policy: RetryPolicy,
     budget: Budget,
-    idempotent: bool,
+    repeat: Repeat,
 ) -> Exchange {
     let client = match wire.client {
         Ok(client) => client,
@@ -184,7 +213,7 @@ async fn send_with(
             }
             e
         });
-        if !retryable(idempotent, &result) {
+        if !retryable(repeat, &result) {
             return Exchange {
                 result,
                 attempts,
