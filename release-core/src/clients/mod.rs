@@ -6,3 +6,5 @@ pub mod alertmanager;
 pub mod prometheus;
 pub mod railway;
 mod railway_deploy;
+pub mod slack;
+mod slack_message;
