@@ -6,13 +6,14 @@
 //! may have come after the deploy started, so it ends the call with
 //! [`RailwayError::may_have_acted`] set and a message saying to look before acting again.
 
+use jiff::Timestamp;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use super::railway::{
-    Call, DeploymentInstance, DeploymentStatus, InstanceStatus, RailwayClient, RailwayError,
-    envelope,
+    Call, Deployment, DeploymentInstance, DeploymentStatus, InstanceStatus, RailwayClient,
+    RailwayError, envelope,
 };
 use crate::net::HttpErrorKind;
 use crate::net::exchange::Exchange;
@@ -62,6 +63,31 @@ impl DeploymentState {
             .filter(|i| i.status == InstanceStatus::Running)
             .count()
     }
+
+    /// When it was created, if Railway said so readably.
+    pub fn created(&self) -> Option<Timestamp> {
+        created(self.created_at.as_deref())
+    }
+}
+
+impl Deployment {
+    /// When it was created, if Railway said so readably: compare these, not the strings,
+    /// since Railway writes fractions of a second (`…00.000Z`) or not.
+    ///
+    /// ```
+    /// use release_core::clients::railway::Deployment;
+    /// let deployment: Deployment = serde_json::from_str(
+    ///     r#"{"id": "dep-42", "status": "SUCCESS", "createdAt": "2026-05-01T10:00:00.000Z"}"#,
+    /// ).unwrap();
+    /// assert_eq!(deployment.created(), Some("2026-05-01T10:00:00Z".parse().unwrap()));
+    /// ```
+    pub fn created(&self) -> Option<Timestamp> {
+        created(self.created_at.as_deref())
+    }
+}
+
+fn created(text: Option<&str>) -> Option<Timestamp> {
+    text?.trim().parse().ok()
 }
 
 impl RailwayClient<'_> {

@@ -312,6 +312,43 @@ fn wait_words(wait: Duration) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_mutation_is_repeated_only_when_the_server_certainly_did_not_act() {
+        let answer = |status| Ok(crate::net::json::test_response(status, "text/plain", b""));
+        let failure = |kind| {
+            Err(HttpError {
+                kind,
+                message: String::new(),
+            })
+        };
+        // (result, read, probe's POST, mutation)
+        let cases = [
+            (answer(429), true, true, true),
+            (answer(503), true, true, false),
+            (answer(500), true, false, false),
+            (answer(502), true, false, false),
+            (answer(400), false, false, false),
+            (failure(HttpErrorKind::Connect), true, true, true),
+            (failure(HttpErrorKind::Timeout), true, false, false),
+            (failure(HttpErrorKind::Body), true, false, false),
+            (failure(HttpErrorKind::Request), false, false, false),
+        ];
+        for (result, read, post, mutation) in cases {
+            let what = describe_attempt(&result);
+            assert_eq!(retryable(Repeat::Always, &result), read, "read, {what}");
+            assert_eq!(
+                retryable(Repeat::UnlessServed, &result),
+                post,
+                "POST, {what}"
+            );
+            assert_eq!(
+                retryable(Repeat::OnlyUnsent, &result),
+                mutation,
+                "mutation, {what}"
+            );
+        }
+    }
+
     #[tokio::test(start_paused = true)]
     async fn the_budget_names_the_timeout_as_configured_never_its_margin() {
         let five = Budget::start(Some(Duration::from_secs(5)));
