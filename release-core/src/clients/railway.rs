@@ -381,7 +381,7 @@ impl<'a> RailwayClient<'a> {
 
     fn budget(&self) -> Budget {
         self.shared_budget
-            .unwrap_or_else(|| Budget::start(self.timeout))
+            .unwrap_or_else(|| Budget::start(self.timeout).owned_by("Railway call"))
     }
 
     /// What the retries of this client's calls went by that a person should know, each once:

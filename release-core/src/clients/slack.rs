@@ -12,7 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::clock::Clock;
 use crate::duration::format_duration;
 use crate::net::exchange::{self, Budget, Wire};
-use crate::net::{HttpClient, HttpError, HttpErrorKind, HttpRequest, RetryPolicy};
+use crate::net::{HttpClient, HttpError, HttpRequest, RetryPolicy};
 use crate::secret::Redactor;
 
 pub use super::slack_message::{
@@ -138,22 +138,17 @@ impl<'a> SlackWebhook<'a> {
         };
         // A message posted twice is announced twice: sent again only after a 429 or a
         // connection never made.
-        let exchange =
-            exchange::send_once(wire, request, policy, Budget::start(Some(self.timeout))).await;
+        let exchange = exchange::send_once(
+            wire,
+            request,
+            policy,
+            Budget::start(Some(self.timeout)).owned_by("announcement"),
+        )
+        .await;
         let attempts = exchange.attempts;
         let response = match exchange.result {
             Ok(response) => response,
-            Err(e) => {
-                let message = if e.kind == HttpErrorKind::Timeout {
-                    format!(
-                        "no answer within {} (the announcement's timeout)",
-                        format_duration(self.timeout)
-                    )
-                } else {
-                    self.scrub(&e.message)
-                };
-                return Err(failed(message, None, attempts));
-            }
+            Err(e) => return Err(failed(self.scrub(&e.message), None, attempts)),
         };
         let body = String::from_utf8_lossy(&response.body);
         let text = body.trim();

@@ -25,6 +25,8 @@ pub(crate) struct Budget {
     limit: Duration,
     /// Whether the plan set it.
     configured: bool,
+    /// Whose timeout it is, for messages: `gate` unless [`Budget::owned_by`] says otherwise.
+    owner: &'static str,
     /// When the exchanges must have ended.
     deadline: Instant,
 }
@@ -42,8 +44,16 @@ impl Budget {
         Self {
             limit,
             configured: timeout.is_some(),
+            owner: "gate",
             deadline,
         }
+    }
+
+    /// The same budget, named in messages as `owner`'s (`the Railway call's timeout`) rather
+    /// than a gate's, for exchanges that are not a gate's.
+    pub(crate) fn owned_by(mut self, owner: &'static str) -> Self {
+        self.owner = owner;
+        self
     }
 
     /// The time left.
@@ -55,7 +65,7 @@ impl Budget {
     fn limit_phrase(&self) -> String {
         let limit = format_duration(self.limit);
         if self.configured {
-            format!("the gate's {limit} timeout")
+            format!("the {}'s {limit} timeout", self.owner)
         } else {
             format!("the default {limit} timeout of HTTP gates")
         }
@@ -64,9 +74,9 @@ impl Budget {
     /// Why an exchange ended without an answer in time: the limit that fired, as configured.
     pub(crate) fn timed_out(&self) -> String {
         let which = if self.configured {
-            "the gate's timeout"
+            format!("the {}'s timeout", self.owner)
         } else {
-            "the default timeout of HTTP gates"
+            "the default timeout of HTTP gates".to_owned()
         };
         format!("no answer within {} ({which})", format_duration(self.limit))
     }

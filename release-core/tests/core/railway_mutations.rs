@@ -388,10 +388,15 @@ async fn a_hanging_server_costs_the_timeout_and_may_have_acted() {
         .mount(&server)
         .await;
     let parts = Parts::new();
-    let client = parts.client(server.uri(), 3, Duration::from_secs(1));
+    let client = parts
+        .client(server.uri(), 3, Duration::from_secs(1))
+        .with_timeout_per_call();
     let error = client.rollback_deployment("dep-41").await.unwrap_err();
     let text = shown(&error);
-    assert!(text.contains("no answer within 1s"), "{text}");
+    assert!(
+        text.contains("no answer within 1s (the Railway call's timeout)"),
+        "{text}"
+    );
     assert!(error.may_have_acted);
     assert_eq!(error.attempts, 1);
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
