@@ -179,7 +179,8 @@ impl<'a> SlackWebhook<'a> {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
         if is_code {
-            let code = self.scrub(&clip_code(text));
+            // Hidden before it is cut, so no cut leaves part of a secret.
+            let code = clip_code(&self.scrub(text));
             let hint = hint(&code).map(|h| format!(" ({h})")).unwrap_or_default();
             return Err(failed(
                 format!("HTTP {}: {code}{hint}", response.status),
@@ -195,6 +196,8 @@ impl<'a> SlackWebhook<'a> {
         } else {
             format!("{} bytes", response.body.len())
         };
+        // The content type is the server's text too.
+        let kind = self.scrub(&kind);
         Err(failed(
             format!(
                 "HTTP {} with a body that is not Slack's (`ok` or an error code): {kind}, {size}; \

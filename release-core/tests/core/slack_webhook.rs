@@ -266,3 +266,35 @@ async fn an_http_client_that_could_not_be_built_is_an_error_not_a_panic() {
     let text = shown(&error);
     assert!(text.contains("TLS set-up failed"), "{text}");
 }
+
+#[tokio::test]
+async fn a_url_that_is_not_one_is_an_error_that_does_not_quote_it() {
+    let parts = Parts::new();
+    let url = SecretString::from(format!("hooks.slack.com{CANARY_PATH}"));
+    let webhook = SlackWebhook::new(
+        Ok(&parts.http),
+        &parts.clock,
+        &parts.redactor,
+        url,
+        Duration::from_secs(1),
+    );
+    let error = webhook.post(&message()).await.unwrap_err();
+    shown(&error);
+    assert_eq!(error.attempts, 1);
+}
+
+#[tokio::test]
+async fn a_code_that_echoes_the_webhook_secret_is_hidden() {
+    let server = answering(
+        ResponseTemplate::new(404).set_body_string("no_service_canaryWebhookSecret9f8e7d"),
+    )
+    .await;
+    let parts = Parts::new();
+    let error = parts
+        .webhook(&server.uri(), Duration::from_secs(5))
+        .post(&message())
+        .await
+        .unwrap_err();
+    let text = shown(&error);
+    assert!(text.contains("[redacted]"), "{text}");
+}
