@@ -215,6 +215,9 @@ pub struct Deployment {
     /// Whether its process exited ("Completed" in the dashboard).
     #[serde(default)]
     pub deployment_stopped: bool,
+    /// Railway's free-form `meta` (commit, branch, …), when the query asked for it.
+    #[serde(default)]
+    pub meta: Option<Value>,
     /// Its replicas.
     #[serde(default)]
     pub instances: Vec<DeploymentInstance>,

@@ -84,6 +84,19 @@ impl Deployment {
     pub fn created(&self) -> Option<Timestamp> {
         created(self.created_at.as_deref())
     }
+
+    /// The commit it was built from (`meta.commitHash`), when Railway recorded one.
+    ///
+    /// ```
+    /// use release_core::clients::railway::Deployment;
+    /// let deployment: Deployment = serde_json::from_str(
+    ///     r#"{"id": "dep-42", "status": "SUCCESS", "meta": {"commitHash": "a1b2c3d"}}"#,
+    /// ).unwrap();
+    /// assert_eq!(deployment.commit_hash(), Some("a1b2c3d"));
+    /// ```
+    pub fn commit_hash(&self) -> Option<&str> {
+        self.meta.as_ref()?.get("commitHash")?.as_str()
+    }
 }
 
 fn created(text: Option<&str>) -> Option<Timestamp> {

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use release_core::clients::railway::{
-    DeploymentStatus, MAY_HAVE_ACTED, RailwayAuth, RailwayClient, RailwayError,
+    DeploymentStatus, MAY_HAVE_ACTED, RailwayAuth, RailwayClient, RailwayError, Scope,
 };
 use release_core::net::HttpClient;
 use release_core::{Redactor, SystemClock};
@@ -510,4 +510,23 @@ async fn a_client_with_a_timeout_per_call_polls_past_its_first_deadline() {
     for _ in 0..3 {
         per_call.deployment("dep-44").await.unwrap();
     }
+}
+
+#[tokio::test]
+async fn a_services_deployments_read_newest_first_with_time_and_commit_to_reconcile_by() {
+    let mock = RailwayMock::start_healthy().await;
+    let parts = Parts::new();
+    let client = parts
+        .client(mock.url(), 1, Duration::from_secs(5))
+        .with_timeout_per_call();
+    let scope = Scope {
+        project_id: RailwayMock::PROJECT_ID.to_owned(),
+        environment_id: RailwayMock::ENVIRONMENT_ID.to_owned(),
+        environment_name: "production".to_owned(),
+    };
+    let (deployments, _) = client.deployments(&scope, "svc-api").await.unwrap();
+    assert!(deployments.len() >= 2, "{deployments:?}");
+    let times: Vec<_> = deployments.iter().map(|d| d.created().unwrap()).collect();
+    assert!(times.windows(2).all(|pair| pair[0] >= pair[1]), "{times:?}");
+    assert!(deployments[0].commit_hash().is_some(), "{deployments:?}");
 }
