@@ -568,7 +568,7 @@ fn an_announcement_slack_refuses_warns_and_a_required_one_blocks_before_any_chan
         .run();
     assert_eq!(blocked.code, 1, "{}\n{}", blocked.stdout, blocked.stderr);
     assert!(
-        blocked.stdout.contains("`no_service`"),
+        blocked.stdout.contains("HTTP 404: no_service"),
         "{}",
         blocked.stdout
     );
@@ -592,7 +592,7 @@ fn an_announcement_slack_refuses_warns_and_a_required_one_blocks_before_any_chan
         summary["steps"][0]["summary"]
             .as_str()
             .unwrap()
-            .contains("HTTP 410 with `channel_is_archived`"),
+            .contains("HTTP 410: channel_is_archived"),
         "{summary}"
     );
     assert_no_secret(&stage, &warned);

@@ -1,11 +1,10 @@
-//! Clients for the systems gates talk to (Railway, Prometheus, Alertmanager): wire types and
-//! calls. They take an HTTP client and a redactor, never a gate's context; the wire itself is
-//! [`crate::net`].
+//! Clients for the systems gates and the rollout talk to (Railway, Prometheus, Alertmanager,
+//! Slack): wire types and calls. They take an HTTP client and a redactor, never a gate's
+//! context; the wire itself is [`crate::net`].
 
 pub mod alertmanager;
 pub mod prometheus;
 pub mod railway;
 mod railway_deploy;
 pub mod slack;
-
-pub use railway_deploy::DeploymentState;
+mod slack_message;

@@ -1,6 +1,6 @@
-//! Railway's public GraphQL API (v2), read-only: the project, an environment's service
-//! instances with their latest deployments, and each service's recent deployments. Plain
-//! reqwest and serde; no code generator. Unknown enum values read as `Unknown(..)`, never as
+//! Railway's public GraphQL API (v2): the project, an environment's service instances with
+//! their latest deployments, and each service's recent deployments; the deploy and rollback
+//! mutations are in `railway_deploy.rs`. Plain reqwest and serde; no code generator. Unknown enum values read as `Unknown(..)`, never as
 //! an error, because Railway adds statuses over time.
 
 use std::fmt;
@@ -19,6 +19,8 @@ use crate::net::{HttpClient, HttpError};
 use crate::net::{HttpRequest, HttpResponse};
 use crate::secret::Redactor;
 use crate::vars::Vars;
+
+pub use super::railway_deploy::{DeploymentState, MAY_HAVE_ACTED};
 
 /// Railway's public endpoint.
 pub const RAILWAY_ENDPOINT: &str = "https://backboard.railway.com/graphql/v2";
@@ -82,9 +84,9 @@ pub struct RailwayError {
     pub unreachable: bool,
     /// Attempts made.
     pub attempts: u32,
-    /// Whether Railway may have acted on a mutation although the call failed (it answered
-    /// 5xx, or the connection broke after the request went out): it was not retried, and
-    /// the deployments must be checked before acting again. Always `false` for reads.
+    /// Whether a mutation may have been applied although it failed (a 5xx, a timeout after
+    /// sending, a cut connection, a GraphQL error): the caller must look before acting again.
+    /// Always `false` for reads and for a mutation Railway certainly did not receive.
     pub may_have_acted: bool,
 }
 
@@ -213,6 +215,9 @@ pub struct Deployment {
     /// Whether its process exited ("Completed" in the dashboard).
     #[serde(default)]
     pub deployment_stopped: bool,
+    /// Railway's free-form `meta` (commit, branch, …), when the query asked for it.
+    #[serde(default)]
+    pub meta: Option<Value>,
     /// Its replicas.
     #[serde(default)]
     pub instances: Vec<DeploymentInstance>,
@@ -270,7 +275,7 @@ pub struct Scope {
     pub environment_name: String,
 }
 
-/// A read-only Railway client on a run's HTTP client.
+/// A Railway client on a run's HTTP client.
 #[derive(Debug)]
 pub struct RailwayClient<'a> {
     http: Result<&'a HttpClient, HttpError>,
@@ -278,9 +283,11 @@ pub struct RailwayClient<'a> {
     /// The run's secrets, hidden from every message (with the client's own token).
     redactor: &'a Redactor,
     endpoint: String,
-    auth: RailwayAuth,
+    pub(super) auth: RailwayAuth,
     policy: RetryPolicy,
-    budget: Budget,
+    /// The deadline all calls share, or `None` when each call has `timeout` of its own.
+    shared_budget: Option<Budget>,
+    timeout: Option<std::time::Duration>,
     /// What the calls' retries went by that a person should know (a `Retry-After` that could
     /// not be read), for the gate's evidence.
     notes: std::sync::Mutex<Vec<String>>,
@@ -362,9 +369,22 @@ impl<'a> RailwayClient<'a> {
             endpoint,
             auth,
             policy,
-            budget: Budget::start(timeout),
+            shared_budget: Some(Budget::start(timeout)),
+            timeout,
             notes: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    /// Gives each call its own `timeout` from when it starts, instead of one deadline shared
+    /// by all: for a client that polls a deployment for many minutes.
+    pub fn with_timeout_per_call(mut self) -> Self {
+        self.shared_budget = None;
+        self
+    }
+
+    fn budget(&self) -> Budget {
+        self.shared_budget
+            .unwrap_or_else(|| Budget::start(self.timeout).owned_by("Railway call"))
     }
 
     /// What the retries of this client's calls went by that a person should know, each once:
@@ -379,7 +399,7 @@ impl<'a> RailwayClient<'a> {
     /// Text from Railway or from a library, with the run's secrets and this client's own
     /// token hidden, then cut to a readable length (in that order, so no cut can split a
     /// secret and leave half of it).
-    fn scrub(&self, text: &str) -> String {
+    pub(super) fn scrub(&self, text: &str) -> String {
         let token = match &self.auth {
             RailwayAuth::Project(token) | RailwayAuth::Account(token) => token.expose_secret(),
         };
@@ -389,32 +409,21 @@ impl<'a> RailwayClient<'a> {
         crate::text::clip(&own.redact(&text))
     }
 
-    pub(super) async fn call<T: DeserializeOwned>(
+    async fn call<T: DeserializeOwned>(
         &self,
         operation: &'static str,
         query: &str,
         variables: Value,
     ) -> Result<(T, u32), RailwayError> {
-        self.send(operation, query, variables, false).await
+        self.call_as(Call::Read, operation, query, variables).await
     }
 
-    /// A mutation: sent again only when Railway certainly did not act on it (see
-    /// `docs/decisions.md`, "Mutations"); an error says whether it may have.
-    pub(super) async fn mutate<T: DeserializeOwned>(
+    pub(super) async fn call_as<T: DeserializeOwned>(
         &self,
+        kind: Call,
         operation: &'static str,
         query: &str,
         variables: Value,
-    ) -> Result<(T, u32), RailwayError> {
-        self.send(operation, query, variables, true).await
-    }
-
-    async fn send<T: DeserializeOwned>(
-        &self,
-        operation: &'static str,
-        query: &str,
-        variables: Value,
-        mutation: bool,
     ) -> Result<(T, u32), RailwayError> {
         let error = |message: String, unreachable: bool, attempts: u32| RailwayError {
             operation,
@@ -423,8 +432,9 @@ impl<'a> RailwayClient<'a> {
             attempts,
             may_have_acted: false,
         };
-        if self.budget.remaining().is_zero() {
-            return Err(error(self.budget.spent(), true, 0));
+        let budget = self.budget();
+        if budget.remaining().is_zero() {
+            return Err(error(budget.spent(), true, 0));
         }
         let body = json!({ "query": query, "variables": variables, "operationName": operation });
         let mut request = HttpRequest::get(self.endpoint.clone());
@@ -442,28 +452,19 @@ impl<'a> RailwayClient<'a> {
             }
             RailwayAuth::Account(token) => request.bearer = Some(token.clone()),
         }
-        // Reads are safe to repeat, so the exchange may retry a POST here as it would a GET;
-        // a mutation only when Railway certainly did not act.
         let wire = Wire {
             client: self.http.clone(),
             clock: self.clock,
         };
-        let exchange = match mutation {
-            true => exchange::send_mutation(wire, request, self.policy, self.budget).await,
-            false => exchange::send_idempotent(wire, request, self.policy, self.budget).await,
+        let exchange = match kind {
+            // Reads are safe to repeat, so the exchange may retry a POST here as a GET.
+            Call::Read => exchange::send_idempotent(wire, request, self.policy, budget).await,
+            Call::Mutation => exchange::send_once(wire, request, self.policy, budget).await,
         };
+        if kind == Call::Mutation {
+            return self.finish_mutation(operation, exchange);
+        }
         let attempts = exchange.attempts;
-        let may_have_acted = mutation && exchange::may_have_acted(&exchange.result);
-        let error = |message: String, unreachable: bool, attempts: u32| RailwayError {
-            may_have_acted,
-            ..error(message, unreachable, attempts)
-        };
-        let not_acted = |message: String| match may_have_acted {
-            true => format!(
-                "{message}; not retried: Railway may have acted on it, so check the service's deployments before trying again"
-            ),
-            false => message,
-        };
         if !exchange.notes.is_empty() {
             let mut notes = self
                 .notes
@@ -483,14 +484,9 @@ impl<'a> RailwayClient<'a> {
             .collect();
         let response = exchange
             .result
-            .map_err(|e| error(self.scrub(&not_acted(e.message)), true, attempts))?;
-        let data = envelope(&response, self.auth.kind()).map_err(|m| {
-            error(
-                self.scrub(&not_acted(format!("{m}{not_retried}"))),
-                false,
-                attempts,
-            )
-        })?;
+            .map_err(|e| error(self.scrub(&e.message), true, attempts))?;
+        let data = envelope(&response, self.auth.kind())
+            .map_err(|m| error(self.scrub(&format!("{m}{not_retried}")), false, attempts))?;
         crate::net::shape::from_value(&data)
             .map(|value| (value, attempts))
             .map_err(|e| {
@@ -654,8 +650,15 @@ impl<'a> RailwayClient<'a> {
     }
 }
 
+/// Whether a call may be repeated (a read) or must act at most once (a mutation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Call {
+    Read,
+    Mutation,
+}
+
 /// The `data` of a GraphQL answer, or why there is none. Railway reports errors with HTTP 200.
-fn envelope(response: &HttpResponse, token_kind: &str) -> Result<Value, String> {
+pub(super) fn envelope(response: &HttpResponse, token_kind: &str) -> Result<Value, String> {
     let ok = (200..300).contains(&response.status);
     // A status that is not 2xx leads whatever the body says.
     let status = if ok {

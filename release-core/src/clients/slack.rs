@@ -1,153 +1,62 @@
-//! Slack incoming webhooks: a message as Block Kit with a text fallback, posted once (again
-//! only after a 429 whose `Retry-After` fits the budget). Slack answers in plain text: `ok`,
-//! or a code such as `invalid_payload`, `no_service` or `channel_is_archived`. The webhook
-//! URL is the secret: it is never in an error, a log line or a `Debug` output.
+//! A Slack incoming webhook: one message posted, `ok` or the reason Slack gave.
+//!
+//! Slack answers plain text: `ok` on success, a code such as `no_service` otherwise, and 429
+//! with `Retry-After` past about one message a second. The webhook's URL is its credential, so
+//! it never appears in an error, a log line or `Debug` output.
 
 use std::fmt;
 use std::time::Duration;
 
-use secrecy::{ExposeSecret as _, SecretString};
-use serde_json::{Value, json};
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::clock::Clock;
+use crate::duration::format_duration;
 use crate::net::exchange::{self, Budget, Wire};
 use crate::net::{HttpClient, HttpError, HttpRequest, RetryPolicy};
 use crate::secret::Redactor;
 
-/// Block Kit's limits (Slack's reference).
-const MAX_BLOCKS: usize = 50;
-const MAX_HEADER_CHARS: usize = 150;
-const MAX_SECTION_CHARS: usize = 3000;
-const MAX_FIELDS: usize = 10;
-const MAX_FIELD_CHARS: usize = 2000;
-/// The fallback text Slack shows in notifications; it needs no more.
-const MAX_TEXT_CHARS: usize = 3000;
-/// Slack's answers are a word; a large body is not Slack's.
+pub use super::slack_message::{
+    MAX_BLOCKS, MAX_FIELD_CHARS, MAX_FIELDS, MAX_HEADER_CHARS, MAX_TEXT_CHARS, SlackMessage,
+    escape_mrkdwn,
+};
+
+/// Retries of a rate-limited post (Slack allows short bursts, then about one a second).
+const RATE_LIMIT_RETRIES: u32 = 3;
+
+/// Slack answers a few bytes; anything much longer is not Slack.
 const BODY_CAP: usize = 16 * 1024;
 
-/// A message: the fallback text and its blocks.
-///
-/// ```
-/// use release_core::clients::slack::SlackMessage;
-/// let message = SlackMessage::new("Release 1.4.0 of api started")
-///     .header("Release started: api 1.4.0")
-///     .fields([("Environment", "production"), ("Version", "1.4.0 <a1b2c3d>")])
-///     .context("run 20261204T120000Z-1a2b3c");
-/// let json = message.to_json();
-/// assert_eq!(json["text"], "Release 1.4.0 of api started");
-/// assert_eq!(json["blocks"][0]["type"], "header");
-/// // Text from outside cannot make a link or a mention.
-/// assert_eq!(json["blocks"][1]["fields"][1]["text"], "*Version*\n1.4.0 &lt;a1b2c3d&gt;");
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-pub struct SlackMessage {
-    text: String,
-    blocks: Vec<Value>,
+/// Characters of an error code quoted from Slack's answer.
+const MAX_CODE_CHARS: usize = 60;
+
+/// A posted message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlackDelivery {
+    /// Attempts made (more than one after a 429).
+    pub attempts: u32,
 }
 
-impl SlackMessage {
-    /// A message whose notification (and fallback) text is `text`.
-    pub fn new(text: impl Into<String>) -> Self {
-        Self {
-            text: clip(&mrkdwn_escaped(&text.into()), MAX_TEXT_CHARS),
-            blocks: Vec::new(),
-        }
-    }
-
-    fn push(mut self, block: Value) -> Self {
-        if self.blocks.len() < MAX_BLOCKS {
-            self.blocks.push(block);
-        }
-        self
-    }
-
-    /// A header block (plain text, at most 150 characters).
-    #[must_use]
-    pub fn header(self, text: impl Into<String>) -> Self {
-        let text = clip(&text.into(), MAX_HEADER_CHARS);
-        self.push(json!({ "type": "header", "text": { "type": "plain_text", "text": text, "emoji": true } }))
-    }
-
-    /// A section of label/value fields (at most 10, each at most 2000 characters); values
-    /// are escaped, labels bold.
-    #[must_use]
-    pub fn fields<L: AsRef<str>, V: AsRef<str>>(
-        self,
-        fields: impl IntoIterator<Item = (L, V)>,
-    ) -> Self {
-        let fields: Vec<Value> = fields
-            .into_iter()
-            .take(MAX_FIELDS)
-            .map(|(label, value)| {
-                let text = format!(
-                    "*{}*\n{}",
-                    mrkdwn_escaped(label.as_ref()),
-                    mrkdwn_escaped(value.as_ref())
-                );
-                json!({ "type": "mrkdwn", "text": clip(&text, MAX_FIELD_CHARS) })
-            })
-            .collect();
-        if fields.is_empty() {
-            return self;
-        }
-        self.push(json!({ "type": "section", "fields": fields }))
-    }
-
-    /// A section of text (mrkdwn written by us: `*bold*` works; values inside it must be
-    /// escaped by the caller with [`mrkdwn_escaped`]), at most 3000 characters.
-    #[must_use]
-    pub fn section(self, text: impl Into<String>) -> Self {
-        let text = clip(&text.into(), MAX_SECTION_CHARS);
-        self.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": text } }))
-    }
-
-    /// A line of small print, escaped.
-    #[must_use]
-    pub fn context(self, text: impl Into<String>) -> Self {
-        let text = clip(&mrkdwn_escaped(&text.into()), MAX_SECTION_CHARS);
-        self.push(json!({ "type": "context", "elements": [{ "type": "mrkdwn", "text": text }] }))
-    }
-
-    /// The payload Slack takes.
-    pub fn to_json(&self) -> Value {
-        json!({ "text": self.text, "blocks": self.blocks })
-    }
-}
-
-/// `&`, `<` and `>` as Slack's mrkdwn wants them, so outside text cannot make links or
-/// mentions (`<!channel>`).
-pub fn mrkdwn_escaped(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-/// At most `max` characters, the last one `…` when cut.
-fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
-
-/// A post that did not get Slack's `ok`.
+/// A message Slack did not take.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("Slack webhook: {message}")]
 pub struct SlackError {
-    /// What went wrong, the webhook URL never in it.
+    /// What went wrong, with what to do about it when that is known.
     pub message: String,
+    /// Slack's plain-text error code (`no_service`, `invalid_payload`, …), when it gave one.
+    pub code: Option<String>,
+    /// Whether Slack rate-limited the post past what the timeout allowed to wait.
+    pub rate_limited: bool,
     /// Attempts made.
     pub attempts: u32,
 }
 
-/// A Slack incoming webhook.
+/// A Slack incoming webhook on a run's HTTP client.
 pub struct SlackWebhook<'a> {
     http: Result<&'a HttpClient, HttpError>,
     clock: &'a dyn Clock,
+    /// The run's secrets, hidden from every message.
     redactor: &'a Redactor,
-    /// The webhook URL and its path, hidden wherever the run's secrets are.
+    /// The webhook's URL and its parts, hidden from every message.
     own: Redactor,
     url: SecretString,
     timeout: Duration,
@@ -163,8 +72,11 @@ impl fmt::Debug for SlackWebhook<'_> {
 }
 
 impl<'a> SlackWebhook<'a> {
-    /// The webhook at `url` (a secret), on the run's HTTP client; every post ends within
-    /// `timeout`, retries included.
+    /// A webhook at `url` (its whole URL is a secret). One post, its retries after a 429
+    /// included, takes at most `timeout`.
+    ///
+    /// `http` is the run's client, or why it could not be built (a post then fails with that
+    /// reason); `clock` reads a `Retry-After` date; `redactor` holds the run's other secrets.
     pub fn new(
         http: Result<&'a HttpClient, HttpError>,
         clock: &'a dyn Clock,
@@ -173,12 +85,13 @@ impl<'a> SlackWebhook<'a> {
         timeout: Duration,
     ) -> Self {
         let mut own = Redactor::new();
-        own.add(url.expose_secret());
-        // The path alone is the secret too (a proxy or library may print it without host).
-        if let Ok(parsed) = url::Url::parse(url.expose_secret()) {
-            let path = parsed.path();
-            if path.len() > 1 {
-                own.add(path);
+        let exposed = url.expose_secret().trim();
+        own.add(exposed);
+        // Messages about a URL show its path (`/services/T…/B…/…`), which is the credential.
+        if let Ok(parsed) = reqwest::Url::parse(exposed) {
+            own.add(parsed.path());
+            if let Some(last) = parsed.path_segments().and_then(|mut s| s.next_back()) {
+                own.add(last);
             }
         }
         Self {
@@ -191,64 +104,132 @@ impl<'a> SlackWebhook<'a> {
         }
     }
 
-    fn error(&self, message: &str, attempts: u32) -> SlackError {
-        SlackError {
-            message: crate::text::clip(&self.own.redact(&self.redactor.redact(message))),
-            attempts,
-        }
+    fn scrub(&self, text: &str) -> String {
+        let text = self.redactor.redact(text);
+        crate::text::clip(&self.own.redact(&text))
     }
 
-    /// Posts the message: `Ok` with the attempts made when Slack said `ok`.
-    pub async fn post(&self, message: &SlackMessage) -> Result<u32, SlackError> {
-        let mut request = HttpRequest::get(self.url.expose_secret().to_owned());
+    /// Posts `message`. Success is HTTP 200 with the body `ok`; anything else is an error
+    /// quoting what Slack said.
+    pub async fn post(&self, message: &SlackMessage) -> Result<SlackDelivery, SlackError> {
+        let failed = |message: String, code: Option<String>, attempts: u32| SlackError {
+            message,
+            code,
+            rate_limited: false,
+            attempts,
+        };
+        let mut request = HttpRequest::get(self.url.expose_secret().trim().to_owned());
         request.method = reqwest::Method::POST;
         request.body = Some((
             "application/json".to_owned(),
             message.to_json().to_string().into_bytes(),
         ));
-        // A redirect would carry the message elsewhere; Slack's webhooks do not redirect.
+        // A redirect would carry the message (and the question of where the secret URL
+        // leads) elsewhere; Slack does not redirect webhooks.
         request.follow_redirects = false;
         request.body_cap = BODY_CAP;
         let policy = RetryPolicy {
-            retries: 2,
+            retries: RATE_LIMIT_RETRIES,
             ..RetryPolicy::default()
         };
         let wire = Wire {
             client: self.http.clone(),
             clock: self.clock,
         };
-        let exchange =
-            exchange::send_mutation(wire, request, policy, Budget::start(Some(self.timeout))).await;
+        // A message posted twice is announced twice: sent again only after a 429 or a
+        // connection never made.
+        let exchange = exchange::send_once(
+            wire,
+            request,
+            policy,
+            Budget::start(Some(self.timeout)).owned_by("announcement"),
+        )
+        .await;
         let attempts = exchange.attempts;
-        let response = exchange
-            .result
-            .map_err(|e| self.error(&e.message, attempts))?;
-        let body = String::from_utf8_lossy(&response.body);
-        let word = body.trim();
-        if response.status == 200 && word == "ok" {
-            return Ok(attempts);
-        }
-        let said = match word.is_empty() {
-            true => "an empty body".to_owned(),
-            false
-                if word.len() <= 64
-                    && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
-            {
-                format!("`{word}`")
-            }
-            false => format!(
-                "a body that is not one of Slack's codes ({} bytes{})",
-                response.body.len(),
-                if response.truncated { ", cut" } else { "" }
-            ),
+        let response = match exchange.result {
+            Ok(response) => response,
+            Err(e) => return Err(failed(self.scrub(&e.message), None, attempts)),
         };
-        let mut message = format!("HTTP {} with {said}", response.status);
-        if response.status == 429 {
-            message.push_str("; rate limited");
-            if let Some(why) = exchange.not_retried {
-                message.push_str(&format!(" ({why})"));
-            }
+        let body = String::from_utf8_lossy(&response.body);
+        let text = body.trim();
+        if response.status == 200 && text == "ok" {
+            return Ok(SlackDelivery { attempts });
         }
-        Err(self.error(&message, attempts))
+        if response.status == 429 {
+            let asked = response
+                .retry_after(self.clock.now().into())
+                .wait()
+                .map(|wait| format!(", Retry-After {}", format_duration(wait)))
+                .unwrap_or_default();
+            let tries = if attempts == 1 { "attempt" } else { "attempts" };
+            return Err(SlackError {
+                message: format!(
+                    "rate limited by Slack (HTTP 429{asked}) after {attempts} {tries} within the \
+                     announcement's {} timeout",
+                    format_duration(self.timeout)
+                ),
+                code: None,
+                rate_limited: true,
+                attempts,
+            });
+        }
+        let is_code = !text.is_empty()
+            && text.len() <= 200
+            && text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if is_code {
+            // Hidden before it is cut, so no cut leaves part of a secret.
+            let code = clip_code(&self.scrub(text));
+            let hint = hint(&code).map(|h| format!(" ({h})")).unwrap_or_default();
+            return Err(failed(
+                format!("HTTP {}: {code}{hint}", response.status),
+                Some(code),
+                attempts,
+            ));
+        }
+        let kind = response
+            .content_type()
+            .unwrap_or_else(|| "no content type".to_owned());
+        let size = if response.truncated {
+            format!("over {BODY_CAP} bytes")
+        } else {
+            format!("{} bytes", response.body.len())
+        };
+        // The content type is the server's text too.
+        let kind = self.scrub(&kind);
+        Err(failed(
+            format!(
+                "HTTP {} with a body that is not Slack's (`ok` or an error code): {kind}, {size}; \
+                 a proxy or a wrong URL?",
+                response.status
+            ),
+            None,
+            attempts,
+        ))
     }
+}
+
+fn clip_code(code: &str) -> String {
+    if code.chars().count() <= MAX_CODE_CHARS {
+        code.to_owned()
+    } else {
+        format!("{}…", code.chars().take(MAX_CODE_CHARS).collect::<String>())
+    }
+}
+
+/// What a Slack error code means for the person who set up the webhook.
+fn hint(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "no_service" => "the webhook was revoked or deleted; create a new one",
+        "channel_is_archived" => "the webhook's channel is archived",
+        "channel_not_found" => "the webhook's channel no longer exists",
+        "action_prohibited" => "an admin restricted posting to the channel",
+        "invalid_token" | "no_team" => "the webhook's URL is not valid",
+        "invalid_payload" | "invalid_blocks" | "invalid_blocks_format" | "no_text" => {
+            "Slack refused the message's shape"
+        }
+        "rollup_error" => "Slack failed on its side; try again later",
+        _ => return None,
+    })
 }

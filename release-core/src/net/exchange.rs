@@ -25,6 +25,8 @@ pub(crate) struct Budget {
     limit: Duration,
     /// Whether the plan set it.
     configured: bool,
+    /// Whose timeout it is, for messages: `gate` unless [`Budget::owned_by`] says otherwise.
+    owner: &'static str,
     /// When the exchanges must have ended.
     deadline: Instant,
 }
@@ -42,8 +44,16 @@ impl Budget {
         Self {
             limit,
             configured: timeout.is_some(),
+            owner: "gate",
             deadline,
         }
+    }
+
+    /// The same budget, named in messages as `owner`'s (`the Railway call's timeout`) rather
+    /// than a gate's, for exchanges that are not a gate's.
+    pub(crate) fn owned_by(mut self, owner: &'static str) -> Self {
+        self.owner = owner;
+        self
     }
 
     /// The time left.
@@ -55,7 +65,7 @@ impl Budget {
     fn limit_phrase(&self) -> String {
         let limit = format_duration(self.limit);
         if self.configured {
-            format!("the gate's {limit} timeout")
+            format!("the {}'s {limit} timeout", self.owner)
         } else {
             format!("the default {limit} timeout of HTTP gates")
         }
@@ -64,9 +74,9 @@ impl Budget {
     /// Why an exchange ended without an answer in time: the limit that fired, as configured.
     pub(crate) fn timed_out(&self) -> String {
         let which = if self.configured {
-            "the gate's timeout"
+            format!("the {}'s timeout", self.owner)
         } else {
-            "the default timeout of HTTP gates"
+            "the default timeout of HTTP gates".to_owned()
         };
         format!("no answer within {} ({which})", format_duration(self.limit))
     }
@@ -103,42 +113,31 @@ pub(crate) struct Exchange {
     pub(crate) notes: Vec<String>,
 }
 
-/// How safe a request is to send again.
+/// When an attempt may be repeated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Repeat {
-    /// A read: any attempt that got no usable answer may be repeated.
-    Safe,
-    /// A POST or PATCH: repeated when the server surely did not act, or said "not now"
-    /// (429, 503).
-    NotActed,
-    /// A mutation of someone's production (a deploy, a rollback): repeated only when the
-    /// request never reached the server (no connection) or was refused by a rate limit (429).
-    /// A 503 may come from a proxy after the work was done.
-    CertainlyNotActed,
+    /// A read: whenever another attempt may help.
+    Always,
+    /// A POST or PATCH of a probe: when no connection was made, or a 429/503 said "not now".
+    /// A timeout or a 500 may have come after the work was done.
+    UnlessServed,
+    /// A mutation whose repetition would act twice (a deploy): only when the server certainly
+    /// did not act, i.e. no connection was made, or a 429. A 503 may come from a proxy after
+    /// the request reached the upstream.
+    OnlyUnsent,
 }
 
-/// Whether another attempt may help. A timeout or a 500 may have come after the work was
-/// done, so only reads repeat them.
+/// Whether another attempt may help, for a request repeated as `repeat` allows.
 fn retryable(repeat: Repeat, result: &Result<HttpResponse, HttpError>) -> bool {
-    let safe = repeat == Repeat::Safe;
     match result {
         Ok(response) if response.status == 429 => true,
-        Ok(response) if response.status == 503 => repeat != Repeat::CertainlyNotActed,
-        Ok(response) => safe && response.status >= 500,
+        Ok(response) if response.status == 503 => repeat != Repeat::OnlyUnsent,
+        Ok(response) => repeat == Repeat::Always && response.status >= 500,
         Err(e) => match e.kind {
             HttpErrorKind::Connect => true,
-            HttpErrorKind::Timeout | HttpErrorKind::Body => safe,
+            HttpErrorKind::Timeout | HttpErrorKind::Body => repeat == Repeat::Always,
             HttpErrorKind::Request | HttpErrorKind::Redirect => false,
         },
-    }
-}
-
-/// Whether a request that ended with `result` may have been acted on by the server: it was
-/// sent and no answer says it was refused before any work.
-pub(crate) fn may_have_acted(result: &Result<HttpResponse, HttpError>) -> bool {
-    match result {
-        Ok(response) => response.status >= 500,
-        Err(e) => matches!(e.kind, HttpErrorKind::Timeout | HttpErrorKind::Body),
     }
 }
 
@@ -157,22 +156,15 @@ pub(crate) async fn send(
     policy: RetryPolicy,
     budget: Budget,
 ) -> Exchange {
-    let repeat = match request.method {
-        reqwest::Method::POST | reqwest::Method::PATCH => Repeat::NotActed,
-        _ => Repeat::Safe,
+    let repeat = if matches!(
+        request.method,
+        reqwest::Method::POST | reqwest::Method::PATCH
+    ) {
+        Repeat::UnlessServed
+    } else {
+        Repeat::Always
     };
     send_with(wire, request, policy, budget, repeat).await
-}
-
-/// [`send`] for a mutation of someone's production: retried only when the server certainly
-/// did not act (no connection; 429 "not now").
-pub(crate) async fn send_mutation(
-    wire: Wire<'_>,
-    request: HttpRequest,
-    policy: RetryPolicy,
-    budget: Budget,
-) -> Exchange {
-    send_with(wire, request, policy, budget, Repeat::CertainlyNotActed).await
 }
 
 /// [`send`] for a request that is safe to repeat whatever its method, such as a GraphQL
@@ -183,7 +175,19 @@ pub(crate) async fn send_idempotent(
     policy: RetryPolicy,
     budget: Budget,
 ) -> Exchange {
-    send_with(wire, request, policy, budget, Repeat::Safe).await
+    send_with(wire, request, policy, budget, Repeat::Always).await
+}
+
+/// [`send`] for a request that must not act twice (a deploy, a rollback, a message): sent
+/// again only when the server certainly did not act on it, i.e. the connection was never made
+/// or it answered 429. A 5xx, a timeout or a connection cut after sending ends the exchange.
+pub(crate) async fn send_once(
+    wire: Wire<'_>,
+    request: HttpRequest,
+    policy: RetryPolicy,
+    budget: Budget,
+) -> Exchange {
+    send_with(wire, request, policy, budget, Repeat::OnlyUnsent).await
 }
 
 async fn send_with(
@@ -317,6 +321,43 @@ fn wait_words(wait: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mutation_is_repeated_only_when_the_server_certainly_did_not_act() {
+        let answer = |status| Ok(crate::net::json::test_response(status, "text/plain", b""));
+        let failure = |kind| {
+            Err(HttpError {
+                kind,
+                message: String::new(),
+            })
+        };
+        // (result, read, probe's POST, mutation)
+        let cases = [
+            (answer(429), true, true, true),
+            (answer(503), true, true, false),
+            (answer(500), true, false, false),
+            (answer(502), true, false, false),
+            (answer(400), false, false, false),
+            (failure(HttpErrorKind::Connect), true, true, true),
+            (failure(HttpErrorKind::Timeout), true, false, false),
+            (failure(HttpErrorKind::Body), true, false, false),
+            (failure(HttpErrorKind::Request), false, false, false),
+        ];
+        for (result, read, post, mutation) in cases {
+            let what = describe_attempt(&result);
+            assert_eq!(retryable(Repeat::Always, &result), read, "read, {what}");
+            assert_eq!(
+                retryable(Repeat::UnlessServed, &result),
+                post,
+                "POST, {what}"
+            );
+            assert_eq!(
+                retryable(Repeat::OnlyUnsent, &result),
+                mutation,
+                "mutation, {what}"
+            );
+        }
+    }
 
     #[tokio::test(start_paused = true)]
     async fn the_budget_names_the_timeout_as_configured_never_its_margin() {

@@ -277,13 +277,9 @@ impl Execution<'_, '_> {
                     Ok(id) => id,
                     Err(failure) => {
                         report.status = StepStatus::Failed;
-                        report.summary = match failure.may_have_acted {
-                            true => format!(
-                                "{} (Railway may have acted on it, so it was not retried)",
-                                failure.message
-                            ),
-                            false => failure.message.clone(),
-                        };
+                        // The message says whether Railway may have acted, and so why it was
+                        // not sent again.
+                        report.summary = failure.message.clone();
                         return StepOutcome::Stop(format!(
                             "the deploy of `{service}` failed: {}",
                             report.summary
