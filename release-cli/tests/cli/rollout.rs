@@ -653,3 +653,67 @@ fn a_rollout_naming_an_unknown_service_or_phase_is_refused_at_load_with_its_posi
     );
     assert!(stage.acted().is_empty());
 }
+
+#[test]
+fn every_format_reports_the_rollout_and_none_shows_a_secret() {
+    let stage = Stage::start(Some(("web", Scenario::RolesBlocked)), Progress::immediate());
+    let (json, dir) = stage
+        .release()
+        .args(["rollout", "--format", "json", "--commit", "a1b2c3d"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", "step-summary.md")
+        .run();
+    assert_eq!(json.code, 4, "{}\n{}", json.stdout, json.stderr);
+    let document: serde_json::Value =
+        serde_json::from_str(&json.stdout).expect("one JSON document on stdout");
+    assert_eq!(document["kind"], "rollout");
+    // Annotations go to stderr when stdout carries JSON.
+    assert!(
+        json.stderr.contains("::error title=rollout verify::"),
+        "{}",
+        json.stderr
+    );
+    let step_summary = std::fs::read_to_string(dir.path().join("step-summary.md")).unwrap();
+    assert!(
+        step_summary.contains("## Release rollout: acme → production"),
+        "{step_summary}"
+    );
+    assert!(
+        step_summary.contains("| rollback-web | rollback | done |"),
+        "{step_summary}"
+    );
+    assert_no_secret(&stage, &json);
+    assert!(!step_summary.contains(TOKEN) && !step_summary.contains(SlackMock::SECRET));
+
+    // A second rollout is refused while frozen; its reports still come out in each format.
+    for format in ["junit", "markdown", "human"] {
+        let (run, _) = stage
+            .release()
+            .args(["rollout", "--format", format])
+            .run_in(dir.path());
+        assert_eq!(run.code, 1, "{format}: {}\n{}", run.stdout, run.stderr);
+        assert!(run.stdout.contains("frozen"), "{format}: {}", run.stdout);
+        assert_no_secret(&stage, &run);
+    }
+    let (junit, _) = stage
+        .release()
+        .args([
+            "rollback",
+            "execute",
+            "--format",
+            "junit",
+            "--db-owner-approved",
+            "Dana",
+        ])
+        .run_in(dir.path());
+    assert_eq!(junit.code, 0, "{}\n{}", junit.stdout, junit.stderr);
+    assert!(junit.stdout.starts_with("<?xml"), "{}", junit.stdout);
+    assert!(
+        junit
+            .stdout
+            .contains(r#"testsuite name="release.rollback.production""#),
+        "{}",
+        junit.stdout
+    );
+    assert_no_secret(&stage, &junit);
+}

@@ -111,6 +111,21 @@ fn junit(summary: &RolloutSummary) -> Result<String, ReportError> {
         .map(|(name, value)| Property::new(name, attr(value))),
     );
     suite.add_test_cases(summary.steps.iter().map(test_case));
+    // The outcome as a case of its own, so a run refused before any step (frozen, locked)
+    // or ended by its decision still fails in a CI test view, with why.
+    let status = match summary.exit_code {
+        0 => TestCaseStatus::success(),
+        _ => {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status
+                .set_message(attr(&summary.reason))
+                .set_type(attr(summary.outcome.as_str()));
+            status
+        }
+    };
+    let mut outcome = TestCase::new("outcome", status);
+    outcome.set_classname(attr(summary.kind.as_str()));
+    suite.add_test_case(outcome);
     report.add_test_suite(suite);
     if !summary.rollback.is_empty() {
         let mut rollback =
