@@ -147,6 +147,15 @@ impl Context {
         }
     }
 
+    /// The same context under another cancellation token (a child of this one's, say, that
+    /// a decided run cancels without cancelling the caller's).
+    pub(crate) fn with_cancellation(&self, cancel: CancellationToken) -> Context {
+        Context {
+            cancel,
+            ..self.clone()
+        }
+    }
+
     /// A base URL by name (`api_url`, `web_url`).
     pub fn url(&self, name: &str) -> Option<&str> {
         self.urls.get(name).map(String::as_str)

@@ -227,13 +227,21 @@ impl<'p> PreparedRun<'p> {
         &self.notes
     }
 
-    /// The runner with the plan's limits: overall concurrency, command gates at a time, and
-    /// two threads for a run whose gates all start at once.
+    /// The runner with the plan's limits: overall concurrency, command gates at a time, two
+    /// threads for a run whose gates all start at once, fail-fast under the run's policy
+    /// unless the request turned it off, and the request's shared stop if it has one.
     pub fn runner(&self) -> Runner {
-        Runner::new()
+        let mut runner = Runner::new()
             .concurrency(self.request.plan.release.concurrency)
             .kind_concurrency("command", self.request.plan.release.command_concurrency)
-            .threads(2)
+            .threads(2);
+        if self.request.fail_fast {
+            runner = runner.fail_fast(self.policy());
+        }
+        if let Some(stop) = &self.request.stop {
+            runner = runner.stop(stop.clone());
+        }
+        runner
     }
 
     /// The gates of these phases that the request's filter selects (the rest reported

@@ -77,6 +77,7 @@ fn summary_of(gates: Vec<GateRecord>, strict: bool) -> Summary {
         finished_at: at("2026-11-27T10:00:12.412Z"),
         duration_ms: 12_412,
         cancelled: false,
+        stopped_early: None,
         outcome,
         counts,
         release: Default::default(),
