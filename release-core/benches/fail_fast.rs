@@ -35,6 +35,15 @@ fn plan(dir: &std::path::Path, api_url: &str) -> Result<Plan> {
     Ok(Plan::parse(dir.join("release.toml"), &body)?)
 }
 
+fn soak_samples(server: &tokio::runtime::Runtime, mock: &MockServer) -> usize {
+    server
+        .block_on(mock.received_requests())
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.url.path() == "/soak")
+        .count()
+}
+
 fn main() -> Result<()> {
     // The mock serves from a runtime of its own, as a real API would.
     let server = tokio::runtime::Builder::new_multi_thread()
@@ -64,7 +73,7 @@ fn main() -> Result<()> {
     let mut after = Vec::new();
     println!("run | decided at | summary ready at | after the failure | soak samples taken");
     for run in 0..=RUNS {
-        server.block_on(mock.reset_requests());
+        let before = soak_samples(&server, &mock);
         let started = Instant::now();
         let summary = runbook::run_phase(&RunRequest::new(&plan), SMOKE, &runtime, &())?;
         let whole = started.elapsed();
@@ -72,12 +81,7 @@ fn main() -> Result<()> {
             return Err("the run did not stop early".into());
         };
         let decided = Duration::from_millis(stopped.at_ms);
-        let samples = server
-            .block_on(mock.received_requests())
-            .unwrap_or_default()
-            .iter()
-            .filter(|r| r.url.path() == "/soak")
-            .count();
+        let samples = soak_samples(&server, &mock) - before;
         if run == 0 {
             continue; // warm-up
         }

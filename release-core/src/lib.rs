@@ -96,7 +96,7 @@ pub use dotenv::{EnvFileError, EnvFileProblem, MAX_ENV_FILE_BYTES};
 pub use duration::HumanDuration;
 pub use gate::{
     Baseline, CANCEL_GRACE, Clock, Context, ContextBuilder, DynGate, Evaluation, Evidence, Gate,
-    GateInfo, Measurement, Observation, SystemClock, Verdict,
+    GateInfo, Measurement, Observation, SampleSoFar, SystemClock, Verdict,
 };
 pub use plan::{Plan, PlanError};
 pub use policy::{Outcome, Policy};

@@ -327,12 +327,22 @@ impl Runner {
                         _ => None,
                     };
                     slots[index] = Some(evaluation);
-                    if let Some(info) = decisive
-                        && stop.stop_blocked_by(&info.id)
-                    {
-                        tracing::info!(gate = %info.id, in_flight = in_flight.len(), "run blocked; stopping the gates still running");
-                        stopped = true;
-                    } else if let Some((index, gate)) = pending.next() {
+                    if let Some(info) = decisive {
+                        // Gates that can end without waiting (an env check, a gate left out)
+                        // keep their own verdicts: only what would still take time is stopped.
+                        while let Some(Some((index, evaluation))) = in_flight.next().now_or_never() {
+                            slots[index] = Some(evaluation);
+                        }
+                        // Runs alongside this one are stopped even when this one has
+                        // nothing left; it says it stopped early only if it stopped a gate.
+                        let unfinished = !in_flight.is_empty() || pending.len() != 0;
+                        if stop.stop_blocked_by(&info.id) && unfinished {
+                            tracing::info!(gate = %info.id, in_flight = in_flight.len(), "run blocked; stopping the gates still running");
+                            stopped = true;
+                            continue;
+                        }
+                    }
+                    if !stopped && let Some((index, gate)) = pending.next() {
                         in_flight.push(self.evaluate_one(index, gate.as_ref(), gate_cx));
                     }
                 }
