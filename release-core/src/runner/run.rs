@@ -303,8 +303,8 @@ impl Runner {
             if cancelled || stopped {
                 // Each in-flight gate ends by itself now: at once, or within its stop grace.
                 // After a stop, what a gate says as it is stopped is not its verdict.
-                if let Some((index, evaluation)) = in_flight.next().await
-                    && !stopped
+                if let Some((index, evaluation, interrupted)) = in_flight.next().await
+                    && (!stopped || !interrupted)
                 {
                     slots[index] = Some(evaluation);
                 }
@@ -320,7 +320,12 @@ impl Runner {
                     tracing::info!(in_flight = in_flight.len(), "run decided elsewhere; unfinished gates are reported as skipped");
                     stopped = true;
                 }
-                Some((index, evaluation)) = in_flight.next() => {
+                Some((index, evaluation, interrupted)) = in_flight.next() => {
+                    if interrupted && !cx.cancellation().is_cancelled() {
+                        // The run's stop ended this gate before the runner saw the stop.
+                        stopped = true;
+                        continue;
+                    }
                     let info = gates.get(index).map(|gate| gate.info());
                     let decisive = match (self.fail_fast, info) {
                         (Some(policy), Some(info)) => policy.blocks(evaluation.verdict, info.required).then_some(info),
@@ -330,7 +335,7 @@ impl Runner {
                     if let Some(info) = decisive {
                         // Gates that can end without waiting (an env check, a gate left out)
                         // keep their own verdicts: only what would still take time is stopped.
-                        while let Some(Some((index, evaluation))) = in_flight.next().now_or_never() {
+                        while let Some(Some((index, evaluation, _))) = in_flight.next().now_or_never() {
                             slots[index] = Some(evaluation);
                         }
                         // Runs alongside this one are stopped even when this one has
@@ -377,13 +382,13 @@ impl Runner {
         index: usize,
         gate: &dyn DynGate,
         cx: &Context,
-    ) -> (usize, Evaluation) {
+    ) -> (usize, Evaluation, bool) {
         let cancel = cx.cancellation();
         let _permit = match self.kind_limits.get(&gate.info().kind) {
             None => None,
             Some(limit) => tokio::select! {
                 biased;
-                () = cancel.cancelled() => return (index, cancelled_evaluation()),
+                () = cancel.cancelled() => return (index, cancelled_evaluation(), true),
                 permit = limit.acquire() => permit.ok(),
             },
         };
@@ -419,6 +424,9 @@ impl Runner {
                 }
             }
         };
+        // Whether the run was stopped or cancelled while the gate ran: then its result is
+        // what it said as it was stopped, not a verdict of its own.
+        let interrupted = cancel.is_cancelled();
         let mut evaluation = match finished {
             Ok(Ok(evaluation)) => evaluation,
             Ok(Err(panic)) => panicked(panic.as_ref(), cx),
@@ -452,7 +460,7 @@ impl Runner {
             id: &gate.info().id,
             verdict: evaluation.verdict,
         });
-        (index, evaluation)
+        (index, evaluation, interrupted)
     }
 }
 

@@ -282,3 +282,121 @@ fn a_judge_outside_the_runner_stops_the_run_through_a_shared_stop() {
             .all(|r| r.evaluation.verdict == Verdict::Skipped)
     );
 }
+
+/// A launch phase: `error-rate` sampled 10 times at 0.2 (under its own fail level of 0.9, so
+/// the gate itself would pass), beside a slow soak; a trigger fires above 0.1 held 3 samples.
+fn trigger_plan(dir: &std::path::Path, prometheus: &str, api_url: &str) -> Plan {
+    let body = format!(
+        r#"[release]
+log = {log:?}
+artifacts_dir = {dir:?}
+
+[environments.staging]
+api_url = "{api_url}"
+prometheus_url = "{prometheus}"
+
+[[gates]]
+id = "error-rate"
+kind = "prometheus"
+phases = ["launch"]
+query = "release:error_ratio"
+warn_above = 0.8
+fail_above = 0.9
+sustain = {{ interval = "100ms", count = 10 }}
+
+[[gates]]
+id = "soak"
+kind = "http"
+phases = ["launch"]
+url = "{{api_url}}/soak"
+sustain = {{ interval = "1s", count = 30 }}
+
+[[rollback.triggers]]
+id = "errors"
+kind = "threshold"
+gate = "error-rate"
+fire_above = 0.1
+samples = 3
+"#,
+        log = dir.join("release-log.jsonl").display().to_string(),
+        dir = dir.display().to_string(),
+    );
+    Plan::parse(dir.join("release.toml"), &body).unwrap()
+}
+
+#[test]
+fn a_trigger_firing_mid_window_stops_the_run_and_the_decision_is_rollback() {
+    use release_core::rollback::{DecisionKind, TriggerInput};
+    use release_testkit::PrometheusMock;
+
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = runtime();
+    let server = runtime.block_on(app());
+    let prometheus = runtime.block_on(PrometheusMock::start());
+    runtime.block_on(prometheus.respond("release:error_ratio", PrometheusMock::vector(0.2)));
+    let plan = trigger_plan(dir.path(), &prometheus.url(), &server.uri());
+    let request = RunRequest::new(&plan);
+    let phase = runbook::Phase {
+        label: "launch",
+        phases: &["launch"],
+        writes_summary: false,
+    };
+    let summary = runbook::run_phase(&request, phase, &runtime, &()).unwrap();
+
+    let stopped = summary.stopped_early.as_ref().unwrap_or_else(|| {
+        panic!(
+            "not stopped: {:?}\n{}",
+            plan.rollback_config("staging").map(|c| c.triggers.len()),
+            serde_json::to_string_pretty(&summary).unwrap()
+        )
+    });
+    assert_eq!(stopped.by, "error-rate");
+    assert!(
+        stopped
+            .reason
+            .starts_with("stopped: rollback trigger errors fired at sample 3 of error-rate at +"),
+        "{stopped:?}"
+    );
+    let soak = summary.gates.iter().find(|g| g.id == "soak").unwrap();
+    assert_eq!(soak.verdict, Verdict::Skipped);
+    assert_eq!(soak.summary, stopped.reason);
+    // The window that fired keeps the samples that fired it: 3 of 10.
+    let window = summary.gates.iter().find(|g| g.id == "error-rate").unwrap();
+    assert_eq!(window.samples, Some(3), "{window:#?}");
+    let asked = runtime.block_on(prometheus.requests()).len();
+    assert_eq!(asked, 3, "samples taken after the trigger fired");
+    assert!(soak_requests(&runtime, &server) < 30);
+
+    // The decision over the summary, as `release rollback evaluate` takes it, is rollback.
+    let config = plan.rollback_config("staging").unwrap();
+    let baselines = std::collections::BTreeMap::new();
+    let input = TriggerInput::new(&summary, &baselines);
+    let decision =
+        DecisionKind::from_states(config.triggers.iter().map(|t| t.assess(&input).state));
+    assert_eq!(decision, DecisionKind::Rollback);
+}
+
+#[test]
+fn without_fail_fast_triggers_wait_for_the_end_of_the_window() {
+    use release_testkit::PrometheusMock;
+
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = runtime();
+    let server = runtime.block_on(app());
+    let prometheus = runtime.block_on(PrometheusMock::start());
+    runtime.block_on(prometheus.respond("release:error_ratio", PrometheusMock::vector(0.2)));
+    let plan = trigger_plan(dir.path(), &prometheus.url(), &server.uri()).to_owned();
+    let text = std::fs::read_to_string(dir.path().join("release.toml")).ok();
+    let _ = text;
+    let request = RunRequest::new(&plan).fail_fast(false);
+    let prepared = request.prepare(&["launch"]).unwrap();
+    let gates: Vec<Box<dyn DynGate>> = prepared
+        .gates(&["launch"])
+        .unwrap()
+        .into_iter()
+        .filter(|g| g.info().id == "error-rate")
+        .collect();
+    let report = prepared.run(&runtime, "launch", &gates, &());
+    assert_eq!(report.stopped_early, None);
+    assert_eq!(runtime.block_on(prometheus.requests()).len(), 10);
+}
