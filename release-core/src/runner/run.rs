@@ -335,14 +335,23 @@ impl Runner {
                     if let Some(info) = decisive {
                         // Gates that can end without waiting (an env check, a gate left out)
                         // keep their own verdicts: only what would still take time is stopped.
-                        while let Some(Some((index, evaluation, _))) = in_flight.next().now_or_never() {
-                            slots[index] = Some(evaluation);
+                        let mut ended_by_a_stop = false;
+                        while let Some(Some((index, evaluation, interrupted))) = in_flight.next().now_or_never() {
+                            if interrupted && !cx.cancellation().is_cancelled() {
+                                ended_by_a_stop = true;
+                            } else {
+                                slots[index] = Some(evaluation);
+                            }
                         }
                         // Runs alongside this one are stopped even when this one has
                         // nothing left; it says it stopped early only if it stopped a gate.
-                        let unfinished = !in_flight.is_empty() || pending.len() != 0;
-                        if stop.stop_blocked_by(&info.id) && unfinished {
-                            tracing::info!(gate = %info.id, in_flight = in_flight.len(), "run blocked; stopping the gates still running");
+                        let unfinished = ended_by_a_stop || !in_flight.is_empty() || pending.len() != 0;
+                        let first = stop.stop_blocked_by(&info.id);
+                        let decided = stop.token().is_cancelled() && !cx.cancellation().is_cancelled();
+                        if unfinished && decided {
+                            if first {
+                                tracing::info!(gate = %info.id, in_flight = in_flight.len(), "run blocked; stopping the gates still running");
+                            }
                             stopped = true;
                             continue;
                         }
