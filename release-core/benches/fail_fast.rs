@@ -100,7 +100,7 @@ fn main() -> Result<()> {
         &(),
     )?;
     println!(
-        "--no-fail-fast for comparison: {:?} ({} blocked)",
+        "--no-fail-fast for comparison: {:?} (outcome {})",
         started.elapsed(),
         summary.outcome
     );
