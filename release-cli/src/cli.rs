@@ -68,6 +68,10 @@ pub(crate) struct GlobalArgs {
     /// Warnings and inconclusive results block (default: the environment's setting).
     #[arg(long, global = true)]
     pub(crate) strict: bool,
+    /// Run every gate to the end even once the outcome is decided (by default a blocking
+    /// result stops the gates still running; they are reported skipped).
+    #[arg(long, global = true)]
+    pub(crate) no_fail_fast: bool,
     /// When to colour human output.
     #[arg(long, global = true, default_value = "auto")]
     pub(crate) color: ColorWhen,

@@ -97,18 +97,18 @@ pub use dotenv::{EnvFileError, EnvFileProblem, MAX_ENV_FILE_BYTES};
 pub use duration::HumanDuration;
 pub use gate::{
     Baseline, CANCEL_GRACE, Clock, Context, ContextBuilder, DynGate, Evaluation, Evidence, Gate,
-    GateInfo, Measurement, Observation, SystemClock, Verdict,
+    GateInfo, Measurement, Observation, SampleSoFar, SystemClock, Verdict,
 };
 pub use plan::{Plan, PlanError};
 pub use policy::{Outcome, Policy};
-pub use runner::{GateResult, RunEvent, RunReport, Runner};
+pub use runner::{GateResult, RunEvent, RunReport, RunStop, Runner, StoppedEarly};
 pub use secret::{
     DEFAULT_SECRET_PATTERNS, DESCRIPTIVE_LAST_WORDS, MIN_SUBSTRING_LEN, NamePattern,
     NamePatternError, REDACTED, Redactor, SecretNames, url_credentials,
 };
 pub use summary::{
     Counts, DeploymentRecord, GateRecord, MAX_SUMMARY_BYTES, ReleaseInfo, RunMeta,
-    SUMMARY_SCHEMA_VERSION, Summary, SummaryReadError, ToolInfo, new_run_id,
+    SUMMARY_SCHEMA_VERSION, StoppedEarlyRecord, Summary, SummaryReadError, ToolInfo, new_run_id,
 };
 pub use sustain::{SustainSpec, Sustained};
 pub use vars::{VarSource, VarValue, Vars};

@@ -147,6 +147,10 @@ pub struct Summary {
     /// Whether the run was cancelled (Ctrl-C) before every gate finished.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cancelled: bool,
+    /// Why the run stopped before every gate finished once its outcome was decided
+    /// (fail-fast, a rollback trigger that fired); absent when it ran to the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_early: Option<StoppedEarlyRecord>,
     /// The decision.
     pub outcome: Outcome,
     /// Gates per verdict.
@@ -157,6 +161,18 @@ pub struct Summary {
     pub release: ReleaseInfo,
     /// Every gate, in plan order.
     pub gates: Vec<GateRecord>,
+}
+
+/// Why and when a run stopped early: the gates it stopped report `skipped` with `reason`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StoppedEarlyRecord {
+    /// The gate whose result decided the run.
+    pub by: String,
+    /// When, in milliseconds from the start of the run.
+    pub at_ms: u64,
+    /// Why, e.g. "stopped: the run was already blocked by api-health at +0.4 s".
+    pub reason: String,
 }
 
 /// What a run is releasing: facts the gates cannot see for themselves, given by the pipeline.
@@ -234,6 +250,14 @@ impl Summary {
             finished_at: report.finished_at,
             duration_ms: millis(report.duration),
             cancelled: report.cancelled,
+            stopped_early: report
+                .stopped_early
+                .as_ref()
+                .map(|stopped| StoppedEarlyRecord {
+                    by: stopped.by.clone(),
+                    at_ms: millis(stopped.at),
+                    reason: stopped.reason.clone(),
+                }),
             outcome: report.outcome(meta.policy),
             counts,
             release: ReleaseInfo::default(),
@@ -254,6 +278,9 @@ impl Summary {
             .flatten()
         {
             redactor.redact_in_place(text);
+        }
+        if let Some(stopped) = &mut self.stopped_early {
+            redactor.redact_in_place(&mut stopped.reason);
         }
         for gate in &mut self.gates {
             redactor.redact_in_place(&mut gate.title);

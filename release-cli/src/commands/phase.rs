@@ -63,6 +63,7 @@ pub(crate) fn request<'p>(
         })
         .baseline(baseline)
         .strict(global.strict)
+        .fail_fast(!global.no_fail_fast)
         .skip_deps(global.skip_deps)
         .cancellation(crate::signals::cancellation())
         .progress(crate::progress::sink(global.quiet)))

@@ -233,6 +233,7 @@ fn the_admin_token_appears_nowhere_and_does_not_follow_a_redirect() {
             .file("runbook.toml", short_soak_plan())
             .args([
                 "launch-gate",
+                "--no-fail-fast",
                 "--plan",
                 "runbook.toml",
                 "--format",
@@ -795,7 +796,15 @@ expect = {{ health = true }}
                 _ => release,
             };
             let (run, dir) = release
-                .args(["smoke", "--format", format, "--out", "out.json", "-vv"])
+                .args([
+                    "smoke",
+                    "--no-fail-fast",
+                    "--format",
+                    format,
+                    "--out",
+                    "out.json",
+                    "-vv",
+                ])
                 .env("RUST_LOG", "trace")
                 .env("GITHUB_ACTIONS", "true")
                 .env("GITHUB_STEP_SUMMARY", step_summary.display().to_string())
@@ -950,7 +959,13 @@ shell = """printf '%s\n' "$GITHUB_TOKEN" | fold -w 5; exit 1"""
                 };
                 let step_summary = release.path("step-summary.md");
                 let (run, dir) = release
-                    .args(["preflight", "qa", "--env-file", "planted.env"])
+                    .args([
+                        "preflight",
+                        "qa",
+                        "--no-fail-fast",
+                        "--env-file",
+                        "planted.env",
+                    ])
                     .args(["--format", format, "--out", "out/summary.json", verbosity])
                     .env("GITHUB_ACTIONS", "true")
                     .env("GITHUB_STEP_SUMMARY", step_summary.display().to_string())

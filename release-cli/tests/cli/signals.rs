@@ -546,3 +546,94 @@ fn a_second_signal_exits_at_once_while_the_first_is_handled() {
         "the deadline ended it, not the second signal: {seen:?}"
     );
 }
+
+/// Two QA commands side by side: one sleeps a minute, the other fails once the first runs.
+const SLEEPER_BESIDE_A_FAILURE: &str = r#"
+[[gates]]
+id = "qa-sleeper"
+kind = "command"
+phases = ["preflight-qa"]
+shell = "echo $$ > sleeper.pid; exec sleep 60"
+timeout = "10m"
+
+[[gates]]
+id = "qa-lint"
+kind = "command"
+phases = ["preflight-qa"]
+shell = "while [ ! -s sleeper.pid ]; do sleep 0.05; done; exit 1"
+"#;
+
+impl Running {
+    /// Waits for `release` to end by itself (killing it after 45 s, to fail rather than hang:
+    /// the sleeper alone would take 60).
+    fn finish(&mut self) -> Ended {
+        let started = Instant::now();
+        let out = read_all(self.child.stdout.take());
+        let err = read_all(self.child.stderr.take());
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                break status;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(45),
+                "release still runs after 45 s: the run was not stopped"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        Ended {
+            status,
+            took: started.elapsed(),
+            stdout: out.join().expect("stdout reader"),
+            stderr: err.join().expect("stderr reader"),
+        }
+    }
+}
+
+#[test]
+fn a_failing_command_stops_its_neighbours_process_group_and_reports_it_skipped() {
+    let plan = plan(SLEEPER_BESIDE_A_FAILURE).replace(
+        "artifacts_dir = \"artifacts\"",
+        "artifacts_dir = \"artifacts\"\ncommand_concurrency = 2",
+    );
+    let mut release = start(&plan, &["preflight", "qa", "--format", "json"], |_| {});
+    let ended = release.finish();
+    assert_eq!(ended.code(), Some(1), "{}", ended.describe());
+    let summary = json(&ended.stdout);
+    assert_eq!(summary["stopped_early"]["by"], "qa-lint", "{summary}");
+    let reason = summary["stopped_early"]["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("stopped: the run was already blocked by qa-lint at +"),
+        "{reason}"
+    );
+    assert!(summary.get("cancelled").is_none(), "{summary}");
+    let sleeper = gate(&summary, "qa-sleeper");
+    assert_eq!(sleeper["verdict"], "skipped", "{sleeper}");
+    assert_eq!(sleeper["summary"], reason);
+    let pid: i32 = std::fs::read_to_string(release.path("sleeper.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(!running(pid), "the sleeper outlived the run");
+    let left = marked_processes(&release.marker);
+    assert!(left.is_empty(), "processes outlived the run: {left:?}");
+}
+
+#[test]
+fn with_no_fail_fast_the_neighbour_runs_to_its_end() {
+    // The sleeper here sleeps briefly: the point is that it finishes with its own verdict.
+    let plan = plan(&SLEEPER_BESIDE_A_FAILURE.replace("sleep 60", "sleep 1")).replace(
+        "artifacts_dir = \"artifacts\"",
+        "artifacts_dir = \"artifacts\"\ncommand_concurrency = 2",
+    );
+    let mut release = start(
+        &plan,
+        &["preflight", "qa", "--format", "json", "--no-fail-fast"],
+        |_| {},
+    );
+    let ended = release.finish();
+    assert_eq!(ended.code(), Some(1), "{}", ended.describe());
+    let summary = json(&ended.stdout);
+    assert!(summary.get("stopped_early").is_none(), "{summary}");
+    assert_eq!(gate(&summary, "qa-sleeper")["verdict"], "pass", "{summary}");
+}

@@ -4,6 +4,8 @@ use std::sync::{Arc, OnceLock};
 use jiff::Timestamp;
 use tokio_util::sync::CancellationToken;
 
+use super::evaluation::Evaluation;
+use super::traits::GateInfo;
 pub use crate::clock::{Clock, SystemClock};
 use crate::errors::{TokenError, UrlTemplateError};
 use crate::net::{HttpClient, HttpError};
@@ -36,6 +38,33 @@ pub struct Context {
     http: Arc<OnceLock<Result<HttpClient, HttpError>>>,
     running_services: bool,
     progress: Option<Progress>,
+    on_sample: Option<OnSample>,
+}
+
+/// What a sustained window knows after one of its samples: the evaluation it would report if
+/// it ended now (every sample so far in its details). For judges that act before the window
+/// ends, such as rollback triggers judged per sample.
+#[derive(Debug, Clone, Copy)]
+pub struct SampleSoFar<'a> {
+    /// The window's gate.
+    pub gate: &'a GateInfo,
+    /// The sample just taken, from 1.
+    pub sample: u32,
+    /// How many samples the window takes at most.
+    pub of: u32,
+    /// The window's evaluation as of this sample.
+    pub evaluation: &'a Evaluation,
+}
+
+type SampleHook = dyn Fn(SampleSoFar<'_>) + Send + Sync;
+
+#[derive(Clone)]
+struct OnSample(Arc<SampleHook>);
+
+impl std::fmt::Debug for OnSample {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OnSample")
+    }
 }
 
 /// Told of a long gate's progress: the gate's id and a line such as "sample 3 of 60, 2m left".
@@ -145,6 +174,45 @@ impl Context {
             http: Arc::new(OnceLock::new()),
             ..self.clone()
         }
+    }
+
+    /// The same context under another cancellation token (a child of this one's, say, that
+    /// a decided run cancels without cancelling the caller's).
+    pub(crate) fn with_cancellation(&self, cancel: CancellationToken) -> Context {
+        Context {
+            cancel,
+            ..self.clone()
+        }
+    }
+
+    /// The same context, whose sustained windows tell `hook` after every sample what they
+    /// know so far (on the gate's task: keep it quick).
+    #[must_use]
+    pub fn with_on_sample(
+        &self,
+        hook: impl Fn(SampleSoFar<'_>) + Send + Sync + 'static,
+    ) -> Context {
+        Context {
+            on_sample: Some(OnSample(Arc::new(hook))),
+            ..self.clone()
+        }
+    }
+
+    /// Whether anyone listens to samples: a window computes what it knows so far only then.
+    pub fn wants_samples(&self) -> bool {
+        self.on_sample.is_some()
+    }
+
+    /// Tells the sample listener, if any, what a window knows so far.
+    pub fn sampled(&self, so_far: SampleSoFar<'_>) {
+        if let Some(OnSample(hook)) = &self.on_sample {
+            hook(so_far);
+        }
+    }
+
+    /// Every baseline the run read, by key.
+    pub(crate) fn baselines(&self) -> &BTreeMap<String, Baseline> {
+        &self.baselines
     }
 
     /// A base URL by name (`api_url`, `web_url`).
@@ -374,6 +442,7 @@ impl ContextBuilder {
             }),
             running_services: self.running_services,
             progress: self.progress,
+            on_sample: None,
         }
     }
 }

@@ -4,7 +4,7 @@ mod context;
 mod evaluation;
 mod traits;
 
-pub use context::{Baseline, Clock, Context, ContextBuilder, SystemClock};
+pub use context::{Baseline, Clock, Context, ContextBuilder, SampleSoFar, SystemClock};
 pub(crate) use evaluation::worst;
 pub use evaluation::{Evaluation, Evidence, Measurement, Observation, Verdict};
 pub use traits::{CANCEL_GRACE, DynGate, Gate, GateInfo};

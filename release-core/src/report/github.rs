@@ -56,6 +56,9 @@ pub fn annotations(summary: &Summary) -> String {
             &format!("{suppressed} more annotations not shown; see the step summary"),
         ));
     }
+    if let Some(stopped) = &summary.stopped_early {
+        out.push_str(&workflow_command("notice", "release", &stopped.reason));
+    }
     out
 }
 
@@ -174,6 +177,7 @@ mod tests {
             finished_at: at,
             duration_ms: 10,
             cancelled: false,
+            stopped_early: None,
             outcome: Outcome::Blocked,
             counts,
             release: Default::default(),

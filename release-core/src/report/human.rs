@@ -39,6 +39,9 @@ pub fn render(summary: &Summary, options: &RenderOptions) -> String {
     }
 
     out.push('\n');
+    if let Some(stopped) = &summary.stopped_early {
+        out.push_str(&format!("{}\n", single_line(&stopped.reason)));
+    }
     out.push_str(&outcome_line(summary, paint));
     out
 }
@@ -228,6 +231,7 @@ mod tests {
             finished_at: at,
             duration_ms: 72,
             cancelled: false,
+            stopped_early: None,
             outcome: Outcome::Blocked,
             counts,
             release: Default::default(),

@@ -44,6 +44,9 @@ pub fn render(summary: &Summary) -> Result<String, ReportError> {
     if summary.cancelled {
         properties.push(("cancelled", "true".to_owned()));
     }
+    if let Some(stopped) = &summary.stopped_early {
+        properties.push(("stopped_early", stopped.reason.clone()));
+    }
     suite.add_properties(
         properties
             .into_iter()

@@ -36,6 +36,12 @@ pub fn render(summary: &Summary) -> String {
     if summary.cancelled {
         out.push_str("The run was cancelled before every gate finished.\n\n");
     }
+    if let Some(stopped) = &summary.stopped_early {
+        out.push_str(&format!(
+            "The run stopped early, once decided: {}.\n\n",
+            inline(&stopped.reason)
+        ));
+    }
 
     if !summary.gates.is_empty() {
         out.push_str("| Gate | Result | Time | Detail |\n|---|---|---:|---|\n");

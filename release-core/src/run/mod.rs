@@ -8,6 +8,7 @@
 //! The runbook's commands on top of these are in [`crate::runbook`].
 
 mod error;
+mod live_triggers;
 mod prepare;
 mod record;
 mod recorded;

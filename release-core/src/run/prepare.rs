@@ -4,7 +4,10 @@ use std::collections::BTreeMap;
 
 use tokio::runtime::Runtime;
 
+use std::sync::Arc;
+
 use super::error::RunError;
+use super::live_triggers::LiveTriggers;
 use super::release_info::release_info;
 use super::request::{BaselineSource, RunRequest};
 use crate::base_url::{BASE_URL_RULE, check_base_url};
@@ -13,7 +16,7 @@ use crate::names::escaped;
 use crate::plan::KNOWN_PHASES;
 use crate::summary::{ReleaseInfo, RunMeta, new_run_id};
 use crate::vars::Vars;
-use crate::{Baseline, Context, DynGate, Plan, Policy, RunReport, Runner, Summary};
+use crate::{Baseline, Context, DynGate, Plan, Policy, RunReport, RunStop, Runner, Summary};
 
 /// Told when a group of gates starts and ends, to show progress; `()` watches nothing.
 pub trait Watch {
@@ -227,13 +230,21 @@ impl<'p> PreparedRun<'p> {
         &self.notes
     }
 
-    /// The runner with the plan's limits: overall concurrency, command gates at a time, and
-    /// two threads for a run whose gates all start at once.
+    /// The runner with the plan's limits: overall concurrency, command gates at a time, two
+    /// threads for a run whose gates all start at once, fail-fast under the run's policy
+    /// unless the request turned it off, and the request's shared stop if it has one.
     pub fn runner(&self) -> Runner {
-        Runner::new()
+        let mut runner = Runner::new()
             .concurrency(self.request.plan.release.concurrency)
             .kind_concurrency("command", self.request.plan.release.command_concurrency)
-            .threads(2)
+            .threads(2);
+        if self.request.fail_fast {
+            runner = runner.fail_fast(self.policy());
+        }
+        if let Some(stop) = &self.request.stop {
+            runner = runner.stop(stop.clone());
+        }
+        runner
     }
 
     /// The gates of these phases that the request's filter selects (the rest reported
@@ -284,7 +295,10 @@ impl<'p> PreparedRun<'p> {
     }
 
     /// Runs gates on `runtime` (and a second thread when the runner splits them), telling
-    /// `watch` as they go.
+    /// `watch` as they go. Under fail-fast, when the plan declares rollback triggers for the
+    /// environment, they are judged after every sample of the run's windows too: one that
+    /// fires stops the run ("stopped: rollback trigger … fired at sample 3 of …"), and the
+    /// window keeps the samples that fired it, so the decision over the summary is rollback.
     pub fn run(
         &self,
         runtime: &Runtime,
@@ -292,10 +306,52 @@ impl<'p> PreparedRun<'p> {
         gates: &[Box<dyn DynGate>],
         watch: &dyn Watch,
     ) -> RunReport {
-        let runner = watch.start(label, gates.len(), self.runner());
-        let report = runner.run_blocking(runtime, gates, &self.cx);
+        let stop = self
+            .request
+            .stop
+            .clone()
+            .unwrap_or_else(|| RunStop::new(self.cx.cancellation()));
+        let live = self.live_triggers(label, &stop);
+        let cx = match &live {
+            Some(live) => {
+                let live = live.clone();
+                self.cx.with_on_sample(move |so_far| live.sampled(so_far))
+            }
+            None => self.cx.clone(),
+        };
+        let runner = watch.start(label, gates.len(), self.runner().stop(stop));
+        let mut report = runner.run_blocking(runtime, gates, &cx);
+        if let Some(live) = live {
+            live.keep_deciding_window(&mut report);
+        }
         watch.end();
         report
+    }
+
+    /// The judge of the plan's rollback triggers per sample, when fail-fast is on and the
+    /// plan declares triggers for the environment.
+    fn live_triggers(&self, label: &str, stop: &RunStop) -> Option<Arc<LiveTriggers>> {
+        if !self.request.fail_fast {
+            return None;
+        }
+        let config = self
+            .request
+            .plan
+            .rollback_config(&self.environment)
+            .ok()
+            .filter(|config| !config.triggers.is_empty())?;
+        let meta = RunMeta {
+            run_id: String::new(),
+            phase: label.to_owned(),
+            environment: self.environment.clone(),
+            policy: self.policy(),
+        };
+        Some(LiveTriggers::new(
+            config,
+            meta,
+            self.cx.clone(),
+            stop.clone(),
+        ))
     }
 
     /// The redacted summary of a run of this request, labelled (`launch-gate`, `smoke`).

@@ -54,6 +54,8 @@ pub struct RunRequest<'p> {
     pub(crate) cancel: CancellationToken,
     pub(crate) progress: Option<ProgressSink>,
     pub(crate) tool: Option<crate::ToolInfo>,
+    pub(crate) fail_fast: bool,
+    pub(crate) stop: Option<crate::RunStop>,
 }
 
 impl std::fmt::Debug for RunRequest<'_> {
@@ -65,6 +67,7 @@ impl std::fmt::Debug for RunRequest<'_> {
             .field("baseline", &self.baseline)
             .field("strict", &self.strict)
             .field("skip_deps", &self.skip_deps)
+            .field("fail_fast", &self.fail_fast)
             .finish_non_exhaustive()
     }
 }
@@ -87,6 +90,8 @@ impl<'p> RunRequest<'p> {
             cancel: CancellationToken::new(),
             progress: None,
             tool: None,
+            fail_fast: true,
+            stop: None,
         }
     }
 
@@ -172,6 +177,30 @@ impl<'p> RunRequest<'p> {
     #[must_use]
     pub fn cancellation(mut self, cancel: CancellationToken) -> Self {
         self.cancel = cancel;
+        self
+    }
+
+    /// Fail-fast (the default): once a result blocks the run under its policy, the gates
+    /// still running are stopped and reported `skipped` with the reason, and the summary says
+    /// the run stopped early. `false` runs every gate to the end (`--no-fail-fast`).
+    #[must_use]
+    pub fn fail_fast(mut self, fail_fast: bool) -> Self {
+        self.fail_fast = fail_fast;
+        self
+    }
+
+    /// Whether the run stops once it is decided.
+    pub fn is_fail_fast(&self) -> bool {
+        self.fail_fast
+    }
+
+    /// The request's runs share `stop` with each other and with whoever else holds it: a
+    /// judge outside the runner (a rollback trigger over the samples so far, say) stops them
+    /// with [`RunStop::stop_with`](crate::RunStop::stop_with), and each run reports why. Make
+    /// it from the token given to [`RunRequest::cancellation`], so a Ctrl-C still stops it.
+    #[must_use]
+    pub fn stop(mut self, stop: crate::RunStop) -> Self {
+        self.stop = Some(stop);
         self
     }
 

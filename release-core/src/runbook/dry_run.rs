@@ -85,6 +85,7 @@ fn not_run(qa: &RunReport, gates: &[Box<dyn DynGate>], reason: &str) -> RunRepor
         finished_at: qa.finished_at,
         duration: std::time::Duration::ZERO,
         cancelled: false,
+        stopped_early: None,
         results,
     }
 }

@@ -16,6 +16,8 @@ use crate::duration::format_duration;
 use crate::gate::{CANCEL_GRACE, Context, DynGate, Evaluation, GateInfo, Observation, Verdict};
 use crate::policy::{Outcome, Policy};
 
+use super::fail_fast::{RunStop, StoppedEarly};
+
 /// One gate's result, with who the gate is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GateResult {
@@ -36,6 +38,9 @@ pub struct RunReport {
     pub duration: Duration,
     /// Whether the run was cancelled before every gate finished.
     pub cancelled: bool,
+    /// Why the run stopped before every gate finished, when its outcome was decided (a
+    /// blocking result under fail-fast, a rollback trigger that fired); not a cancellation.
+    pub stopped_early: Option<StoppedEarly>,
     /// One result per gate, in the order given.
     pub results: Vec<GateResult>,
 }
@@ -48,6 +53,7 @@ impl RunReport {
         self.finished_at = next.finished_at;
         self.duration += next.duration;
         self.cancelled |= next.cancelled;
+        self.stopped_early = self.stopped_early.or(next.stopped_early);
         self.results.extend(next.results);
         self
     }
@@ -61,6 +67,10 @@ impl RunReport {
         self.finished_at = self.finished_at.max(other.finished_at);
         self.duration = self.duration.max(other.duration);
         self.cancelled |= other.cancelled;
+        self.stopped_early = match (self.stopped_early, other.stopped_early) {
+            (Some(a), Some(b)) => Some(if b.at < a.at { b } else { a }),
+            (a, b) => a.or(b),
+        };
         self.results.extend(other.results);
         self
     }
@@ -105,6 +115,8 @@ pub struct Runner {
     observer: Option<Arc<Observer>>,
     kind_limits: BTreeMap<String, Arc<Semaphore>>,
     pub(super) threads: usize,
+    fail_fast: Option<Policy>,
+    pub(super) stop: Option<RunStop>,
 }
 
 /// Told of each [`RunEvent`].
@@ -134,6 +146,8 @@ impl std::fmt::Debug for Runner {
             .field("default_timeout", &self.default_timeout)
             .field("observer", &self.observer.is_some())
             .field("threads", &self.threads)
+            .field("fail_fast", &self.fail_fast)
+            .field("stop", &self.stop.is_some())
             .field(
                 "kind_limits",
                 &self
@@ -161,7 +175,50 @@ impl Runner {
             observer: None,
             kind_limits: BTreeMap::new(),
             threads: 1,
+            fail_fast: None,
+            stop: None,
         }
+    }
+
+    /// Fail-fast: once a gate's result blocks under `policy` (a required gate's `fail` or
+    /// `error`; in strict mode also `warn` or `inconclusive`), the run is decided, so the
+    /// gates still running are stopped as on cancellation (command gates stop their process
+    /// groups within their stop grace) and, like those not yet started, reported `skipped`
+    /// with the reason; [`RunReport::stopped_early`] says by which gate and when. Off unless
+    /// set (a run request sets it unless told not to).
+    ///
+    /// ```
+    /// use release_core::{Context, DynGate, Evaluation, Gate, GateInfo, Policy, Runner, Verdict};
+    /// struct Always(GateInfo, Verdict);
+    /// impl Gate for Always {
+    ///     fn info(&self) -> &GateInfo { &self.0 }
+    ///     async fn evaluate(&self, _: &Context) -> Evaluation {
+    ///         Evaluation::new(self.1, "as configured")
+    ///     }
+    /// }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let gates: Vec<Box<dyn DynGate>> = vec![
+    ///     Box::new(Always(GateInfo::new("api-health", "demo"), Verdict::Fail)),
+    ///     Box::new(Always(GateInfo::new("web-health", "demo"), Verdict::Pass)),
+    /// ];
+    /// let runner = Runner::new().concurrency(1).fail_fast(Policy::new(false));
+    /// let report = runner.run(&gates, &Context::builder("staging").build()).await;
+    /// assert_eq!(report.results[1].evaluation.verdict, Verdict::Skipped);
+    /// assert_eq!(report.stopped_early.unwrap().by, "api-health");
+    /// # });
+    /// ```
+    #[must_use]
+    pub fn fail_fast(mut self, policy: Policy) -> Self {
+        self.fail_fast = Some(policy);
+        self
+    }
+
+    /// Shares `stop` with other runs (and with judges outside the runner): whichever decides
+    /// first stops them all, and each reports why.
+    #[must_use]
+    pub fn stop(mut self, stop: RunStop) -> Self {
+        self.stop = Some(stop);
+        self
     }
 
     /// How many gates run at once; at least one.
@@ -215,15 +272,24 @@ impl Runner {
 
     /// Runs the gates. Cancelling the context's token starts no further gate and stops the
     /// in-flight ones: a gate without a [`GateInfo::stop_grace`] is dropped at once, one with
-    /// it gets that long (at most [`CANCEL_GRACE`]) to stop what it started and report. Every gate that did not finish
-    /// is reported as `error: cancelled`.
+    /// it gets that long (at most [`CANCEL_GRACE`]) to stop what it started and report. Every
+    /// gate that did not finish is reported as `error: cancelled`. A run stopped because its
+    /// outcome was decided ([`Runner::fail_fast`], [`Runner::stop`]) stops its gates the same
+    /// way but reports the unfinished ones `skipped` with the reason.
     pub async fn run(&self, gates: &[Box<dyn DynGate>], cx: &Context) -> RunReport {
         let started_at = cx.now();
         let start = Instant::now();
+        let stop = self
+            .stop
+            .clone()
+            .unwrap_or_else(|| RunStop::new(cx.cancellation()));
+        let gate_cx = cx.with_cancellation(stop.token().clone());
+        let gate_cx = &gate_cx;
         let mut slots: Vec<Option<Evaluation>> = vec![None; gates.len()];
         let mut pending = gates.iter().enumerate();
         let mut in_flight = FuturesUnordered::new();
         let mut cancelled = false;
+        let mut stopped = false;
 
         tracing::debug!(
             gates = gates.len(),
@@ -231,12 +297,15 @@ impl Runner {
             "run started"
         );
         for (index, gate) in pending.by_ref().take(self.concurrency) {
-            in_flight.push(self.evaluate_one(index, gate.as_ref(), cx));
+            in_flight.push(self.evaluate_one(index, gate.as_ref(), gate_cx));
         }
         while !in_flight.is_empty() {
-            if cancelled {
+            if cancelled || stopped {
                 // Each in-flight gate ends by itself now: at once, or within its stop grace.
-                if let Some((index, evaluation)) = in_flight.next().await {
+                // After a stop, what a gate says as it is stopped is not its verdict.
+                if let Some((index, evaluation, interrupted)) = in_flight.next().await
+                    && (!stopped || !interrupted)
+                {
                     slots[index] = Some(evaluation);
                 }
                 continue;
@@ -247,22 +316,64 @@ impl Runner {
                     tracing::warn!(in_flight = in_flight.len(), "run cancelled; unfinished gates are reported as cancelled");
                     cancelled = true;
                 }
-                Some((index, evaluation)) = in_flight.next() => {
+                () = stop.token().cancelled() => {
+                    tracing::info!(in_flight = in_flight.len(), "run decided elsewhere; unfinished gates are reported as skipped");
+                    stopped = true;
+                }
+                Some((index, evaluation, interrupted)) = in_flight.next() => {
+                    if interrupted && !cx.cancellation().is_cancelled() {
+                        // The run's stop ended this gate before the runner saw the stop.
+                        stopped = true;
+                        continue;
+                    }
+                    let info = gates.get(index).map(|gate| gate.info());
+                    let decisive = match (self.fail_fast, info) {
+                        (Some(policy), Some(info)) => policy.blocks(evaluation.verdict, info.required).then_some(info),
+                        _ => None,
+                    };
                     slots[index] = Some(evaluation);
-                    if let Some((index, gate)) = pending.next() {
-                        in_flight.push(self.evaluate_one(index, gate.as_ref(), cx));
+                    if let Some(info) = decisive {
+                        // Gates that can end without waiting (an env check, a gate left out)
+                        // keep their own verdicts: only what would still take time is stopped.
+                        let mut ended_by_a_stop = false;
+                        while let Some(Some((index, evaluation, interrupted))) = in_flight.next().now_or_never() {
+                            if interrupted && !cx.cancellation().is_cancelled() {
+                                ended_by_a_stop = true;
+                            } else {
+                                slots[index] = Some(evaluation);
+                            }
+                        }
+                        // Runs alongside this one are stopped even when this one has
+                        // nothing left; it says it stopped early only if it stopped a gate.
+                        let unfinished = ended_by_a_stop || !in_flight.is_empty() || pending.len() != 0;
+                        let first = stop.stop_blocked_by(&info.id);
+                        let decided = stop.token().is_cancelled() && !cx.cancellation().is_cancelled();
+                        if unfinished && decided {
+                            if first {
+                                tracing::info!(gate = %info.id, in_flight = in_flight.len(), "run blocked; stopping the gates still running");
+                            }
+                            stopped = true;
+                            continue;
+                        }
+                    }
+                    if !stopped && let Some((index, gate)) = pending.next() {
+                        in_flight.push(self.evaluate_one(index, gate.as_ref(), gate_cx));
                     }
                 }
             }
         }
         drop(in_flight);
 
+        let stopped_early = stopped.then(|| stop.stopped()).flatten();
         let results = gates
             .iter()
             .zip(slots)
             .map(|(gate, slot)| GateResult {
                 info: gate.info().clone(),
-                evaluation: slot.unwrap_or_else(cancelled_evaluation),
+                evaluation: slot.unwrap_or_else(|| match &stopped_early {
+                    Some(stopped) => stopped_evaluation(&stopped.reason),
+                    None => cancelled_evaluation(),
+                }),
             })
             .collect();
         RunReport {
@@ -270,6 +381,7 @@ impl Runner {
             finished_at: cx.now(),
             duration: start.elapsed(),
             cancelled,
+            stopped_early,
             results,
         }
     }
@@ -279,13 +391,13 @@ impl Runner {
         index: usize,
         gate: &dyn DynGate,
         cx: &Context,
-    ) -> (usize, Evaluation) {
+    ) -> (usize, Evaluation, bool) {
         let cancel = cx.cancellation();
         let _permit = match self.kind_limits.get(&gate.info().kind) {
             None => None,
             Some(limit) => tokio::select! {
                 biased;
-                () = cancel.cancelled() => return (index, cancelled_evaluation()),
+                () = cancel.cancelled() => return (index, cancelled_evaluation(), true),
                 permit = limit.acquire() => permit.ok(),
             },
         };
@@ -321,6 +433,9 @@ impl Runner {
                 }
             }
         };
+        // Whether the run was stopped or cancelled while the gate ran: then its result is
+        // what it said as it was stopped, not a verdict of its own.
+        let interrupted = cancel.is_cancelled();
         let mut evaluation = match finished {
             Ok(Ok(evaluation)) => evaluation,
             Ok(Err(panic)) => panicked(panic.as_ref(), cx),
@@ -354,7 +469,7 @@ impl Runner {
             id: &gate.info().id,
             verdict: evaluation.verdict,
         });
-        (index, evaluation)
+        (index, evaluation, interrupted)
     }
 }
 
@@ -380,6 +495,16 @@ pub(crate) fn panicked(panic: &(dyn Any + Send), cx: &Context) -> Evaluation {
         message,
         "an evaluation",
         "panic",
+    ))
+}
+
+/// A gate the run stopped (or never started) once its outcome was decided.
+fn stopped_evaluation(reason: &str) -> Evaluation {
+    Evaluation::skipped(reason).observation(Observation::new(
+        "run",
+        reason,
+        "the gate runs to the end",
+        "stopped",
     ))
 }
 

@@ -7,6 +7,7 @@
 use tokio::runtime::Runtime;
 use tokio_util::sync::CancellationToken;
 
+use super::fail_fast::RunStop;
 use super::run::{GateResult, RunReport, Runner};
 use crate::{Context, DynGate, Evaluation, Observation};
 
@@ -65,12 +66,22 @@ impl Runner {
         let Ok(runtimes) = runtimes else {
             return runtime.block_on(self.run(gates, cx));
         };
+        // One stop for every part: a gate that decides the run in one stops them all.
+        let stop = self
+            .stop
+            .clone()
+            .unwrap_or_else(|| RunStop::new(cx.cancellation()));
         let share = |total: usize, i: usize| (total * (i + 1)) / parts - (total * i) / parts;
         let mut rest = gates;
         let mut slices = Vec::with_capacity(parts);
         for i in 0..parts {
             let (part, after) = rest.split_at(share(gates.len(), i));
-            slices.push((part, self.clone().concurrency(share(self.concurrency, i))));
+            slices.push((
+                part,
+                self.clone()
+                    .concurrency(share(self.concurrency, i))
+                    .stop(stop.clone()),
+            ));
             rest = after;
         }
         let mut slices = slices.into_iter();
@@ -165,6 +176,7 @@ fn unfinished(gates: &[Box<dyn DynGate>], at: jiff::Timestamp, started: bool) ->
         finished_at: at,
         duration: std::time::Duration::ZERO,
         cancelled: false,
+        stopped_early: None,
         results: gates
             .iter()
             .map(|gate| GateResult {

@@ -9,7 +9,7 @@ use tokio::time::Instant;
 use super::spec::SustainSpec;
 use super::window::{Ending, Window};
 use crate::duration::{HumanDuration, format_duration};
-use crate::gate::{CANCEL_GRACE, Context, DynGate, Evaluation, Gate, GateInfo};
+use crate::gate::{CANCEL_GRACE, Context, DynGate, Evaluation, Gate, GateInfo, SampleSoFar};
 use crate::runner::{panicked, timed_out};
 
 /// How long one sample may take when the inner gate sets no timeout: the runner's default.
@@ -189,7 +189,17 @@ impl Sustained {
                 "sample taken"
             );
             let offset = started.saturating_duration_since(start);
-            if let Some(ending) = window.record(at, offset, evaluation) {
+            let ending = window.record(at, offset, evaluation);
+            if cx.wants_samples() {
+                let so_far = window.clone().conclude(ending.unwrap_or(Ending::Completed));
+                cx.sampled(SampleSoFar {
+                    gate: &self.info,
+                    sample: index,
+                    of: n,
+                    evaluation: &so_far,
+                });
+            }
+            if let Some(ending) = ending {
                 return ending;
             }
         }

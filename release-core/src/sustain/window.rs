@@ -100,7 +100,7 @@ impl Counts {
 }
 
 /// The state of a window as its samples come in.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Window {
     spec: SustainSpec,
     samples: u32,

@@ -8,6 +8,7 @@
 mod command;
 mod contracts;
 mod env_gate;
+mod fail_fast;
 #[cfg(feature = "health-check")]
 mod health_check;
 mod health_report;

@@ -77,6 +77,7 @@ fn summary_of(gates: Vec<GateRecord>, strict: bool) -> Summary {
         finished_at: at("2026-11-27T10:00:12.412Z"),
         duration_ms: 12_412,
         cancelled: false,
+        stopped_early: None,
         outcome,
         counts,
         release: Default::default(),
@@ -542,4 +543,48 @@ proptest! {
         let table_rows = plain.lines().filter(|l| l.starts_with('│')).count();
         prop_assert_eq!(table_rows, 1 + summary.gates.len(), "{}", plain);
     }
+}
+
+#[test]
+fn a_run_that_stopped_early_says_so_in_one_line_of_every_format() -> TestResult {
+    let reason = "stopped: the run was already blocked by api-health at +0.4 s";
+    let mut summary = six_gates(false);
+    summary.stopped_early = Some(release_core::StoppedEarlyRecord {
+        by: "api-health".to_owned(),
+        at_ms: 412,
+        reason: reason.to_owned(),
+    });
+    let human = human::render(&summary, &RenderOptions::default());
+    let markdown = markdown::render(&summary);
+    let junit = junit::render(&summary)?;
+    let annotations = github::annotations(&summary);
+    for (format, text) in [
+        ("human", &human),
+        ("markdown", &markdown),
+        ("junit", &junit),
+        ("github", &annotations),
+    ] {
+        assert_eq!(
+            text.lines().filter(|l| l.contains(reason)).count(),
+            1,
+            "{format}:\n{text}"
+        );
+    }
+    assert!(
+        annotations.contains("::notice title=release::"),
+        "{annotations}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&json::render(&summary)?)?;
+    assert_eq!(json["stopped_early"]["at_ms"], 412);
+
+    summary.stopped_early = None;
+    for text in [
+        human::render(&summary, &RenderOptions::default()),
+        markdown::render(&summary),
+        junit::render(&summary)?,
+        github::annotations(&summary),
+    ] {
+        assert!(!text.contains("stopped"), "{text}");
+    }
+    Ok(())
 }
