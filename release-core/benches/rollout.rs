@@ -41,7 +41,11 @@ impl Respond for ErrorRatio {
             .answered
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let value = if answered.len() < self.healthy { "0.001" } else { "0.5" };
+        let value = if answered.len() < self.healthy {
+            "0.001"
+        } else {
+            "0.5"
+        };
         answered.push(Instant::now());
         ResponseTemplate::new(200).set_body_json(serde_json::json!({
             "status": "success",
@@ -152,7 +156,9 @@ fn trigger_to_rollback() -> Result<()> {
         .enable_all()
         .build()?;
     let mut gaps = Vec::new();
-    println!("1. trigger to rollback: run | deciding sample | rollback mutation after it | samples taken | outcome");
+    println!(
+        "1. trigger to rollback: run | deciding sample | rollback mutation after it | samples taken | outcome"
+    );
     for run in 1..=RUNS {
         let (stage, answered) = stage(3)?;
         let dir = tempfile::tempdir()?;
@@ -183,7 +189,11 @@ fn trigger_to_rollback() -> Result<()> {
         );
     }
     gaps.sort();
-    println!("median: {:?} (max {:?})", gaps[gaps.len() / 2], gaps[gaps.len() - 1]);
+    println!(
+        "median: {:?} (max {:?})",
+        gaps[gaps.len() / 2],
+        gaps[gaps.len() - 1]
+    );
     Ok(())
 }
 
@@ -199,7 +209,9 @@ fn overhead() -> Result<()> {
         .build()?;
     let (stage, _) = stage(0)?;
     let mut times = Vec::new();
-    println!("\n2. overhead of a 6-step rollout with nothing to wait for: run | wall time | outcome");
+    println!(
+        "\n2. overhead of a 6-step rollout with nothing to wait for: run | wall time | outcome"
+    );
     for run in 0..=RUNS * 2 {
         let dir = tempfile::tempdir()?;
         let plan = plan(dir.path(), steps, false)?;
@@ -215,7 +227,11 @@ fn overhead() -> Result<()> {
             .iter()
             .map(|s| format!("{} {}ms", s.id, s.duration_ms))
             .collect();
-        println!("{run} | {took:?} | {} | {}", summary.outcome.as_str(), steps.join(", "));
+        println!(
+            "{run} | {took:?} | {} | {}",
+            summary.outcome.as_str(),
+            steps.join(", ")
+        );
     }
     times.sort();
     println!(

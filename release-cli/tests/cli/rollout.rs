@@ -717,3 +717,143 @@ fn every_format_reports_the_rollout_and_none_shows_a_secret() {
     );
     assert_no_secret(&stage, &junit);
 }
+
+/// Waits until `done` holds, polling; fails the test after a minute.
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} within a minute"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn kill_9(child: &mut std::process::Child) {
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn an_interrupted_deploy_whose_answer_never_came_is_found_at_the_platform() {
+    let stage = Stage::start(None, Progress::succeeds_after(Duration::from_millis(200)));
+    // Railway takes the deploy, and the answer never comes back: the journal cannot know
+    // the deployment's id.
+    stage.runtime.block_on(stage.platform().inject(
+        "ServiceInstanceDeployV2",
+        RailwayFault::hang().after_acting(),
+    ));
+    let (mut child, dir) = stage
+        .release()
+        .args(["rollout", "--commit", "a1b2c3d"])
+        .spawn();
+    wait_until("the deploy reaching Railway", || !stage.acted().is_empty());
+    kill_9(&mut child);
+
+    let (resumed, _) = stage
+        .release()
+        .args(["rollout", "--resume", "last", "--commit", "a1b2c3d"])
+        .run_in(dir.path());
+    assert_eq!(resumed.code, 0, "{}\n{}", resumed.stdout, resumed.stderr);
+    assert_eq!(
+        stage.acted(),
+        [
+            "ServiceInstanceDeployV2 svc-api",
+            "ServiceInstanceDeployV2 svc-web"
+        ],
+        "the deployment the killed run made is found, not made again"
+    );
+    assert!(
+        resumed
+            .stdout
+            .contains("found deployment dep-api-1, made by the interrupted run"),
+        "{}",
+        resumed.stdout
+    );
+}
+
+#[test]
+fn kill_9_at_any_step_then_resume_finishes_with_one_deploy_per_service() {
+    for step in ["deploy-api", "migrate", "deploy-web", "verify"] {
+        let stage = Stage::start(None, Progress::succeeds_after(Duration::from_millis(500)));
+        let slow = plan().replace(
+            r#"command = ["sh", "-c", "echo up >> migrations.txt"]"#,
+            r#"command = ["sh", "-c", "echo up >> migrations.txt; sleep 1"]"#,
+        );
+        let (mut child, dir) = stage
+            .release()
+            .file("runbook.toml", slow.clone())
+            .args(["rollout"])
+            .spawn();
+        let log = dir.path().join("artifacts/release/release-log.jsonl");
+        let started = format!(r#""step_id":"{step}","step_kind""#);
+        wait_until(&format!("{step} starting"), || {
+            std::fs::read_to_string(&log).is_ok_and(|text| text.contains(&started))
+        });
+        kill_9(&mut child);
+
+        let (resumed, _) = stage
+            .release()
+            .file("runbook.toml", slow)
+            .args(["rollout", "--resume", "last"])
+            .run_in(dir.path());
+        assert_eq!(
+            resumed.code, 0,
+            "{step}: {}\n{}",
+            resumed.stdout, resumed.stderr
+        );
+        assert_eq!(
+            stage.acted(),
+            [
+                "ServiceInstanceDeployV2 svc-api",
+                "ServiceInstanceDeployV2 svc-web"
+            ],
+            "{step}: one deploy per service"
+        );
+        let summary = summary(
+            &Run {
+                code: 0,
+                stdout: String::new(),
+                stderr: String::new(),
+                dir: dir.path().to_path_buf(),
+            },
+            "rollout",
+        );
+        assert_eq!(summary["resumed"], true, "{step}");
+        assert_eq!(summary["outcome"], "proceeding", "{step}");
+    }
+}
+
+#[test]
+fn a_deployment_railway_cannot_roll_back_to_is_redeployed() {
+    let stage = Stage::start(Some(("web", Scenario::RolesBlocked)), Progress::immediate());
+    stage
+        .runtime
+        .block_on(stage.platform().set_can_rollback("dep-9c41e7a2", false));
+    let (run, _dir) = stage.release().args(["rollout"]).run();
+    assert_eq!(run.code, 4, "{}\n{}", run.stdout, run.stderr);
+    let acted = stage.acted();
+    assert_eq!(acted[2], "DeploymentRedeploy dep-9c41e7a2", "{acted:?}");
+    assert_eq!(acted[3], "DeploymentRollback dep-5e2b8d13", "{acted:?}");
+    assert!(
+        run.stdout.contains("`web` redeployed from dep-9c41e7a2 as"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_rollback_with_no_known_target_is_left_to_a_human() {
+    let stage = Stage::start(None, Progress::immediate());
+    let (run, _dir) = stage.release().args(["rollback", "execute"]).run();
+    assert_eq!(run.code, 4, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("no previous stable deployment of `web` is known; roll it back by hand"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("To finish: release"), "{}", run.stdout);
+    assert!(stage.acted().is_empty(), "nothing is guessed");
+}
