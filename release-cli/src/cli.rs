@@ -3,8 +3,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use release_core::report::Format;
 
-/// Release gates from a plan: preflight checks, reports in four formats, and an exit code to
-/// branch on (0 passed, 1 blocked, 2 invalid usage, plan or input, 3 hold).
+/// Release gates from a plan: preflight checks, the rollout and its rollback, reports in four
+/// formats, and an exit code to branch on (0 passed, 1 blocked or rolled back, 2 invalid usage,
+/// plan or input, 3 hold, 4 a human must finish).
 #[derive(Debug, Parser)]
 #[command(
     name = "release",
