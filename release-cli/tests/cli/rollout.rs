@@ -857,3 +857,53 @@ fn a_rollback_with_no_known_target_is_left_to_a_human() {
     assert!(run.stdout.contains("To finish: release"), "{}", run.stdout);
     assert!(stage.acted().is_empty(), "nothing is guessed");
 }
+
+#[test]
+fn on_rollback_plan_prints_the_plan_and_changes_nothing_back() {
+    let stage = Stage::start(Some(("web", Scenario::RolesBlocked)), Progress::immediate());
+    let by_hand = plan().replace(r#"on_rollback = "auto""#, r#"on_rollback = "plan""#);
+    assert_ne!(by_hand, plan());
+    let (run, dir) = stage
+        .release()
+        .file("runbook.toml", by_hand.clone())
+        .args(["rollout"])
+        .run();
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(stage.acted().len(), 2, "deploys only: {:?}", stage.acted());
+    for shown in [
+        "· rollback-web",
+        "deploymentRollback(dep-9c41e7a2)",
+        "· rollback-api",
+        "To finish: release --plan runbook.toml --env production rollback execute",
+    ] {
+        assert!(run.stdout.contains(shown), "{shown}:\n{}", run.stdout);
+    }
+    assert_eq!(summary(&run, "rollout")["outcome"], "failed");
+
+    // The plan's dry run, then the rollback it describes, carried out.
+    let (dry, _) = stage
+        .release()
+        .file("runbook.toml", by_hand.clone())
+        .args(["rollback", "execute", "--dry-run"])
+        .run_in(dir.path());
+    assert_eq!(dry.code, 0, "{}\n{}", dry.stdout, dry.stderr);
+    assert!(
+        dry.stdout.contains("deploymentRollback(dep-9c41e7a2)"),
+        "{}",
+        dry.stdout
+    );
+    assert_eq!(stage.acted().len(), 2, "a dry run changes nothing");
+    let (done, _) = stage
+        .release()
+        .file("runbook.toml", by_hand)
+        .args(["rollback", "execute", "--db-owner-approved", "Dana"])
+        .run_in(dir.path());
+    assert_eq!(done.code, 0, "{}\n{}", done.stdout, done.stderr);
+    assert_eq!(
+        &stage.acted()[2..],
+        [
+            "DeploymentRollback dep-9c41e7a2",
+            "DeploymentRollback dep-5e2b8d13"
+        ]
+    );
+}

@@ -15,7 +15,7 @@ use super::error::RolloutError;
 use super::execution::Execution;
 use super::journal::{self, Journal};
 use super::request::{RolloutRequest, RolloutWatch};
-use super::rollback::{RollbackScope, roll_back};
+use super::rollback::{RollbackScope, planned, roll_back};
 use super::steps::{Progress, StepOutcome};
 use super::summary::{RolloutKind, RolloutOutcome, RolloutSummary};
 
@@ -186,7 +186,14 @@ fn after_failure(
     reason: String,
 ) -> RolloutSummary {
     let plan = execution.plan();
+    let scope = RollbackScope {
+        deployed: progress.deployed.clone(),
+        migrations: progress.migrations,
+        reason: reason.clone(),
+    };
     if plan.rollout.on_rollback == OnRollback::Plan {
+        // The plan, each step with its target, for a person to carry out.
+        summary.rollback = planned(execution, &scope);
         summary.to_finish = Some(execution.finish_command("rollback execute", None));
         let reason = format!(
             "{reason}; `on_rollback = \"plan\"`: carry out the rollback plan by hand or with the command below"
@@ -194,11 +201,6 @@ fn after_failure(
         announce::outcome(execution, &mut summary, &reason);
         return journal.finish(summary, RolloutOutcome::Failed, reason);
     }
-    let scope = RollbackScope {
-        deployed: progress.deployed.clone(),
-        migrations: progress.migrations,
-        reason: reason.clone(),
-    };
     let rolled = roll_back(execution, journal, &scope, runtime, watch);
     summary.rollback = rolled.steps;
     summary.notes.extend(rolled.notes);
