@@ -28,6 +28,9 @@ impl From<release_core::rollout::RolloutError> for CliError {
     fn from(err: release_core::rollout::RolloutError) -> Self {
         match err {
             release_core::rollout::RolloutError::Run(run) => run.into(),
+            interrupted @ release_core::rollout::RolloutError::Interrupted { .. } => {
+                Self::Interrupted(interrupted.to_string())
+            }
             other => Self::Input(other.to_string()),
         }
     }

@@ -907,3 +907,172 @@ fn on_rollback_plan_prints_the_plan_and_changes_nothing_back() {
         ]
     );
 }
+
+#[test]
+fn a_rollout_killed_in_its_rollback_resumes_the_rollback_never_forward() {
+    let stage = Stage::start(Some(("web", Scenario::RolesBlocked)), Progress::immediate());
+    // The rollback's first mutation takes long: the run is killed in it.
+    stage.runtime.block_on(stage.platform().inject(
+        "DeploymentRollback",
+        RailwayFault::delay(Duration::from_secs(30)),
+    ));
+    let (mut child, dir) = stage
+        .release()
+        .args(["rollout", "--commit", "a1b2c3d"])
+        .spawn();
+    wait_until("the rollback's first mutation", || {
+        stage
+            .runtime
+            .block_on(stage.platform().mutations())
+            .iter()
+            .any(|m| m.operation == "DeploymentRollback")
+    });
+    kill_9(&mut child);
+
+    // The freeze the rollback recorded holds; lifting it must not let the resume go forward.
+    let (unfrozen, _) = stage.release().args(["unfreeze"]).run_in(dir.path());
+    assert_eq!(unfrozen.code, 0, "{}", unfrozen.stderr);
+    let (resumed, _) = stage
+        .release()
+        .args(["rollout", "--resume", "last"])
+        .run_in(dir.path());
+    assert_eq!(resumed.code, 4, "{}\n{}", resumed.stdout, resumed.stderr);
+    assert!(
+        resumed.stdout.contains("resumed the rollback of rollout"),
+        "{}",
+        resumed.stdout
+    );
+    assert!(!resumed.stdout.contains("proceeding"), "{}", resumed.stdout);
+    let deploys = stage
+        .acted()
+        .iter()
+        .filter(|m| m.starts_with("ServiceInstanceDeployV2"))
+        .count();
+    assert_eq!(deploys, 2, "nothing is deployed again: {:?}", stage.acted());
+    let acted = stage.acted();
+    assert_eq!(
+        acted.last().map(String::as_str),
+        Some("DeploymentRollback dep-5e2b8d13"),
+        "{acted:?}"
+    );
+}
+
+#[test]
+fn a_resume_keeps_the_release_it_started_with() {
+    let stage = Stage::start(None, Progress::succeeds_after(Duration::from_secs(2)));
+    let (mut child, dir) = stage
+        .release()
+        .args(["rollout", "--version", "1.4.0", "--commit", "a1b2c3d"])
+        .spawn();
+    wait_until("the first deploy", || !stage.acted().is_empty());
+    kill_9(&mut child);
+
+    let (other, _) = stage
+        .release()
+        .args(["rollout", "--resume", "last", "--commit", "ffff000"])
+        .run_in(dir.path());
+    assert_eq!(other.code, 2, "{}\n{}", other.stdout, other.stderr);
+    assert!(
+        other.stderr.contains("released commit `a1b2c3d`"),
+        "{}",
+        other.stderr
+    );
+
+    let (resumed, _) = stage
+        .release()
+        .args(["rollout", "--resume", "last"])
+        .run_in(dir.path());
+    assert_eq!(resumed.code, 0, "{}\n{}", resumed.stdout, resumed.stderr);
+    let deploys = stage.runtime.block_on(stage.platform().mutations());
+    assert!(
+        deploys
+            .iter()
+            .filter(|m| m.acted)
+            .all(|m| m.variables["commitSha"] == "a1b2c3d"),
+        "web is deployed at the commit the rollout started with"
+    );
+    assert!(
+        resumed.stdout.contains("Rollout of acme 1.4.0 (a1b2c3d)"),
+        "{}",
+        resumed.stdout
+    );
+}
+
+#[test]
+fn a_failed_migration_approved_later_rolls_the_database_back_and_smoke_runs_after_it() {
+    let stage = Stage::start(None, Progress::immediate());
+    let broken = plan().replace(
+        r#"command = ["sh", "-c", "echo up >> migrations.txt"]"#,
+        r#"command = ["sh", "-c", "echo up >> migrations.txt; exit 3"]"#,
+    );
+    let (run, dir) = stage
+        .release()
+        .file("runbook.toml", broken)
+        .args(["rollout"])
+        .run();
+    assert_eq!(run.code, 4, "{}\n{}", run.stdout, run.stderr);
+    let run_id = summary(&run, "rollout")["run_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (finished, _) = stage
+        .release()
+        .args(["rollback", "execute", "--resume", &run_id])
+        .args(["--db-owner-approved", "Dana Owner"])
+        .run_in(dir.path());
+    assert_eq!(finished.code, 0, "{}\n{}", finished.stdout, finished.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("migrations.txt")).unwrap(),
+        "up\ndown\n",
+        "the failed migration's changes are reversed once approved"
+    );
+    let rollback = &summary(
+        &Run {
+            code: 0,
+            stdout: String::new(),
+            stderr: String::new(),
+            dir: dir.path().to_path_buf(),
+        },
+        "rollback",
+    )["rollback"];
+    let smoke = rollback
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "rerun-smoke")
+        .unwrap();
+    assert!(
+        smoke.get("resumed").is_none(),
+        "smoke runs again after the database: {smoke}"
+    );
+}
+
+#[test]
+fn ctrl_c_in_a_deploy_rolls_nothing_back_and_resume_carries_on() {
+    let stage = Stage::start(None, Progress::succeeds_after(Duration::from_secs(3)));
+    let (child, dir) = stage.release().args(["rollout"]).spawn();
+    wait_until("the first deploy", || !stage.acted().is_empty());
+    let (output, _) = crate::support::interrupt(child);
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--resume"), "{stderr}");
+    assert_eq!(stage.acted().len(), 1, "no rollback: {:?}", stage.acted());
+
+    let (resumed, _) = stage
+        .release()
+        .args(["rollout", "--resume", "last"])
+        .run_in(dir.path());
+    assert_eq!(resumed.code, 0, "{}\n{}", resumed.stdout, resumed.stderr);
+    assert_eq!(
+        stage.acted(),
+        [
+            "ServiceInstanceDeployV2 svc-api",
+            "ServiceInstanceDeployV2 svc-web"
+        ]
+    );
+}

@@ -235,6 +235,10 @@ pub struct StepRecord {
     /// The deployment that was live before a deploy step: where a rollback returns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaces: Option<String>,
+    /// At the end of a gates step: the rollback decision over its run. A resumed rollout
+    /// goes on after `proceed`, runs the step again after `hold`, rolls back after `rollback`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<super::record::DecisionKind>,
     /// What happened, in one line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
@@ -286,6 +290,7 @@ impl StepRecord {
             deployment_id: None,
             service: None,
             replaces: None,
+            decision: None,
             summary: None,
             summary_path: None,
             migrations: false,

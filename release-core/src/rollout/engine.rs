@@ -15,7 +15,7 @@ use super::error::RolloutError;
 use super::execution::Execution;
 use super::journal::{self, Journal};
 use super::request::{RolloutRequest, RolloutWatch};
-use super::rollback::{RollbackScope, planned, roll_back};
+use super::rollback::{RollbackScope, RolledBack, planned, roll_back_from};
 use super::steps::{Progress, StepOutcome};
 use super::summary::{RolloutKind, RolloutOutcome, RolloutSummary};
 
@@ -34,26 +34,64 @@ pub fn rollout(
             plan: crate::names::escaped(&plan.path.display().to_string()).into_owned(),
         });
     }
+    // A resumed rollout releases what it started to: its journal's version and commit.
+    let (previous, resumed_request) = match &request.resume {
+        None => (None, None),
+        Some(resume) => {
+            let environment = plan
+                .select_environment(request.run.environment.as_deref())
+                .map_err(|e| RolloutError::Run(e.into()))?
+                .name;
+            let store = request.run.log();
+            let previous = journal::previous(&store, &environment, resume)?;
+            if !previous.is_rollout() {
+                return Err(RolloutError::NotARollout {
+                    run_id: previous.run_id.clone(),
+                });
+            }
+            if let Some(outcome) = journal::ended_rollout(&previous) {
+                return Err(RolloutError::AlreadyEnded {
+                    run_id: previous.run_id.clone(),
+                    outcome,
+                });
+            }
+            let release = previous.release();
+            let given = request.run.release_given();
+            for (what, was, now) in [
+                ("commit", &release.commit, &given.commit),
+                ("version", &release.version, &given.version),
+            ] {
+                if let (Some(was), Some(now)) = (was, now)
+                    && was != now
+                {
+                    return Err(RolloutError::ResumedRelease {
+                        run_id: previous.run_id.clone(),
+                        what,
+                        was: was.clone(),
+                        now: now.clone(),
+                    });
+                }
+            }
+            let resumed = request.clone().release(release.version, release.commit);
+            (Some(previous), Some(resumed))
+        }
+    };
+    let request = resumed_request.as_ref().unwrap_or(request);
     let execution = Execution::prepare(request, runtime, RolloutKind::Rollout)?;
     if request.dry_run {
         return Ok(super::dry_run::describe(&execution, runtime));
     }
     let store = request.run.log();
     watch.prepared(&execution.prepared);
-    let previous = match &request.resume {
-        Some(resume) => Some(journal::previous(&store, execution.environment(), resume)?),
-        None => None,
-    };
-    if let Some(outcome) = previous.as_ref().and_then(journal::ended_rollout) {
-        return Err(RolloutError::AlreadyEnded {
-            run_id: previous.map(|p| p.run_id).unwrap_or_default(),
-            outcome,
-        });
-    }
     let run_id = previous
         .as_ref()
         .map_or_else(|| new_run_id(Timestamp::now()), |p| p.run_id.clone());
     let mut summary = execution.summary(run_id.clone(), previous.is_some());
+    let _lock = match journal::lock(&store, &execution, &run_id) {
+        Ok(lock) => lock,
+        Err(held) => return Ok(blocked(summary, held)),
+    };
+    // Checked under the lock, so a freeze recorded meanwhile is seen.
     if let Some(freeze) = journal::frozen(&store, execution.environment())? {
         return Ok(blocked(
             summary,
@@ -63,16 +101,31 @@ pub fn rollout(
             ),
         ));
     }
-    let _lock = match journal::lock(&store, &execution, &run_id) {
-        Ok(lock) => lock,
-        Err(held) => return Ok(blocked(summary, held)),
-    };
     let journal = Journal::new(&store, &execution, &run_id);
     if let Err(e) = journal.started(previous.is_some()) {
         return Ok(blocked(
             summary,
             format!("the rollout's journal cannot be written, so it could not resume: {e}"),
         ));
+    }
+    // An interrupted rollout that had decided to roll back (or failed after a change) goes
+    // on with its rollback, never forward.
+    if let Some(previous) = &previous
+        && let Some(why) = previous.rolling_back()
+    {
+        summary.steps = plan
+            .rollout
+            .steps
+            .iter()
+            .filter_map(|step| previous.finished(step.id()))
+            .collect();
+        let scope = RollbackScope {
+            deployed: previous.deployed(),
+            migrations: previous.migrations(),
+            reason: format!("resumed the rollback of rollout {}: {why}", previous.run_id),
+        };
+        let rolled = roll_back_from(&execution, &journal, &scope, runtime, watch, Some(previous));
+        return Ok(rolled_back(summary, &journal, rolled, scope.reason));
     }
     let mut cx = Progress::default();
     let steps = &plan.rollout.steps;
@@ -81,17 +134,21 @@ pub fn rollout(
         let step = &steps[index];
         let done_before = previous.as_ref().and_then(|p| p.finished(step.id()));
         if let Some(report) = done_before {
-            cx.remember(step, &report);
+            cx.remember(step, &report, true);
             summary.steps.push(report);
             index += 1;
             continue;
         }
         let interrupted = previous.as_ref().and_then(|p| p.interrupted(step.id()));
-        let report = execution.run_step(step, &journal, watch, interrupted, &mut cx);
-        let outcome = report.1;
-        let report = report.0;
-        cx.remember(step, &report);
+        let (report, outcome) = execution.run_step(step, &journal, watch, interrupted, &mut cx);
+        cx.remember(step, &report, !matches!(outcome, StepOutcome::Refused(_)));
         summary.steps.push(report);
+        let cancelled = execution.context().cancellation().is_cancelled();
+        if cancelled && !matches!(outcome, StepOutcome::GoOn) {
+            // Ctrl-C or SIGTERM is not a reason to roll production back: stop where we
+            // are, without an end record, so that `--resume` carries on.
+            return Err(RolloutError::Interrupted { run_id });
+        }
         match outcome {
             StepOutcome::GoOn => index += 1,
             StepOutcome::Decided(decision) => {
@@ -109,11 +166,7 @@ pub fn rollout(
                             crate::duration::format_duration(wait)
                         ));
                         if !wait_or_cancelled(runtime, &execution, wait) {
-                            return Ok(journal.finish(
-                                summary,
-                                RolloutOutcome::Held,
-                                "interrupted while holding".to_owned(),
-                            ));
+                            return Err(RolloutError::Interrupted { run_id });
                         }
                     }
                     DecisionKind::Hold => {
@@ -140,7 +193,7 @@ pub fn rollout(
                     }
                 }
             }
-            StepOutcome::Stop(reason) => {
+            StepOutcome::Stop(reason) | StepOutcome::Refused(reason) => {
                 if cx.changed {
                     return Ok(after_failure(
                         summary, &execution, &journal, &cx, runtime, watch, reason,
@@ -201,7 +254,17 @@ fn after_failure(
         announce::outcome(execution, &mut summary, &reason);
         return journal.finish(summary, RolloutOutcome::Failed, reason);
     }
-    let rolled = roll_back(execution, journal, &scope, runtime, watch);
+    let rolled = roll_back_from(execution, journal, &scope, runtime, watch, None);
+    rolled_back(summary, journal, rolled, reason)
+}
+
+/// The summary of a rollout that rolled back, as far as the rollback got.
+fn rolled_back(
+    mut summary: RolloutSummary,
+    journal: &Journal<'_>,
+    rolled: RolledBack,
+    reason: String,
+) -> RolloutSummary {
     summary.rollback = rolled.steps;
     summary.notes.extend(rolled.notes);
     summary.to_finish = rolled.to_finish;

@@ -45,6 +45,37 @@ pub enum RolloutError {
         /// How it ended.
         outcome: String,
     },
+    /// `--resume` names a rollback run, not a rollout.
+    #[error(
+        "{run_id} is a rollback, not a rollout: `release rollback execute --resume {run_id}` continues it; name a rollout's run id to resume one"
+    )]
+    NotARollout {
+        /// The run.
+        run_id: String,
+    },
+    /// A resume was given another release than the one the rollout started with.
+    #[error(
+        "rollout {run_id} released {what} `{was}`; it cannot be resumed with `{now}` (leave --{what} out, or start a new rollout)"
+    )]
+    ResumedRelease {
+        /// The run.
+        run_id: String,
+        /// `commit` or `version`.
+        what: &'static str,
+        /// What the journal says.
+        was: String,
+        /// What this resume was given.
+        now: String,
+    },
+    /// Ctrl-C or a signal stopped it; nothing was rolled back and its journal has no end,
+    /// so `--resume` continues it.
+    #[error(
+        "interrupted; `release rollout --resume {run_id}` (or `release rollback execute --resume {run_id}`) continues where it stopped"
+    )]
+    Interrupted {
+        /// The run.
+        run_id: String,
+    },
     /// The run's settings do not hold.
     #[error(transparent)]
     Run(#[from] RunError),

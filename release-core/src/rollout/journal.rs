@@ -121,6 +121,7 @@ impl<'s> Journal<'s> {
         record.summary = Some(report.summary.clone()).filter(|s| !s.is_empty());
         record.summary_path = report.gate_summaries.first().cloned();
         record.migrations = migrations;
+        record.decision = report.decision;
         if let Some(owner) = approved_by {
             record.approved_by = Some(owner.to_owned());
             record.approved_at = Some(Timestamp::now());
@@ -191,6 +192,10 @@ impl Previous {
             LoggedStatus::Skipped => StepStatus::Skipped,
             LoggedStatus::Failed => return None,
         };
+        // A hold decides again: its gates run again.
+        if end.decision == Some(crate::log::DecisionKind::Hold) {
+            return None;
+        }
         // A database step skipped for want of approval is what a resume comes back to do.
         if end.step_kind == "database" && end.approved_by.is_none() && status == StepStatus::Skipped
         {
@@ -212,6 +217,7 @@ impl Previous {
         report.finished_at = Some(end.recorded_at);
         report.duration_ms = started_at.map_or(0, |s| elapsed_ms(s, end.recorded_at));
         report.gate_summaries.extend(end.summary_path.clone());
+        report.decision = end.decision;
         report.resumed = true;
         Some(report)
     }
@@ -237,29 +243,75 @@ impl Previous {
 
     /// The services the run deployed (or may have), with where each was before.
     pub(crate) fn deployed(&self) -> Vec<Deployed> {
+        // A rollback run has no deploy steps: where its rollback steps returned each service
+        // is where another rollback returns it.
+        let deploys = self.records.steps.iter().any(|s| s.step_kind == "deploy");
+        let kind = if deploys { "deploy" } else { "rollback" };
         let mut deployed: Vec<Deployed> = Vec::new();
-        for step in self
-            .records
-            .steps
-            .iter()
-            .filter(|s| s.step_kind == "deploy")
-        {
+        for step in self.records.steps.iter().filter(|s| s.step_kind == kind) {
             let Some(service) = &step.service else {
                 continue;
             };
+            let (deployment, replaces) = match deploys {
+                true => (step.deployment_id.clone(), step.replaces.clone()),
+                false => (None, step.deployment_id.clone()),
+            };
             match deployed.iter_mut().find(|d| d.service == *service) {
                 Some(known) => {
-                    known.deployment = step.deployment_id.clone().or(known.deployment.take());
-                    known.replaces = step.replaces.clone().or(known.replaces.take());
+                    known.deployment = deployment.or(known.deployment.take());
+                    known.replaces = replaces.or(known.replaces.take());
                 }
                 None => deployed.push(Deployed {
                     service: service.clone(),
-                    deployment: step.deployment_id.clone(),
-                    replaces: step.replaces.clone(),
+                    deployment,
+                    replaces,
                 }),
             }
         }
         deployed
+    }
+
+    /// Why the run must go on with its rollback rather than its steps, when it must: it
+    /// started its rollback, decided rollback, or a step failed after a change.
+    pub(crate) fn rolling_back(&self) -> Option<String> {
+        const ROLLBACK_KINDS: [&str; 3] = ["freeze", "rollback", "database"];
+        let steps = &self.records.steps;
+        if steps
+            .iter()
+            .any(|s| ROLLBACK_KINDS.contains(&s.step_kind.as_str()) || s.step_id == "rerun-smoke")
+        {
+            return Some("its rollback had started".to_owned());
+        }
+        if let Some(step) = steps
+            .iter()
+            .find(|s| s.decision == Some(crate::log::DecisionKind::Rollback))
+        {
+            return Some(format!("step `{}` decided rollback", step.step_id));
+        }
+        let changed = |before: usize| {
+            steps
+                .iter()
+                .take(before)
+                .any(|s| s.step_kind == "deploy" || s.step_kind == "command")
+        };
+        steps
+            .iter()
+            .enumerate()
+            .find(|(at, s)| s.status == Some(LoggedStatus::Failed) && changed(*at + 1))
+            .map(|(_, s)| format!("step `{}` failed after a change", s.step_id))
+    }
+
+    /// What the run released, as its start line says.
+    pub(crate) fn release(&self) -> crate::summary::ReleaseInfo {
+        self.records
+            .started()
+            .map(|r| r.release.clone())
+            .unwrap_or_default()
+    }
+
+    /// Whether it is a rollout (not a rollback).
+    pub(crate) fn is_rollout(&self) -> bool {
+        self.records.action() != Some(RolloutAction::Rollback)
     }
 
     /// Whether the run's migrations ran.

@@ -18,22 +18,25 @@ const READ_FAILURES: u32 = 3;
 /// A deploy or rollback that did not happen, or whose result is not known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PlatformFailure {
-    /// What went wrong, redacted; it says whether the platform may have acted although the
-    /// call failed (a mutation answered 5xx or cut off), so it must be asked before acting
-    /// again.
+    /// What went wrong, redacted; it says whether the platform may have acted.
     pub(crate) message: String,
+    /// Whether the platform may have acted although the call failed (a mutation answered
+    /// 5xx, or cut off after it was sent): then it is a change, to be rolled back.
+    pub(crate) may_have_acted: bool,
 }
 
 impl PlatformFailure {
     pub(crate) fn new(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
+            may_have_acted: false,
         }
     }
 
     fn from_railway(error: &RailwayError, cx: &Context) -> Self {
         Self {
             message: cx.redactor().redact(&error.to_string()).into_owned(),
+            may_have_acted: error.may_have_acted,
         }
     }
 }

@@ -233,18 +233,8 @@ fn rollback_by_command(plan: &Plan) -> bool {
                 .all(|s| !matches!(s, RolloutStep::Deploy { command, .. } if command.is_empty())))
 }
 
-/// The rollback within a rollout.
-pub(crate) fn roll_back(
-    execution: &Execution<'_, '_>,
-    journal: &Journal<'_>,
-    scope: &RollbackScope,
-    runtime: &Runtime,
-    watch: &dyn RolloutWatch,
-) -> RolledBack {
-    roll_back_from(execution, journal, scope, runtime, watch, None)
-}
-
-fn roll_back_from(
+/// The rollback, skipping what `done` (an interrupted run's journal) already did.
+pub(crate) fn roll_back_from(
     execution: &Execution<'_, '_>,
     journal: &Journal<'_>,
     scope: &RollbackScope,
@@ -264,29 +254,32 @@ fn roll_back_from(
         rolled.complete = false;
     };
     let already = |id: &str| done.and_then(|p| p.finished(id));
-    let run =
-        |rolled: &mut RolledBack, mut step: StepReport, work: &mut dyn FnMut(&mut StepReport)| {
-            if let Some(before) = already(&step.id) {
-                rolled.steps.push(before);
-                return;
-            }
-            step.started_at = Some(Timestamp::now());
-            let _ = journal.step_started(&step);
-            watch.step_started(&step);
-            let started = std::time::Instant::now();
-            work(&mut step);
-            step.finished_at = Some(Timestamp::now());
-            step.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-            let _ = journal.step_ended(&step, false, None);
-            watch.step_finished(&step);
-            rolled.steps.push(step);
-        };
+    let run = |rolled: &mut RolledBack,
+               mut step: StepReport,
+               again: bool,
+               work: &mut dyn FnMut(&mut StepReport)| {
+        if let Some(before) = already(&step.id).filter(|_| !again) {
+            rolled.steps.push(before);
+            return;
+        }
+        step.started_at = Some(Timestamp::now());
+        let _ = journal.step_started(&step);
+        watch.step_started(&step);
+        let started = std::time::Instant::now();
+        work(&mut step);
+        step.finished_at = Some(Timestamp::now());
+        step.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let _ = journal.step_ended(&step, false, None);
+        watch.step_finished(&step);
+        rolled.steps.push(step);
+    };
 
     // 1. Freeze: no rollout starts until someone unfreezes.
     let reason = format!("rollback {}: {}", journal.run_id(), scope.reason);
     run(
         &mut rolled,
         StepReport::new("freeze", "freeze"),
+        false,
         &mut |step| match journal::freeze(journal.store(), execution, &reason, journal.run_id()) {
             Ok(()) => {
                 step.status = StepStatus::Done;
@@ -306,7 +299,7 @@ fn roll_back_from(
     for deployed in in_rollback_order(plan, &scope.deployed) {
         let mut step = StepReport::new(format!("rollback-{}", deployed.service), "rollback");
         step.service = Some(deployed.service.clone());
-        run(&mut rolled, step, &mut |step| {
+        run(&mut rolled, step, false, &mut |step| {
             roll_back_service(execution, runtime, watch, &deployed, step);
         });
         if let Some(last) = rolled.steps.last()
@@ -320,9 +313,11 @@ fn roll_back_from(
     // 3. The database: only with approval, only when the release ran migrations.
     let approved = execution.request.db_owner_approved.clone();
     let mut awaits_approval = false;
+    let mut database_ran = false;
     run(
         &mut rolled,
         StepReport::new("rollback-database", "database"),
+        false,
         &mut |step| {
             if !scope.migrations {
                 step.status = StepStatus::Skipped;
@@ -343,7 +338,15 @@ fn roll_back_from(
                         .to_owned();
                 return;
             }
-            let _ = journal.approval(step, owner);
+            // The approval is in the log before the command acts, or the command does not.
+            if let Err(e) = journal.approval(step, owner) {
+                step.status = StepStatus::Failed;
+                step.summary = format!(
+                    "the approval could not be recorded, so the database was not touched: {e}"
+                );
+                return;
+            }
+            database_ran = true;
             match execution.run_command(
                 &step.id,
                 &plan.rollback.database_command,
@@ -373,9 +376,11 @@ fn roll_back_from(
     }
 
     // 4. Smoke again: does the service work where it returned?
+    // After a database rollback smoke runs again, even when it ran before the approval.
     run(
         &mut rolled,
         StepReport::new("rerun-smoke", "gates"),
+        database_ran,
         &mut |step| match execution.run_phase(runbook::SMOKE, watch, false) {
             Ok((summary, _)) => {
                 step.gate_runs.push(gate_run(&summary));

@@ -32,6 +32,9 @@ pub(crate) enum StepOutcome {
     Decided(Box<Decision>),
     /// The step failed: stop (and roll back what changed).
     Stop(String),
+    /// The step failed before it changed anything (a deploy Railway certainly did not act
+    /// on): stop; it is not a change to roll back.
+    Refused(String),
 }
 
 /// What the steps so far left for later ones: what changed and where services were.
@@ -48,8 +51,10 @@ pub(crate) struct Progress {
 }
 
 impl Progress {
-    pub(crate) fn remember(&mut self, step: &RolloutStep, report: &StepReport) {
-        let ran = report.status != StepStatus::Skipped || report.deployment_id.is_some();
+    /// Takes in what a step did; `changed` is false for a step refused before it acted.
+    pub(crate) fn remember(&mut self, step: &RolloutStep, report: &StepReport, changed: bool) {
+        let ran =
+            changed && (report.status != StepStatus::Skipped || report.deployment_id.is_some());
         match step {
             RolloutStep::Deploy { service, .. } if ran => {
                 self.changed = true;
@@ -167,14 +172,19 @@ impl Execution<'_, '_> {
         };
         report.finished_at = Some(Timestamp::now());
         report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        // A migration that failed may have applied part of its changes: it counts.
         let migrations = matches!(
             step,
             RolloutStep::Command {
                 migrations: true,
                 ..
             }
-        ) && report.status == StepStatus::Done;
-        if let Err(e) = journal.step_ended(&report, migrations, None) {
+        ) && report.status != StepStatus::Skipped;
+        // A step cut short by Ctrl-C or SIGTERM stays unfinished in the journal: `--resume`
+        // takes it up (following the deployment it made) instead of rolling back.
+        let interrupted =
+            report.status == StepStatus::Failed && self.context().cancellation().is_cancelled();
+        if !interrupted && let Err(e) = journal.step_ended(&report, migrations, None) {
             tracing::warn!(step = %report.id, error = %e, "the journal's step record could not be written");
         }
         watch.step_finished(&report);
@@ -226,7 +236,7 @@ impl Execution<'_, '_> {
                 report.status = StepStatus::Failed;
                 report.summary = why.clone();
                 let _ = journal.step_started(report);
-                return StepOutcome::Stop(format!("cannot deploy `{service}`: {why}"));
+                return StepOutcome::Refused(format!("cannot deploy `{service}`: {why}"));
             }
         };
         let runtime = self.runtime;
@@ -236,8 +246,15 @@ impl Execution<'_, '_> {
             None => runtime.block_on(railway.live(service)).ok().flatten(),
         };
         report.replaces = replaces.clone();
-        if interrupted.is_none() {
-            let _ = journal.step_started(report);
+        // The start is in the journal before the mutation, or there is no mutation: a run
+        // killed after it must find the step interrupted, to ask Railway before deploying.
+        if interrupted.is_none()
+            && let Err(e) = journal.step_started(report)
+        {
+            report.status = StepStatus::Failed;
+            report.summary =
+                format!("the journal could not be written, so nothing was deployed: {e}");
+            return StepOutcome::Refused(report.summary.clone());
         }
         let reconciled = match &interrupted {
             None => None,
@@ -280,10 +297,12 @@ impl Execution<'_, '_> {
                         // The message says whether Railway may have acted, and so why it was
                         // not sent again.
                         report.summary = failure.message.clone();
-                        return StepOutcome::Stop(format!(
-                            "the deploy of `{service}` failed: {}",
-                            report.summary
-                        ));
+                        let reason =
+                            format!("the deploy of `{service}` failed: {}", report.summary);
+                        return match failure.may_have_acted {
+                            true => StepOutcome::Stop(reason),
+                            false => StepOutcome::Refused(reason),
+                        };
                     }
                 }
             }
@@ -465,6 +484,7 @@ impl Execution<'_, '_> {
                     tracing::warn!(error = %e, "the decision could not be recorded");
                 }
                 report.summary = format!("{}; decision: {}", report.summary, decision.decision);
+                report.decision = Some(decision.decision);
                 if summary.outcome == Outcome::Blocked
                     && decision.decision != crate::rollback::DecisionKind::Rollback
                 {

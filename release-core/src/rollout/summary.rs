@@ -160,6 +160,9 @@ pub struct StepReport {
     /// The gate runs' outcomes, by run id.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gate_runs: Vec<GateRun>,
+    /// A gates step's rollback decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<crate::rollback::DecisionKind>,
     /// What it would run or call (`--dry-run`, or a step a human must run).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
@@ -185,6 +188,7 @@ impl StepReport {
             statuses: Vec::new(),
             gate_summaries: Vec::new(),
             gate_runs: Vec::new(),
+            decision: None,
             target: None,
             resumed: false,
         }

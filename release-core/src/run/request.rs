@@ -101,6 +101,12 @@ impl<'p> RunRequest<'p> {
         self.plan.redactor(&self.vars, &self.overrides)
     }
 
+    /// What the request's variables say is released (nothing when they cannot be read:
+    /// preparing the run reports that).
+    pub(crate) fn release_given(&self) -> crate::summary::ReleaseInfo {
+        super::release_info::release_info(&self.vars).unwrap_or_default()
+    }
+
     /// The plan.
     pub fn plan(&self) -> &'p Plan {
         self.plan
