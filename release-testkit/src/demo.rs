@@ -4,13 +4,13 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use release_core::plan::{GateKindSpec, RolloutStep, UrlOverrides};
+use release_core::plan::{RolloutStep, UrlOverrides};
 use release_core::{EnvFileError, HumanDuration, Plan, PlanError, Vars};
 
 use crate::environment::{MockEnvironment, StartError};
 use crate::platform_progress::Progress;
 use crate::railway_platform::RailwayPlatformMock;
-use crate::scenario::{Metric, Scenario};
+use crate::scenario::Scenario;
 use crate::slack::SlackMock;
 
 /// The shipped plan and example environment, built in so a demo runs from any directory.
@@ -256,16 +256,7 @@ impl Demo {
                 .scenario(Scenario::Healthy)
                 .after_deploy("web", Scenario::RolesBlocked),
         };
-        for gate in &plan.gates {
-            if let GateKindSpec::Prometheus(spec) = &gate.spec {
-                let metric = match gate.common.id.as_str() {
-                    "api-5xx-rate" => Metric::ErrorRatio,
-                    _ => Metric::LatencySeconds,
-                };
-                builder = builder.metric(&spec.query, metric);
-            }
-        }
-        let mock = builder.start().await?;
+        let mock = builder.metrics_of(&plan).start().await?;
         let slack = SlackMock::start().await;
         vars.overlay(Vars::from_pairs([
             ("RELEASE_ADMIN_TOKEN", mock.admin_token().to_owned()),

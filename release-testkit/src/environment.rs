@@ -260,6 +260,44 @@ impl MockEnvironmentBuilder {
         self
     }
 
+    /// Answers every `prometheus` gate of `plan` with the scenario's values: the runbook's
+    /// error-rate gate (`api-5xx-rate`) as [`Metric::ErrorRatio`], every other one as
+    /// [`Metric::LatencySeconds`], as [`metric`](Self::metric) does for one query.
+    ///
+    /// ```
+    /// use release_core::Plan;
+    /// use release_testkit::MockEnvironment;
+    ///
+    /// let plan = Plan::parse("release.toml", r#"
+    /// [environments.staging]
+    /// [[gates]]
+    /// id = "api-5xx-rate"
+    /// kind = "prometheus"
+    /// phases = ["launch"]
+    /// query = "error_ratio"
+    /// fail_above = 0.02
+    /// "#).unwrap();
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let env = MockEnvironment::builder().metrics_of(&plan).start().await.unwrap();
+    /// let url = format!("{}/api/v1/query?query=error_ratio", env.prometheus().url());
+    /// let body: serde_json::Value =
+    ///     serde_json::from_str(&reqwest::get(url).await.unwrap().text().await.unwrap()).unwrap();
+    /// assert_eq!(body["status"], "success");
+    /// # });
+    /// ```
+    pub fn metrics_of(mut self, plan: &release_core::Plan) -> Self {
+        for gate in &plan.gates {
+            if let release_core::plan::GateKindSpec::Prometheus(spec) = &gate.spec {
+                let metric = match gate.common.id.as_str() {
+                    "api-5xx-rate" => Metric::ErrorRatio,
+                    _ => Metric::LatencySeconds,
+                };
+                self = self.metric(&spec.query, metric);
+            }
+        }
+        self
+    }
+
     /// Serves a stateful [`RailwayPlatformMock`] built by `platform` at
     /// [`railway_url`](MockEnvironment::railway_url), instead of the scripted [`RailwayMock`]
     /// (which still runs, at [`railway`](MockEnvironment::railway)). Its environment is the one

@@ -6,10 +6,8 @@
 use std::time::Duration;
 
 use release_core::Plan;
-use release_core::plan::GateKindSpec;
 use release_testkit::{
-    Metric, MockEnvironment, Progress, RailwayFault, RailwayPlatformMock, Scenario, SlackMock,
-    SlackReply,
+    MockEnvironment, Progress, RailwayFault, RailwayPlatformMock, Scenario, SlackMock, SlackReply,
 };
 
 use crate::support::{Release, Run, short_soak_plan};
@@ -36,19 +34,11 @@ impl Stage {
                 .environment("production")
                 .deploys("api", deploys.clone())
                 .deploys("web", deploys);
+            let plan = Plan::parse("runbook.toml", &short_soak_plan()).unwrap();
             let mut builder = MockEnvironment::builder()
                 .railway_platform(platform)
-                .railway_environment("production");
-            let plan = Plan::parse("runbook.toml", &short_soak_plan()).unwrap();
-            for gate in &plan.gates {
-                if let GateKindSpec::Prometheus(spec) = &gate.spec {
-                    let metric = match gate.common.id.as_str() {
-                        "api-5xx-rate" => Metric::ErrorRatio,
-                        _ => Metric::LatencySeconds,
-                    };
-                    builder = builder.metric(&spec.query, metric);
-                }
-            }
+                .railway_environment("production")
+                .metrics_of(&plan);
             if let Some((service, scenario)) = after_deploy {
                 builder = builder.after_deploy(service, scenario);
             }

@@ -167,15 +167,25 @@ impl<'a> Railway<'a> {
         }
     }
 
-    /// The service's live deployment: the newest `SUCCESS` one.
-    pub(crate) async fn live(&self, service: &str) -> Result<Option<String>, PlatformFailure> {
+    /// The service's deployments, newest first.
+    async fn deployments(
+        &self,
+        service: &str,
+    ) -> Result<Vec<crate::clients::railway::Deployment>, PlatformFailure> {
         let (scope, service_id) = self.service_id(service).await?;
         let (deployments, _) = self
             .client()
             .deployments(&scope, &service_id)
             .await
             .map_err(|e| self.failure(&e))?;
-        Ok(deployments
+        Ok(deployments)
+    }
+
+    /// The service's live deployment: the newest `SUCCESS` one.
+    pub(crate) async fn live(&self, service: &str) -> Result<Option<String>, PlatformFailure> {
+        Ok(self
+            .deployments(service)
+            .await?
             .into_iter()
             .find(|d| d.status == DeploymentStatus::Success)
             .map(|d| d.id))
@@ -189,13 +199,9 @@ impl<'a> Railway<'a> {
         since: Timestamp,
         except: Option<&str>,
     ) -> Result<Option<String>, PlatformFailure> {
-        let (scope, service_id) = self.service_id(service).await?;
-        let (deployments, _) = self
-            .client()
-            .deployments(&scope, &service_id)
-            .await
-            .map_err(|e| self.failure(&e))?;
-        Ok(deployments
+        Ok(self
+            .deployments(service)
+            .await?
             .into_iter()
             .filter(|d| Some(d.id.as_str()) != except)
             .find(|d| {

@@ -347,25 +347,11 @@ pub(crate) fn roll_back_from(
                 return;
             }
             database_ran = true;
-            match execution.run_command(
-                &step.id,
-                &plan.rollback.database_command,
-                &Placeholders::of(execution.release()),
-                DEFAULT_COMMAND_TIMEOUT,
-            ) {
-                Ok(evaluation) if evaluation.verdict == Verdict::Pass => {
-                    step.status = StepStatus::Done;
-                    step.summary = format!("database rolled back, approved by {owner}");
-                }
-                Ok(evaluation) => {
-                    step.status = StepStatus::Failed;
-                    step.summary = execution.redact(&evaluation.summary);
-                }
-                Err(why) => {
-                    step.status = StepStatus::Failed;
-                    step.summary = why;
-                }
-            }
+            let placeholders = Placeholders::of(execution.release());
+            let command = &plan.rollback.database_command;
+            run_as_step(execution, step, command, &placeholders, || {
+                format!("database rolled back, approved by {owner}")
+            });
         },
     );
     if let Some(last) = rolled.steps.last()
@@ -460,25 +446,13 @@ fn roll_back_service(
         let placeholders = Placeholders::of(execution.release())
             .service(service)
             .deployment(Some(to));
-        match execution.run_command(
-            &step.id,
+        run_as_step(
+            execution,
+            step,
             &plan.rollback.command,
             &placeholders,
-            DEFAULT_COMMAND_TIMEOUT,
-        ) {
-            Ok(evaluation) if evaluation.verdict == Verdict::Pass => {
-                step.status = StepStatus::Done;
-                step.summary = format!("`{service}` returned to {to} by command");
-            }
-            Ok(evaluation) => {
-                step.status = StepStatus::Failed;
-                step.summary = execution.redact(&evaluation.summary);
-            }
-            Err(why) => {
-                step.status = StepStatus::Failed;
-                step.summary = why;
-            }
-        }
+            || format!("`{service}` returned to {to} by command"),
+        );
         return;
     }
     let railway = match Railway::new(execution.context(), plan.rollout.deploy.project.clone()) {
@@ -515,6 +489,31 @@ fn roll_back_service(
         Err(why) => {
             step.status = StepStatus::Failed;
             step.summary = execution.redact(&why);
+        }
+    }
+}
+
+/// Runs a rollback command for `step`: done with `done()`'s words when it passes, else failed
+/// with what it said.
+fn run_as_step(
+    execution: &Execution<'_, '_>,
+    step: &mut StepReport,
+    command: &[String],
+    placeholders: &Placeholders,
+    done: impl FnOnce() -> String,
+) {
+    match execution.run_command(&step.id, command, placeholders, DEFAULT_COMMAND_TIMEOUT) {
+        Ok(evaluation) if evaluation.verdict == Verdict::Pass => {
+            step.status = StepStatus::Done;
+            step.summary = done();
+        }
+        Ok(evaluation) => {
+            step.status = StepStatus::Failed;
+            step.summary = execution.redact(&evaluation.summary);
+        }
+        Err(why) => {
+            step.status = StepStatus::Failed;
+            step.summary = why;
         }
     }
 }
