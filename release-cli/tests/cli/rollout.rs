@@ -1066,3 +1066,43 @@ fn ctrl_c_in_a_deploy_rolls_nothing_back_and_resume_carries_on() {
         ]
     );
 }
+
+#[test]
+fn a_rollback_killed_while_its_redeploy_goes_live_is_not_redeployed_twice() {
+    let stage = Stage::start(
+        Some(("web", Scenario::RolesBlocked)),
+        Progress::succeeds_after(Duration::from_millis(1500)),
+    );
+    stage
+        .runtime
+        .block_on(stage.platform().set_can_rollback("dep-9c41e7a2", false));
+    let (mut child, dir) = stage.release().args(["rollout"]).spawn();
+    wait_until("the web redeploy", || {
+        stage
+            .acted()
+            .iter()
+            .any(|m| m.starts_with("DeploymentRedeploy"))
+    });
+    // Give the progress record a moment to follow Railway's answer, then kill.
+    std::thread::sleep(Duration::from_millis(200));
+    kill_9(&mut child);
+
+    let (resumed, _) = stage
+        .release()
+        .args(["rollout", "--resume", "last"])
+        .run_in(dir.path());
+    assert_eq!(resumed.code, 4, "{}\n{}", resumed.stdout, resumed.stderr);
+    let redeploys = stage
+        .acted()
+        .iter()
+        .filter(|m| m.starts_with("DeploymentRedeploy"))
+        .count();
+    assert_eq!(redeploys, 1, "{:?}", stage.acted());
+    assert!(
+        resumed
+            .stdout
+            .contains("`web` redeployed from dep-9c41e7a2 as"),
+        "{}",
+        resumed.stdout
+    );
+}

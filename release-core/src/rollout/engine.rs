@@ -91,8 +91,13 @@ pub fn rollout(
         Ok(lock) => lock,
         Err(held) => return Ok(blocked(summary, held)),
     };
+    // A rollout that was rolling back goes on rolling back: the one action a freeze (its
+    // own, usually) allows.
+    let rolling_back = previous.as_ref().and_then(journal::Previous::rolling_back);
     // Checked under the lock, so a freeze recorded meanwhile is seen.
-    if let Some(freeze) = journal::frozen(&store, execution.environment())? {
+    if rolling_back.is_none()
+        && let Some(freeze) = journal::frozen(&store, execution.environment())?
+    {
         return Ok(blocked(
             summary,
             format!(
@@ -111,7 +116,7 @@ pub fn rollout(
     // An interrupted rollout that had decided to roll back (or failed after a change) goes
     // on with its rollback, never forward.
     if let Some(previous) = &previous
-        && let Some(why) = previous.rolling_back()
+        && let Some(why) = rolling_back
     {
         summary.steps = plan
             .rollout

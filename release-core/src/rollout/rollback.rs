@@ -16,7 +16,7 @@ use crate::{Outcome, Plan};
 use super::announce::{self, Announcement};
 use super::error::RolloutError;
 use super::execution::{DEFAULT_COMMAND_TIMEOUT, Execution, Placeholders, gate_run};
-use super::journal::{self, Deployed, Journal, Previous};
+use super::journal::{self, Deployed, Interrupted, Journal, Previous};
 use super::platform::Railway;
 use super::request::{RolloutRequest, RolloutWatch};
 use super::summary::{RolloutKind, RolloutOutcome, RolloutSummary, StepReport, StepStatus};
@@ -300,7 +300,16 @@ pub(crate) fn roll_back_from(
         let mut step = StepReport::new(format!("rollback-{}", deployed.service), "rollback");
         step.service = Some(deployed.service.clone());
         run(&mut rolled, step, false, &mut |step| {
-            roll_back_service(execution, runtime, watch, &deployed, step);
+            let interrupted = done.and_then(|p| p.interrupted(&step.id));
+            roll_back_service(
+                execution,
+                journal,
+                runtime,
+                watch,
+                &deployed,
+                interrupted,
+                step,
+            );
         });
         if let Some(last) = rolled.steps.last()
             && last.status == StepStatus::Failed
@@ -421,9 +430,11 @@ pub(crate) fn roll_back_from(
 
 fn roll_back_service(
     execution: &Execution<'_, '_>,
+    journal: &Journal<'_>,
     runtime: &Runtime,
     watch: &dyn RolloutWatch,
     deployed: &Deployed,
+    interrupted: Option<Interrupted>,
     step: &mut StepReport,
 ) {
     let plan = execution.plan();
@@ -463,15 +474,24 @@ fn roll_back_service(
             return;
         }
     };
-    let live = match runtime.block_on(railway.roll_back(to)) {
-        Ok(live) => live,
-        Err(failure) => {
-            step.status = StepStatus::Failed;
-            step.summary = failure.message;
-            return;
-        }
+    // An interrupted run that got Railway's answer journalled it: follow that deployment
+    // rather than send the rollback (or a redeploy) again.
+    let journalled = interrupted.and_then(|i| i.deployment).filter(|id| id != to);
+    let live = match journalled {
+        Some(live) => live,
+        None => match runtime.block_on(railway.roll_back(to)) {
+            Ok(live) => live,
+            Err(failure) => {
+                step.status = StepStatus::Failed;
+                step.summary = failure.message;
+                return;
+            }
+        },
     };
     step.deployment_id = Some(live.clone());
+    if live != *to {
+        let _ = journal.step_progress(step);
+    }
     let step_id = step.id.clone();
     let seen = move |status: &str| watch.deployment_status(&step_id, status);
     let deploy = &plan.rollout.deploy;
