@@ -501,7 +501,24 @@ fn a_deploy_mutation_answered_500_is_not_repeated_and_is_rolled_back() {
         "{}",
         run.stdout
     );
-    assert_eq!(summary(&run, "rollout")["outcome"], "rolled-back");
+    let summary = summary(&run, "rollout");
+    assert_eq!(summary["outcome"], "rolled-back");
+    // The deployment Railway made despite the 500 is found and settled before the rollback.
+    assert_eq!(
+        summary["steps"][1]["deployment_id"], "dep-api-1",
+        "{summary}"
+    );
+    assert!(
+        summary["steps"][1]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("Railway made deployment dep-api-1 all the same (now SUCCESS)"),
+        "{summary}"
+    );
+    assert_eq!(
+        stage.acted().last().map(String::as_str),
+        Some("DeploymentRollback dep-5e2b8d13")
+    );
 }
 
 #[test]

@@ -299,10 +299,13 @@ impl Execution<'_, '_> {
                         report.summary = failure.message.clone();
                         let reason =
                             format!("the deploy of `{service}` failed: {}", report.summary);
-                        return match failure.may_have_acted {
-                            true => StepOutcome::Stop(reason),
-                            false => StepOutcome::Refused(reason),
-                        };
+                        if !failure.may_have_acted {
+                            return StepOutcome::Refused(reason);
+                        }
+                        // Railway may have made a deployment all the same: find it and let it
+                        // settle, so that it cannot go live after the rollback.
+                        self.settle_unanswered(report, journal, &railway, service, timeout);
+                        return StepOutcome::Stop(reason);
                     }
                 }
             }
@@ -334,6 +337,42 @@ impl Execution<'_, '_> {
                 ))
             }
         }
+    }
+
+    /// After a deploy mutation whose answer was lost: the deployment Railway made anyway,
+    /// journalled and followed until it ends, its statuses reported.
+    fn settle_unanswered(
+        &self,
+        report: &mut StepReport,
+        journal: &Journal<'_>,
+        railway: &Railway<'_>,
+        service: &str,
+        timeout: Duration,
+    ) {
+        let since = report
+            .started_at
+            .unwrap_or_else(Timestamp::now)
+            .checked_sub(jiff::SignedDuration::try_from(CLOCK_SKEW).unwrap_or_default())
+            .unwrap_or_else(|_| Timestamp::now());
+        let found = self.runtime.block_on(railway.created_since(
+            service,
+            since,
+            report.replaces.as_deref(),
+        ));
+        let Ok(Some(id)) = found else {
+            return;
+        };
+        report.deployment_id = Some(id.clone());
+        let _ = journal.step_progress(report);
+        let poll = self.plan().rollout.deploy.poll.get();
+        let followed = self
+            .runtime
+            .block_on(railway.follow(&id, timeout, poll, &|_| {}));
+        let last = followed.statuses.last().cloned().unwrap_or_default();
+        report.statuses = followed.statuses;
+        report.summary.push_str(&format!(
+            "; Railway made deployment {id} all the same (now {last})"
+        ));
     }
 
     fn deploy_by_command(
