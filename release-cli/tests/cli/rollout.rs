@@ -1100,8 +1100,16 @@ fn a_rollback_killed_while_its_redeploy_goes_live_is_not_redeployed_twice() {
             .iter()
             .any(|m| m.starts_with("DeploymentRedeploy"))
     });
-    // Give the progress record a moment to follow Railway's answer, then kill.
-    std::thread::sleep(Duration::from_millis(200));
+    // Once Railway's answer is journalled (the redeploy's new deployment), kill.
+    let log = dir.path().join("artifacts/release/release-log.jsonl");
+    wait_until("the redeploy's journal record", || {
+        std::fs::read_to_string(&log).is_ok_and(|text| {
+            text.lines().any(|line| {
+                line.contains(r#""step_id":"rollback-web""#)
+                    && line.contains(r#""summary":"deployment created""#)
+            })
+        })
+    });
     kill_9(&mut child);
 
     let (resumed, _) = stage
