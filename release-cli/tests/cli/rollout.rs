@@ -445,6 +445,25 @@ fn dry_run_shows_every_target_and_changes_nothing() {
     assert!(!run.dir.join("migrations.txt").exists());
     assert!(!run.dir.join("artifacts/release/release-log.jsonl").exists());
     assert_no_secret(&stage, &run);
+
+    // A secret's value written into a command of the plan is not shown by the dry run.
+    let leaky = plan().replace(
+        r#"database_command = ["sh", "-c", "echo down >> migrations.txt"]"#,
+        &format!(r#"database_command = ["sh", "-c", "echo down", "{TOKEN}"]"#),
+    );
+    assert_ne!(leaky, plan());
+    let (dry, _dir) = stage
+        .release()
+        .file("runbook.toml", leaky)
+        .args(["rollout", "--dry-run"])
+        .run();
+    assert_eq!(dry.code, 0, "{}\n{}", dry.stdout, dry.stderr);
+    assert!(
+        dry.stdout.contains("sh -c echo down [redacted]"),
+        "{}",
+        dry.stdout
+    );
+    assert_no_secret(&stage, &dry);
 }
 
 #[test]

@@ -103,6 +103,8 @@ pub(crate) fn describe(execution: &Execution<'_, '_>, runtime: &Runtime) -> Roll
                 None => format!("phases {}", phases.join(", ")),
             },
         });
+        // A command written in the plan may hold a value the run knows as a secret.
+        report.target = report.target.map(|target| execution.redact(&target));
         summary.steps.push(report);
     }
     summary.rollback = planned(

@@ -220,6 +220,10 @@ pub(crate) fn planned(execution: &Execution<'_, '_>, scope: &RollbackScope) -> V
     smoke.status = StepStatus::Planned;
     smoke.target = Some("release smoke".to_owned());
     steps.push(smoke);
+    // Commands written in the plan may hold a value the run knows as a secret.
+    for step in &mut steps {
+        step.target = step.target.take().map(|target| execution.redact(&target));
+    }
     steps
 }
 
@@ -336,7 +340,7 @@ pub(crate) fn roll_back_from(
             let Some(owner) = &approved else {
                 step.status = StepStatus::Skipped;
                 step.summary = "awaits the database owner's approval".to_owned();
-                step.target = Some(plan.rollback.database_command.join(" "));
+                step.target = Some(execution.redact(&plan.rollback.database_command.join(" ")));
                 awaits_approval = true;
                 return;
             };
