@@ -49,7 +49,7 @@ pub fn rollout(
                     run_id: previous.run_id.clone(),
                 });
             }
-            if let Some(outcome) = journal::ended_rollout(&previous) {
+            if let Some(outcome) = previous.ended() {
                 return Err(RolloutError::AlreadyEnded {
                     run_id: previous.run_id.clone(),
                     outcome,

@@ -83,19 +83,13 @@ impl<'r, 'p> Execution<'r, 'p> {
         if let Some(actor) = &self.request.actor {
             return actor.clone();
         }
-        let var = |name: &str| {
-            self.context()
-                .vars()
-                .get(name)
-                .map(|v| v.expose().trim().to_owned())
+        // The run's variables (an env file) first, then the process's, as `release freeze`.
+        let vars = self.context().vars();
+        crate::log::actor(|name| {
+            vars.get(name)
+                .map(|v| v.expose().to_owned())
                 .or_else(|| std::env::var(name).ok())
-                .filter(|v| !v.is_empty())
-        };
-        if let Some(actor) = var("RELEASE_ACTOR").or_else(|| var("GITHUB_ACTOR")) {
-            return actor;
-        }
-        let user = var("USER").unwrap_or_else(|| "someone".to_owned());
-        format!("{user}@{}", crate::log::host_name())
+        })
     }
 
     /// A new summary of this execution.

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 
 use crate::log::{
     EnvironmentLock, Journal as Records, LockError, LockHolder, LogLine, ReleaseStore,
-    RolloutAction, RolloutEvent, RolloutRecord, StepRecord, StepStatus as LoggedStatus, StoreError,
+    RolloutAction, RolloutRecord, StepRecord, StepStatus as LoggedStatus, StoreError,
 };
 
 use super::error::RolloutError;
@@ -406,19 +406,4 @@ pub(crate) fn lock(
             ),
             other => format!("the environment's lock could not be taken: {other}"),
         })
-}
-
-/// Whether the earlier run's records say it is a rollout that already ended.
-pub(crate) fn ended_rollout(previous: &Previous) -> Option<String> {
-    match previous.records.started().map(|r| r.action) {
-        Some(RolloutAction::Rollout) => previous.ended(),
-        _ => None,
-    }
-    .filter(|_| {
-        previous
-            .records
-            .runs
-            .last()
-            .is_some_and(|r| r.event == RolloutEvent::End)
-    })
 }
