@@ -76,6 +76,9 @@ pub enum RolloutError {
         /// The run.
         run_id: String,
     },
+    /// A freeze's reason is empty or too long.
+    #[error("{0}")]
+    FreezeReason(String),
     /// The run's settings do not hold.
     #[error(transparent)]
     Run(#[from] RunError),

@@ -8,6 +8,7 @@ mod dry_run;
 mod engine;
 mod error;
 mod execution;
+mod freeze;
 mod human;
 mod journal;
 mod platform;
@@ -20,6 +21,7 @@ mod summary;
 
 pub use engine::rollout;
 pub use error::RolloutError;
+pub use freeze::{FreezeChange, FreezeOutcome, MAX_REASON_CHARS, freeze, render_freeze, unfreeze};
 pub use human::render_rollout;
 pub use report::{annotations, record, render, summary_path};
 pub use request::{Resume, RolloutRequest, RolloutWatch};
