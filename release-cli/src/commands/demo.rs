@@ -101,7 +101,8 @@ pub(crate) fn run(
 }
 
 /// The launch gate's report and health report the rollout's verify step wrote, then the
-/// rollout's timeline; machine formats print the rollout's document alone.
+/// rollout as `release rollout` publishes it; machine formats print the rollout's document
+/// alone.
 fn publish(global: &GlobalArgs, plan: &Plan, summary: &RolloutSummary) -> Result<i32, CliError> {
     if !global.format.is_machine() {
         let launch_gate = runbook::LAUNCH_GATE.summary_path(plan, &summary.environment);
@@ -122,13 +123,5 @@ fn publish(global: &GlobalArgs, plan: &Plan, summary: &RolloutSummary) -> Result
         }
         output::print_stdout("\n")?;
     }
-    output::print_stdout(&rollout::render(global.format, summary).map_err(CliError::output)?)?;
-    let failures = rollout::record(plan, summary, global.out.as_deref(), None);
-    for failure in &failures {
-        output::print_error(&CliError::output(failure));
-    }
-    Ok(match failures.is_empty() {
-        true => summary.exit_code,
-        false => worse(summary.exit_code, exit_code::INVALID_INPUT),
-    })
+    super::rollout::publish(global, plan, summary)
 }

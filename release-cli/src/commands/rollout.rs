@@ -56,7 +56,11 @@ pub(crate) fn status(global: &GlobalArgs) -> Result<i32, CliError> {
 /// Prints the summary, writes it (`<artifacts_dir>/<env>-<kind>-summary.json` and `--out`),
 /// and returns its exit code; a summary that could not be written fails the run with 2
 /// unless it already needs a human.
-fn publish(global: &GlobalArgs, plan: &Plan, summary: &RolloutSummary) -> Result<i32, CliError> {
+pub(crate) fn publish(
+    global: &GlobalArgs,
+    plan: &Plan,
+    summary: &RolloutSummary,
+) -> Result<i32, CliError> {
     let rendered = rollout::render(global.format, summary).map_err(CliError::output)?;
     output::print_stdout(&rendered)?;
     let on_github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
