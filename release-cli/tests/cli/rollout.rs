@@ -124,9 +124,12 @@ fn plan() -> String {
 }
 
 fn summary(run: &Run, kind: &str) -> serde_json::Value {
-    let path = run
-        .dir
-        .join(format!("artifacts/release/production-{kind}-summary.json"));
+    summary_in(&run.dir, kind)
+}
+
+/// The rollout or rollback summary written in `dir`.
+fn summary_in(dir: &std::path::Path, kind: &str) -> serde_json::Value {
+    let path = dir.join(format!("artifacts/release/production-{kind}-summary.json"));
     serde_json::from_str(&std::fs::read_to_string(path).expect("summary file")).unwrap()
 }
 
@@ -837,15 +840,7 @@ fn kill_9_at_any_step_then_resume_finishes_with_one_deploy_per_service() {
             ],
             "{step}: one deploy per service"
         );
-        let summary = summary(
-            &Run {
-                code: 0,
-                stdout: String::new(),
-                stderr: String::new(),
-                dir: dir.path().to_path_buf(),
-            },
-            "rollout",
-        );
+        let summary = summary_in(dir.path(), "rollout");
         assert_eq!(summary["resumed"], true, "{step}");
         assert_eq!(summary["outcome"], "proceeding", "{step}");
     }
@@ -1052,15 +1047,7 @@ fn a_failed_migration_approved_later_rolls_the_database_back_and_smoke_runs_afte
         "up\ndown\n",
         "the failed migration's changes are reversed once approved"
     );
-    let rollback = &summary(
-        &Run {
-            code: 0,
-            stdout: String::new(),
-            stderr: String::new(),
-            dir: dir.path().to_path_buf(),
-        },
-        "rollback",
-    )["rollback"];
+    let rollback = &summary_in(dir.path(), "rollback")["rollback"];
     let smoke = rollback
         .as_array()
         .unwrap()
