@@ -72,6 +72,9 @@ pub enum LockError {
         .0.display()
     )]
     Unnamed(PathBuf),
+    /// The store holding the lock could not be used (a database's lock).
+    #[error(transparent)]
+    Store(Box<super::store::StoreError>),
     /// The lock file could not be used.
     #[error("failed to {action} lock file {}: {source}", path.display())]
     File {

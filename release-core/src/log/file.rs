@@ -38,14 +38,18 @@ pub struct TornLine {
     pub line: usize,
     /// Whether `line` counts from the end: `1` is the last line.
     pub from_end: bool,
+    /// Whether `line` is a database row's sequence number rather than a line of a file.
+    pub row: bool,
     /// What is wrong with it.
     pub reason: String,
 }
 
 impl TornLine {
-    /// `line 12`, or `line 3 from the end`.
+    /// `line 12`, `line 3 from the end`, or `row 12` (of a database).
     pub fn position(&self) -> String {
-        if self.from_end {
+        if self.row {
+            format!("row {}", self.line)
+        } else if self.from_end {
             format!("line {} from the end", self.line)
         } else {
             format!("line {}", self.line)
@@ -464,12 +468,38 @@ fn too_long(line: usize, from_end: bool) -> LogEntry {
     LogEntry::Problem(TornLine {
         line,
         from_end,
+        row: false,
         reason: format!("longer than {MAX_LINE_BYTES} bytes; skipped"),
     })
 }
 
-/// A line read as a record, or the problem with it; `None` for a blank line.
-fn parse_line(bytes: &[u8], complete: bool, line: usize, from_end: bool) -> Option<LogEntry> {
+/// A line read as a record, or the problem with it; `None` for a blank line. A database row's
+/// document is read the same way (`line` its sequence number, `row` set).
+pub(super) fn parse_line(
+    bytes: &[u8],
+    complete: bool,
+    line: usize,
+    from_end: bool,
+) -> Option<LogEntry> {
+    parse_entry(bytes, complete, line, from_end, false)
+}
+
+/// [`parse_line`] for a line or a row.
+pub(super) fn parse_entry(
+    bytes: &[u8],
+    complete: bool,
+    line: usize,
+    from_end: bool,
+    row: bool,
+) -> Option<LogEntry> {
+    if row && bytes.len() > MAX_LINE_BYTES {
+        return Some(LogEntry::Problem(TornLine {
+            line,
+            from_end,
+            row,
+            reason: format!("longer than {MAX_LINE_BYTES} bytes; skipped"),
+        }));
+    }
     let text = String::from_utf8_lossy(bytes);
     let text = text.trim();
     if text.is_empty() {
@@ -479,6 +509,7 @@ fn parse_line(bytes: &[u8], complete: bool, line: usize, from_end: bool) -> Opti
         LogEntry::Problem(TornLine {
             line,
             from_end,
+            row,
             reason,
         })
     };

@@ -24,4 +24,4 @@ pub use journal::{
 pub use record::{
     DecisionKind, DecisionLineKind, DecisionRecord, LOG_SCHEMA_VERSION, LogLine, LogRecord,
 };
-pub use store::{FreezeChange, Journal, ReleaseStore, StoreError};
+pub use store::{FreezeChange, Imported, Journal, LineFilter, LineKind, ReleaseStore, StoreError};

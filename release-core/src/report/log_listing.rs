@@ -138,6 +138,7 @@ impl<'p, W: Write> Listing<'p, W> {
         let TornLine {
             line,
             from_end,
+            row: _,
             reason,
         } = &problem;
         let shown = escaped(&self.path.display().to_string()).into_owned();

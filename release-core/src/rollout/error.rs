@@ -1,7 +1,7 @@
 //! Why a rollout or rollback could not be carried out at all (a blocked or failed one is a
 //! summary, not an error).
 
-use crate::log::LogError;
+use crate::log::{LogError, StoreError};
 use crate::run::RunError;
 
 /// Why a rollout or rollback could not start: invalid input, exit 2 (or the signal's code
@@ -82,7 +82,13 @@ pub enum RolloutError {
     /// The run's settings do not hold.
     #[error(transparent)]
     Run(#[from] RunError),
-    /// The release log cannot be read.
+    /// The release store (its log file or database) cannot be used.
     #[error(transparent)]
-    Log(#[from] LogError),
+    Store(#[from] StoreError),
+}
+
+impl From<LogError> for RolloutError {
+    fn from(error: LogError) -> Self {
+        Self::Store(StoreError::Log(error))
+    }
 }

@@ -89,9 +89,7 @@ pub fn unfreeze(
 }
 
 fn store_error(error: StoreError) -> RolloutError {
-    match error {
-        StoreError::Log(e) => RolloutError::Log(e),
-    }
+    RolloutError::Store(error)
 }
 
 fn outcome(

@@ -357,9 +357,7 @@ pub(crate) fn previous(
 }
 
 fn store_error(error: StoreError) -> RolloutError {
-    match error {
-        StoreError::Log(e) => RolloutError::Log(e),
-    }
+    RolloutError::Store(error)
 }
 
 /// Who froze the environment, when and why; `None` when it is not frozen.

@@ -56,36 +56,29 @@ pub fn status(request: &RunRequest<'_>) -> Result<RolloutStatus, RolloutError> {
         Ok(holder) => (holder, None),
         Err(e) => (None, Some(e.to_string())),
     };
-    let freeze = store.freeze_state(&environment).map_err(|e| match e {
-        crate::log::StoreError::Log(e) => RolloutError::Log(e),
-    })?;
-    let last = store
-        .last_rollout(&environment)
-        .map_err(|e| match e {
-            crate::log::StoreError::Log(e) => RolloutError::Log(e),
-        })?
-        .map(|journal| {
-            let mut steps: Vec<StepRecord> = Vec::new();
-            for record in &journal.steps {
-                match steps.iter_mut().find(|s| s.step_id == record.step_id) {
-                    Some(known)
-                        if known.event == StepEvent::End && record.event == StepEvent::Start =>
-                    {
-                        *known = record.clone();
-                    }
-                    Some(known) => *known = record.clone(),
-                    None => steps.push(record.clone()),
+    let freeze = store.freeze_state(&environment)?;
+    let last = store.last_rollout(&environment)?.map(|journal| {
+        let mut steps: Vec<StepRecord> = Vec::new();
+        for record in &journal.steps {
+            match steps.iter_mut().find(|s| s.step_id == record.step_id) {
+                Some(known)
+                    if known.event == StepEvent::End && record.event == StepEvent::Start =>
+                {
+                    *known = record.clone();
                 }
+                Some(known) => *known = record.clone(),
+                None => steps.push(record.clone()),
             }
-            LastRun {
-                run_id: journal.run_id.clone(),
-                action: journal
-                    .action()
-                    .map_or_else(|| "rollout".to_owned(), |a| a.as_str().to_owned()),
-                outcome: journal.ended().and_then(|e| e.outcome.clone()),
-                steps,
-            }
-        });
+        }
+        LastRun {
+            run_id: journal.run_id.clone(),
+            action: journal
+                .action()
+                .map_or_else(|| "rollout".to_owned(), |a| a.as_str().to_owned()),
+            outcome: journal.ended().and_then(|e| e.outcome.clone()),
+            steps,
+        }
+    });
     Ok(RolloutStatus {
         environment,
         lock,
