@@ -8,6 +8,8 @@ mod env_lock;
 mod file;
 mod freeze;
 mod journal;
+mod location;
+pub mod postgres;
 mod record;
 mod store;
 
@@ -21,6 +23,7 @@ pub use journal::{
     RolloutAction, RolloutEvent, RolloutLineKind, RolloutRecord, StepEvent, StepLineKind,
     StepRecord, StepStatus,
 };
+pub use location::{RELEASE_LOG_URL, StoreLocation};
 pub use record::{
     DecisionKind, DecisionLineKind, DecisionRecord, LOG_SCHEMA_VERSION, LogLine, LogRecord,
 };
