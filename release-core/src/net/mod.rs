@@ -7,7 +7,7 @@ mod http;
 pub mod json;
 mod retry;
 pub(crate) mod shape;
-mod tls;
+pub(crate) mod tls;
 
 pub(crate) use http::redact_url;
 pub use http::{

@@ -23,6 +23,8 @@ mod outputs;
 mod plan_hostile;
 mod plan_load;
 mod platform;
+mod postgres_server;
+mod postgres_store;
 mod railway_mutations;
 mod release_log;
 mod release_store;

@@ -1,78 +1,332 @@
-//! The PostgreSQL release store.
+//! The PostgreSQL release store: each line one row (its JSON document and the columns reads
+//! select on), appended in one statement (so in one transaction: a cut connection leaves no
+//! part of a record), read back newest or oldest first a page at a time.
 
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
+use tokio_postgres::types::ToSql;
+
+use super::lock;
+use super::session::{Failure, Session};
 use super::url::PostgresUrl;
 use crate::log::env_lock::{EnvironmentLock, LockError, LockHolder};
-use crate::log::file::{LogEntry, ReadBack};
+use crate::log::file::{LogEntry, ReadBack, parse_entry};
 use crate::log::record::LogLine;
-use crate::log::store::{LineFilter, ReleaseStore, StoreError};
+use crate::log::store::{Imported, LineFilter, LineKind, ReleaseStore, StoreError};
 
-/// The release store in a PostgreSQL database, connected on first use.
-#[derive(Debug)]
+/// Rows fetched per round trip: a baseline is usually in the first page.
+const PAGE_ROWS: i64 = 256;
+
+/// Lines sent per transaction by an import.
+const IMPORT_BATCH: usize = 500;
+
+/// The release store in a PostgreSQL database, connected on first use; see the module
+/// `log::postgres`.
+#[derive(Debug, Clone)]
 pub struct PostgresStore {
-    url: PostgresUrl,
+    session: Arc<Session>,
 }
 
 impl PostgresStore {
     /// The store at `url`; nothing is connected until it is used.
     pub fn new(url: PostgresUrl) -> Self {
-        Self { url }
+        Self {
+            session: Arc::new(Session::new(url)),
+        }
     }
 
-    fn unavailable(&self, action: &'static str) -> StoreError {
-        StoreError::Database {
-            location: self.location(),
-            action,
-            reason: "the PostgreSQL store is being built".to_owned(),
-        }
+    /// Its URL.
+    pub fn url(&self) -> &PostgresUrl {
+        self.session.url()
+    }
+
+    fn page(
+        &self,
+        filter: &LineFilter,
+        newest_first: bool,
+        after: Option<i64>,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        let query = PageQuery::new(filter, newest_first, after);
+        self.session.run("read", move |client| async move {
+            let params: Vec<&(dyn ToSql + Sync)> = query.params();
+            let rows = client.query(&query.sql, &params).await?;
+            Ok(rows
+                .iter()
+                .map(|row| (row.get::<_, i64>(0), row.get::<_, String>(1)))
+                .collect())
+        })
     }
 }
 
+/// One page's query, its conditions only those the filter sets (a catch-all `$1 IS NULL OR`
+/// would keep the planner off the indexes).
+struct PageQuery {
+    sql: String,
+    kinds: Vec<String>,
+    environment: Option<String>,
+    run_id: Option<String>,
+    after: Option<i64>,
+}
+
+impl PageQuery {
+    fn new(filter: &LineFilter, newest_first: bool, after: Option<i64>) -> Self {
+        let mut conditions = Vec::new();
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            n
+        };
+        let kinds: Vec<String> = filter.kind_names().into_iter().map(str::to_owned).collect();
+        if !kinds.is_empty() {
+            conditions.push(format!("kind = ANY(${})", next()));
+        }
+        if filter.environment.is_some() {
+            conditions.push(format!("environment = ${}", next()));
+        }
+        if filter.run_id.is_some() {
+            conditions.push(format!("run_id = ${}", next()));
+        }
+        if after.is_some() {
+            let op = if newest_first { "<" } else { ">" };
+            conditions.push(format!("seq {op} ${}", next()));
+        }
+        let mut sql = "SELECT seq, document::text FROM release_records".to_owned();
+        if !conditions.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&conditions.join(" AND "));
+        }
+        sql.push_str(if newest_first {
+            " ORDER BY seq DESC"
+        } else {
+            " ORDER BY seq"
+        });
+        sql.push_str(&format!(" LIMIT {PAGE_ROWS}"));
+        Self {
+            sql,
+            kinds,
+            environment: filter.environment.clone(),
+            run_id: filter.run_id.clone(),
+            after,
+        }
+    }
+
+    fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
+        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
+        if !self.kinds.is_empty() {
+            params.push(&self.kinds);
+        }
+        if let Some(environment) = &self.environment {
+            params.push(environment);
+        }
+        if let Some(run_id) = &self.run_id {
+            params.push(run_id);
+        }
+        if let Some(after) = &self.after {
+            params.push(after);
+        }
+        params
+    }
+}
+
+/// A line as a row: its columns and its document.
+struct Row {
+    kind: String,
+    environment: Option<String>,
+    run_id: Option<String>,
+    recorded_at: Option<String>,
+    outcome: Option<String>,
+    document: String,
+}
+
+impl Row {
+    fn of(line: &LogLine) -> Result<Self, serde_json::Error> {
+        let value = serde_json::to_value(line)?;
+        let text = |key: &str| value.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+        let kind = match line {
+            LogLine::Freeze(_) => text("kind").unwrap_or_else(|| "freeze".to_owned()),
+            other => LineKind::of_line(other).names()[0].to_owned(),
+        };
+        Ok(Self {
+            kind,
+            environment: text("environment"),
+            run_id: line.run_id().map(str::to_owned),
+            recorded_at: text("recorded_at"),
+            outcome: text("outcome")
+                .or_else(|| text("decision"))
+                .or_else(|| text("status")),
+            document: serde_json::to_string(line)?,
+        })
+    }
+}
+
+const INSERT: &str = "INSERT INTO release_records
+        (kind, environment, run_id, recorded_at, outcome, document)
+    VALUES ($1, $2, $3, $4::text::timestamptz, $5, $6::text::jsonb)
+    ON CONFLICT DO NOTHING";
+
 impl ReleaseStore for PostgresStore {
     fn location(&self) -> String {
-        format!("release store {}", self.url)
+        self.session.location()
     }
 
     fn check(&self) -> Result<(), StoreError> {
-        Err(self.unavailable("connect to"))
+        self.session.run("connect to", |_| async { Ok(()) })
     }
 
-    fn append_line(&self, _line: &LogLine) -> Result<(), StoreError> {
-        Err(self.unavailable("append to"))
+    fn append_line(&self, line: &LogLine) -> Result<(), StoreError> {
+        let row = Row::of(line).map_err(|e| StoreError::Database {
+            location: self.location(),
+            action: "append to",
+            reason: format!("the record cannot be written as JSON: {e}"),
+        })?;
+        self.session.run("append to", move |client| async move {
+            client
+                .execute(
+                    INSERT,
+                    &[
+                        &row.kind,
+                        &row.environment,
+                        &row.run_id,
+                        &row.recorded_at,
+                        &row.outcome,
+                        &row.document,
+                    ],
+                )
+                .await?;
+            Ok(())
+        })
     }
 
     fn newest_first(
         &self,
-        _filter: &LineFilter,
-        _look_back: u64,
-        _visit: &mut dyn FnMut(LogEntry) -> ControlFlow<()>,
+        filter: &LineFilter,
+        look_back: u64,
+        visit: &mut dyn FnMut(LogEntry) -> ControlFlow<()>,
     ) -> Result<ReadBack, StoreError> {
-        Err(self.unavailable("read"))
+        let mut after = None;
+        let mut read: u64 = 0;
+        loop {
+            let page = self.page(filter, true, after)?;
+            let full = page.len() as i64 == PAGE_ROWS;
+            for (seq, document) in page {
+                after = Some(seq);
+                read = read.saturating_add(document.len() as u64 + 1);
+                if read > look_back {
+                    return Ok(ReadBack::LimitReached { bytes: read });
+                }
+                if let Some(entry) = entry(seq, &document)
+                    && filter.wants(&entry)
+                    && visit(entry).is_break()
+                {
+                    return Ok(ReadBack::Found);
+                }
+            }
+            if !full {
+                return Ok(ReadBack::WholeLog);
+            }
+        }
     }
 
     fn oldest_first(
         &self,
-        _filter: &LineFilter,
-        _visit: &mut dyn FnMut(usize, LogEntry) -> ControlFlow<()>,
+        filter: &LineFilter,
+        visit: &mut dyn FnMut(usize, LogEntry) -> ControlFlow<()>,
     ) -> Result<(), StoreError> {
-        Err(self.unavailable("read"))
+        let mut after = None;
+        loop {
+            let page = self.page(filter, false, after)?;
+            let full = page.len() as i64 == PAGE_ROWS;
+            for (seq, document) in page {
+                after = Some(seq);
+                if let Some(entry) = entry(seq, &document)
+                    && filter.wants(&entry)
+                    && visit(usize::try_from(seq).unwrap_or(usize::MAX), entry).is_break()
+                {
+                    return Ok(());
+                }
+            }
+            if !full {
+                return Ok(());
+            }
+        }
+    }
+
+    fn import(&self, lines: &[LogLine]) -> Result<Imported, StoreError> {
+        let mut imported = Imported::default();
+        for batch in lines.chunks(IMPORT_BATCH) {
+            let rows = batch
+                .iter()
+                .map(Row::of)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| StoreError::Database {
+                    location: self.location(),
+                    action: "import into",
+                    reason: format!("a record cannot be written as JSON: {e}"),
+                })?;
+            let count = rows.len();
+            let added = self.session.run("import into", move |client| async move {
+                client.batch_execute("BEGIN").await?;
+                let inserted = insert_all(&client, &rows).await;
+                let end = if inserted.is_ok() {
+                    "COMMIT"
+                } else {
+                    "ROLLBACK"
+                };
+                let ended = client.batch_execute(end).await;
+                let added = inserted?;
+                ended?;
+                Ok(added)
+            })?;
+            imported.added += added;
+            imported.already_present += count - added;
+        }
+        Ok(imported)
     }
 
     fn lock(
         &self,
-        _plan: &str,
-        _environment: &str,
-        _holder: LockHolder,
+        plan: &str,
+        environment: &str,
+        holder: LockHolder,
     ) -> Result<EnvironmentLock, LockError> {
-        Err(LockError::Store(Box::new(self.unavailable("lock"))))
+        lock::take(&self.session, plan, environment, holder)
     }
 
-    fn lock_holder(
-        &self,
-        _plan: &str,
-        _environment: &str,
-    ) -> Result<Option<LockHolder>, LockError> {
-        Err(LockError::Store(Box::new(self.unavailable("read"))))
+    fn lock_holder(&self, plan: &str, environment: &str) -> Result<Option<LockHolder>, LockError> {
+        lock::holder(&self.session, plan, environment)
     }
+}
+
+async fn insert_all(client: &tokio_postgres::Client, rows: &[Row]) -> Result<usize, Failure> {
+    let statement = client.prepare(INSERT).await?;
+    let mut added = 0;
+    for row in rows {
+        added += client
+            .execute(
+                &statement,
+                &[
+                    &row.kind,
+                    &row.environment,
+                    &row.run_id,
+                    &row.recorded_at,
+                    &row.outcome,
+                    &row.document,
+                ],
+            )
+            .await? as usize;
+    }
+    Ok(added)
+}
+
+/// A row's document read as a line would be; a malformed one (written by someone else) is a
+/// problem naming its row.
+fn entry(seq: i64, document: &str) -> Option<LogEntry> {
+    parse_entry(
+        document.as_bytes(),
+        true,
+        usize::try_from(seq).unwrap_or(usize::MAX),
+        false,
+        true,
+    )
 }

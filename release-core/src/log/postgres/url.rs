@@ -118,10 +118,7 @@ impl PostgresUrl {
         } else {
             url.query_pairs_mut().clear().extend_pairs(&kept);
         }
-        let password = url
-            .password()
-            .map(|p| percent_decode(p))
-            .filter(|p| !p.is_empty());
+        let password = url.password().map(percent_decode).filter(|p| !p.is_empty());
         let driver_url = url.to_string();
         // tokio-postgres reads the rest; its errors name the parameter, never the value.
         driver_url
