@@ -14,6 +14,8 @@
 //! and an [`AlertmanagerMock`] filters the alerts it holds like the Alertmanager API v2; every
 //! mock environment runs one of each with the scenario's [`Metric`] values and alerts. A [`Demo`]
 //! runs the shipped runbook against a mock environment, as `release demo` does. A
+//! `PrivatePostgres` (feature `postgres`, on by default) is a real PostgreSQL server of the
+//! test's own, for the release store. A
 //! [`MockGate`] returns scripted evaluations, for tests of runners and reports. The
 //! `release-mock` binary (feature `bin`, on by default) serves a scenario so a pipeline can be
 //! rehearsed.
@@ -57,6 +59,8 @@ mod platform_fault;
 mod platform_progress;
 mod platform_seed;
 mod platform_state;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod prometheus;
 mod railway;
 mod railway_case;
@@ -77,6 +81,8 @@ pub use health::HealthBody;
 pub use platform_answer::RecordedMutation;
 pub use platform_fault::RailwayFault;
 pub use platform_progress::Progress;
+#[cfg(feature = "postgres")]
+pub use postgres::{PostgresError, PrivatePostgres, PrivatePostgresBuilder};
 pub use prometheus::{PrometheusMock, PrometheusRequest};
 pub use railway::{RailwayMock, RailwayRequest};
 pub use railway_case::RailwayCase;

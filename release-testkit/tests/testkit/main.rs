@@ -7,6 +7,8 @@ mod faults;
 mod fixtures;
 mod health_bodies;
 mod mock_gate;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod prometheus;
 mod railway;
 mod railway_platform;
