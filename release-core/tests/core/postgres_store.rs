@@ -14,7 +14,7 @@ use release_core::log::{
     StoreError, StoreLocation,
 };
 
-use crate::postgres_server::{Database, server};
+use crate::postgres_server::{Database, server, tls_server};
 
 fn at(minute: i64) -> release_core::Timestamp {
     let base: release_core::Timestamp = "2026-11-27T10:00:00Z".parse().unwrap();
@@ -40,7 +40,7 @@ fn run_record(run_id: &str, environment: &str, minute: i64, latency: f64) -> Log
     record
 }
 
-fn store(database: &Database) -> PostgresStore {
+fn store(database: &Database<'_>) -> PostgresStore {
     PostgresStore::new(PostgresUrl::parse(&database.url()).unwrap())
 }
 
@@ -489,4 +489,86 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+#[test]
+fn tls_is_used_as_sslmode_says_and_a_certificate_nobody_trusts_is_refused() {
+    let server = tls_server();
+    let kit = server.database();
+    // verify-full with the server's authority (sslrootcert): encrypted, and the name checked.
+    let verified = store(&kit);
+    verified
+        .append_line(&LogLine::Run(run_record("g-1", "production", 0, 1.0)))
+        .unwrap();
+    assert_eq!(
+        kit.psql(
+            "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+                  WHERE s.ssl AND a.application_name = 'release'"
+        ),
+        "1\n"
+    );
+    // require: encrypted without checking who answers (libpq's meaning).
+    let url = kit.url().split('?').next().unwrap().to_owned();
+    let require =
+        PostgresStore::new(PostgresUrl::parse(&format!("{url}?sslmode=require")).unwrap());
+    require.check().unwrap();
+    // verify-full with the system's authorities: this server's is not among them.
+    let untrusted =
+        PostgresStore::new(PostgresUrl::parse(&format!("{url}?sslmode=verify-full")).unwrap());
+    let error = untrusted.check().unwrap_err().to_string();
+    assert!(error.contains("certificate"), "{error}");
+    // No TLS at all: the server refuses.
+    let plain = PostgresStore::new(PostgresUrl::parse(&format!("{url}?sslmode=disable")).unwrap());
+    let error = plain.check().unwrap_err().to_string();
+    assert!(
+        error.contains("no encryption") || error.contains("pg_hba"),
+        "{error}"
+    );
+    // A root certificate file that is not one.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("ca.pem");
+    std::fs::write(&bad, "not a certificate").unwrap();
+    let error = PostgresStore::new(
+        PostgresUrl::parse(&format!(
+            "{url}?sslmode=verify-full&sslrootcert={}",
+            bad.display()
+        ))
+        .unwrap(),
+    )
+    .check()
+    .unwrap_err()
+    .to_string();
+    assert!(error.contains("holds no certificate"), "{error}");
+    for error in [&error] {
+        assert!(!error.contains(&server.password()), "{error}");
+    }
+}
+
+#[test]
+fn a_database_stopped_mid_run_is_a_clear_error_and_later_calls_reconnect_once_it_is_back() {
+    let mut server = server();
+    let pg = store(&server.database());
+    pg.append_line(&LogLine::Run(run_record("g-1", "production", 0, 1.0)))
+        .unwrap();
+    server.kit().stop().unwrap();
+    let error = pg
+        .append_line(&LogLine::Run(run_record("g-2", "production", 1, 1.0)))
+        .unwrap_err()
+        .to_string();
+    assert!(error.starts_with("failed to "), "{error}");
+    assert!(
+        error.contains("release store postgres://postgres@127.0.0.1:"),
+        "{error}"
+    );
+    assert!(!error.contains(&server.password()), "{error}");
+    server.kit().start_again().unwrap();
+    pg.append_line(&LogLine::Run(run_record("g-3", "production", 2, 1.0)))
+        .unwrap();
+    assert_eq!(
+        server
+            .database()
+            .psql("SELECT string_agg(run_id, ',' ORDER BY seq) FROM release_records"),
+        "g-1,g-3\n",
+        "no part of g-2"
+    );
 }
