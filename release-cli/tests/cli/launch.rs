@@ -9,14 +9,14 @@ use crate::support::{Release, interrupt, redact, runbook_plan, short_soak_plan};
 
 /// A mock environment served by its own runtime while the binary runs, with Prometheus and
 /// Alertmanager answering the runbook's metric and alert gates as a healthy service would.
-struct Mock {
+pub(crate) struct Mock {
     env: MockEnvironment,
     prometheus: PrometheusMock,
     alertmanager: AlertmanagerMock,
     _runtime: tokio::runtime::Runtime,
 }
 
-fn mock(scenario: Scenario) -> Mock {
+pub(crate) fn mock(scenario: Scenario) -> Mock {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -46,7 +46,7 @@ fn mock(scenario: Scenario) -> Mock {
     }
 }
 
-fn against(mock: &Mock) -> Release {
+pub(crate) fn against(mock: &Mock) -> Release {
     Release::new()
         .file("runbook.toml", short_soak_plan())
         .args(["--plan", "runbook.toml"])

@@ -16,14 +16,14 @@ use crate::support::{Release, Run, short_soak_plan};
 const TOKEN: &str = "rw-canary-7d1f0c9e-4b2a-4e8f-9a3c-5e6d7f8a9b0c";
 
 /// The mock environment of a rollout, served by its own runtime while the binary runs.
-struct Stage {
+pub(crate) struct Stage {
     env: MockEnvironment,
     slack: SlackMock,
     runtime: tokio::runtime::Runtime,
 }
 
 impl Stage {
-    fn start(after_deploy: Option<(&str, Scenario)>, deploys: Progress) -> Stage {
+    pub(crate) fn start(after_deploy: Option<(&str, Scenario)>, deploys: Progress) -> Stage {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -56,7 +56,7 @@ impl Stage {
     }
 
     /// `release --plan runbook.toml --env production ARGS` against this stage.
-    fn release(&self) -> Release {
+    pub(crate) fn release(&self) -> Release {
         Release::new()
             .file("runbook.toml", plan())
             .args(["--plan", "runbook.toml", "--env", "production"])
@@ -73,7 +73,7 @@ impl Stage {
     }
 
     /// The deploy and rollback mutations that acted, as `operation service-or-id`.
-    fn acted(&self) -> Vec<String> {
+    pub(crate) fn acted(&self) -> Vec<String> {
         self.runtime.block_on(async {
             let platform = self.platform();
             let mut out = Vec::new();
