@@ -2,6 +2,7 @@
 //! with times, durations, run ids and paths redacted.
 
 mod canary;
+mod ci_doc;
 mod errors;
 mod files;
 mod freeze;
