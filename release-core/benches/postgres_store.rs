@@ -28,14 +28,15 @@ type Result<T> = std::result::Result<T, Box<dyn Error>>;
 const RECORDS: i64 = 1_000_000;
 
 fn main() -> Result<()> {
-    let server = PrivatePostgres::start()?;
+    // Durable (`fsync` on), as a real database commits; the test kit's default is off.
+    let server = PrivatePostgres::builder().durable().start()?;
     let url = PostgresUrl::parse(&server.url())?;
     let store = PostgresStore::new(url.clone());
     store.check()?;
     let loading = Instant::now();
     server.psql(&format!(
         "INSERT INTO release_records (kind, environment, run_id, recorded_at, outcome, document)
-         SELECT kind, environment, 'r-' || i, at, outcome,
+         SELECT kind, environment, 'r-' || i, at::timestamptz, outcome,
                 CASE WHEN kind = 'run' THEN jsonb_build_object(
                     'schema_version', 1, 'run_id', 'r-' || i, 'recorded_at', at,
                     'phase', 'launch-gate', 'environment', environment, 'strict', true,

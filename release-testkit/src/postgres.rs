@@ -92,6 +92,7 @@ pub struct PrivatePostgres {
     port: u16,
     password: String,
     tls: bool,
+    durable: bool,
     timeout: Duration,
     server: Option<Child>,
 }
@@ -110,6 +111,7 @@ pub struct PrivatePostgres {
 #[must_use]
 pub struct PrivatePostgresBuilder {
     tls: bool,
+    durable: bool,
     timeout: Duration,
 }
 
@@ -176,6 +178,7 @@ impl Default for PrivatePostgresBuilder {
     fn default() -> Self {
         PrivatePostgresBuilder {
             tls: false,
+            durable: false,
             timeout: DEFAULT_TIMEOUT,
         }
     }
@@ -186,6 +189,13 @@ impl PrivatePostgresBuilder {
     /// by an authority made for this server (see [`PrivatePostgres::start_with_tls`]).
     pub fn tls(mut self) -> Self {
         self.tls = true;
+        self
+    }
+
+    /// Commits wait for the disk (`fsync` on), as in a real database: for benchmarks. Tests
+    /// leave it off; their data dies with them.
+    pub fn durable(mut self) -> Self {
+        self.durable = true;
         self
     }
 
@@ -226,6 +236,7 @@ impl PrivatePostgresBuilder {
             port: 0,
             password: random_password(),
             tls: self.tls,
+            durable: self.durable,
             timeout: self.timeout,
             server: None,
         };
@@ -625,8 +636,10 @@ impl PrivatePostgres {
             .arg("-D")
             .arg(self.data_dir())
             .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-k"])
-            .arg(dir)
-            .args(["-c", "fsync=off"]);
+            .arg(dir);
+        if !self.durable {
+            postgres.args(["-c", "fsync=off"]);
+        }
         if self.tls {
             postgres
                 .args(["-c", "ssl=on", "-c"])

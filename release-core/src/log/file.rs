@@ -11,7 +11,7 @@ use super::journal::{RolloutRecord, StepRecord};
 use super::record::{DecisionRecord, LogRecord};
 
 /// A line longer than this is not a record of ours; it is reported, not parsed.
-const MAX_LINE_BYTES: usize = 1024 * 1024;
+pub(super) const MAX_LINE_BYTES: usize = 1024 * 1024;
 
 /// How long to wait for another writer's lock before giving up: appends take milliseconds, so
 /// a lock held this long belongs to a stuck process, and waiting forever would hang a release.
@@ -462,6 +462,16 @@ fn without_blocking(options: &mut OpenOptions) {
     }
     #[cfg(not(unix))]
     let _ = options;
+}
+
+/// A database row too long to be a record, by its sequence number.
+pub(super) fn too_long_row(seq: usize) -> LogEntry {
+    LogEntry::Problem(TornLine {
+        line: seq,
+        from_end: false,
+        row: true,
+        reason: format!("longer than {MAX_LINE_BYTES} bytes; skipped"),
+    })
 }
 
 fn too_long(line: usize, from_end: bool) -> LogEntry {

@@ -280,7 +280,8 @@ fn rows_written_by_someone_else_are_skipped_and_reported_with_their_row() {
          ('run', 'production', '{\"hello\": \"world\"}'), \
          ('run', 'production', '[1, 2, 3]'), \
          ('rollout', 'production', '{\"kind\": \"rollout\", \"run_id\": 7}'), \
-         ('teleport', 'production', '{\"kind\": \"teleport\"}')",
+         ('teleport', 'production', '{\"kind\": \"teleport\"}'), \
+         ('run', 'production', jsonb_build_object('run_id', repeat('x', 2000000)))",
     );
     pg.append_line(&LogLine::Run(run_record("g-2", "production", 1, 200.0)))
         .unwrap();
@@ -296,7 +297,7 @@ fn rows_written_by_someone_else_are_skipped_and_reported_with_their_row() {
     })
     .unwrap();
     assert_eq!(runs, ["g-1", "g-2"]);
-    assert_eq!(problems, ["row 2", "row 3", "row 4", "row 5"]);
+    assert_eq!(problems, ["row 2", "row 3", "row 4", "row 5", "row 6"]);
     // A baseline search passes over them to the good row before, and says what it skipped.
     let mut seen = Vec::new();
     let (_, skipped) = pg
@@ -306,10 +307,10 @@ fn rows_written_by_someone_else_are_skipped_and_reported_with_their_row() {
         })
         .unwrap();
     assert_eq!(seen, ["g-2", "g-1"]);
-    assert_eq!(
-        skipped.len(),
-        2,
-        "the two malformed `run` rows: {skipped:?}"
+    assert_eq!(skipped.len(), 3, "the malformed `run` rows: {skipped:?}");
+    assert!(
+        skipped[0].reason.contains("longer than 1048576 bytes"),
+        "a huge row is not fetched: {skipped:?}"
     );
 }
 

@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     CREATE UNIQUE INDEX release_records_once
         ON release_records (kind, (coalesce(run_id, '')), (md5(document::text)));
     CREATE INDEX release_records_newest ON release_records (environment, kind, seq DESC);
+    CREATE INDEX release_records_kind ON release_records (kind, seq DESC);
     CREATE INDEX release_records_of_run ON release_records (run_id, seq);
     CREATE TABLE release_lock_holders (
         plan        text        NOT NULL,
