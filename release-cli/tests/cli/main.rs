@@ -17,4 +17,5 @@ mod qa;
 mod rollback;
 mod rollout;
 mod signals;
+mod store;
 mod support;

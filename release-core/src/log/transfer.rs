@@ -89,6 +89,8 @@ pub fn import_file(
     }
     let source = ReleaseLog::new(file);
     source.check()?;
+    // A store that cannot be used is named now, even when the file holds nothing to add.
+    store.check()?;
     let mut report = ImportReport::default();
     let mut batch = Vec::new();
     let mut failed = None;

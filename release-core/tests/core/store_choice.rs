@@ -175,3 +175,28 @@ fn one_request_opens_its_store_once() {
     let moved = request.vars(Vars::from_pairs([(RELEASE_LOG_URL, UNREACHABLE)]));
     assert!(!std::sync::Arc::ptr_eq(&first, &moved.store().unwrap()));
 }
+
+#[test]
+fn baselines_a_database_cannot_give_are_a_warning_not_a_stop() {
+    let plan = Plan::load(&release_testkit::fixtures::plan("runbook")).unwrap();
+    let phases = runbook::LAUNCH_GATE.phases;
+    let wanted = plan.baseline_keys(phases, "production", &Default::default());
+    assert!(!wanted.is_empty(), "the launch gate reads baselines");
+    let request = RunRequest::new(&plan)
+        .environment("production")
+        .vars(Vars::from_pairs([(RELEASE_LOG_URL, UNREACHABLE)]));
+    let prepared = request.prepare(phases).unwrap();
+    for key in &wanted {
+        assert!(prepared.context().baseline(key).is_none(), "{key}");
+    }
+    // A log file that cannot be read stops the run before any gate, as it always did.
+    let dir = tempfile::tempdir().unwrap();
+    let request = RunRequest::new(&plan)
+        .environment("production")
+        .vars(Vars::from_pairs([(
+            RELEASE_LOG_URL,
+            dir.path().display().to_string(),
+        )]));
+    let err = request.prepare(phases).unwrap_err().to_string();
+    assert!(err.contains("it is a directory"), "{err}");
+}
