@@ -14,7 +14,11 @@ impl RunRequest<'_> {
     /// ```
     /// use release_core::run::RunRequest;
     /// use release_core::{Plan, Vars};
-    /// let plan = Plan::parse("release.toml", "[release]\nlog = \"runs.jsonl\"\n").unwrap();
+    /// let plan = Plan::parse(
+    ///     "release.toml",
+    ///     "[release]\nlog = \"runs.jsonl\"\n[environments.staging]\n",
+    /// )
+    /// .unwrap();
     /// let request = RunRequest::new(&plan);
     /// assert_eq!(request.store_location().unwrap().to_string(), "runs.jsonl");
     /// let request = request.vars(Vars::from_pairs([(
