@@ -42,14 +42,12 @@ pub enum TransferError {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportReport {
     /// Records added, and records the store held already.
-    #[serde(flatten)]
     pub imported: Imported,
     /// Lines of the file that are not records (torn, malformed, of an unknown kind, too
     /// long, not UTF-8), each with its line number: skipped, the rest imported.
-    #[serde(skip)]
     pub skipped: Vec<TornLine>,
 }
 
