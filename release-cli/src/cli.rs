@@ -207,7 +207,7 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: PlanCommand,
     },
-    /// Read the release log.
+    /// Read the release store, or move its records in and out as JSON Lines.
     Log {
         #[command(subcommand)]
         command: LogCommand,
@@ -367,7 +367,30 @@ pub(crate) enum LogCommand {
         /// Only the last N records (runs and decisions alike).
         #[arg(long)]
         last: Option<usize>,
-        /// The log file (default: the plan's `release.log`).
+        /// The log file or `postgres://` URL (default: `RELEASE_LOG_URL`, else the plan's
+        /// `release.log`).
+        #[arg(long)]
+        log: Option<PathBuf>,
+    },
+    /// Import a JSON Lines release log into the release store: records it holds already are
+    /// not added again (importing twice adds nothing); lines that are not records are
+    /// reported with their line number and skipped.
+    Import {
+        /// The JSON Lines file to import.
+        file: PathBuf,
+        /// The store to import into, a log file or `postgres://` URL (default:
+        /// `RELEASE_LOG_URL`, else the plan's `release.log`).
+        #[arg(long)]
+        log: Option<PathBuf>,
+    },
+    /// Export the release store's records, oldest first, as JSON Lines (the log file's own
+    /// format) on stdout; lines that are not records are reported on stderr and left out.
+    Export {
+        /// Write to this file (replaced atomically) instead of stdout.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// The store to export, a log file or `postgres://` URL (default: `RELEASE_LOG_URL`,
+        /// else the plan's `release.log`).
         #[arg(long)]
         log: Option<PathBuf>,
     },

@@ -25,6 +25,16 @@ pub(crate) fn redact_logs(redactor: Redactor) {
     *REDACTOR.write().unwrap_or_else(PoisonError::into_inner) = Some(redactor);
 }
 
+/// Hides these secrets too in every log line and error from now on (a release store's URL
+/// and password, known once the plan is read).
+pub(crate) fn redact_also(secrets: Vec<String>) {
+    let mut redactor = REDACTOR.write().unwrap_or_else(PoisonError::into_inner);
+    let redactor = redactor.get_or_insert_with(Redactor::new);
+    for secret in secrets {
+        redactor.add(secret);
+    }
+}
+
 /// Hides, from the start, the secrets known before a plan is read: the values of the process
 /// environment's and the env file's variables with secret names, and the credentials of the
 /// URLs in them and in the arguments (`--api-url https://user:password@…`). The env file is

@@ -13,26 +13,29 @@ use crate::output;
 
 pub(crate) fn freeze(global: &GlobalArgs, reason: &str) -> Result<i32, CliError> {
     let format = listing_format(global, "freeze")?;
-    let (log, environment) = store(global)?;
-    let outcome = rollout::freeze(&log, &environment, &by(), reason, &output::redact)?;
+    let (store, environment) = store(global)?;
+    let outcome = rollout::freeze(store.as_ref(), &environment, &by(), reason, &output::redact)?;
     print(format, &outcome)
 }
 
 pub(crate) fn unfreeze(global: &GlobalArgs) -> Result<i32, CliError> {
     let format = listing_format(global, "unfreeze")?;
-    let (log, environment) = store(global)?;
-    let outcome = rollout::unfreeze(&log, &environment, &by(), &output::redact)?;
+    let (store, environment) = store(global)?;
+    let outcome = rollout::unfreeze(store.as_ref(), &environment, &by(), &output::redact)?;
     print(format, &outcome)
 }
 
-/// The plan's release log and the environment chosen (`--env`, or the plan's default).
-fn store(global: &GlobalArgs) -> Result<(release_core::log::ReleaseLog, String), CliError> {
+/// The plan's release store and the environment chosen (`--env`, or the plan's default).
+fn store(
+    global: &GlobalArgs,
+) -> Result<(std::sync::Arc<dyn release_core::log::ReleaseStore>, String), CliError> {
     let (plan, _) = run_input::plan_or_default(global, true)?;
     let environment = plan
         .select_environment(global.environment.as_deref())
         .map_err(CliError::input)?
         .name;
-    Ok((super::release_log(plan.release.log_path()), environment))
+    let store = super::open_store(&super::store_location(global, &plan)?);
+    Ok((store, environment))
 }
 
 fn by() -> String {

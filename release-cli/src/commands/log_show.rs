@@ -1,9 +1,9 @@
-//! `release log show`: the release log listed (`release_core::report::log_listing`).
+//! `release log show`: the release store listed (`release_core::report::log_listing`).
 
 use std::path::PathBuf;
 
+use release_core::exit_code;
 use release_core::report::log_listing;
-use release_core::{Plan, PlanError, exit_code};
 
 use super::listing_format;
 use crate::cli::GlobalArgs;
@@ -16,24 +16,13 @@ pub(crate) fn run(
     log: Option<PathBuf>,
 ) -> Result<i32, CliError> {
     let format = listing_format(global, "log show")?;
-    let path = match log {
-        Some(path) => path,
-        None => match Plan::load(&global.plan) {
-            Ok(plan) => plan.release.log_path(),
-            // Without a plan the default location is the only sensible guess.
-            Err(PlanError::Read { source, .. })
-                if source.kind() == std::io::ErrorKind::NotFound =>
-            {
-                release_core::plan::ReleaseSection::default().log_path()
-            }
-            Err(e) => return Err(CliError::input(e)),
-        },
-    };
-    let log = super::release_log(&path);
+    let (location, store) = super::log_command_store(global, log.as_deref())?;
     let warn = |text: &str| output::print_stderr(&format!("warning: {text}\n"));
-    match log_listing::show(&log, format, last, std::io::stdout().lock(), warn) {
+    let shown_as = location.to_string();
+    let out = std::io::stdout().lock();
+    match log_listing::show(store.as_ref(), &shown_as, format, last, out, warn) {
         Ok(()) => Ok(exit_code::PASSED),
-        Err(e @ log_listing::ListingError::Log(_)) => Err(CliError::input(e)),
+        Err(e @ log_listing::ListingError::Store(_)) => Err(CliError::input(e)),
         Err(e) => Err(CliError::output(e)),
     }
 }

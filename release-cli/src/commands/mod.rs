@@ -9,6 +9,7 @@ mod freeze;
 mod health_check;
 mod health_report;
 mod log_show;
+mod log_transfer;
 mod phase;
 mod plan_check;
 mod publish;
@@ -16,8 +17,13 @@ mod rollback;
 mod rollout;
 mod run_input;
 
+use std::sync::Arc;
+
+use release_core::log::{ReleaseStore, StoreLocation};
+use release_core::run::RunRequest;
 use release_core::runbook;
 use release_core::schema::SchemaName;
+use release_core::{Plan, Vars};
 
 use release_core::report::Format;
 
@@ -50,6 +56,12 @@ pub(crate) fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Log {
             command: LogCommand::Show { last, log },
         } => log_show::run(global, last, log),
+        Command::Log {
+            command: LogCommand::Import { file, log },
+        } => log_transfer::import(global, &file, log),
+        Command::Log {
+            command: LogCommand::Export { output, log },
+        } => log_transfer::export(global, output.as_deref(), log),
         Command::Health {
             command: HealthCommand::Report { from },
         } => health_report::run(global, from.as_deref()),
@@ -83,9 +95,45 @@ pub(crate) fn run(cli: Cli) -> Result<i32, CliError> {
     }
 }
 
-/// The release log at `path`; a signal stops a wait for another process's lock on it.
-fn release_log(path: impl Into<std::path::PathBuf>) -> release_core::log::ReleaseLog {
-    release_core::log::ReleaseLog::new(path).cancellation(crate::signals::cancellation())
+/// Where the release store of a command that runs no gates is: `RELEASE_LOG_URL` from the
+/// environment (and the env file), as a run reads it, else the plan's `release.log`.
+fn store_location(global: &GlobalArgs, plan: &Plan) -> Result<StoreLocation, CliError> {
+    let vars = Vars::load(global.env_file.as_deref()).map_err(CliError::input)?;
+    RunRequest::new(plan)
+        .vars(vars)
+        .store_location()
+        .map_err(CliError::input)
+}
+
+/// The store `--log` names: a `postgres://` URL, or a path.
+fn given_location(path: &std::path::Path) -> Result<StoreLocation, CliError> {
+    match path.to_str() {
+        Some(text) => StoreLocation::parse(text).map_err(CliError::input),
+        None => Ok(StoreLocation::File(path.to_path_buf())),
+    }
+}
+
+/// Opens a release store; its URL and password are hidden from every later line, and a
+/// signal stops a wait for another process's lock on a log file.
+fn open_store(location: &StoreLocation) -> Arc<dyn ReleaseStore> {
+    crate::output::redact_also(location.secrets());
+    Arc::from(location.open(Some(crate::signals::cancellation())))
+}
+
+/// The store `--log` names, else the plan's (or the defaults' when there is no plan file).
+fn log_command_store(
+    global: &GlobalArgs,
+    given: Option<&std::path::Path>,
+) -> Result<(StoreLocation, Arc<dyn ReleaseStore>), CliError> {
+    let location = match given {
+        Some(path) => given_location(path)?,
+        None => {
+            let (plan, _) = run_input::plan_or_default(global, false)?;
+            store_location(global, &plan)?
+        }
+    };
+    let store = open_store(&location);
+    Ok((location, store))
 }
 
 /// Commands that list things print human text or JSON; a report-only format is a usage error,

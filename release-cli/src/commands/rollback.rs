@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use release_core::exit_code;
-use release_core::log::ReleaseLog;
+use release_core::log::ReleaseStore;
 use release_core::report::Format;
 use release_core::rollback::{Decision, render_decision, render_plan};
 use release_core::runbook;
@@ -18,15 +18,20 @@ pub(crate) fn evaluate(global: &GlobalArgs, from: Option<&Path>) -> Result<i32, 
     let format = listing_format(global, "rollback evaluate")?;
     let (plan, source) = run_input::plan_or_default(global, true)?;
     let input = run_input::obtain(global, (&plan, source), from)?;
-    let log = super::release_log(plan.release.log_path());
-    let decision = runbook::decide(&plan, &input.summary, &log).map_err(CliError::input)?;
+    let store = super::open_store(&super::store_location(global, &plan)?);
+    let decision =
+        runbook::decide(&plan, &input.summary, store.as_ref()).map_err(CliError::input)?;
     output::print_stdout(&render(format, &decision, render_decision)?)?;
-    Ok(record(&log, &decision, input.summary_path))
+    Ok(record(store.as_ref(), &decision, input.summary_path))
 }
 
-/// Appends the decision to the release log; returns the exit code.
-pub(crate) fn record(log: &ReleaseLog, decision: &Decision, summary_path: Option<String>) -> i32 {
-    let (code, failed) = runbook::record_decision(log, decision, summary_path);
+/// Appends the decision to the release store; returns the exit code.
+pub(crate) fn record(
+    store: &dyn ReleaseStore,
+    decision: &Decision,
+    summary_path: Option<String>,
+) -> i32 {
+    let (code, failed) = runbook::record_decision(store, decision, summary_path);
     if let Some(e) = failed {
         output::print_error(&CliError::output(e));
     }
@@ -37,8 +42,9 @@ pub(crate) fn plan(global: &GlobalArgs, from: Option<&Path>) -> Result<i32, CliE
     let format = listing_format(global, "rollback plan")?;
     let (plan, source) = run_input::plan_or_default(global, true)?;
     let input = run_input::obtain(global, (&plan, source), from)?;
-    let log = super::release_log(plan.release.log_path());
-    let steps = runbook::rollback_plan(&plan, &input.summary, &log).map_err(CliError::input)?;
+    let store = super::open_store(&super::store_location(global, &plan)?);
+    let steps =
+        runbook::rollback_plan(&plan, &input.summary, store.as_ref()).map_err(CliError::input)?;
     output::print_stdout(&render(format, &steps, render_plan)?)?;
     Ok(exit_code::PASSED)
 }

@@ -1084,3 +1084,73 @@ fn usage_errors_never_echo_a_secret_argument() {
     );
     assert_eq!(run.stdout, "");
 }
+
+/// The release store's password, in `RELEASE_LOG_URL`; nothing listens on port 1 of loopback,
+/// so every use of the store fails at once.
+const STORE_PASSWORD: &str = "canaryPGPASS5a7c9e1b3d";
+
+fn unreachable_store() -> String {
+    format!("postgres://release:{STORE_PASSWORD}@127.0.0.1:1/release")
+}
+
+#[test]
+fn the_release_log_url_password_appears_nowhere_and_the_unwritable_store_is_named() {
+    for format in ["human", "json", "junit", "markdown"] {
+        let release = preflight_env("staging");
+        let step_summary = release.path("step-summary.md");
+        let (run, dir) = release
+            .env("RELEASE_LOG_URL", unreachable_store())
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_STEP_SUMMARY", step_summary.display().to_string())
+            .env("RUST_LOG", "trace")
+            .args(["--format", format, "--out", "out/summary.json", "-vv"])
+            .run();
+        let what = format!("preflight env --format {format}");
+        assert_eq!(run.code, 2, "{what}: never a silent pass\n{}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("release store postgres://release@127.0.0.1:1/release"),
+            "{what}: the store is named\n{}",
+            run.stderr
+        );
+        assert!(dir.path().join("out/summary.json").is_file(), "{what}");
+        assert!(step_summary.is_file(), "{what}");
+        assert_hidden(&what, &outputs(&run, dir.path()), &[STORE_PASSWORD]);
+    }
+    // The commands that run no gates name it the same way, and hide it as well.
+    let commands: [&[&str]; 5] = [
+        &["log", "show"],
+        &["log", "export"],
+        &["log", "import", "old.jsonl"],
+        &["freeze", "--reason", "incident 7"],
+        &["rollout", "status"],
+    ];
+    for command in commands {
+        let (run, dir) = Release::new()
+            .file("old.jsonl", "")
+            .args(["--plan", &runbook_plan(), "--env", "staging"])
+            .args(command)
+            .env("RELEASE_LOG_URL", unreachable_store())
+            .env("RUST_LOG", "trace")
+            .run();
+        let what = command.join(" ");
+        assert_eq!(run.code, 2, "{what}\n{}\n{}", run.stdout, run.stderr);
+        assert!(
+            run.stderr
+                .contains("postgres://release@127.0.0.1:1/release"),
+            "{what}\n{}",
+            run.stderr
+        );
+        assert_hidden(&what, &outputs(&run, dir.path()), &[STORE_PASSWORD]);
+    }
+    // As --log too.
+    let (run, dir) = Release::new()
+        .args(["log", "show", "--log", &unreachable_store()])
+        .run();
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_hidden(
+        "log show --log",
+        &outputs(&run, dir.path()),
+        &[STORE_PASSWORD],
+    );
+}

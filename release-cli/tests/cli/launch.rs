@@ -712,3 +712,38 @@ fn the_library_example_gives_the_same_launch_gate_summary_as_the_cli() {
             .is_file()
     );
 }
+
+#[test]
+fn a_launch_gate_against_an_unreachable_store_runs_warns_and_exits_2_naming_it() {
+    let healthy = mock(Scenario::Healthy);
+    let password = "canaryLAUNCHPW8b0d2f";
+    let (run, dir) = against(&healthy)
+        .env(
+            "RELEASE_LOG_URL",
+            format!("postgres://release:{password}@127.0.0.1:1/release"),
+        )
+        .args(["launch-gate", "--only", "sessions", "--format", "json"])
+        .args(["--out", "out/summary.json"])
+        .run();
+    assert_eq!(run.code, 2, "never a silent pass\n{}", run.stderr);
+    // The gates ran, without baselines, and their summary is on stdout and on disk.
+    let summary: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(summary["outcome"], "passed");
+    let written = std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap();
+    assert!(!written.contains(password));
+    let store = "release store postgres://release@127.0.0.1:1/release";
+    assert!(
+        run.stderr.contains("baselines not read") && run.stderr.contains(store),
+        "a warning names the store: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(&format!("failed to append to {store}"))
+            || run
+                .stderr
+                .contains(&format!("failed to connect to {store}")),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains(password) && !run.stderr.contains(password));
+}

@@ -18,4 +18,5 @@ mod qa;
 mod rollback;
 mod rollout;
 mod signals;
+mod store;
 mod support;

@@ -1137,3 +1137,50 @@ fn a_rollback_killed_while_its_redeploy_goes_live_is_not_redeployed_twice() {
         resumed.stdout
     );
 }
+
+#[test]
+fn a_rollout_without_its_lock_refuses_to_start_and_exits_2_naming_the_store() {
+    let stage = Stage::start(None, Progress::succeeds_after(Duration::from_millis(10)));
+    let password = "canaryLOCKPW3e5g7i9k";
+    let (run, dir) = stage
+        .release()
+        .args(["rollout"])
+        .env(
+            "RELEASE_LOG_URL",
+            format!("postgres://release:{password}@127.0.0.1:1/release"),
+        )
+        .run();
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("the environment's lock could not be taken: failed to "),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("release store postgres://release@127.0.0.1:1/release"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        stage.acted().is_empty(),
+        "nothing deployed: {:?}",
+        stage.acted()
+    );
+    assert!(stage.payloads().is_empty(), "nothing announced");
+    let summary = summary_in(dir.path(), "rollout");
+    assert_eq!(summary["outcome"], "blocked");
+    assert_eq!(summary["exit_code"], 2);
+    for text in [&run.stdout, &run.stderr] {
+        assert!(!text.contains(password), "{text}");
+    }
+    assert!(
+        !std::fs::read_to_string(
+            dir.path()
+                .join("artifacts/release/production-rollout-summary.json")
+        )
+        .unwrap()
+        .contains(password)
+    );
+}

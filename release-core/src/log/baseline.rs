@@ -6,8 +6,9 @@ use std::path::Path;
 
 use jiff::Timestamp;
 
-use super::file::{LogContents, LogError, ReadBack, ReleaseLog, TornLine};
+use super::file::{LogContents, ReadBack, TornLine};
 use super::record::LogRecord;
+use super::store::{ReleaseStore, StoreError};
 use crate::gate::Baseline;
 use crate::policy::Outcome;
 use crate::summary::Summary;
@@ -118,12 +119,19 @@ impl BaselineSearch {
         self.found
     }
 
-    /// Runs the search over the end of a release log, reading back at most `look_back` bytes
-    /// (none at all when no key is wanted).
-    pub fn read(mut self, log: &ReleaseLog, look_back: u64) -> Result<Baselines, LogError> {
+    /// Runs the search over the newest runs of its environment in a release store, reading
+    /// back at most `look_back` bytes of a log file (nothing at all when no key is wanted).
+    pub fn read(
+        mut self,
+        store: &dyn ReleaseStore,
+        look_back: u64,
+    ) -> Result<Baselines, StoreError> {
         let done = self.is_done();
+        let environment = self.environment.clone();
         let (read, problems) =
-            log.newest_runs_first(look_back, done, |record| self.offer(record))?;
+            store.newest_runs_first(Some(&environment), look_back, done, &mut |record| {
+                self.offer(record)
+            })?;
         Ok(Baselines {
             missing: self.missing(),
             values: self.finish(),

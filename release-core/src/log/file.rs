@@ -242,20 +242,9 @@ impl ReleaseLog {
         Ok(Some(file))
     }
 
-    /// Appends one record under an exclusive lock and fsyncs it. When the file ends in a torn
-    /// line, the torn line is first closed with a newline, so it stays one bad line that
-    /// [`read`](Self::read) reports instead of swallowing the new record.
-    pub fn append(&self, record: &LogRecord) -> Result<(), LogError> {
-        self.write_line(record, &record.run_id)
-    }
-
-    /// Appends a rollback decision, as [`append`](Self::append) does a run.
-    pub fn append_decision(&self, record: &DecisionRecord) -> Result<(), LogError> {
-        self.write_line(record, &record.run_id)
-    }
-
-    /// Appends any line, as [`append`](Self::append) does a run (the store's
-    /// `append_line`).
+    /// Appends any line under an exclusive lock and fsyncs it (the store's `append_line`).
+    /// When the file ends in a torn line, the torn line is first closed with a newline, so it
+    /// stays one bad line that a read reports instead of swallowing the new record.
     pub(super) fn write_line(
         &self,
         record: &impl serde::Serialize,
@@ -294,8 +283,9 @@ impl ReleaseLog {
     }
 
     /// Reads every record into memory, reporting lines that are not records. A missing file
-    /// is an empty log. Memory grows with the log: commands read it line by line
-    /// ([`for_each`](Self::for_each)) or from its end ([`newest_first`](Self::newest_first)).
+    /// is an empty log. Memory grows with the log: commands read any store line by line
+    /// ([`ReleaseStore::oldest_first`](super::ReleaseStore::oldest_first)) or from its end
+    /// ([`ReleaseStore::newest_first`](super::ReleaseStore::newest_first)).
     pub fn read(&self) -> Result<LogContents, LogError> {
         let mut contents = LogContents::default();
         self.for_each(|line, entry| {
@@ -315,7 +305,7 @@ impl ReleaseLog {
     /// Offers every line, oldest first with its 1-based number, until `visit` breaks; only one
     /// line is held at a time, whatever the log's size. Blank lines are skipped; lines that
     /// are not records are offered as [`LogEntry::Problem`].
-    pub fn for_each(
+    pub(super) fn for_each(
         &self,
         mut visit: impl FnMut(usize, LogEntry) -> ControlFlow<()>,
     ) -> Result<(), LogError> {
@@ -357,52 +347,16 @@ impl ReleaseLog {
         }
     }
 
-    /// Offers run records newest first to `offer` until it breaks, as
-    /// [`newest_first`](Self::newest_first) does lines: other records are passed over, and lines
-    /// that are not records are returned beside how the read ended. What searches the log for
-    /// facts of earlier runs (baselines, rollback targets) reads it this way. A search that is
-    /// already done reads nothing.
-    pub fn newest_runs_first(
-        &self,
-        look_back: u64,
-        done: bool,
-        mut offer: impl FnMut(&LogRecord) -> ControlFlow<()>,
-    ) -> Result<(ReadBack, Vec<TornLine>), LogError> {
-        let mut problems = Vec::new();
-        if done {
-            return Ok((ReadBack::Found, problems));
-        }
-        let read = self.newest_first(look_back, |entry| match entry {
-            LogEntry::Run(record) => offer(&record),
-            LogEntry::Problem(problem) => {
-                problems.push(problem);
-                ControlFlow::Continue(())
-            }
-            LogEntry::Decision(_)
-            | LogEntry::Rollout(_)
-            | LogEntry::Step(_)
-            | LogEntry::Freeze(_) => ControlFlow::Continue(()),
-        })?;
-        Ok((read, problems))
-    }
-
     /// Offers lines newest first until `visit` breaks, the first line is reached, or
     /// `look_back` bytes have been read from the end ([`LOOK_BACK_BYTES`] is the default
     /// commands use): what looks for the newest matching records reads only the log's end.
     /// Problems carry their line counted from the end. A line whose start lies beyond the
     /// limit is not offered.
-    pub fn newest_first(
-        &self,
-        look_back: u64,
-        visit: impl FnMut(LogEntry) -> ControlFlow<()>,
-    ) -> Result<ReadBack, LogError> {
-        self.newest_first_holding(look_back, None, visit)
-    }
-
-    /// [`newest_first`](Self::newest_first), offering only the lines that hold `word` (and
-    /// lines that are not UTF-8, so they are still reported): the others are passed over
-    /// unparsed. A search for lines of one kind (every such line holds its kind's name) then
-    /// costs little more than reading the bytes, however many lines of other kinds there are.
+    ///
+    /// Only the lines that hold `word` are offered (and lines that are not UTF-8, so they are
+    /// still reported): the others are passed over unparsed. A search for lines of one kind
+    /// (every such line holds its kind's name) then costs little more than reading the bytes,
+    /// however many lines of other kinds there are.
     pub(super) fn newest_first_holding(
         &self,
         look_back: u64,

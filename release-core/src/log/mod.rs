@@ -12,6 +12,7 @@ mod location;
 pub mod postgres;
 mod record;
 mod store;
+mod transfer;
 
 pub use baseline::{BaselineSearch, Baselines, baselines_from_log, baselines_from_summary};
 pub use env_lock::{EnvironmentLock, LockError, LockHolder, lock_path};
@@ -28,3 +29,4 @@ pub use record::{
     DecisionKind, DecisionLineKind, DecisionRecord, LOG_SCHEMA_VERSION, LogLine, LogRecord,
 };
 pub use store::{FreezeChange, Imported, Journal, LineFilter, LineKind, ReleaseStore, StoreError};
+pub use transfer::{Exported, ImportReport, TransferError, export, import_file};

@@ -470,11 +470,45 @@ impl Plan {
         let all = values
             .into_iter()
             .chain(self.derived_secrets(vars))
-            .chain(self.written_secrets(overrides));
+            .chain(self.written_secrets(overrides))
+            .chain(self.store_secrets(vars));
         for value in all {
             redactor.add(value);
         }
         redactor
+    }
+
+    /// The release store's secrets: the password and the whole URL of `RELEASE_LOG_URL` (from
+    /// `vars`) and of the plan's `release.log`; a value that is not a valid URL is hidden
+    /// whole, as it may still hold a password.
+    ///
+    /// ```
+    /// use release_core::{Plan, Vars};
+    /// let plan = Plan::parse("release.toml", "[environments.staging]\n").unwrap();
+    /// let vars = Vars::from_pairs([("RELEASE_LOG_URL", "postgres://ci:Canary99@db/release")]);
+    /// let secrets = plan.store_secrets(&vars);
+    /// assert!(secrets.contains(&"Canary99".to_owned()));
+    /// assert!(secrets.contains(&"postgres://ci:Canary99@db/release".to_owned()));
+    /// ```
+    pub fn store_secrets(&self, vars: &crate::Vars) -> Vec<String> {
+        let from_variable = vars
+            .get(crate::log::RELEASE_LOG_URL)
+            .map(|value| value.expose().trim().to_owned());
+        let from_plan = self
+            .release
+            .log
+            .as_ref()
+            .and_then(|path| path.to_str())
+            .map(str::to_owned);
+        from_variable
+            .into_iter()
+            .chain(from_plan)
+            .filter(|text| crate::log::postgres::PostgresUrl::is_url(text))
+            .flat_map(|text| match crate::log::StoreLocation::parse(&text) {
+                Ok(location) => location.secrets(),
+                Err(_) => vec![text],
+            })
+            .collect()
     }
 
     /// Secrets the plan and the command line write themselves rather than read from a

@@ -555,6 +555,14 @@ impl<'s> Loader<'s> {
                 self.error(at, format!("`release.{key}` is empty"));
             }
         }
+        // A store URL that cannot be used is named where it is written (its password never
+        // shown), not when the first run fails to connect.
+        if release.log.is_some()
+            && let Err(e) = release.log_location()
+        {
+            let at = header.release_at.get("log").cloned().unwrap_or(0..0);
+            self.error(at, format!("`release.log`: {e}"));
+        }
     }
 
     /// The parser's errors, each where it is and naming what it can.

@@ -46,7 +46,8 @@ pub struct ReleaseSection {
     /// Where summaries and artifacts go, relative to the working directory.
     #[serde(default = "default_artifacts_dir")]
     pub artifacts_dir: PathBuf,
-    /// The release log; `<artifacts_dir>/release-log.jsonl` when absent.
+    /// The release store: a JSON Lines file (`<artifacts_dir>/release-log.jsonl` when absent)
+    /// or a PostgreSQL URL (`postgres://user@host/db`; `RELEASE_LOG_URL` overrides it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<PathBuf>,
     /// The environment used when neither `--env` nor `RELEASE_ENV` names one.
@@ -115,11 +116,21 @@ fn default_artifacts_dir() -> PathBuf {
 }
 
 impl ReleaseSection {
-    /// The release log's path.
+    /// The release log's path, or what `log` says when it is a URL.
     pub fn log_path(&self) -> PathBuf {
         self.log
             .clone()
             .unwrap_or_else(|| self.artifacts_dir.join("release-log.jsonl"))
+    }
+
+    /// Where the plan keeps its release store: `log` read as a `postgres://` URL or a path
+    /// (a path that is not UTF-8 is a path). A malformed URL is refused without its password.
+    pub fn log_location(&self) -> Result<crate::log::StoreLocation, crate::log::StoreError> {
+        let path = self.log_path();
+        match path.to_str() {
+            Some(text) => crate::log::StoreLocation::parse(text),
+            None => Ok(crate::log::StoreLocation::File(path)),
+        }
     }
 }
 

@@ -4,14 +4,13 @@
 
 use std::io::Write;
 use std::ops::ControlFlow;
-use std::path::Path;
 
 use serde_json::json;
 
 use super::Format;
 use crate::log::{
-    DecisionRecord, FreezeRecord, LogEntry, LogError, LogRecord, ReleaseLog, RolloutRecord,
-    StepRecord, TornLine,
+    DecisionRecord, FreezeRecord, LineFilter, LogEntry, LogRecord, ReleaseStore, RolloutRecord,
+    StepRecord, StoreError, TornLine,
 };
 use crate::names::escaped;
 
@@ -19,9 +18,9 @@ use crate::names::escaped;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ListingError {
-    /// The log could not be read.
+    /// The release store could not be read.
     #[error(transparent)]
-    Log(#[from] LogError),
+    Store(#[from] StoreError),
     /// The output could not be written (a closed pipe is not an error: the listing stops).
     #[error("failed to write output: {0}")]
     Write(std::io::Error),
@@ -35,23 +34,25 @@ pub enum ListingError {
 /// stderr.
 const MAX_LISTED_PROBLEMS: usize = 1000;
 
-/// Lists `log` (the newest `last` records when given, read from its end) in `format` to `out`,
-/// telling `warn` each problem line.
+/// Lists `store` (the newest `last` records when given, read from its end) in `format` to
+/// `out`, named `shown_as` (its path, or its URL without the password), telling `warn` each
+/// problem line.
 pub fn show<W: Write>(
-    log: &ReleaseLog,
+    store: &dyn ReleaseStore,
+    shown_as: &str,
     format: Format,
     last: Option<usize>,
     out: W,
     warn: impl FnMut(&str),
 ) -> Result<(), ListingError> {
-    log.check()?;
-    let mut listing = Listing::new(log.path(), format, out, warn);
+    store.check()?;
+    let mut listing = Listing::new(shown_as, format, out, warn);
     match last {
         // The newest N, read from the end: only they are held.
         Some(n) => {
             let (mut newest, mut problems) = (Vec::new(), Vec::new());
             if n > 0 {
-                log.newest_first(u64::MAX, |entry| {
+                store.newest_first(&LineFilter::all(), u64::MAX, &mut |entry| {
                     match entry {
                         LogEntry::Problem(problem) => problems.push(problem),
                         entry => newest.push(entry),
@@ -72,13 +73,16 @@ pub fn show<W: Write>(
         // Everything, one line at a time.
         None => {
             let mut failed = None;
-            log.for_each(|_, entry| match listing.entry(&entry) {
-                Ok(()) => ControlFlow::Continue(()),
-                Err(e) => {
-                    failed = Some(e);
-                    ControlFlow::Break(())
-                }
-            })?;
+            store.oldest_first(
+                &LineFilter::all(),
+                &mut |_, entry| match listing.entry(&entry) {
+                    Ok(()) => ControlFlow::Continue(()),
+                    Err(e) => {
+                        failed = Some(e);
+                        ControlFlow::Break(())
+                    }
+                },
+            )?;
             if let Some(e) = failed {
                 return Err(e);
             }
@@ -90,7 +94,7 @@ pub fn show<W: Write>(
 /// The listing, written to stdout as it is read. JSON is still one document: `log`, then
 /// `records` one by one, then `problems`, pretty-printed as before.
 pub struct Listing<'p, W: Write> {
-    path: &'p Path,
+    shown_as: &'p str,
     format: Format,
     out: std::io::BufWriter<W>,
     warn: Box<dyn FnMut(&str) + 'p>,
@@ -103,11 +107,12 @@ pub struct Listing<'p, W: Write> {
 }
 
 impl<'p, W: Write> Listing<'p, W> {
-    /// A listing of the log at `path` in `format` (human or JSON) written to `out`; each
-    /// problem is also told to `warn` as it is met.
-    pub fn new(path: &'p Path, format: Format, out: W, warn: impl FnMut(&str) + 'p) -> Self {
+    /// A listing of the store named `shown_as` (a log's path, a database's URL without its
+    /// password) in `format` (human or JSON) written to `out`; each problem is also told to
+    /// `warn` as it is met.
+    pub fn new(shown_as: &'p str, format: Format, out: W, warn: impl FnMut(&str) + 'p) -> Self {
         Self {
-            path,
+            shown_as,
             format,
             out: std::io::BufWriter::new(out),
             warn: Box::new(warn),
@@ -138,13 +143,13 @@ impl<'p, W: Write> Listing<'p, W> {
         let TornLine {
             line,
             from_end,
-            row: _,
+            row,
             reason,
         } = &problem;
-        let shown = escaped(&self.path.display().to_string()).into_owned();
+        let shown = escaped(self.shown_as).into_owned();
         let reason = escaped(reason);
-        (self.warn)(&if *from_end {
-            format!("{shown}: line {line} from the end: {reason}")
+        (self.warn)(&if *row || *from_end {
+            format!("{shown}: {}: {reason}", problem.position())
         } else {
             format!("{shown}:{line}: {reason}")
         });
@@ -153,6 +158,8 @@ impl<'p, W: Write> Listing<'p, W> {
         }
         if self.problems.len() >= MAX_LISTED_PROBLEMS {
             self.problems_omitted += 1;
+        } else if *row {
+            self.problems.push(json!({ "row": line, "reason": reason }));
         } else if *from_end {
             self.problems
                 .push(json!({ "line_from_end": line, "reason": reason }));
@@ -183,8 +190,7 @@ impl<'p, W: Write> Listing<'p, W> {
         if self.records == 0 && self.format == Format::Json {
             let head = format!(
                 "{{\n  \"log\": {},\n  \"records\": [",
-                serde_json::to_string(&self.path.display().to_string())
-                    .map_err(ListingError::Json)?
+                serde_json::to_string(self.shown_as).map_err(ListingError::Json)?
             );
             self.write(&head)?;
         }
@@ -198,8 +204,7 @@ impl<'p, W: Write> Listing<'p, W> {
             if self.records == 0 {
                 let head = format!(
                     "{{\n  \"log\": {},\n  \"records\": [",
-                    serde_json::to_string(&self.path.display().to_string())
-                        .map_err(ListingError::Json)?
+                    serde_json::to_string(self.shown_as).map_err(ListingError::Json)?
                 );
                 self.write(&head)?;
                 self.write("],\n")?;
@@ -218,10 +223,7 @@ impl<'p, W: Write> Listing<'p, W> {
             tail.push_str("\n}\n");
             self.write(&tail)?;
         } else if self.records == 0 {
-            let text = format!(
-                "no records in {}\n",
-                escaped(&self.path.display().to_string())
-            );
+            let text = format!("no records in {}\n", escaped(self.shown_as));
             self.write(&text)?;
         }
         if !self.closed

@@ -12,7 +12,7 @@ use super::trigger::TriggerInput;
 use crate::errors::DecisionError;
 use crate::gate::Baseline;
 use crate::log::{
-    BaselineSearch, LogContents, LogError, LogRecord, ReadBack, ReleaseLog, TornLine,
+    BaselineSearch, LogContents, LogRecord, ReadBack, ReleaseStore, StoreError, TornLine,
 };
 use crate::summary::Summary;
 
@@ -106,23 +106,28 @@ impl LogFacts {
         search.finish(ReadBack::WholeLog, log.problems.clone())
     }
 
-    /// The facts, read from the end of the release log until every one is known or
-    /// `look_back` bytes were read ([`crate::log::LOOK_BACK_BYTES`] by default). Only the
-    /// baselines the configuration's triggers read are looked for.
+    /// The facts, read from the newest runs of the summary's environment in the release store
+    /// until every one is known or `look_back` bytes of a log file were read
+    /// ([`crate::log::LOOK_BACK_BYTES`] by default). Only the baselines the configuration's
+    /// triggers read are looked for.
     pub fn read(
         config: &RollbackConfig,
         summary: &Summary,
-        log: &ReleaseLog,
+        store: &dyn ReleaseStore,
         look_back: u64,
-    ) -> Result<Self, LogError> {
+    ) -> Result<Self, StoreError> {
         let wanted = config.baseline_keys();
         let mut search = FactSearch::new(
             summary,
             BaselineSearch::new(&summary.environment).wanted(wanted),
         );
         let done = search.is_done();
-        let (read, problems) =
-            log.newest_runs_first(look_back, done, |record| search.offer(record))?;
+        let (read, problems) = store.newest_runs_first(
+            Some(&summary.environment),
+            look_back,
+            done,
+            &mut |record| search.offer(record),
+        )?;
         Ok(search.finish(read, problems))
     }
 

@@ -42,8 +42,8 @@ pub fn rollout(
                 .select_environment(request.run.environment.as_deref())
                 .map_err(|e| RolloutError::Run(e.into()))?
                 .name;
-            let store = request.run.log();
-            let previous = journal::previous(&store, &environment, resume)?;
+            let store = request.run.store()?;
+            let previous = journal::previous(store.as_ref(), &environment, resume)?;
             if !previous.is_rollout() {
                 return Err(RolloutError::NotARollout {
                     run_id: previous.run_id.clone(),
@@ -81,22 +81,27 @@ pub fn rollout(
     if request.dry_run {
         return Ok(super::dry_run::describe(&execution, runtime));
     }
-    let store = request.run.log();
+    let store = request.run.store()?;
+    let store = store.as_ref();
     watch.prepared(&execution.prepared);
     let run_id = previous
         .as_ref()
         .map_or_else(|| new_run_id(Timestamp::now()), |p| p.run_id.clone());
     let mut summary = execution.summary(run_id.clone(), previous.is_some());
-    let _lock = match journal::lock(&store, &execution, &run_id) {
+    let _lock = match journal::lock(store, &execution, &run_id) {
         Ok(lock) => lock,
-        Err(held) => return Ok(blocked(summary, held)),
+        Err(refused) => {
+            let mut summary = blocked(summary, refused.reason.clone());
+            summary.exit_code = refused.exit_code(summary.exit_code);
+            return Ok(summary);
+        }
     };
     // A rollout that was rolling back goes on rolling back: the one action a freeze (its
     // own, usually) allows.
     let rolling_back = previous.as_ref().and_then(journal::Previous::rolling_back);
     // Checked under the lock, so a freeze recorded meanwhile is seen.
     if rolling_back.is_none()
-        && let Some(freeze) = journal::frozen(&store, execution.environment())?
+        && let Some(freeze) = journal::frozen(store, execution.environment())?
     {
         return Ok(blocked(
             summary,
@@ -106,7 +111,7 @@ pub fn rollout(
             ),
         ));
     }
-    let journal = Journal::new(&store, &execution, &run_id);
+    let journal = Journal::new(store, &execution, &run_id);
     if let Err(e) = journal.started(previous.is_some()) {
         return Ok(blocked(
             summary,

@@ -388,20 +388,47 @@ pub(crate) fn freeze(
         .map(|_| ())
 }
 
-/// The environment's lock for this run, or a sentence naming who holds it.
+/// Why a run did not get the environment's lock.
+pub(crate) struct LockRefused {
+    /// A sentence naming who holds it, or why it could not be taken.
+    pub(crate) reason: String,
+    /// Whether the store failed (unreachable, refusing the password) rather than another run
+    /// holding the lock.
+    store_failed: bool,
+}
+
+impl LockRefused {
+    /// The run's exit code: a blocked run's `blocked` when another run holds the lock; 2
+    /// (the store named in the reason could not be used) when nobody could tell.
+    pub(crate) fn exit_code(&self, blocked: i32) -> i32 {
+        match self.store_failed {
+            true => crate::exit_code::INVALID_INPUT,
+            false => blocked,
+        }
+    }
+}
+
+/// The environment's lock for this run, or why not: a sentence naming who holds it, or the
+/// store that could not be asked.
 pub(crate) fn lock(
     store: &dyn ReleaseStore,
     execution: &Execution<'_, '_>,
     run_id: &str,
-) -> Result<EnvironmentLock, String> {
+) -> Result<EnvironmentLock, LockRefused> {
     let holder = LockHolder::current(run_id);
     store
         .lock(&execution.plan_name(), execution.environment(), holder)
         .map_err(|e| match e {
-            LockError::Held(_) | LockError::Unnamed(_) => format!(
-                "another rollout or rollback of {} is under way: {e}",
-                execution.environment()
-            ),
-            other => format!("the environment's lock could not be taken: {other}"),
+            LockError::Held(_) | LockError::Unnamed(_) => LockRefused {
+                reason: format!(
+                    "another rollout or rollback of {} is under way: {e}",
+                    execution.environment()
+                ),
+                store_failed: false,
+            },
+            other => LockRefused {
+                reason: format!("the environment's lock could not be taken: {other}"),
+                store_failed: true,
+            },
         })
 }

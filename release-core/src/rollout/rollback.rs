@@ -51,10 +51,11 @@ pub fn rollback_execute(
     watch: &dyn RolloutWatch,
 ) -> Result<RolloutSummary, RolloutError> {
     let execution = Execution::prepare(request, runtime, RolloutKind::Rollback)?;
-    let store = request.run.log();
+    let store = request.run.store()?;
+    let store = store.as_ref();
     let previous = match &request.resume {
-        Some(resume) => Some(journal::previous(&store, execution.environment(), resume)?),
-        None => journal::previous(&store, execution.environment(), &super::Resume::Last).ok(),
+        Some(resume) => Some(journal::previous(store, execution.environment(), resume)?),
+        None => journal::previous(store, execution.environment(), &super::Resume::Last).ok(),
     };
     let resuming = request.resume.is_some();
     let run_id = match (&previous, resuming) {
@@ -70,14 +71,15 @@ pub fn rollback_execute(
         summary.reason = "dry run: nothing was changed".to_owned();
         return Ok(summary);
     }
-    let _lock = match journal::lock(&store, &execution, &run_id) {
+    let _lock = match journal::lock(store, &execution, &run_id) {
         Ok(lock) => lock,
-        Err(held) => {
-            summary.end(RolloutOutcome::Blocked, held);
+        Err(refused) => {
+            summary.end(RolloutOutcome::Blocked, refused.reason.clone());
+            summary.exit_code = refused.exit_code(summary.exit_code);
             return Ok(summary);
         }
     };
-    let journal = Journal::new(&store, &execution, &run_id);
+    let journal = Journal::new(store, &execution, &run_id);
     if let Err(e) = journal.started(resuming) {
         summary.reason = format!("the rollback's journal cannot be written: {e}");
         return Ok(summary);
@@ -118,7 +120,8 @@ fn scope_of(execution: &Execution<'_, '_>, previous: Option<&Previous>) -> Rollb
     let services = plan.rollback.services();
     let summary_path = runbook::LAUNCH_GATE.summary_path(plan, execution.environment());
     let known = Summary::read_file(&summary_path).ok().and_then(|summary| {
-        runbook::rollback_plan(plan, &summary, &execution.request.run.log()).ok()
+        let store = execution.request.run.store().ok()?;
+        runbook::rollback_plan(plan, &summary, store.as_ref()).ok()
     });
     let target = |action: StepAction| {
         known.as_ref().and_then(|p| {

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::log::{FreezeRecord, LockHolder, ReleaseStore, StepEvent, StepRecord};
+use crate::log::{FreezeRecord, LockHolder, StepEvent, StepRecord};
 use crate::run::RunRequest;
 
 use super::error::RolloutError;
@@ -47,7 +47,7 @@ pub fn status(request: &RunRequest<'_>) -> Result<RolloutStatus, RolloutError> {
         .map_err(|e| RolloutError::Run(e.into()))?
         .name
         .to_owned();
-    let store = request.log();
+    let store = request.store()?;
     let name = match plan.release.name.is_empty() {
         true => "release".to_owned(),
         false => plan.release.name.clone(),

@@ -515,10 +515,17 @@ impl Execution<'_, '_> {
                 )),
             };
         }
-        let log = self.request.run.log();
-        match runbook::decide(self.plan(), &summary, &log) {
-            Ok(decision) => {
-                let (_, failed) = runbook::record_decision(&log, &decision, path);
+        let decided = self
+            .request
+            .run
+            .store()
+            .map_err(Into::into)
+            .and_then(|store| {
+                runbook::decide(self.plan(), &summary, store.as_ref()).map(|d| (d, store))
+            });
+        match decided {
+            Ok((decision, store)) => {
+                let (_, failed) = runbook::record_decision(store.as_ref(), &decision, path);
                 if let Some(e) = failed {
                     tracing::warn!(error = %e, "the decision could not be recorded");
                 }

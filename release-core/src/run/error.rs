@@ -1,7 +1,7 @@
 //! Why a run could not be prepared, and why an artifact could not be written.
 
 use crate::atomic::WriteError;
-use crate::log::LogError;
+use crate::log::StoreError;
 use crate::plan::BuildError;
 use crate::summary::SummaryReadError;
 
@@ -12,9 +12,10 @@ pub enum RunError {
     /// The environment or a gate of the plan cannot be built.
     #[error(transparent)]
     Plan(#[from] BuildError),
-    /// The release log cannot be used (not a regular file, unreadable, locked).
+    /// The release store cannot be used (a log that is not a regular file, unreadable,
+    /// locked; a malformed `postgres://` URL).
     #[error(transparent)]
-    Log(#[from] LogError),
+    Store(#[from] StoreError),
     /// A base URL given to override the plan's is not a base URL.
     #[error("{}", .0.join("\n"))]
     BaseUrls(Vec<String>),
@@ -109,9 +110,9 @@ pub enum RecordError {
     /// The summary could not be rendered as JSON.
     #[error(transparent)]
     Render(#[from] crate::report::ReportError),
-    /// The release log.
+    /// The release store (its log file or database).
     #[error(transparent)]
-    Log(#[from] LogError),
+    Store(#[from] StoreError),
     /// `GITHUB_STEP_SUMMARY`.
     #[error("GITHUB_STEP_SUMMARY: {0}")]
     StepSummary(WriteError),

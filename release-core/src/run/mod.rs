@@ -14,6 +14,7 @@ mod record;
 mod recorded;
 mod release_info;
 mod request;
+mod store;
 
 pub use error::{RecordError, RunError};
 pub use prepare::{PreparedRun, Watch};

@@ -11,7 +11,7 @@ use super::live_triggers::LiveTriggers;
 use super::release_info::release_info;
 use super::request::{BaselineSource, RunRequest};
 use crate::base_url::{BASE_URL_RULE, check_base_url};
-use crate::log::{BaselineSearch, LOOK_BACK_BYTES, ReadBack, ReleaseLog, baselines_from_summary};
+use crate::log::{BaselineSearch, LOOK_BACK_BYTES, ReadBack, baselines_from_summary};
 use crate::names::escaped;
 use crate::plan::KNOWN_PHASES;
 use crate::summary::{ReleaseInfo, RunMeta, new_run_id};
@@ -61,7 +61,12 @@ impl<'p> RunRequest<'p> {
         check_phases(plan, phases)?;
         self.check_selection()?;
         let selected = plan.select_environment(self.environment.as_deref())?;
-        self.log().check()?;
+        // A log file that cannot be used is refused before any gate runs. A database is not
+        // asked here: one that cannot be reached must not stop the gates (the run reads no
+        // baselines from it and fails when its record cannot be written).
+        if !self.store_location()?.is_database() {
+            self.store()?.check()?;
+        }
         check_overrides(self)?;
         let strict = self.strict || selected.strict;
         let redactor = self.redactor();
@@ -92,11 +97,6 @@ impl<'p> RunRequest<'p> {
         })
     }
 
-    /// The plan's release log, stopped by the run's cancellation while it waits for a lock.
-    pub fn log(&self) -> ReleaseLog {
-        ReleaseLog::new(self.plan.release.log_path()).cancellation(self.cancel.clone())
-    }
-
     /// `only`/`skip` names that match no gate id, kind or phase: a typo must not pass with
     /// nothing checked.
     fn check_selection(&self) -> Result<(), RunError> {
@@ -125,10 +125,23 @@ impl<'p> RunRequest<'p> {
             let summary = Summary::read_file(path).map_err(RunError::Baseline)?;
             return Ok(baselines_from_summary(&summary, path));
         }
-        let log = self.log();
-        let found = BaselineSearch::new(environment)
-            .wanted(self.plan.baseline_keys(phases, environment, &self.filter))
-            .read(&log, LOOK_BACK_BYTES)?;
+        let location = self.store_location()?;
+        let store = self.store()?;
+        let search = BaselineSearch::new(environment).wanted(self.plan.baseline_keys(
+            phases,
+            environment,
+            &self.filter,
+        ));
+        let found = match search.read(store.as_ref(), LOOK_BACK_BYTES) {
+            Ok(found) => found,
+            // The gates still run against a database that cannot be reached, without
+            // baselines (rules over one judge what they can); the record fails at the end.
+            Err(e) if location.is_database() => {
+                tracing::warn!(error = %e, "baselines not read; the run goes on without them");
+                return Ok(BTreeMap::new());
+            }
+            Err(e) => return Err(e.into()),
+        };
         for problem in &found.problems {
             tracing::warn!(line = %problem.position(), reason = %escaped(&problem.reason), "release log line skipped while reading baselines");
         }
@@ -137,7 +150,7 @@ impl<'p> RunRequest<'p> {
         {
             notes.push(format!(
                 "release log {}: read back {} from its end (the limit) without finding a baseline for {}; older records were not read",
-                escaped(&log.path().display().to_string()),
+                escaped(&location.to_string()),
                 crate::log::format_size(bytes),
                 found.missing.join(", ")
             ));

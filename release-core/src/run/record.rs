@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use super::error::RecordError;
-use crate::log::{LogRecord, ReleaseLog};
+use crate::log::{LogLine, LogRecord, ReleaseStore, StoreError};
 use crate::report;
 use crate::{Outcome, Summary, exit_code};
 
@@ -19,13 +19,14 @@ pub struct Recorded {
 
 /// Writes `summary` as JSON to each of `summary_files` (atomically; `json` is its text when the
 /// caller rendered it already), appends it to the GitHub step summary at `step_summary`, and
-/// appends its record to `log`. Every write is tried even when one fails.
+/// appends its record to `store` (a store that could not be opened is a failure too, after
+/// the local files are written). Every write is tried even when one fails.
 pub fn record(
     summary: &Summary,
     summary_files: &[PathBuf],
     json: Option<String>,
     step_summary: Option<&std::path::Path>,
-    log: &ReleaseLog,
+    store: Result<&dyn ReleaseStore, StoreError>,
 ) -> Recorded {
     let mut recorded = Recorded::default();
     if let Some(path) = step_summary
@@ -52,7 +53,7 @@ pub fn record(
         }
     }
     let line = LogRecord::from_summary(summary, summary.finished_at, recorded.summary_path.clone());
-    if let Err(e) = log.append(&line) {
+    if let Err(e) = store.and_then(|store| store.append_line(&LogLine::Run(line))) {
         recorded.failures.push(e.into());
     }
     recorded

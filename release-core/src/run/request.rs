@@ -56,6 +56,7 @@ pub struct RunRequest<'p> {
     pub(crate) tool: Option<crate::ToolInfo>,
     pub(crate) fail_fast: bool,
     pub(crate) stop: Option<crate::RunStop>,
+    pub(crate) opened: OpenedStore,
 }
 
 impl std::fmt::Debug for RunRequest<'_> {
@@ -71,6 +72,18 @@ impl std::fmt::Debug for RunRequest<'_> {
             .finish_non_exhaustive()
     }
 }
+
+/// The release store a request opened (`RunRequest::store`), shared by its clones so every
+/// read and write of one process goes through one store (one database connection), with the
+/// location it was opened for.
+pub(crate) type OpenedStore = std::sync::Arc<
+    std::sync::Mutex<
+        Option<(
+            crate::log::StoreLocation,
+            std::sync::Arc<dyn crate::log::ReleaseStore>,
+        )>,
+    >,
+>;
 
 /// Where gates' progress messages go.
 pub(crate) type ProgressSink = std::sync::Arc<dyn Fn(&str, &str) + Send + Sync>;
@@ -92,6 +105,7 @@ impl<'p> RunRequest<'p> {
             tool: None,
             fail_fast: true,
             stop: None,
+            opened: OpenedStore::default(),
         }
     }
 

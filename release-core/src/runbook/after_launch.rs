@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::errors::DecisionError;
 use crate::health::HealthReport;
-use crate::log::{DecisionRecord, LOOK_BACK_BYTES, LogError, ReleaseLog};
+use crate::log::{DecisionRecord, LOOK_BACK_BYTES, LogLine, ReleaseStore, StoreError};
 use crate::rollback::{Decision, DecisionKind, LogFacts, RollbackConfig, RollbackPlan};
 use crate::run::RecordError;
 use crate::{Plan, Summary, exit_code};
@@ -17,9 +17,9 @@ pub enum AfterLaunchError {
     /// The plan's rollback configuration does not hold for the run.
     #[error(transparent)]
     Decision(#[from] DecisionError),
-    /// The release log could not be read.
+    /// The release store could not be read.
     #[error(transparent)]
-    Log(#[from] LogError),
+    Store(#[from] StoreError),
 }
 
 /// The health report of a run, its JSON text, and where it belongs
@@ -45,10 +45,10 @@ pub fn health_report(
 pub fn rollback_facts(
     plan: &Plan,
     summary: &Summary,
-    log: &ReleaseLog,
+    store: &dyn ReleaseStore,
 ) -> Result<(RollbackConfig, LogFacts), AfterLaunchError> {
     let config = plan.rollback_config(&summary.environment)?;
-    let facts = LogFacts::read(&config, summary, log, LOOK_BACK_BYTES)?;
+    let facts = LogFacts::read(&config, summary, store, LOOK_BACK_BYTES)?;
     for problem in &facts.problems {
         tracing::warn!(line = %problem.position(), reason = %crate::names::escaped(&problem.reason), "release log line skipped");
     }
@@ -60,9 +60,9 @@ pub fn rollback_facts(
 pub fn decide(
     plan: &Plan,
     summary: &Summary,
-    log: &ReleaseLog,
+    store: &dyn ReleaseStore,
 ) -> Result<Decision, AfterLaunchError> {
-    let (config, facts) = rollback_facts(plan, summary, log)?;
+    let (config, facts) = rollback_facts(plan, summary, store)?;
     Ok(Decision::replay_facts(&config, summary, &facts)?)
 }
 
@@ -70,22 +70,22 @@ pub fn decide(
 pub fn rollback_plan(
     plan: &Plan,
     summary: &Summary,
-    log: &ReleaseLog,
+    store: &dyn ReleaseStore,
 ) -> Result<RollbackPlan, AfterLaunchError> {
-    let (config, facts) = rollback_facts(plan, summary, log)?;
+    let (config, facts) = rollback_facts(plan, summary, store)?;
     Ok(RollbackPlan::from_facts(&config, summary, &facts))
 }
 
-/// Appends the decision to the log; returns the exit code and the failed write, if any. A
+/// Appends the decision to the release store; returns the exit code and the failed write, if any. A
 /// lost record fails a proceed; a rollback or hold keeps its code, so a pipeline branching on
 /// it still rolls back or waits.
 pub fn record_decision(
-    log: &ReleaseLog,
+    store: &dyn ReleaseStore,
     decision: &Decision,
     summary_path: Option<String>,
-) -> (i32, Option<LogError>) {
+) -> (i32, Option<StoreError>) {
     let record = DecisionRecord::from_decision(decision, jiff::Timestamp::now(), summary_path);
-    match log.append_decision(&record) {
+    match store.append_line(&LogLine::Decision(record)) {
         Ok(()) => (decision.decision.exit_code(), None),
         Err(e) => {
             let code = match decision.decision {

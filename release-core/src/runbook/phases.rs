@@ -115,5 +115,8 @@ pub fn record_phase(
         files.push(phase.summary_path(request.plan(), &summary.environment));
     }
     files.extend(extra.iter().cloned());
-    record(summary, &files, json, step_summary, &request.log())
+    match request.store() {
+        Ok(store) => record(summary, &files, json, step_summary, Ok(store.as_ref())),
+        Err(e) => record(summary, &files, json, step_summary, Err(e)),
+    }
 }

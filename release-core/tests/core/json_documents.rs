@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use proptest::prelude::*;
 use release_core::Summary;
 use release_core::health::{JsonDocument, SchemaChecker};
-use release_core::log::{LogEntry, ReleaseLog};
+use release_core::log::{LineFilter, LogEntry, ReleaseLog, ReleaseStore};
 use release_core::schema::SchemaName;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
@@ -86,7 +86,7 @@ fn a_log_line_with_a_repeated_key_is_a_reported_problem() {
     );
     let mut from_end = Vec::new();
     ReleaseLog::new(&path)
-        .newest_first(u64::MAX, |entry| {
+        .newest_first(&LineFilter::all(), u64::MAX, &mut |entry| {
             from_end.push(entry);
             std::ops::ControlFlow::Continue(())
         })

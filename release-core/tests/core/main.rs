@@ -41,5 +41,7 @@ mod secrets;
 mod services_real;
 mod slack_message;
 mod slack_webhook;
+mod store_choice;
+mod store_transfer;
 mod sustain;
 mod tls;

@@ -5,8 +5,8 @@ use std::io::Write as _;
 use std::ops::ControlFlow;
 
 use release_core::log::{
-    BaselineSearch, LOG_SCHEMA_VERSION, LOOK_BACK_BYTES, LogEntry, LogRecord, ReadBack, ReleaseLog,
-    TornLine, baselines_from_log,
+    BaselineSearch, LOG_SCHEMA_VERSION, LOOK_BACK_BYTES, LineFilter, LogEntry, LogLine, LogRecord,
+    ReadBack, ReleaseLog, ReleaseStore, StoreError, TornLine, baselines_from_log,
 };
 use release_core::{Counts, Outcome};
 
@@ -44,8 +44,8 @@ fn ids(log: &ReleaseLog) -> Vec<String> {
 fn appends_and_reads_back_in_order_creating_directories() {
     let dir = tempfile::tempdir().unwrap();
     let log = ReleaseLog::new(dir.path().join("nested/dir/release-log.jsonl"));
-    log.append(&record("one")).unwrap();
-    log.append(&record("two")).unwrap();
+    log.append_line(&LogLine::Run(record("one"))).unwrap();
+    log.append_line(&LogLine::Run(record("two"))).unwrap();
     assert_eq!(ids(&log), ["one", "two"]);
     let text = std::fs::read_to_string(log.path()).unwrap();
     assert_eq!(text.lines().count(), 2);
@@ -56,7 +56,7 @@ fn appends_and_reads_back_in_order_creating_directories() {
 fn a_torn_last_line_is_reported_and_the_next_append_starts_clean() {
     let dir = tempfile::tempdir().unwrap();
     let log = ReleaseLog::new(dir.path().join("release-log.jsonl"));
-    log.append(&record("before")).unwrap();
+    log.append_line(&LogLine::Run(record("before"))).unwrap();
     // A writer that died mid-line: half a record, no newline.
     let full = serde_json::to_string(&record("torn")).unwrap();
     let mut file = std::fs::OpenOptions::new()
@@ -76,7 +76,7 @@ fn a_torn_last_line_is_reported_and_the_next_append_starts_clean() {
         contents.problems[0].reason
     );
 
-    log.append(&record("after")).unwrap();
+    log.append_line(&LogLine::Run(record("after"))).unwrap();
     let contents = log.read().unwrap();
     let found: Vec<_> = contents
         .records
@@ -102,7 +102,7 @@ fn a_writer_killed_mid_line_leaves_a_reported_torn_line() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("release-log.jsonl");
     let log = ReleaseLog::new(&path);
-    log.append(&record("before")).unwrap();
+    log.append_line(&LogLine::Run(record("before"))).unwrap();
     let half = &serde_json::to_string(&record("killed")).unwrap()[..40];
     let script = format!("printf '%s' '{half}' >> '{}'; sleep 30", path.display());
     let mut child = std::process::Command::new("sh")
@@ -122,7 +122,7 @@ fn a_writer_killed_mid_line_leaves_a_reported_torn_line() {
     child.kill().unwrap();
     child.wait().unwrap();
 
-    log.append(&record("after")).unwrap();
+    log.append_line(&LogLine::Run(record("after"))).unwrap();
     let contents = log.read().unwrap();
     let found: Vec<_> = contents
         .records
@@ -162,7 +162,8 @@ fn concurrent_appends_from_many_threads_never_interleave() {
             scope.spawn(move || {
                 let log = ReleaseLog::new(path);
                 for i in 0..25 {
-                    log.append(&record(&format!("t{t}-{i}"))).unwrap();
+                    log.append_line(&LogLine::Run(record(&format!("t{t}-{i}"))))
+                        .unwrap();
                 }
             });
         }
@@ -191,11 +192,13 @@ fn a_lock_held_elsewhere_fails_the_append_instead_of_hanging() {
     let dir = tempfile::tempdir().unwrap();
     let log = ReleaseLog::new(dir.path().join("log.jsonl"))
         .lock_wait(std::time::Duration::from_millis(100));
-    log.append(&record("first")).unwrap();
+    log.append_line(&LogLine::Run(record("first"))).unwrap();
     // Another open file description holding the lock stands in for a stuck process.
     let holder = std::fs::File::open(log.path()).unwrap();
     holder.lock().unwrap();
-    let err = log.append(&record("second")).unwrap_err();
+    let err = log
+        .append_line(&LogLine::Run(record("second")))
+        .unwrap_err();
     assert!(
         err.to_string().starts_with("failed to lock release log"),
         "{err}"
@@ -205,7 +208,7 @@ fn a_lock_held_elsewhere_fails_the_append_instead_of_hanging() {
         "{err}"
     );
     holder.unlock().unwrap();
-    log.append(&record("third")).unwrap();
+    log.append_line(&LogLine::Run(record("third"))).unwrap();
     assert_eq!(ids(&log), ["first", "third"]);
 }
 
@@ -213,7 +216,7 @@ fn a_lock_held_elsewhere_fails_the_append_instead_of_hanging() {
 /// the end offers them.
 fn forward_reversed(log: &ReleaseLog, total_lines: usize) -> Vec<LogEntry> {
     let mut entries = Vec::new();
-    log.for_each(|line, entry| {
+    log.oldest_first(&LineFilter::all(), &mut |line, entry| {
         entries.push(match entry {
             LogEntry::Problem(p) => LogEntry::Problem(TornLine {
                 line: total_lines - line + 1,
@@ -232,7 +235,7 @@ fn forward_reversed(log: &ReleaseLog, total_lines: usize) -> Vec<LogEntry> {
 fn backward(log: &ReleaseLog, look_back: u64) -> (Vec<LogEntry>, ReadBack) {
     let mut entries = Vec::new();
     let read = log
-        .newest_first(look_back, |entry| {
+        .newest_first(&LineFilter::all(), look_back, &mut |entry| {
             entries.push(entry);
             ControlFlow::Continue(())
         })
@@ -328,7 +331,7 @@ fn a_read_from_the_end_stops_at_its_limit_and_says_so() {
     // A visitor that has what it needs stops the reading.
     let mut offered = 0;
     let read = log
-        .newest_first(u64::MAX, |_| {
+        .newest_first(&LineFilter::all(), u64::MAX, &mut |_| {
             offered += 1;
             ControlFlow::Break(())
         })
@@ -438,14 +441,19 @@ fn anything_but_a_regular_file_is_refused_without_blocking() {
             let log = ReleaseLog::new(&path);
             let want = format!("failed to use release log {}: {reason}", path.display());
             let errors = [
-                log.check().unwrap_err(),
-                log.read().unwrap_err(),
-                log.newest_first(u64::MAX, |_| ControlFlow::Continue(()))
-                    .unwrap_err(),
-                log.append(&record("x")).unwrap_err(),
+                log.check().unwrap_err().to_string(),
+                log.read().unwrap_err().to_string(),
+                ReleaseStore::newest_first(&log, &LineFilter::all(), u64::MAX, &mut |_| {
+                    ControlFlow::Continue(())
+                })
+                .unwrap_err()
+                .to_string(),
+                log.append_line(&LogLine::Run(record("x")))
+                    .unwrap_err()
+                    .to_string(),
             ];
             for err in errors {
-                assert_eq!(err.to_string(), want);
+                assert_eq!(err, want);
             }
         }
         done.send(()).unwrap();
@@ -530,7 +538,7 @@ fn a_cancelled_run_stops_waiting_for_the_lock_but_takes_a_free_one() {
     let dir = tempfile::tempdir().unwrap();
     let cancel = tokio_util::sync::CancellationToken::new();
     let log = ReleaseLog::new(dir.path().join("log.jsonl")).cancellation(cancel.clone());
-    log.append(&record("first")).unwrap();
+    log.append_line(&LogLine::Run(record("first"))).unwrap();
     let holder = std::fs::File::open(log.path()).unwrap();
     holder.lock().unwrap();
     // Cancelled a moment into the ten-second wait, as a signal would.
@@ -539,7 +547,12 @@ fn a_cancelled_run_stops_waiting_for_the_lock_but_takes_a_free_one() {
         cancel.cancel();
     });
     let started = std::time::Instant::now();
-    let append = log.append(&record("second")).unwrap_err();
+    let StoreError::Log(append) = log
+        .append_line(&LogLine::Run(record("second")))
+        .unwrap_err()
+    else {
+        panic!("a log file's error")
+    };
     let read = log.read().unwrap_err();
     canceller.join().unwrap();
     // Polled every 20 ms; the bound is generous for a loaded machine.
@@ -553,6 +566,6 @@ fn a_cancelled_run_stops_waiting_for_the_lock_but_takes_a_free_one() {
         );
     }
     holder.unlock().unwrap();
-    log.append(&record("third")).unwrap();
+    log.append_line(&LogLine::Run(record("third"))).unwrap();
     assert_eq!(ids(&log), ["first", "third"], "a free lock is still taken");
 }

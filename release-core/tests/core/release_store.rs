@@ -8,9 +8,9 @@ use std::path::Path;
 
 use release_core::ReleaseInfo;
 use release_core::log::{
-    EnvironmentLock, FreezeLineKind, FreezeRecord, LockError, LockHolder, LogEntry, LogLine,
-    ReadBack, ReleaseLog, ReleaseStore, RolloutAction, RolloutEvent, RolloutRecord, StepEvent,
-    StepRecord, StepStatus, lock_path,
+    EnvironmentLock, FreezeLineKind, FreezeRecord, LineFilter, LockError, LockHolder, LogEntry,
+    LogLine, ReadBack, ReleaseLog, ReleaseStore, RolloutAction, RolloutEvent, RolloutRecord,
+    StepEvent, StepRecord, StepStatus, lock_path,
 };
 use release_core::schema::SchemaName;
 
@@ -139,7 +139,7 @@ fn every_new_line_round_trips_validates_and_is_read_back() {
 
     // Read from the end, every line comes back as it was written.
     let mut newest = Vec::new();
-    log.newest_first(u64::MAX, |entry| {
+    log.newest_first(&LineFilter::all(), u64::MAX, &mut |entry| {
         newest.push(match entry {
             LogEntry::Rollout(r) => LogLine::Rollout(r),
             LogEntry::Step(s) => LogLine::Step(s),
@@ -154,7 +154,7 @@ fn every_new_line_round_trips_validates_and_is_read_back() {
 
     // Baseline searches pass over them.
     let (read, problems) = log
-        .newest_runs_first(u64::MAX, false, |r| panic!("not a run: {r:?}"))
+        .newest_runs_first(None, u64::MAX, false, &mut |r| panic!("not a run: {r:?}"))
         .unwrap();
     assert_eq!((read, problems.len()), (ReadBack::WholeLog, 0));
 }
@@ -174,8 +174,10 @@ fn a_journal_is_one_runs_lines_whatever_is_interleaved_and_last_rollout_is_per_e
     append(store, stage.clone());
     append(store, step("prod-2", "production", "deploy-api", 12));
     append(store, step("stage-1", "staging", "deploy-api", 12));
-    log.append_decision(&serde_json::from_str(&old_decision_line("prod-2")).unwrap())
-        .unwrap();
+    log.append_line(&LogLine::Decision(
+        serde_json::from_str(&old_decision_line("prod-2")).unwrap(),
+    ))
+    .unwrap();
     std::fs::OpenOptions::new()
         .append(true)
         .open(log.path())
