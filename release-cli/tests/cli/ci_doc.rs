@@ -11,11 +11,6 @@ use crate::support::Release;
 
 const DOC: &str = include_str!("../../../docs/ci.md");
 
-/// Commands the page shows that issue 15 adds to the command line but this build does not have
-/// yet. Each must still be refused here: once it exists, its test says to take it off this list
-/// so that it is checked like the rest.
-const NOT_IN_THE_CLI_YET: &[&[&str]] = &[&["log", "export"]];
-
 #[derive(Debug)]
 enum Yaml {
     Map(Vec<(String, Yaml)>),
@@ -635,28 +630,7 @@ fn every_release_command_in_the_ci_page_parses() {
         );
     }
     for args in &commands {
-        let missing = NOT_IN_THE_CLI_YET.iter().any(|path| {
-            args.iter()
-                .map(String::as_str)
-                .take(path.len())
-                .eq(path.iter().copied())
-        });
         let (run, _dir) = Release::new().args(args).arg("--help").run();
-        if missing {
-            assert_eq!(
-                run.code,
-                2,
-                "`release {}` exists now: take it off NOT_IN_THE_CLI_YET in {}",
-                args.join(" "),
-                file!()
-            );
-            assert!(
-                run.stderr.contains("unrecognized subcommand"),
-                "{}",
-                run.stderr
-            );
-            continue;
-        }
         assert_eq!(
             run.code,
             0,

@@ -13,6 +13,7 @@ mod log;
 mod many_gates;
 mod plan;
 mod platform;
+mod postgres_store;
 mod preflight;
 mod qa;
 mod rollback;
