@@ -112,19 +112,25 @@ impl PageQuery {
             }
             format!("{sql} ORDER BY {order} LIMIT {rows}")
         };
-        let sql = match kinds.len() {
-            0 => select(None).replacen("SELECT seq, document ", TEXT, 1),
-            1 => select(Some(1)).replacen("SELECT seq, document ", TEXT, 1),
+        let page = match kinds.len() {
+            0 => select(None),
+            1 => select(Some(1)),
             count => {
                 let parts: Vec<String> = (1..=count)
                     .map(|k| format!("({})", select(Some(k))))
                     .collect();
                 format!(
-                    "{TEXT}FROM ({}) AS page ORDER BY {order} LIMIT {rows}",
+                    "SELECT seq, document FROM ({}) AS kinds ORDER BY {order} LIMIT {rows}",
                     parts.join(" UNION ALL ")
                 )
             }
         };
+        // Each document made text once; one too long to be a line comes back NULL.
+        let sql = format!(
+            "SELECT seq, CASE WHEN octet_length(text) <= {MAX_LINE_BYTES} THEN text END \
+             FROM (SELECT seq, document::text AS text FROM ({page}) AS page) AS texts \
+             ORDER BY {order}"
+        );
         Self {
             sql,
             kinds,
@@ -151,12 +157,6 @@ impl PageQuery {
         params
     }
 }
-
-/// A row's document as text, or NULL when it is longer than a line may be (it is reported,
-/// not fetched).
-const TEXT: &str = "SELECT seq, CASE WHEN octet_length(document::text) <= 1048576 \
-                    THEN document::text END ";
-const _: () = assert!(MAX_LINE_BYTES == 1_048_576, "TEXT's limit is the parser's");
 
 /// A line as a row: its columns and its document.
 struct Row {
