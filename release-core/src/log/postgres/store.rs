@@ -17,7 +17,7 @@ use crate::log::store::{Imported, LineFilter, LineKind, ReleaseStore, StoreError
 
 /// Rows fetched by a read's first round trip (a baseline is usually in it); each next page is
 /// twice as long, up to [`MAX_PAGE_ROWS`], so a read that goes far back takes few round trips.
-const PAGE_ROWS: i64 = 256;
+const PAGE_ROWS: i64 = 32;
 const MAX_PAGE_ROWS: i64 = 8192;
 /// About how many bytes of documents a page may hold: the next page's length is cut to fit
 /// what the last one's rows weighed, so memory stays bounded however large the rows are.
