@@ -571,3 +571,61 @@ fn a_database_stopped_mid_run_is_a_clear_error_and_later_calls_reconnect_once_it
         "no part of g-2"
     );
 }
+
+#[test]
+fn a_nul_in_a_record_is_stored_as_a_replacement_character_not_refused() {
+    let server = server();
+    let database = server.database();
+    let pg = store(&database);
+    let mut record = run_record("g-\0-1", "production", 0, 1.0);
+    record.summary_path = Some("out\0put.json".to_owned());
+    pg.append_line(&LogLine::Run(record)).unwrap();
+    let mut found = Vec::new();
+    pg.oldest_first(&LineFilter::all(), &mut |_, entry| {
+        if let LogEntry::Run(r) = entry {
+            found.push((r.run_id, r.summary_path));
+        }
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(
+        found,
+        [(
+            "g-\u{fffd}-1".to_owned(),
+            Some("out\u{fffd}put.json".to_owned())
+        )]
+    );
+}
+
+#[test]
+fn a_lock_taken_by_two_threads_of_one_process_at_once_is_held_by_one() {
+    let server = server();
+    let database = server.database();
+    let pg = store(&database);
+    let results: Vec<bool> = std::thread::scope(|scope| {
+        let takers: Vec<_> = (0..4)
+            .map(|n| {
+                let pg = &pg;
+                scope.spawn(move || {
+                    pg.lock("acme", "production", holder(&format!("r-{n}")))
+                        .map(|lock| {
+                            std::thread::sleep(Duration::from_millis(300));
+                            drop(lock);
+                        })
+                        .is_ok()
+                })
+            })
+            .collect();
+        takers.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    assert_eq!(results.iter().filter(|ok| **ok).count(), 1, "{results:?}");
+    assert_eq!(
+        pg.lock_holder("acme", "production").unwrap(),
+        None,
+        "released whole"
+    );
+    assert_eq!(
+        database.psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"),
+        "0\n"
+    );
+}

@@ -37,46 +37,20 @@ pub(super) fn take(
     holder: LockHolder,
 ) -> Result<EnvironmentLock, LockError> {
     let key = key(plan, environment);
-    if session.holds(key) {
-        // As two `flock`s of one file in one process: the second is refused.
+    // Claimed before asking the server, so two threads of one process cannot both take it
+    // (session advisory locks stack within a session): as two `flock`s of one file in one
+    // process, the second is refused.
+    if !session.claim(key) {
         return Err(match holder_row(session, plan, environment)? {
             Some(current) => LockError::Held(current),
             None => LockError::Held(holder),
         });
     }
-    let (plan_owned, environment_owned, row) =
-        (plan.to_owned(), environment.to_owned(), holder.clone());
-    let taken = session
-        .run("take the lock in", move |client| async move {
-            let taken: bool = client
-                .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
-                .await?
-                .get(0);
-            if taken {
-                client
-                    .execute(
-                        "INSERT INTO release_lock_holders
-                             (plan, environment, lock_key, host, pid, run_id, since)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7::text::timestamptz)
-                         ON CONFLICT (plan, environment) DO UPDATE SET
-                             lock_key = excluded.lock_key, host = excluded.host,
-                             pid = excluded.pid, run_id = excluded.run_id,
-                             since = excluded.since",
-                        &[
-                            &plan_owned,
-                            &environment_owned,
-                            &key,
-                            &row.host,
-                            &i64::from(row.pid),
-                            &row.run_id,
-                            &row.since.to_string(),
-                        ],
-                    )
-                    .await?;
-            }
-            Ok(taken)
-        })
-        .map_err(|e| LockError::Store(Box::new(e)))?;
+    let taken = take_on_server(session, key, plan, environment, &holder);
+    if !matches!(taken, Ok(true)) {
+        session.unclaim(key);
+    }
+    let taken = taken?;
     if !taken {
         // The holder writes its row right after taking the lock: a moment's wait names it.
         for _ in 0..20 {
@@ -112,6 +86,56 @@ pub(super) fn take(
         location,
         guard,
     ))
+}
+
+/// `pg_try_advisory_lock`, then the holder row; a lock whose row cannot be written is given
+/// back at once, so it is never held by a session nobody can name.
+fn take_on_server(
+    session: &Arc<Session>,
+    key: i64,
+    plan: &str,
+    environment: &str,
+    holder: &LockHolder,
+) -> Result<bool, LockError> {
+    let (plan_owned, environment_owned, row) =
+        (plan.to_owned(), environment.to_owned(), holder.clone());
+    session
+        .run("take the lock in", move |client| async move {
+            let taken: bool = client
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
+                .await?
+                .get(0);
+            if taken {
+                let written = client
+                    .execute(
+                        "INSERT INTO release_lock_holders
+                             (plan, environment, lock_key, host, pid, run_id, since)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7::text::timestamptz)
+                         ON CONFLICT (plan, environment) DO UPDATE SET
+                             lock_key = excluded.lock_key, host = excluded.host,
+                             pid = excluded.pid, run_id = excluded.run_id,
+                             since = excluded.since",
+                        &[
+                            &plan_owned,
+                            &environment_owned,
+                            &key,
+                            &row.host,
+                            &i64::from(row.pid),
+                            &row.run_id,
+                            &row.since.to_string(),
+                        ],
+                    )
+                    .await;
+                if let Err(error) = written {
+                    let _ = client
+                        .execute("SELECT pg_advisory_unlock($1)", &[&key])
+                        .await;
+                    return Err(error.into());
+                }
+            }
+            Ok(taken)
+        })
+        .map_err(|e| LockError::Store(Box::new(e)))
 }
 
 /// Who holds the lock, when someone does.
@@ -187,20 +211,28 @@ impl Drop for Held {
         let released = self
             .session
             .run("release the lock in", move |client| async move {
-                client
+                // Unlocked first: the row is only words, and a failed delete must not leave
+                // the lock held by a session that believes it let go.
+                let unlocked: bool = client
+                    .query_one("SELECT pg_advisory_unlock($1)", &[&key])
+                    .await?
+                    .get(0);
+                let _ = client
                     .execute(
                         "DELETE FROM release_lock_holders
-                     WHERE plan = $1 AND environment = $2 AND run_id = $3",
+                         WHERE plan = $1 AND environment = $2 AND run_id = $3",
                         &[&plan, &environment, &run_id],
                     )
-                    .await?;
-                client
-                    .execute("SELECT pg_advisory_unlock($1)", &[&key])
-                    .await?;
-                Ok(())
+                    .await;
+                Ok(unlocked)
             });
-        if let Err(e) = released {
-            tracing::warn!(error = %e, "the environment lock could not be released; it is freed when the connection closes");
+        match released {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!("the environment lock was no longer held when released"),
+            Err(e) => tracing::warn!(
+                error = %e,
+                "the environment lock could not be released; it is freed when the connection closes"
+            ),
         }
         self.session.released(self.key);
     }

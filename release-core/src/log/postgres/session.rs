@@ -50,6 +50,8 @@ struct State {
     client: Option<Arc<Client>>,
     /// Advisory lock keys this session holds.
     locks: Vec<i64>,
+    /// Keys a thread of this process is taking right now.
+    claimed: Vec<i64>,
     /// Set when a connection holding locks broke: every later call fails.
     lost_locks: bool,
 }
@@ -113,9 +115,27 @@ impl Session {
         })
     }
 
-    /// Remembers that the session holds `key`.
+    /// Claims `key` for a take by this thread; `false` when this process holds it or is
+    /// taking it already.
+    pub(super) fn claim(&self, key: i64) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if state.locks.contains(&key) || state.claimed.contains(&key) {
+            return false;
+        }
+        state.claimed.push(key);
+        true
+    }
+
+    /// Gives up a claim whose take failed.
+    pub(super) fn unclaim(&self, key: i64) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.claimed.retain(|k| *k != key);
+    }
+
+    /// Remembers that the session holds `key` (its claim fulfilled).
     pub(super) fn held(&self, key: i64) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.claimed.retain(|k| *k != key);
         state.locks.push(key);
     }
 
@@ -125,12 +145,6 @@ impl Session {
         if let Some(at) = state.locks.iter().position(|k| *k == key) {
             state.locks.remove(at);
         }
-    }
-
-    /// Whether this session already holds `key`.
-    pub(super) fn holds(&self, key: i64) -> bool {
-        let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.locks.contains(&key)
     }
 
     fn forget(&self, state: &mut State) {
@@ -262,7 +276,10 @@ impl Drop for Session {
     }
 }
 
-/// Connects, sets the session's timeouts and brings the schema up to date.
+/// Connects, sets the session's timeouts and brings the schema up to date. The server's own
+/// keepalives matter most: a runner whose machine vanishes (no FIN, no RST) would otherwise
+/// hold its environment's lock for the server's default of two hours; with these the server
+/// drops the session, and the lock, within about 25 seconds.
 async fn connect(url: PostgresUrl) -> Result<Client, Failure> {
     let config = url.config()?;
     let tls = tls::connector(&url)?;
@@ -276,7 +293,9 @@ async fn connect(url: PostgresUrl) -> Result<Client, Failure> {
     client
         .batch_execute(&format!(
             "SET statement_timeout = {statement_ms}; SET lock_timeout = {statement_ms}; \
-             SET idle_in_transaction_session_timeout = {statement_ms}"
+             SET idle_in_transaction_session_timeout = {statement_ms}; \
+             SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; \
+             SET tcp_keepalives_count = 3"
         ))
         .await?;
     schema::migrate(&client, &url).await?;

@@ -170,7 +170,10 @@ struct Row {
 
 impl Row {
     fn of(line: &LogLine) -> Result<Self, serde_json::Error> {
-        let value = serde_json::to_value(line)?;
+        let mut value = serde_json::to_value(line)?;
+        // PostgreSQL's jsonb cannot hold U+0000 (`\u0000`); a NUL that reached a record
+        // (an upstream's text) is kept as U+FFFD rather than failing the append.
+        without_nul(&mut value);
         let text = |key: &str| value.get(key).and_then(|v| v.as_str()).map(str::to_owned);
         let kind = match line {
             LogLine::Freeze(_) => text("kind").unwrap_or_else(|| "freeze".to_owned()),
@@ -179,13 +182,31 @@ impl Row {
         Ok(Self {
             kind,
             environment: text("environment"),
-            run_id: line.run_id().map(str::to_owned),
+            run_id: text("run_id"),
             recorded_at: text("recorded_at"),
             outcome: text("outcome")
                 .or_else(|| text("decision"))
                 .or_else(|| text("status")),
-            document: serde_json::to_string(line)?,
+            document: serde_json::to_string(&value)?,
         })
+    }
+}
+
+/// Replaces U+0000 in every string and key of `value` with U+FFFD.
+fn without_nul(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(text) if text.contains('\0') => {
+            *text = text.replace('\0', "\u{fffd}");
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(without_nul),
+        serde_json::Value::Object(map) => {
+            let entries = std::mem::take(map);
+            for (key, mut item) in entries {
+                without_nul(&mut item);
+                map.insert(key.replace('\0', "\u{fffd}"), item);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -71,8 +71,16 @@ impl PostgresUrl {
         let mut root_cert = None;
         let mut connect_timeout = CONNECT_TIMEOUT;
         let mut statement_timeout = STATEMENT_TIMEOUT;
-        let mut kept = Vec::new();
-        for (key, value) in url.query_pairs() {
+        // Parameters the driver reads are handed on exactly as written: decoding and
+        // re-encoding them would turn `%20` into `+`, which libpq's rules (and the driver's)
+        // read as a plus sign.
+        let mut kept: Vec<String> = Vec::new();
+        let mut query_password = None;
+        let raw_query = url.query().unwrap_or_default().to_owned();
+        for piece in raw_query.split('&').filter(|piece| !piece.is_empty()) {
+            let Some((key, value)) = url::form_urlencoded::parse(piece.as_bytes()).next() else {
+                continue;
+            };
             match key.as_ref() {
                 "sslmode" => {
                     tls = match value.as_ref() {
@@ -110,15 +118,27 @@ impl PostgresUrl {
                             )
                         })?;
                 }
-                _ => kept.push((key.into_owned(), value.into_owned())),
+                "password" => {
+                    query_password = Some(value.into_owned());
+                    kept.push(piece.to_owned());
+                }
+                _ => kept.push(piece.to_owned()),
             }
         }
         if kept.is_empty() {
             url.set_query(None);
         } else {
-            url.query_pairs_mut().clear().extend_pairs(&kept);
+            url.set_query(Some(&kept.join("&")));
         }
-        let password = url.password().map(percent_decode).filter(|p| !p.is_empty());
+        // With an authority to trust, libpq checks the issuer even under `require`.
+        if root_cert.is_some() && matches!(tls, TlsMode::Prefer | TlsMode::Require) {
+            tls = TlsMode::VerifyCa;
+        }
+        let password = url
+            .password()
+            .map(percent_decode)
+            .or(query_password)
+            .filter(|p| !p.is_empty());
         let driver_url = url.to_string();
         // tokio-postgres reads the rest; its errors name the parameter, never the value.
         driver_url
@@ -149,11 +169,15 @@ impl PostgresUrl {
                 reason: format!("it is not a PostgreSQL URL ({e})"),
             })?;
         config.connect_timeout(self.connect_timeout);
-        config.application_name("release");
+        if config.get_application_name().is_none() {
+            config.application_name("release");
+        }
         // A peer that vanishes (a runner killed, a network cut) is noticed in seconds, not
         // hours: the server then frees the lock the dead session held.
         config.keepalives(true);
         config.keepalives_idle(Duration::from_secs(10));
+        config.keepalives_interval(Duration::from_secs(5));
+        config.keepalives_retries(3);
         config.ssl_mode(match self.tls {
             TlsMode::Disable => tokio_postgres::config::SslMode::Disable,
             TlsMode::Prefer => tokio_postgres::config::SslMode::Prefer,
@@ -226,6 +250,39 @@ mod tests {
         let config = url.config().unwrap();
         assert_eq!(config.get_password(), Some("s3cr@t-canary".as_bytes()));
         assert_eq!(config.get_dbname(), Some("release"));
+    }
+
+    #[test]
+    fn parameters_for_the_driver_are_handed_on_as_written() {
+        let url = PostgresUrl::parse(
+            "postgres://u@h/db?options=-c%20search_path%3Drel&sslmode=require&application_name=ci%2B1",
+        )
+        .unwrap();
+        let config = url.config().unwrap();
+        assert_eq!(config.get_options(), Some("-c search_path=rel"));
+        assert_eq!(
+            config.get_application_name(),
+            Some("ci+1"),
+            "the user's name is kept"
+        );
+        assert_eq!(url.tls, TlsMode::Require);
+        let with_ca =
+            PostgresUrl::parse("postgres://u@h/db?sslmode=require&sslrootcert=/ca.pem").unwrap();
+        assert_eq!(
+            with_ca.tls,
+            TlsMode::VerifyCa,
+            "libpq checks the issuer when given one"
+        );
+        let in_query = PostgresUrl::parse("postgres://u@h/db?password=canary-q").unwrap();
+        assert!(in_query.secrets().contains(&"canary-q".to_owned()));
+        assert_eq!(
+            PostgresUrl::parse("postgres://u@h/db")
+                .unwrap()
+                .config()
+                .unwrap()
+                .get_application_name(),
+            Some("release")
+        );
     }
 
     #[test]
