@@ -169,6 +169,18 @@ struct Row {
 }
 
 impl Row {
+    /// The parameters of [`INSERT`], in its order.
+    fn params(&self) -> [&(dyn ToSql + Sync); 6] {
+        [
+            &self.kind,
+            &self.environment,
+            &self.run_id,
+            &self.recorded_at,
+            &self.outcome,
+            &self.document,
+        ]
+    }
+
     fn of(line: &LogLine) -> Result<Self, serde_json::Error> {
         let mut value = serde_json::to_value(line)?;
         // PostgreSQL's jsonb cannot hold U+0000 (`\u0000`); a NUL that reached a record
@@ -231,19 +243,7 @@ impl ReleaseStore for PostgresStore {
             reason: format!("the record cannot be written as JSON: {e}"),
         })?;
         self.session.run("append to", move |client| async move {
-            client
-                .execute(
-                    INSERT,
-                    &[
-                        &row.kind,
-                        &row.environment,
-                        &row.run_id,
-                        &row.recorded_at,
-                        &row.outcome,
-                        &row.document,
-                    ],
-                )
-                .await?;
+            client.execute(INSERT, &row.params()).await?;
             Ok(())
         })
     }
@@ -356,19 +356,7 @@ async fn insert_all(client: &tokio_postgres::Client, rows: &[Row]) -> Result<usi
     let statement = client.prepare(INSERT).await?;
     let mut added = 0;
     for row in rows {
-        added += client
-            .execute(
-                &statement,
-                &[
-                    &row.kind,
-                    &row.environment,
-                    &row.run_id,
-                    &row.recorded_at,
-                    &row.outcome,
-                    &row.document,
-                ],
-            )
-            .await? as usize;
+        added += client.execute(&statement, &row.params()).await? as usize;
     }
     Ok(added)
 }
