@@ -56,13 +56,37 @@ enum Destination {
 /// assert!(err.to_string().ends_with("it is a directory"), "{err}");
 /// ```
 pub fn write(path: &Path, contents: &[u8]) -> Result<(), WriteError> {
+    write_with(path, |out| out.write_all(contents))
+}
+
+/// [`write`] of what `fill` writes, streamed rather than held whole: a replaced file is
+/// still replaced only once `fill` has succeeded (a failure leaves the old file as it was).
+///
+/// ```
+/// use std::io::Write as _;
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("export.jsonl");
+/// let lines = release_core::atomic::write_with(&path, |out| {
+///     for n in 0..3 {
+///         writeln!(out, "{{\"n\":{n}}}")?;
+///     }
+///     Ok(3)
+/// })
+/// .unwrap();
+/// assert_eq!(lines, 3);
+/// assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 3);
+/// ```
+pub fn write_with<T>(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn io::Write) -> io::Result<T>,
+) -> Result<T, WriteError> {
     let error = |source| WriteError {
         path: path.to_path_buf(),
         source,
     };
     match destination(path).map_err(error)? {
-        Destination::Replace(target) => replace(&target, contents).map_err(error),
-        Destination::InPlace => write_in_place(path, contents).map_err(error),
+        Destination::Replace(target) => replace(&target, fill).map_err(error),
+        Destination::InPlace => write_in_place(path, fill).map_err(error),
     }
 }
 
@@ -187,15 +211,23 @@ fn is_own_standard_stream(_meta: &std::fs::Metadata) -> bool {
 /// Writes to a device, a FIFO or the process's own output file, where it is: opened to
 /// append (a regular file keeps what was written before), never created or truncated. There
 /// is nothing to fsync on a device or a pipe.
-fn write_in_place(path: &Path, contents: &[u8]) -> io::Result<()> {
-    let mut file = OpenOptions::new().append(true).open(path)?;
-    file.write_all(contents)?;
-    file.flush()
+fn write_in_place<T>(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn io::Write) -> io::Result<T>,
+) -> io::Result<T> {
+    let file = OpenOptions::new().append(true).open(path)?;
+    let mut out = io::BufWriter::new(file);
+    let filled = fill(&mut out)?;
+    out.flush()?;
+    Ok(filled)
 }
 
 /// Replaces the regular file at `target` (links already resolved) atomically, making missing
 /// directories. A replaced file's permissions are kept.
-fn replace(target: &Path, contents: &[u8]) -> io::Result<()> {
+fn replace<T>(
+    target: &Path,
+    fill: impl FnOnce(&mut dyn io::Write) -> io::Result<T>,
+) -> io::Result<T> {
     let dir = match target.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -211,7 +243,12 @@ fn replace(target: &Path, contents: &[u8]) -> io::Result<()> {
         _ => std::os::unix::fs::PermissionsExt::from_mode(0o644),
     });
     let mut file = builder.tempfile_in(dir)?;
-    file.write_all(contents)?;
+    let filled = {
+        let mut out = io::BufWriter::new(&mut file);
+        let filled = fill(&mut out)?;
+        out.flush()?;
+        filled
+    };
     file.as_file().sync_all()?;
     file.persist(target).map_err(|e| e.error)?;
     // The rename is durable only once the directory entry is; not every platform can open a
@@ -219,7 +256,7 @@ fn replace(target: &Path, contents: &[u8]) -> io::Result<()> {
     if let Ok(dir) = File::open(dir) {
         let _ = dir.sync_all();
     }
-    Ok(())
+    Ok(filled)
 }
 
 #[cfg(test)]

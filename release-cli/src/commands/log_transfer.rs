@@ -69,10 +69,20 @@ pub(crate) fn export(
         log::export(store.as_ref(), out, problem).map_err(transfer_error)?;
         return Ok(exit_code::PASSED);
     };
-    // Written whole, then replaced atomically: a reader never sees half an export.
-    let mut text = Vec::new();
-    let exported = log::export(store.as_ref(), &mut text, problem).map_err(transfer_error)?;
-    release_core::atomic::write(path, &text).map_err(CliError::output)?;
+    // Streamed into a temporary file that replaces the target once whole: a reader never sees
+    // half an export, and a million records are never held in memory.
+    let mut failed = None;
+    let written = release_core::atomic::write_with(path, |out| {
+        log::export(store.as_ref(), out, problem).map_err(|e| {
+            let io = std::io::Error::other(e.to_string());
+            failed = Some(e);
+            io
+        })
+    });
+    if let Some(e) = failed {
+        return Err(transfer_error(e));
+    }
+    let exported = written.map_err(CliError::output)?;
     output::print_stderr(&format!(
         "exported {} records from {shown} to {}\n",
         exported.records,

@@ -86,6 +86,31 @@ fn export_prints_the_log_as_it_is_and_import_adds_only_what_is_missing() {
         std::fs::read_to_string(dir.join("out/export.jsonl")).unwrap(),
         text
     );
+
+    // An export that fails leaves the file it would have replaced as it was.
+    let (failed, _keep) = Release::new()
+        .args(["log", "export", "--output", "out/export.jsonl", "--log"])
+        .arg("postgres://release:canary-pw@127.0.0.1:1/release?connect_timeout=2")
+        .run_in(&dir);
+    assert_eq!(failed.code, 2, "{}", failed.stderr);
+    assert!(
+        failed
+            .stderr
+            .contains("release store postgres://release@127.0.0.1:1/release"),
+        "{}",
+        failed.stderr
+    );
+    assert!(!failed.stderr.contains("canary"), "{}", failed.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("out/export.jsonl")).unwrap(),
+        text,
+        "untouched"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file left: {leftovers:?}");
     drop(release);
 }
 
