@@ -153,6 +153,18 @@ fn a_holder_killed_with_kill_9_frees_the_lock_and_another_runner_resumes_its_rol
         assert!(Instant::now() < deadline, "no deploy within a minute");
         std::thread::sleep(Duration::from_millis(20));
     }
+    // Any runner sees who holds the lock.
+    let (status, _dir) = stage
+        .release()
+        .env("RELEASE_LOG_URL", db.url())
+        .args(["rollout", "status"])
+        .run();
+    assert_eq!(status.code, 0, "{}\n{}", status.stdout, status.stderr);
+    assert!(
+        status.stdout.contains(&format!("pid {}", child.id())),
+        "{}",
+        status.stdout
+    );
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
         nix::sys::signal::Signal::SIGKILL,
