@@ -192,7 +192,8 @@ pub(crate) fn print_clap(err: &clap::Error) -> i32 {
     err.exit_code()
 }
 
-/// `err` and its causes on one line.
+/// `err` and its causes on one line (for `release demo`'s own errors).
+#[cfg(feature = "demo")]
 pub(crate) fn with_causes(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();
     let mut cause = err.source();
