@@ -133,7 +133,7 @@ fn junit(summary: &RolloutSummary) -> Result<String, ReportError> {
         rollback.add_test_cases(summary.rollback.iter().map(test_case));
         report.add_test_suite(rollback);
     }
-    report.to_string().map_err(ReportError::Junit)
+    crate::report::junit::to_xml(&report)
 }
 
 fn test_case(step: &StepReport) -> TestCase {
