@@ -6,6 +6,17 @@ pub(crate) enum CliError {
     /// A bad plan, flag or input file: exit 2.
     #[error("{0}")]
     Input(String),
+    /// A plan or env file with problems at known lines: exit 2; on GitHub Actions each is
+    /// also annotated on its line.
+    #[error("{message}")]
+    InputAt {
+        /// The error, as [`CliError::Input`] shows it.
+        message: String,
+        /// The file the problems are in, as given.
+        file: String,
+        /// Each problem: line, column, what is wrong.
+        places: Vec<(usize, usize, String)>,
+    },
     /// The tool's own output could not be written (the summary, the log): exit 2, after the
     /// report was printed.
     #[error("{0}")]
@@ -42,6 +53,38 @@ impl From<release_core::run::RecordError> for CliError {
     }
 }
 
+impl From<release_core::PlanError> for CliError {
+    fn from(err: release_core::PlanError) -> Self {
+        match &err {
+            release_core::PlanError::Invalid { path, diagnostics } => Self::InputAt {
+                message: err.to_string(),
+                file: path.display().to_string(),
+                places: diagnostics
+                    .iter()
+                    .map(|d| (d.line, d.column, d.message.clone()))
+                    .collect(),
+            },
+            _ => Self::Input(err.to_string()),
+        }
+    }
+}
+
+impl From<release_core::EnvFileError> for CliError {
+    fn from(err: release_core::EnvFileError) -> Self {
+        match &err {
+            release_core::EnvFileError::Syntax { path, problems } => Self::InputAt {
+                message: err.to_string(),
+                file: path.display().to_string(),
+                places: problems
+                    .iter()
+                    .map(|p| (p.line, p.column, p.message.clone()))
+                    .collect(),
+            },
+            _ => Self::Input(err.to_string()),
+        }
+    }
+}
+
 impl CliError {
     pub(crate) fn input(err: impl std::fmt::Display) -> Self {
         Self::Input(err.to_string())
@@ -53,7 +96,9 @@ impl CliError {
 
     pub(crate) fn exit_code(&self) -> i32 {
         match self {
-            CliError::Input(_) | CliError::Output(_) => exit_code::INVALID_INPUT,
+            CliError::Input(_) | CliError::InputAt { .. } | CliError::Output(_) => {
+                exit_code::INVALID_INPUT
+            }
             CliError::Interrupted(_) => {
                 crate::signals::received().unwrap_or(exit_code::INTERRUPTED)
             }

@@ -165,6 +165,23 @@ pub(crate) fn print_error(err: &CliError) {
     for line in text.lines() {
         let _ = writeln!(stderr, "error: {}", release_core::names::escaped(line));
     }
+    // On GitHub Actions, a problem at a known line is annotated there too (the runner reads
+    // workflow commands from stderr as from stdout).
+    if let CliError::InputAt { file, places, .. } = err
+        && std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
+    {
+        let file = redacted(file);
+        for (line, column, message) in places {
+            let annotation = release_core::report::github::file_annotation(
+                &file,
+                *line,
+                *column,
+                "release",
+                &redacted(message),
+            );
+            let _ = stderr.write_all(annotation.as_bytes());
+        }
+    }
 }
 
 /// What clap says about the command line (a usage error on stderr, or help and version on

@@ -12,7 +12,7 @@ use crate::progress::Shown;
 use crate::signals::Session;
 
 pub(crate) fn run(global: &GlobalArgs) -> Result<i32, CliError> {
-    let plan = Plan::load(&global.plan).map_err(CliError::input)?;
+    let plan = Plan::load(&global.plan).map_err(CliError::from)?;
     let request = phase::request(global, &plan, None)?;
     let session = Session::start()?;
     let summary = runbook::dry_run(&request, &session.runtime, &Shown::new(global))?;

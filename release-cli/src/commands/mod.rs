@@ -98,7 +98,7 @@ pub(crate) fn run(cli: Cli) -> Result<i32, CliError> {
 /// Where the release store of a command that runs no gates is: `RELEASE_LOG_URL` from the
 /// environment (and the env file), as a run reads it, else the plan's `release.log`.
 fn store_location(global: &GlobalArgs, plan: &Plan) -> Result<StoreLocation, CliError> {
-    let vars = Vars::load(global.env_file.as_deref()).map_err(CliError::input)?;
+    let vars = Vars::load(global.env_file.as_deref()).map_err(CliError::from)?;
     RunRequest::new(plan)
         .vars(vars)
         .store_location()

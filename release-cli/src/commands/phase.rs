@@ -13,7 +13,7 @@ use crate::progress::Shown;
 use crate::signals::Session;
 
 pub(crate) fn run(global: &GlobalArgs, phase: Phase) -> Result<i32, CliError> {
-    let plan = Plan::load(&global.plan).map_err(CliError::input)?;
+    let plan = Plan::load(&global.plan).map_err(CliError::from)?;
     let request = request(global, &plan, None)?;
     let session = Session::start()?;
     let summary = runbook::run_phase(&request, phase, &session.runtime, &Shown::new(global))?;
@@ -44,7 +44,7 @@ pub(crate) fn request<'p>(
             };
             check_overrides(global, &overrides)?;
             (
-                Vars::load(global.env_file.as_deref()).map_err(CliError::input)?,
+                Vars::load(global.env_file.as_deref()).map_err(CliError::from)?,
                 overrides,
             )
         }

@@ -11,7 +11,7 @@ use crate::output;
 
 pub(crate) fn run(global: &GlobalArgs) -> Result<i32, CliError> {
     let format = listing_format(global, "plan check")?;
-    let plan = Plan::load(&global.plan).map_err(CliError::input)?;
+    let plan = Plan::load(&global.plan).map_err(CliError::from)?;
     // Without --env every environment is listed: checking a plan should show all of it.
     let listing = PlanListing::new(&plan, global.environment.as_deref(), global.strict)
         .map_err(CliError::input)?;

@@ -13,7 +13,7 @@ use crate::progress::Shown;
 use crate::signals::Session;
 
 pub(crate) fn run(global: &GlobalArgs, args: &RolloutArgs) -> Result<i32, CliError> {
-    let plan = Plan::load(&global.plan).map_err(CliError::input)?;
+    let plan = Plan::load(&global.plan).map_err(CliError::from)?;
     let request = RolloutRequest::new(phase::request(global, &plan, None)?)
         .release(args.release_version.clone(), args.commit.clone())
         .dry_run(args.dry_run)
@@ -27,7 +27,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &RolloutArgs) -> Result<i32, CliErr
 }
 
 pub(crate) fn rollback(global: &GlobalArgs, args: &RollbackArgs) -> Result<i32, CliError> {
-    let plan = Plan::load(&global.plan).map_err(CliError::input)?;
+    let plan = Plan::load(&global.plan).map_err(CliError::from)?;
     let request = RolloutRequest::new(phase::request(global, &plan, None)?)
         .dry_run(args.dry_run)
         .resume(args.resume.as_deref().map(Resume::parse))
@@ -42,7 +42,7 @@ pub(crate) fn rollback(global: &GlobalArgs, args: &RollbackArgs) -> Result<i32, 
 
 pub(crate) fn status(global: &GlobalArgs) -> Result<i32, CliError> {
     let format = super::listing_format(global, "rollout status")?;
-    let plan = Plan::load(&global.plan).map_err(CliError::input)?;
+    let plan = Plan::load(&global.plan).map_err(CliError::from)?;
     let request = phase::request(global, &plan, None)?;
     let status = rollout::status(&request).map_err(CliError::from)?;
     let text = match format {

@@ -26,7 +26,7 @@ pub(crate) fn plan_or_default(
     global: &GlobalArgs,
     required: bool,
 ) -> Result<(Plan, PlanSource), CliError> {
-    release_core::run::plan_or_default(&global.plan, required).map_err(CliError::input)
+    release_core::run::plan_or_default(&global.plan, required).map_err(CliError::from)
 }
 
 /// Reads `--from`, or runs the launch gate and records it as `release launch-gate` would

@@ -59,3 +59,60 @@ fn outside_github_actions_there_are_no_annotations() {
     let (run, _dir) = broken_production().args(["--color", "never"]).run();
     assert!(!run.stdout.contains("::error") && !run.stderr.contains("::error"));
 }
+
+#[test]
+fn plan_and_env_file_problems_are_annotated_on_their_lines() {
+    let plan = "[release]\nnmae = \"acme\"\n[environments.staging]\ntimeout = \"soon\"\n";
+    for (github, expected) in [(true, 1), (false, 0)] {
+        let mut release = Release::new().file("bad,plan.toml", plan).args([
+            "--plan",
+            "bad,plan.toml",
+            "preflight",
+        ]);
+        if github {
+            release = release.env("GITHUB_ACTIONS", "true");
+        }
+        let (run, _dir) = release.run();
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("error: bad,plan.toml:2:1: unknown field `nmae`"),
+            "{}",
+            run.stderr
+        );
+        let annotations: Vec<&str> = run
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("::error "))
+            .collect();
+        assert_eq!(!annotations.is_empty(), expected == 1, "{}", run.stderr);
+        if github {
+            assert!(
+                annotations[0].starts_with(
+                    "::error file=bad%2Cplan.toml,line=2,col=1,title=release::unknown field `nmae`"
+                ),
+                "{annotations:?}"
+            );
+        }
+    }
+    let (run, _dir) = Release::new()
+        .file("release.toml", "[environments.staging]\n")
+        .file("ci.env", "GOOD=1\nnot a line\n")
+        .args([
+            "--plan",
+            "release.toml",
+            "--env-file",
+            "ci.env",
+            "preflight",
+        ])
+        .env("GITHUB_ACTIONS", "true")
+        .run();
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .lines()
+            .any(|l| l.starts_with("::error file=ci.env,line=2,col=5,title=release::expected `=`")),
+        "{}",
+        run.stderr
+    );
+}

@@ -76,6 +76,31 @@ pub(crate) fn workflow_command(command: &str, title: &str, message: &str) -> Str
     )
 }
 
+/// An error annotation on a line of a file (a plan, an env file), which GitHub shows on that
+/// line of the pull request's diff: `::error file=release.toml,line=2,col=1,title=…::…`.
+///
+/// ```
+/// use release_core::report::github::file_annotation;
+/// assert_eq!(
+///     file_annotation("plans/a,b.toml", 2, 1, "release plan", "unknown field `nmae`"),
+///     "::error file=plans/a%2Cb.toml,line=2,col=1,title=release plan::unknown field `nmae`\n",
+/// );
+/// ```
+pub fn file_annotation(
+    file: &str,
+    line: usize,
+    column: usize,
+    title: &str,
+    message: &str,
+) -> String {
+    format!(
+        "::error file={},line={line},col={column},title={}::{}\n",
+        escape_property(&single_line(file)),
+        escape_property(&single_line(title)),
+        escape_data(message)
+    )
+}
+
 /// A command's message, escaped as actions/toolkit `escapeData` does.
 fn escape_data(text: &str) -> String {
     text.replace('%', "%25")
