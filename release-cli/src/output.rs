@@ -122,21 +122,29 @@ pub(crate) fn init_logging(global: &GlobalArgs) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(|| LogEvent(Vec::new()))
-        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+        .with_ansi(colored(global.color, std::io::stderr().is_terminal()))
         .with_target(false)
         .try_init();
 }
 
-/// Whether human output on stdout gets colour: `always`, `never`, or on a terminal without
-/// `NO_COLOR` set.
+/// Whether human output on stdout gets colour (see [`colored`]).
 pub(crate) fn stdout_color(when: ColorWhen) -> bool {
+    colored(when, std::io::stdout().is_terminal())
+}
+
+/// The one colour rule, for stdout, logs and clap's messages alike: `--color always|never`
+/// wins; else `NO_COLOR` set and not empty turns colour off, then `CLICOLOR_FORCE` set, not
+/// empty and not `0` turns it on, then `CLICOLOR=0` off; else colour on a terminal
+/// (no-color.org and bixense.com/clicolors, in the order anstream reads them).
+pub(crate) fn colored(when: ColorWhen, terminal: bool) -> bool {
+    let set = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
     match when {
         ColorWhen::Always => true,
         ColorWhen::Never => false,
-        ColorWhen::Auto => {
-            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-            std::io::stdout().is_terminal() && !no_color
-        }
+        ColorWhen::Auto if set("NO_COLOR").is_some() => false,
+        ColorWhen::Auto if set("CLICOLOR_FORCE").is_some_and(|v| v != "0") => true,
+        ColorWhen::Auto if set("CLICOLOR").is_some_and(|v| v == "0") => false,
+        ColorWhen::Auto => terminal,
     }
 }
 
@@ -194,7 +202,8 @@ pub(crate) fn print_clap(err: &clap::Error) -> i32 {
     } else {
         std::io::stdout().is_terminal()
     };
-    let color = terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    // The command line did not parse, so `--color` is unknown: the rule without it.
+    let color = colored(ColorWhen::Auto, terminal);
     let rendered = err.render();
     let text = redacted(&if color {
         rendered.ansi().to_string()

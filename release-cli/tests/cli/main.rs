@@ -3,6 +3,7 @@
 
 mod canary;
 mod ci_doc;
+mod color;
 mod errors;
 mod files;
 mod freeze;
