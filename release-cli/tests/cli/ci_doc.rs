@@ -699,3 +699,52 @@ fn the_workflow_reader_refuses_what_github_would() {
         ]
     );
 }
+
+const ACTION: &str = include_str!("../../../action.yml");
+
+/// The repository's composite action (`action.yml`): what GitHub requires of one, inputs that
+/// reach scripts only through the environment (an input spliced into a script is shell
+/// injection), and the command line it builds accepted by the CLI.
+#[test]
+fn the_action_is_well_formed_and_builds_command_lines_the_cli_accepts() {
+    let action = parse_yaml(ACTION).unwrap_or_else(|err| panic!("action.yml: {err}"));
+    for key in ["name", "description", "inputs", "outputs", "runs"] {
+        assert!(action.get(key).is_some(), "action.yml has no `{key}`");
+    }
+    for (name, input) in action.get("inputs").unwrap().entries() {
+        assert!(
+            input.get("description").and_then(Yaml::scalar).is_some(),
+            "input `{name}` has no description"
+        );
+    }
+    let runs = action.get("runs").unwrap();
+    assert_eq!(runs.get("using").and_then(Yaml::scalar), Some("composite"));
+    let steps = runs.get("steps").unwrap().items();
+    assert!(steps.len() >= 4, "{steps:?}");
+    for step in steps {
+        let name = step.get("name").and_then(Yaml::scalar).unwrap_or("?");
+        if let Some(script) = step.get("run").and_then(Yaml::scalar) {
+            assert!(
+                step.get("shell").and_then(Yaml::scalar).is_some(),
+                "step `{name}`: a composite action's run step needs a shell"
+            );
+            assert!(
+                !script.contains("${{"),
+                "step `{name}` splices an expression into its script: {script}"
+            );
+        }
+        if let Some(uses) = step.get("uses").and_then(Yaml::scalar) {
+            let (_, version) = uses.split_once('@').unwrap_or_default();
+            assert!(version.starts_with('v'), "step `{name}` does not pin `{uses}`");
+        }
+    }
+    // The command line the run step builds: --plan, --env, then the command's words.
+    for command in ["preflight", "launch-gate", "rollout --version 1.4.0", "rollback evaluate"] {
+        let (run, _dir) = Release::new()
+            .args(["--plan", "release.toml", "--env", "production"])
+            .args(command.split(' '))
+            .arg("--help")
+            .run();
+        assert_eq!(run.code, 0, "release {command}: {}", run.stderr);
+    }
+}
