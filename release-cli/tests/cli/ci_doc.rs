@@ -577,9 +577,40 @@ fn every_workflow_in_the_ci_page_is_well_formed() {
         .iter()
         .filter_map(|workflow| workflow.get("name").and_then(Yaml::scalar))
         .collect();
-    assert_eq!(names, ["release", "freeze", "release-store-rehearsal"]);
+    assert_eq!(
+        names,
+        ["runbook", "release", "freeze", "release-store-rehearsal"]
+    );
 
-    let release = &workflows[0];
+    // The runbook: production only behind its environment (a protection rule), never
+    // cancelled half way, through the repository's action.
+    let runbook = &workflows[0];
+    let production = runbook
+        .get("jobs")
+        .and_then(|j| j.get("production"))
+        .unwrap();
+    assert_eq!(
+        production.get("environment").and_then(Yaml::scalar),
+        Some("production")
+    );
+    assert_eq!(
+        production
+            .get("concurrency")
+            .and_then(|c| c.get("cancel-in-progress"))
+            .and_then(Yaml::scalar),
+        Some("false")
+    );
+    assert!(
+        production
+            .get("steps")
+            .unwrap()
+            .items()
+            .iter()
+            .any(|step| step.get("uses").and_then(Yaml::scalar) == Some("./")),
+        "production runs the repository's action"
+    );
+
+    let release = &workflows[1];
     let concurrency = release.get("concurrency").unwrap();
     assert_eq!(
         concurrency.get("cancel-in-progress").and_then(Yaml::scalar),
@@ -735,11 +766,19 @@ fn the_action_is_well_formed_and_builds_command_lines_the_cli_accepts() {
         }
         if let Some(uses) = step.get("uses").and_then(Yaml::scalar) {
             let (_, version) = uses.split_once('@').unwrap_or_default();
-            assert!(version.starts_with('v'), "step `{name}` does not pin `{uses}`");
+            assert!(
+                version.starts_with('v'),
+                "step `{name}` does not pin `{uses}`"
+            );
         }
     }
     // The command line the run step builds: --plan, --env, then the command's words.
-    for command in ["preflight", "launch-gate", "rollout --version 1.4.0", "rollback evaluate"] {
+    for command in [
+        "preflight",
+        "launch-gate",
+        "rollout --version 1.4.0",
+        "rollback evaluate",
+    ] {
         let (run, _dir) = Release::new()
             .args(["--plan", "release.toml", "--env", "production"])
             .args(command.split(' '))
