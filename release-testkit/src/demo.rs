@@ -14,10 +14,10 @@ use crate::scenario::Scenario;
 use crate::slack::SlackMock;
 
 /// The shipped plan and example environment, built in so a demo runs from any directory.
-const RUNBOOK_PLAN: &str = include_str!("../../fixtures/plans/runbook.toml");
+const RUNBOOK_PLAN: &str = include_str!("../fixtures/plans/runbook.toml");
 /// Stand-ins for the runbook's QA gates, whose npm scripts only the app's repository has.
-const DEMO_QA_PLAN: &str = include_str!("../../fixtures/plans/demo-qa.toml");
-const STAGING_ENV: &str = include_str!("../../fixtures/env/staging.env");
+const DEMO_QA_PLAN: &str = include_str!("../fixtures/plans/demo-qa.toml");
+const STAGING_ENV: &str = include_str!("../fixtures/env/staging.env");
 
 /// The demo's soak windows: three samples a third of a second apart, not ten a minute apart.
 const DEMO_WINDOW: Duration = Duration::from_millis(300);

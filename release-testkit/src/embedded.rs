@@ -14,7 +14,7 @@ macro_rules! recorded {
             $((
                 $system,
                 $case,
-                include_str!(concat!("../../fixtures/responses/", $system, "/", $case, ".json")),
+                include_str!(concat!("../fixtures/responses/", $system, "/", $case, ".json")),
             )),*
         ];
     };
@@ -54,7 +54,7 @@ macro_rules! railway {
         pub(crate) const RAILWAY_CASES: &[(&str, &str)] = &[
             $((
                 $case,
-                include_str!(concat!("../../fixtures/responses/railway/", $case, ".json")),
+                include_str!(concat!("../fixtures/responses/railway/", $case, ".json")),
             )),*
         ];
 
@@ -88,7 +88,7 @@ macro_rules! mock_cases {
         pub(crate) const $cases: &[(&str, &str)] = &[
             $((
                 $case,
-                include_str!(concat!("../../fixtures/responses/", $system, "/", $case, ".json")),
+                include_str!(concat!("../fixtures/responses/", $system, "/", $case, ".json")),
             )),*
         ];
 

@@ -50,13 +50,14 @@ pub const ALERTMANAGER: &str = "alertmanager";
 /// tests' gates.
 const MOCKED_SYSTEMS: [&str; 3] = [RAILWAY, PROMETHEUS, ALERTMANAGER];
 
-/// The `fixtures/` directory of this workspace.
+/// The `fixtures/` directory: the workspace's, which this crate carries as its own
+/// `fixtures/` (a link in the repository, the files themselves in the published crate).
 ///
 /// ```
 /// assert!(release_testkit::fixtures::root().join("plans").is_dir());
 /// ```
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
 /// `fixtures/plans/<name>.toml`.
