@@ -56,14 +56,11 @@ impl From<release_core::run::RecordError> for CliError {
 impl From<release_core::PlanError> for CliError {
     fn from(err: release_core::PlanError) -> Self {
         match &err {
-            release_core::PlanError::Invalid { path, diagnostics } => Self::InputAt {
-                message: err.to_string(),
-                file: path.display().to_string(),
-                places: diagnostics
-                    .iter()
-                    .map(|d| (d.line, d.column, d.message.clone()))
-                    .collect(),
-            },
+            release_core::PlanError::Invalid { path, diagnostics } => located(
+                &err,
+                path,
+                diagnostics.iter().map(|d| (d.line, d.column, &d.message)),
+            ),
             _ => Self::Input(err.to_string()),
         }
     }
@@ -72,16 +69,28 @@ impl From<release_core::PlanError> for CliError {
 impl From<release_core::EnvFileError> for CliError {
     fn from(err: release_core::EnvFileError) -> Self {
         match &err {
-            release_core::EnvFileError::Syntax { path, problems } => Self::InputAt {
-                message: err.to_string(),
-                file: path.display().to_string(),
-                places: problems
-                    .iter()
-                    .map(|p| (p.line, p.column, p.message.clone()))
-                    .collect(),
-            },
+            release_core::EnvFileError::Syntax { path, problems } => located(
+                &err,
+                path,
+                problems.iter().map(|p| (p.line, p.column, &p.message)),
+            ),
             _ => Self::Input(err.to_string()),
         }
+    }
+}
+
+/// An input error with the file and lines its problems are at.
+fn located<'a>(
+    err: &impl std::fmt::Display,
+    file: &std::path::Path,
+    places: impl Iterator<Item = (usize, usize, &'a String)>,
+) -> CliError {
+    CliError::InputAt {
+        message: err.to_string(),
+        file: file.display().to_string(),
+        places: places
+            .map(|(line, column, message)| (line, column, message.clone()))
+            .collect(),
     }
 }
 
