@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use release_testkit::{PrivatePostgres, Progress, Scenario};
 
 use crate::launch::{against, mock};
-use crate::rollout::Stage;
+use crate::rollout::{Stage, kill_9, wait_until};
 use crate::support::Release;
 
 fn database() -> PrivatePostgres {
@@ -143,16 +143,12 @@ fn ten_rollouts_of_one_environment_one_holds_the_lock_and_the_others_exit_1_nami
 fn a_holder_killed_with_kill_9_frees_the_lock_and_another_runner_resumes_its_rollout() {
     let db = database();
     let stage = Stage::start(None, Progress::succeeds_after(Duration::from_secs(3)));
-    let (child, _first_dir) = stage
+    let (mut child, _first_dir) = stage
         .release()
         .env("RELEASE_LOG_URL", db.url())
         .args(["rollout"])
         .spawn();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while stage.acted().is_empty() {
-        assert!(Instant::now() < deadline, "no deploy within a minute");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until("the first deploy", || !stage.acted().is_empty());
     // Any runner sees who holds the lock.
     let (status, _dir) = stage
         .release()
@@ -165,13 +161,8 @@ fn a_holder_killed_with_kill_9_frees_the_lock_and_another_runner_resumes_its_rol
         "{}",
         status.stdout
     );
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGKILL,
-    )
-    .unwrap();
+    kill_9(&mut child);
     let killed = Instant::now();
-    let _ = child.wait_with_output();
     // Another runner (another directory): the lock is free within seconds, and the journal
     // in the database lets it carry on where the dead one stopped.
     let mut resumed = None;

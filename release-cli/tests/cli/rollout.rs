@@ -748,7 +748,7 @@ fn every_format_reports_the_rollout_and_none_shows_a_secret() {
 }
 
 /// Waits until `done` holds, polling; fails the test after a minute.
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+pub(crate) fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while !done() {
         assert!(
@@ -759,7 +759,7 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-fn kill_9(child: &mut std::process::Child) {
+pub(crate) fn kill_9(child: &mut std::process::Child) {
     child.kill().unwrap();
     child.wait().unwrap();
 }
