@@ -456,14 +456,8 @@ pub(super) fn parse_entry(
     from_end: bool,
     row: bool,
 ) -> Option<LogEntry> {
-    if row && bytes.len() > MAX_LINE_BYTES {
-        return Some(LogEntry::Problem(TornLine {
-            line,
-            from_end,
-            row,
-            reason: format!("longer than {MAX_LINE_BYTES} bytes; skipped"),
-        }));
-    }
+    // Neither reader hands over more than MAX_LINE_BYTES: the file's stops reading a longer
+    // line, the database's query returns no document longer than that (`too_long_row`).
     let text = String::from_utf8_lossy(bytes);
     let text = text.trim();
     if text.is_empty() {
