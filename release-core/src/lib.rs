@@ -97,7 +97,8 @@ pub use dotenv::{EnvFileError, EnvFileProblem, MAX_ENV_FILE_BYTES};
 pub use duration::HumanDuration;
 pub use gate::{
     Baseline, CANCEL_GRACE, Clock, Context, ContextBuilder, DynGate, Evaluation, Evidence, Gate,
-    GateInfo, Measurement, Observation, SampleSoFar, SystemClock, Verdict,
+    GateInfo, Measurement, Observation, SampleSoFar, SystemClock, Threshold, ThresholdLevel,
+    Verdict,
 };
 pub use plan::{Plan, PlanError};
 pub use policy::{Outcome, Policy};

@@ -199,6 +199,9 @@ pub struct Evaluation {
     /// Numbers later runs compare with.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub measurements: Vec<Measurement>,
+    /// The levels the value was judged against, for a soak window's chart.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thresholds: Vec<super::Threshold>,
     /// Facts a later step needs in a structure of the gate kind's own, such as the deployment
     /// ids a rollback returns to. Already redacted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -238,6 +241,7 @@ impl Evaluation {
             observations: Vec::new(),
             evidence: Vec::new(),
             measurements: Vec::new(),
+            thresholds: Vec::new(),
             details: None,
             duration: Duration::ZERO,
             attempts: 1,

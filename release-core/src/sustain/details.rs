@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use super::spec::SustainSpec;
-use crate::gate::Verdict;
+use crate::gate::{Threshold, Verdict};
 
 /// A sustained gate's `details`: its window, how it ended and every sample taken.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,6 +22,9 @@ pub struct WindowDetails {
     pub ended: String,
     /// The samples taken, in order.
     pub samples: Vec<SampleDetails>,
+    /// The levels the samples were judged against (the last sample's), for charts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thresholds: Vec<Threshold>,
 }
 
 /// One sample of a window.

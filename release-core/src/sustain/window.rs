@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::details::{SampleDetails, WindowDetails};
 use super::spec::SustainSpec;
 use crate::duration::format_duration;
-use crate::gate::{Evaluation, Evidence, Measurement, Observation, Verdict};
+use crate::gate::{Evaluation, Evidence, Measurement, Observation, Threshold, Verdict};
 
 /// At most this many samples are listed in the evidence's sample table; the details list all.
 const TABLE_ROWS: usize = 10;
@@ -111,6 +111,8 @@ pub(crate) struct Window {
     /// The most attempts any one sample needed (its retries), at least 1.
     most_attempts: u32,
     records: Vec<Record>,
+    /// The levels the latest sample that gave any was judged against.
+    thresholds: Vec<Threshold>,
     last_success: Option<Kept>,
     last_warn: Option<Kept>,
     last_fail: Option<Kept>,
@@ -131,6 +133,7 @@ impl Window {
             warns_in_run: 0,
             most_attempts: 1,
             records: Vec::new(),
+            thresholds: Vec::new(),
             last_success: None,
             last_warn: None,
             last_fail: None,
@@ -168,6 +171,9 @@ impl Window {
             summary: clip(&evaluation.summary),
         });
         self.counts.add(verdict);
+        if !evaluation.thresholds.is_empty() {
+            self.thresholds.clone_from(&evaluation.thresholds);
+        }
         let kept = Kept { index, evaluation };
         match verdict {
             Verdict::Pass | Verdict::Warn => {
@@ -253,6 +259,7 @@ impl Window {
             .evidence(evidence)
             .details(self.details(ending));
         evaluation.measurements = self.measurements();
+        evaluation.thresholds.clone_from(&self.thresholds);
         // Samples are not attempts: a sample's retries are, and the most any sample needed
         // is the window's.
         evaluation.samples = Some(self.taken());
@@ -544,6 +551,7 @@ impl Window {
                     summary: r.summary.clone(),
                 })
                 .collect(),
+            thresholds: self.thresholds.clone(),
         }
         .to_json()
     }

@@ -210,3 +210,56 @@ async fn alert_states_and_severities_are_read_as_every_status_word_is() {
             .starts_with("snoozed since")
     );
 }
+
+#[tokio::test]
+async fn the_levels_a_value_is_judged_against_are_given_as_numbers_for_charts() {
+    use release_core::{Threshold, ThresholdLevel};
+
+    let mock = PrometheusMock::start().await;
+    mock.respond(QUERY, PrometheusMock::vector(0.3)).await;
+    let spec: PrometheusGateSpec = toml::from_str(&format!(
+        "query = '{QUERY}'\nurl = '{}'\nwarn_above = 0.5\nfail_above = 0.8\nfail_below = 0.01\n\
+         relative = {{ warn = '<=+50%', fail = '<=+100%' }}",
+        mock.url()
+    ))
+    .unwrap();
+    let gate = PrometheusGate::new(GateInfo::new("p95", "prometheus"), spec).unwrap();
+    let absolute = [
+        Threshold::new(ThresholdLevel::Warn, "warn above", 0.5),
+        Threshold::new(ThresholdLevel::Fail, "fail above", 0.8),
+        Threshold::new(ThresholdLevel::Fail, "fail below", 0.01),
+    ];
+    // Without a baseline, the relative rules draw nothing.
+    let evaluation = gate.evaluate(&Context::builder("staging").build()).await;
+    assert_eq!(evaluation.thresholds, absolute, "{evaluation:#?}");
+    let cx = Context::builder("staging")
+        .baseline(
+            "p95.value",
+            release_core::Baseline {
+                value: 0.2,
+                source: "release log: run 7".to_owned(),
+            },
+        )
+        .build();
+    let evaluation = gate.evaluate(&cx).await;
+    assert_eq!(evaluation.verdict, Verdict::Pass, "{evaluation:#?}");
+    let mut expected = absolute.to_vec();
+    expected.extend([
+        Threshold::new(
+            ThresholdLevel::Baseline,
+            "baseline (release log: run 7)",
+            0.2,
+        ),
+        Threshold::new(
+            ThresholdLevel::Warn,
+            "relative warn (<=+50%)",
+            0.30000000000000004,
+        ),
+        Threshold::new(ThresholdLevel::Fail, "relative fail (<=+100%)", 0.4),
+    ]);
+    assert_eq!(evaluation.thresholds, expected);
+    // An answer that is no number still says what it would have been judged against.
+    mock.respond(QUERY, PrometheusMock::vector_str("NaN")).await;
+    let evaluation = gate.evaluate(&cx).await;
+    assert_eq!(evaluation.thresholds, expected, "{evaluation:#?}");
+}

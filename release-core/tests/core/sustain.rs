@@ -8,7 +8,8 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 use release_core::sustain::{SustainSpec, Sustained};
 use release_core::{
-    Clock, Context, DynGate, Evaluation, Evidence, Gate, GateInfo, Observation, Runner, Verdict,
+    Clock, Context, DynGate, Evaluation, Evidence, Gate, GateInfo, Observation, Runner, Threshold,
+    ThresholdLevel, Verdict,
 };
 use serde_json::json;
 use tokio::time::Instant;
@@ -97,6 +98,11 @@ impl Gate for Scripted {
                 }
                 if let Some(value) = value {
                     evaluation = evaluation.measurement("error_rate", value, None);
+                    // What a chart draws the samples against: the window keeps the last given.
+                    evaluation.thresholds = vec![
+                        Threshold::new(ThresholdLevel::Warn, "warn above", 0.02),
+                        Threshold::new(ThresholdLevel::Fail, "fail above", 0.05),
+                    ];
                 }
                 evaluation.evidence([Evidence::new("query", "sum(rate(errors[5m]))")])
             }

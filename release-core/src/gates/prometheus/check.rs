@@ -6,7 +6,9 @@ use crate::clients::prometheus::{
     PrometheusError, QueryAnswer, QueryResult, parse_answer, query_request,
 };
 use crate::gate::worst;
-use crate::gate::{Context, Evaluation, Evidence, Gate, GateInfo, Observation, Verdict};
+use crate::gate::{
+    Context, Evaluation, Evidence, Gate, GateInfo, Observation, Threshold, ThresholdLevel, Verdict,
+};
 use crate::net::RetryPolicy;
 use crate::net::check_retries;
 use crate::probe::{self, exchange_evidence, request_auth};
@@ -429,11 +431,49 @@ impl Gate for PrometheusGate {
         .evidence(evidence);
         evaluation.summary.push_str(&notes);
         evaluation.attempts = exchange.attempts;
+        evaluation.thresholds = self.thresholds(cx);
         probe::explain(evaluation, &request, &exchange)
     }
 }
 
 impl PrometheusGate {
+    /// Every level a value is judged against, as numbers: the absolute ones, and with a
+    /// baseline, the baseline and the relative limits taken from it.
+    fn thresholds(&self, cx: &Context) -> Vec<Threshold> {
+        let spec = &self.spec;
+        let mut thresholds: Vec<Threshold> = [
+            (ThresholdLevel::Warn, "warn above", spec.warn_above),
+            (ThresholdLevel::Fail, "fail above", spec.fail_above),
+            (ThresholdLevel::Warn, "warn below", spec.warn_below),
+            (ThresholdLevel::Fail, "fail below", spec.fail_below),
+        ]
+        .into_iter()
+        .filter_map(|(level, label, value)| value.map(|v| Threshold::new(level, label, v)))
+        .collect();
+        let Some(baseline) = cx.baseline(&self.key()) else {
+            return thresholds;
+        };
+        if self.relative_warn.is_none() && self.relative_fail.is_none() {
+            return thresholds;
+        }
+        thresholds.push(Threshold::new(
+            ThresholdLevel::Baseline,
+            format!("baseline ({})", baseline.source),
+            baseline.value,
+        ));
+        for (level, name, rule) in [
+            (ThresholdLevel::Warn, "relative warn", self.relative_warn),
+            (ThresholdLevel::Fail, "relative fail", self.relative_fail),
+        ] {
+            if let Some(rule) = rule
+                && let Some(limit) = rule.limit(baseline.value)
+            {
+                thresholds.push(Threshold::new(level, format!("{name} ({rule})"), limit));
+            }
+        }
+        thresholds
+    }
+
     /// Which level a value broke, e.g. `above fail_above 0.05`.
     fn breach(&self, rule: &str, expected: &Value) -> String {
         let spec = &self.spec;
