@@ -1,7 +1,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::{ReportError, human, json, junit, markdown};
+use super::{ReportError, html, human, json, junit, markdown};
 use crate::Summary;
 
 /// An output format for a run's summary.
@@ -15,11 +15,19 @@ pub enum Format {
     Junit,
     /// GitHub-flavoured Markdown.
     Markdown,
+    /// One self-contained HTML page with a chart per soak window.
+    Html,
 }
 
 impl Format {
     /// Every format, in the order help texts list them.
-    pub const ALL: [Format; 4] = [Format::Human, Format::Json, Format::Junit, Format::Markdown];
+    pub const ALL: [Format; 5] = [
+        Format::Human,
+        Format::Json,
+        Format::Junit,
+        Format::Markdown,
+        Format::Html,
+    ];
 
     /// The name used on the command line.
     pub fn as_str(self) -> &'static str {
@@ -28,10 +36,12 @@ impl Format {
             Format::Json => "json",
             Format::Junit => "junit",
             Format::Markdown => "markdown",
+            Format::Html => "html",
         }
     }
 
-    /// Whether a program rather than a person reads it, so that stdout must hold nothing else.
+    /// Whether stdout must hold the document and nothing else: a program or a browser reads
+    /// it, not a person at a terminal.
     ///
     /// ```
     /// use release_core::report::Format;
@@ -39,7 +49,7 @@ impl Format {
     /// assert!(!Format::Markdown.is_machine());
     /// ```
     pub fn is_machine(self) -> bool {
-        matches!(self, Format::Json | Format::Junit)
+        matches!(self, Format::Json | Format::Junit | Format::Html)
     }
 
     /// Every name, comma-separated, for error messages.
@@ -61,7 +71,7 @@ impl FromStr for Format {
     /// use release_core::report::Format;
     /// assert_eq!("junit".parse::<Format>().ok(), Some(Format::Junit));
     /// let error = "xml".parse::<Format>().unwrap_err().to_string();
-    /// assert!(error.contains("human, json, junit, markdown"), "{error}");
+    /// assert!(error.contains("human, json, junit, markdown, html"), "{error}");
     /// ```
     fn from_str(name: &str) -> Result<Self, Self::Err> {
         Format::ALL
@@ -109,6 +119,7 @@ pub fn render(
         Format::Json => json::render(summary),
         Format::Junit => junit::render(summary),
         Format::Markdown => Ok(markdown::render(summary)),
+        Format::Html => Ok(html::render(summary, None)),
     }
 }
 
@@ -123,7 +134,7 @@ mod tests {
         }
         assert_eq!(
             Format::ALL.map(Format::is_machine),
-            [false, true, true, false]
+            [false, true, true, false, true]
         );
     }
 
@@ -131,7 +142,7 @@ mod tests {
     fn unknown_names_list_the_known_ones() {
         for name in ["", "JSON", "xml", " human"] {
             let want = format!(
-                "unknown report format {name:?}: expected one of human, json, junit, markdown"
+                "unknown report format {name:?}: expected one of human, json, junit, markdown, html"
             );
             let got = name.parse::<Format>().map_err(|e| e.to_string());
             assert_eq!(got, Err(want));

@@ -6,8 +6,10 @@ use anstyle::{AnsiColor, Style};
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 
 use super::RenderOptions;
+use super::soak;
 use super::text::{self, single_line};
 use crate::duration::format_duration;
+use crate::number::shortest;
 use crate::{GateRecord, Outcome, Summary, Verdict};
 
 /// Renders the summary as a table with explanations below it.
@@ -29,6 +31,7 @@ pub fn render(summary: &Summary, options: &RenderOptions) -> String {
     }
     out.push_str(&table(summary, paint));
     out.push('\n');
+    out.push_str(&soak_lines(summary));
 
     for gate in &summary.gates {
         if gate.verdict == Verdict::Pass && !options.verbose {
@@ -95,6 +98,41 @@ fn table(summary: &Summary, paint: Paint) -> String {
         }
     }
     rendered
+}
+
+/// Each soak window's samples as a sparkline, under the table:
+/// `  api-p95  ▁▂▂▇▃  5 samples, 0.12–0.91 s`.
+fn soak_lines(summary: &Summary) -> String {
+    let windows = soak::windows(summary);
+    if windows.is_empty() {
+        return String::new();
+    }
+    let ids: Vec<String> = windows.iter().map(|w| cell(&w.gate.id)).collect();
+    let id_width = ids.iter().map(|id| id.chars().count()).max().unwrap_or(0);
+    let mut out = String::from("soak windows:\n");
+    for (window, id) in windows.iter().zip(&ids) {
+        let values: Vec<Option<f64>> = window.samples.iter().map(|s| s.value).collect();
+        let line = soak::sparkline(&values, soak::SPARKLINE_WIDTH);
+        let count = window.samples.len();
+        let noun = if count == 1 { "sample" } else { "samples" };
+        let range = match window.values().fold(None, |range: Option<(f64, f64)>, v| {
+            Some(range.map_or((v, v), |(lo, hi)| (lo.min(v), hi.max(v))))
+        }) {
+            None => "no values".to_owned(),
+            Some((lo, hi)) => {
+                let unit = window.unit.as_deref().map(|u| format!(" {}", cell(u)));
+                let unit = unit.unwrap_or_default();
+                match lo == hi {
+                    true => format!("{}{unit}", shortest(lo)),
+                    false => format!("{}–{}{unit}", shortest(lo), shortest(hi)),
+                }
+            }
+        };
+        out.push_str(&format!(
+            "  {id:<id_width$}  {line}  {count} {noun}, {range}\n"
+        ));
+    }
+    out
 }
 
 /// One line of text for a cell, without the characters placeholders are made of.

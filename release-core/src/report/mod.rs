@@ -6,11 +6,13 @@
 mod error;
 mod format;
 pub mod github;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
 pub mod log_listing;
 pub mod markdown;
+mod soak;
 mod text;
 
 pub use error::ReportError;

@@ -16,13 +16,14 @@ use super::human::render_rollout;
 use super::summary::{RolloutSummary, StepReport, StepStatus};
 
 /// The summary in `format`: a timeline (human), the JSON document, JUnit XML (one test case
-/// per step) or Markdown.
+/// per step), Markdown or an HTML page.
 pub fn render(format: Format, summary: &RolloutSummary) -> Result<String, ReportError> {
     Ok(match format {
         Format::Human => render_rollout(summary),
         Format::Json => serde_json::to_string_pretty(summary).map_err(ReportError::Json)? + "\n",
         Format::Junit => junit(summary)?,
         Format::Markdown => markdown(summary),
+        Format::Html => super::html::render_html(summary),
     })
 }
 

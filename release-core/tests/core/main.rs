@@ -29,6 +29,7 @@ mod railway_mutations;
 mod release_log;
 mod release_store;
 mod report_formats;
+mod report_html;
 mod report_run;
 mod rollback_decisions;
 mod rollback_props;

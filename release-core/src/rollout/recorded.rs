@@ -1,0 +1,94 @@
+//! `release report --from FILE`: any document a run recorded (a gate run's summary, or a
+//! rollout's or rollback's) rendered again in any format, with the rollback decision over a
+//! launch-gate run replayed from the plan and the release store. Nothing is written.
+//!
+//! It lives here, at the top of the crate, because it reads both kinds of summary.
+
+use std::path::Path;
+
+use super::report::render as render_rollout;
+use super::summary::RolloutSummary;
+use crate::log::ReleaseStore;
+use crate::report::{self, Format, RenderOptions, ReportError};
+use crate::rollback::Decision;
+use crate::runbook::{self, AfterLaunchError, LAUNCH_GATE};
+use crate::summary::{MAX_SUMMARY_BYTES, SummaryReadError, without_value};
+use crate::{Plan, Summary};
+
+/// A document read back from a file.
+#[derive(Debug, Clone)]
+pub enum RecordedDocument {
+    /// A gate run's summary (`preflight`, `smoke`, `launch-gate`, the dry-run…).
+    Run(Box<Summary>),
+    /// A rollout's or a rollback's summary.
+    Rollout(Box<RolloutSummary>),
+}
+
+impl RecordedDocument {
+    /// Reads `path`, bounded and strictly: a rollout summary when it lists `steps`, else a gate
+    /// run's summary with every check [`Summary::read_file`] makes.
+    pub fn read(path: &Path) -> Result<Self, SummaryReadError> {
+        let bytes = crate::read::read_limited(path, MAX_SUMMARY_BYTES)
+            .map_err(|source| SummaryReadError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?
+            .ok_or_else(|| SummaryReadError::TooLarge {
+                path: path.to_path_buf(),
+            })?;
+        let invalid = |line, column, message| SummaryReadError::Invalid {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message,
+        };
+        let text = crate::json::check(&bytes).map_err(|e| invalid(e.line, e.column, e.message))?;
+        let is_rollout = crate::json::from_checked::<serde_json::Value>(text)
+            .ok()
+            .is_some_and(|value| value.get("steps").is_some_and(|s| s.is_array()));
+        if !is_rollout {
+            return Summary::read_file(path).map(|s| Self::Run(Box::new(s)));
+        }
+        crate::json::from_checked::<RolloutSummary>(text)
+            .map(|s| Self::Rollout(Box::new(s)))
+            .map_err(|e| {
+                invalid(
+                    e.line(),
+                    e.column(),
+                    format!("a rollout summary: {}", without_value(&e)),
+                )
+            })
+    }
+
+    /// The rollback decision over it: a rollout's own, or for a launch-gate run the one the
+    /// plan's triggers give now over the run and the store's baselines (replayable: the same
+    /// run and log give the same decision). `None` for other runs.
+    pub fn decision(
+        &self,
+        plan: &Plan,
+        store: &dyn ReleaseStore,
+    ) -> Result<Option<Decision>, AfterLaunchError> {
+        match self {
+            Self::Rollout(summary) => Ok(summary.decision.clone()),
+            Self::Run(summary) if summary.phase == LAUNCH_GATE.label => {
+                runbook::decide(plan, summary, store).map(Some)
+            }
+            Self::Run(_) => Ok(None),
+        }
+    }
+
+    /// The document in `format`; a gate run's HTML page shows `decision` when given (a
+    /// rollout's page always shows its own).
+    pub fn render(
+        &self,
+        format: Format,
+        options: &RenderOptions,
+        decision: Option<&Decision>,
+    ) -> Result<String, ReportError> {
+        match (self, format) {
+            (Self::Run(summary), Format::Html) => Ok(report::html::render(summary, decision)),
+            (Self::Run(summary), format) => report::render(format, summary, options),
+            (Self::Rollout(summary), format) => render_rollout(format, summary),
+        }
+    }
+}
