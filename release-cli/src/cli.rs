@@ -246,6 +246,18 @@ pub(crate) enum Command {
         #[command(flatten)]
         args: RolloutArgs,
     },
+    /// Render a recorded run again, in any format.
+    ///
+    /// Reads a summary file a run wrote (a gate run's, such as
+    /// `<artifacts_dir>/<env>-launch-gate-summary.json`, or a rollout's or rollback's) and prints
+    /// it in `--format`: `--format html` gives one self-contained page with a chart per soak
+    /// window and, for a launch gate, the rollback decision the plan's triggers give over it.
+    /// Nothing is written or recorded.
+    Report {
+        /// The summary file.
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// Print the JSON Schema of a document the tool reads or writes.
     Schema {
         /// Which schema.

@@ -13,6 +13,7 @@ mod log_transfer;
 mod phase;
 mod plan_check;
 mod publish;
+mod report;
 mod rollback;
 mod rollout;
 mod run_input;
@@ -87,6 +88,7 @@ pub(crate) fn run(cli: Cli) -> Result<i32, CliError> {
             command: Some(RolloutCommand::Status),
             ..
         } => rollout::status(global),
+        Command::Report { from } => report::run(global, &from),
         Command::Schema { name } => {
             let name: SchemaName = name.parse().map_err(CliError::input)?;
             crate::output::print_stdout(&name.render())?;

@@ -1,5 +1,5 @@
 //! A canary secret planted in the environment and in an env file appears in no output:
-//! none of the four formats, the --out file, the release log, RUST_LOG=trace logs, GitHub
+//! none of the five formats (HTML too), the --out file, the release log, RUST_LOG=trace logs, GitHub
 //! annotations and step summary, help text, or any error.
 
 use crate::support::{Release, preflight_env, runbook_plan, short_soak_plan};
@@ -50,7 +50,7 @@ fn assert_clean(what: &str, text: &str) {
 
 #[test]
 fn no_output_contains_a_planted_secret() {
-    for format in ["human", "json", "junit", "markdown"] {
+    for format in ["human", "json", "junit", "markdown", "html"] {
         for env in ["staging", "production"] {
             let release = with_canaries(Release::new());
             let step_summary = release.path("step-summary.md");
@@ -226,7 +226,7 @@ fn the_admin_token_appears_nowhere_and_does_not_follow_a_redirect() {
         .await;
         env
     });
-    for format in ["human", "json", "junit", "markdown"] {
+    for format in ["human", "json", "junit", "markdown", "html"] {
         let release = Release::new();
         let step_summary = release.path("step-summary.md");
         let (run, dir) = release
@@ -354,7 +354,7 @@ basic_auth = {{ user = "PROM_USER", password = "PROM_PASSWORD" }}
 "#,
         mock.url()
     );
-    for format in ["human", "json", "junit", "markdown"] {
+    for format in ["human", "json", "junit", "markdown", "html"] {
         let (run, dir) = Release::new()
             .file("release.toml", &plan)
             .args(["launch-gate", "--format", format, "-vv"])
@@ -548,7 +548,7 @@ fn written_files(dir: &std::path::Path) -> Vec<(String, String)> {
 fn undeclared_secret_names_url_passwords_and_short_secrets_leak_through_no_output() {
     for source in ["env-file", "process"] {
         for verbosity in ["-v", "-vv"] {
-            for format in ["human", "json", "junit", "markdown"] {
+            for format in ["human", "json", "junit", "markdown", "html"] {
                 let what = format!("{format} {verbosity} from the {source}");
                 let mut release = Release::new().file("release.toml", SECRET_PRINTING_PLAN);
                 let planted: Vec<(&str, &str)> = UNDECLARED
@@ -786,7 +786,7 @@ expect = {{ health = true }}
         BASIC[2],
     ];
     for source in ["plan", "flag", "variable"] {
-        for format in ["human", "json", "junit", "markdown"] {
+        for format in ["human", "json", "junit", "markdown", "html"] {
             let what = format!("{format}, api_url from the {source}");
             let mut release = Release::new().file("release.toml", &plan);
             let step_summary = release.path("step-summary.md");
@@ -875,7 +875,7 @@ env = {{ REDIS_URL = "redis://:{SERVICE_PASSWORD}@{{host}}:{{port}}/0", SESSION_
         SERVICE_SECRET,
     ];
     for verbosity in ["-v", "-vv"] {
-        for format in ["human", "json", "junit", "markdown"] {
+        for format in ["human", "json", "junit", "markdown", "html"] {
             let what = format!("{format} {verbosity}");
             let release = Release::new().file("release.toml", &plan);
             let step_summary = release.path("step-summary.md");
@@ -949,7 +949,7 @@ shell = """printf '%s\n' "$GITHUB_TOKEN" | fold -w 5; exit 1"""
 "#;
     for source in ["env-file", "process"] {
         for verbosity in ["-v", "-vv"] {
-            for format in ["human", "json", "junit", "markdown"] {
+            for format in ["human", "json", "junit", "markdown", "html"] {
                 let what = format!("{format} {verbosity}, the token from the {source}");
                 let mut release = Release::new().file("release.toml", plan);
                 release = if source == "process" {
@@ -1095,7 +1095,7 @@ fn unreachable_store() -> String {
 
 #[test]
 fn the_release_log_url_password_appears_nowhere_and_the_unwritable_store_is_named() {
-    for format in ["human", "json", "junit", "markdown"] {
+    for format in ["human", "json", "junit", "markdown", "html"] {
         let release = preflight_env("staging");
         let step_summary = release.path("step-summary.md");
         let (run, dir) = release

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `release` binary: real process, real files, outputs snapshotted
 //! with times, durations, run ids and paths redacted.
 
+mod browser;
 mod canary;
 mod ci_doc;
 mod color;
@@ -9,6 +10,7 @@ mod files;
 mod freeze;
 mod github;
 mod health_check;
+mod html_report;
 mod launch;
 mod log;
 mod many_gates;

@@ -410,7 +410,7 @@ fn assert_no_canary(what: &str, text: &str) {
 
 #[test]
 fn a_secret_printed_by_a_qa_command_appears_in_no_output() {
-    for format in ["human", "json", "junit", "markdown"] {
+    for format in ["human", "json", "junit", "markdown", "html"] {
         let release = Release::new();
         let step_summary = release.path("step-summary.md");
         let (run, dir) = release
