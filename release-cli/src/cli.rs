@@ -5,9 +5,9 @@ use release_core::report::Format;
 
 /// Release gates from a plan, and an exit code to branch on
 ///
-/// Preflight checks, the rollout and its rollback, reports in four formats, and an exit code to
-/// branch on (0 passed, 1 blocked or rolled back, 2 invalid usage, plan or input, 3 hold, 4 a
-/// human must finish).
+/// Preflight checks, the rollout and its rollback, and reports in four formats. The exit code:
+/// 0 passed, 1 blocked or rolled back, 2 invalid usage, plan or input, 3 hold, 4 a human must
+/// finish.
 #[derive(Debug, Parser)]
 #[command(
     name = "release",

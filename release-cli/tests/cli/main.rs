@@ -4,13 +4,16 @@
 mod canary;
 mod ci_doc;
 mod color;
+mod completions;
 mod errors;
 mod files;
 mod freeze;
 mod github;
 mod health_check;
+mod help;
 mod launch;
 mod log;
+mod man;
 mod many_gates;
 mod plan;
 mod platform;
