@@ -542,3 +542,54 @@ pub(crate) enum LogCommand {
         log: Option<PathBuf>,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsString;
+
+    use super::asks_verbose;
+
+    fn words(list: &[&str]) -> Vec<OsString> {
+        list.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn verbose_is_found_among_short_flags_and_before_the_end_of_options() {
+        for asked in [
+            &["-vV"][..],
+            &["-Vv"],
+            &["-vvV"],
+            &["-v", "--version"],
+            &["--version", "--verbose"],
+            &["preflight", "-qv", "-V"],
+        ] {
+            assert!(asks_verbose(words(asked)), "{asked:?}");
+        }
+        for not_asked in [
+            &[][..],
+            &[""],
+            &["-"],
+            &["--version"],
+            &["-V"],
+            &["--version", "--", "-v"],
+            &["--verbosity"],
+            &["-v=1"],
+            &["--env", "production-v2"],
+        ] {
+            assert!(!asks_verbose(words(not_asked)), "{not_asked:?}");
+        }
+    }
+
+    #[test]
+    fn odd_words_are_read_without_failing() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStringExt as _;
+            let invalid_utf8 = OsString::from_vec(vec![b'-', 0xff, b'v']);
+            assert!(!asks_verbose([invalid_utf8]));
+        }
+        let many = vec![OsString::from("-V"); 100_000];
+        assert!(!asks_verbose(many.clone()));
+        assert!(asks_verbose(many.into_iter().chain([OsString::from("-v")])));
+    }
+}
