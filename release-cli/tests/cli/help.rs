@@ -1,7 +1,9 @@
 //! Help and version: `-h` one line per command and flag, `--help` all the detail and every
 //! possible value, `--version` one line and `-vV` the build's facts.
 
-use crate::support::Release;
+use release_core::report::Format;
+
+use crate::support::{Release, runbook_plan};
 
 /// Every subcommand as the words that run it (`["log", "show"]`), found by walking `-h` from
 /// `release` down, so that a new subcommand is in the list without anyone adding it.
@@ -114,7 +116,7 @@ fn help_lists_every_report_format_with_what_it_is_for() {
     for args in [&["--help"][..], &["preflight", "--help"]] {
         let (run, _dir) = Release::new().args(args).run();
         assert_eq!(run.code, 0, "{}", run.stderr);
-        for format in ["human", "json", "junit", "markdown"] {
+        for format in Format::ALL.map(Format::as_str) {
             assert!(
                 run.stdout.contains(&format!("- {format}:")),
                 "{args:?} does not describe --format {format}:\n{}",
@@ -123,28 +125,46 @@ fn help_lists_every_report_format_with_what_it_is_for() {
         }
     }
     // The short help names them too.
-    let (run, _dir) = Release::new().arg("-h").run();
-    assert!(
-        run.stdout
-            .contains("[possible values: human, json, junit, markdown]"),
-        "{}",
-        run.stdout
+    let listed = format!(
+        "[possible values: {}]",
+        Format::ALL.map(Format::as_str).join(", ")
     );
-    // The formats are still read as before, and refused with the list.
+    let (run, _dir) = Release::new().arg("-h").run();
+    assert!(run.stdout.contains(&listed), "{}", run.stdout);
+    // Each name still reads as its format.
     let (run, _dir) = Release::new()
-        .args(["schema", "plan", "--format", "junit"])
+        .args([
+            "plan",
+            "check",
+            "--format",
+            "json",
+            "--plan",
+            &runbook_plan(),
+        ])
         .run();
     assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with('{'), "{}", run.stdout);
+    let (run, _dir) = Release::new()
+        .args([
+            "plan",
+            "check",
+            "--format",
+            "junit",
+            "--plan",
+            &runbook_plan(),
+        ])
+        .run();
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("prints human or json, not junit"),
+        "{}",
+        run.stderr
+    );
     let (run, _dir) = Release::new()
         .args(["schema", "plan", "--format", "xml"])
         .run();
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .contains("[possible values: human, json, junit, markdown]"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains(&listed), "{}", run.stderr);
 }
 
 #[test]
