@@ -265,8 +265,8 @@ pub(crate) enum Command {
     Smoke,
     /// The staging dry-run: QA, then smoke against the target
     ///
-    /// QA is the `preflight-qa` phase. Writes the summary and one evidence file per smoke gate under
-    /// `<artifacts_dir>/dry-run/<run id>/`. `RELEASE_LOCAL_SKIP_QA_CRITICAL=true` reports QA
+    /// QA is the `preflight-qa` phase. Writes the summary and one evidence file per smoke gate
+    /// under `<artifacts_dir>/dry-run/<run id>/`. `RELEASE_LOCAL_SKIP_QA_CRITICAL=true` reports QA
     /// as skipped instead of running it.
     DryRun,
     /// The post-release launch gate: smoke plus the control-plane gates
@@ -275,8 +275,8 @@ pub(crate) enum Command {
     LaunchGate,
     /// The whole runbook against a built-in mock environment on loopback
     ///
-    /// With the shipped plan: preflight (env, platform, QA stand-ins), the dry-run, the launch gate with its
-    /// soak, then the health report and the rollback decision. The exit code is the most
+    /// With the shipped plan: preflight (env, platform, QA stand-ins), the dry-run, the launch gate
+    /// with its soak, then the health report and the rollback decision. The exit code is the most
     /// serious of the phases' and the decision's (1 blocked or rollback, 3 hold, 0 otherwise).
     Demo {
         /// The mock environment's behaviour, and how the demo ends with it
@@ -317,10 +317,9 @@ pub(crate) enum Command {
     },
     /// Freeze the environment (`--env`) against rollouts
     ///
-    /// `release rollout` refuses to start until `release
-    /// unfreeze`; `release rollback execute` still runs. Recorded in the plan's release log
-    /// with who froze it (`RELEASE_ACTOR`, else `GITHUB_ACTOR`, else user@host) and why.
-    /// Freezing a frozen environment replaces the reason.
+    /// `release rollout` refuses to start until `release unfreeze`; `release rollback execute`
+    /// still runs. Recorded in the plan's release log with who froze it (`RELEASE_ACTOR`, else
+    /// `GITHUB_ACTOR`, else user@host) and why. Freezing a frozen environment replaces the reason.
     Freeze {
         /// Why, for whoever is refused
         ///
@@ -334,9 +333,10 @@ pub(crate) enum Command {
     Unfreeze,
     /// Carry out the plan's rollout (`[[rollout.steps]]`)
     ///
-    /// Announce, deploy, migrate, verify with the gates and decide, and roll back on its own
-    /// when a step fails or the decision is rollback. Exit 0 rolled out and proceeding, 1 blocked before any change or rolled
-    /// back, 2 invalid input, 3 hold (a human decides), 4 a human must finish the rollback.
+    /// Announce, deploy, migrate, verify with the gates and decide, and roll back on its own when a
+    /// step fails or the decision is rollback. Exit 0 rolled out and proceeding, 1 blocked before
+    /// any change or rolled back, 2 invalid input, 3 hold (a human decides), 4 a human must finish
+    /// the rollback.
     #[command(disable_version_flag = true, args_conflicts_with_subcommands = true)]
     Rollout {
         #[command(subcommand)]
@@ -384,8 +384,8 @@ pub(crate) enum HealthCommand {
     },
     /// Validate a JSON document against the health report's schema
     ///
-    /// Or against `--schema`. Shows every error with its JSON path and the rule broken, values masked. Exit 0 valid, 1
-    /// invalid, 2 unreadable. Remote `$ref`s are never fetched.
+    /// Or against `--schema`. Shows every error with its JSON path and the rule broken, values
+    /// masked. Exit 0 valid, 1 invalid, 2 unreadable. Remote `$ref`s are never fetched.
     Check {
         /// The document
         file: PathBuf,
@@ -399,7 +399,8 @@ pub(crate) enum HealthCommand {
 pub(crate) enum RollbackCommand {
     /// Weigh the plan's rollback triggers over a launch-gate run
     ///
-    /// Exit 0 proceed, 3 hold, 1 rollback (with the ordered plan). The decision is appended to the release log.
+    /// Exit 0 proceed, 3 hold, 1 rollback (with the ordered plan). The decision is appended to the
+    /// release log.
     Evaluate {
         /// Read the run from this summary file instead of running the launch gate now
         #[arg(long)]
@@ -413,9 +414,9 @@ pub(crate) enum RollbackCommand {
     },
     /// Carry out the rollback of the environment's last rollout
     ///
-    /// Freeze, roll back web, then API, the database only with --db-owner-approved (and only when the release ran
-    /// migrations), re-run smoke, announce. Allowed while frozen. Exit 0 rolled back, 1
-    /// another rollout or rollback holds the lock, 4 a human must finish.
+    /// Freeze, roll back web, then API, the database only with --db-owner-approved (and only when
+    /// the release ran migrations), re-run smoke, announce. Allowed while frozen. Exit 0 rolled
+    /// back, 1 another rollout or rollback holds the lock, 4 a human must finish.
     Execute {
         #[command(flatten)]
         args: RollbackArgs,
@@ -515,8 +516,8 @@ pub(crate) enum LogCommand {
     },
     /// Import a JSON Lines release log into the release store
     ///
-    /// Records it holds already are not added again (importing twice adds nothing); lines that are not records are
-    /// reported with their line number and skipped.
+    /// Records it holds already are not added again (importing twice adds nothing); lines that are
+    /// not records are reported with their line number and skipped.
     Import {
         /// The JSON Lines file to import
         file: PathBuf,
@@ -528,7 +529,8 @@ pub(crate) enum LogCommand {
     },
     /// Export the release store's records as JSON Lines on stdout
     ///
-    /// Oldest first, in the log file's own format; lines that are not records are reported on stderr and left out.
+    /// Oldest first, in the log file's own format; lines that are not records are reported on
+    /// stderr and left out.
     Export {
         /// Write to this file instead of stdout
         ///

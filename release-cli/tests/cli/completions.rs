@@ -116,11 +116,16 @@ fn bash_offers(script: &Path, words: &[String]) -> Vec<String> {
     line.extend(words.iter().map(String::as_str));
     let quoted: Vec<String> = line.iter().map(|w| format!("'{w}'")).collect();
     let program = format!(
-        "source '{}'\nCOMP_WORDS=({} '')\nCOMP_CWORD={}\n_release release '' '{}'\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
-        script.display(),
-        quoted.join(" "),
-        line.len(),
-        line.last().unwrap_or(&"release"),
+        r#"source '{script}'
+COMP_WORDS=({words} '')
+COMP_CWORD={current}
+_release release '' '{previous}'
+printf '%s\n' "${{COMPREPLY[@]}}"
+"#,
+        script = script.display(),
+        words = quoted.join(" "),
+        current = line.len(),
+        previous = line.last().unwrap_or(&"release"),
     );
     let output = Command::new("bash")
         .args(["--norc", "--noprofile", "-c", &program])
