@@ -277,3 +277,30 @@ fn rollout_version_is_still_the_version_released() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("commit-hash: "), "{}", run.stdout);
 }
+
+#[test]
+fn the_readme_shows_what_verbose_version_prints() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let keys = |text: &str| -> Vec<String> {
+        text.lines()
+            .skip(1)
+            .map(|line| {
+                line.split_once(": ")
+                    .map_or(line, |(key, _)| key)
+                    .to_owned()
+            })
+            .collect()
+    };
+    let shown = readme
+        .split("```text\nrelease ")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("README shows `release -vV` in a text block");
+    let (run, _dir) = Release::new().arg("-vV").run();
+    assert_eq!(keys(shown), keys(&run.stdout), "README:\n{shown}");
+    assert!(
+        readme.contains("`release completions <bash|zsh|fish|powershell|elvish>`"),
+        "README names every shell"
+    );
+}
