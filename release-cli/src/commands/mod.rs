@@ -2,6 +2,7 @@
 
 // Without its feature, a command's stand-in says what the binary lacks.
 #[cfg_attr(not(feature = "demo"), path = "demo_unavailable.rs")]
+mod completions;
 mod demo;
 mod dry_run;
 mod freeze;
@@ -10,6 +11,7 @@ mod health_check;
 mod health_report;
 mod log_show;
 mod log_transfer;
+mod man;
 mod phase;
 mod plan_check;
 mod publish;
@@ -94,6 +96,8 @@ pub(crate) fn run(cli: Cli) -> Result<i32, CliError> {
             crate::output::print_stdout(&name.render())?;
             Ok(release_core::exit_code::PASSED)
         }
+        Command::Completions { shell } => completions::run(shell),
+        Command::Man { dir } => man::run(dir.as_deref()),
     }
 }
 

@@ -134,6 +134,33 @@ fn errors_and_help_do_not_contain_a_planted_secret() {
     assert_eq!(run.code, 0);
     assert_clean("help", &run.stdout);
 
+    // So do the man pages, the completion scripts and the version.
+    for args in [
+        &["man"][..],
+        &["man", "--dir", "man1"],
+        &["completions", "bash"],
+        &["completions", "fish"],
+        &["-vV"],
+    ] {
+        let (run, dir) = with_canaries(Release::new())
+            .env(
+                "RELEASE_API_URL",
+                format!("https://u:{SECRET_IN_PROCESS}@api.test"),
+            )
+            .env("RELEASE_PLAN", SECRET_IN_PROCESS)
+            .args(args)
+            .run();
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        assert_clean("man, completions or version", &run.stdout);
+        for page in std::fs::read_dir(dir.path().join("man1"))
+            .into_iter()
+            .flatten()
+        {
+            let page = std::fs::read_to_string(page.unwrap().path()).unwrap();
+            assert_clean("a man page", &page);
+        }
+    }
+
     // An unknown environment named by a variable does not echo other values.
     let (run, _dir) = with_canaries(Release::new())
         .args(["plan", "check", "--plan", &runbook_plan(), "--env", "nope"])
