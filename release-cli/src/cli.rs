@@ -415,7 +415,8 @@ pub(crate) enum RollbackCommand {
     /// Weigh the plan's rollback triggers over a launch-gate run
     ///
     /// Exit 0 proceed, 3 hold, 1 rollback (with the ordered plan). The decision is appended to the
-    /// release log.
+    /// release log. Prints human text or JSON; `--format html` prints the run's page with the
+    /// decision on it.
     Evaluate {
         /// Read the run from this summary file instead of running the launch gate now
         #[arg(long)]

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use release_core::exit_code;
 use release_core::log::ReleaseStore;
-use release_core::report::Format;
+use release_core::report::{self, Format};
 use release_core::rollback::{Decision, render_decision, render_plan};
 use release_core::runbook;
 
@@ -15,13 +15,21 @@ use crate::error::CliError;
 use crate::output;
 
 pub(crate) fn evaluate(global: &GlobalArgs, from: Option<&Path>) -> Result<i32, CliError> {
-    let format = listing_format(global, "rollback evaluate")?;
+    // The page is the run's, with the decision over it.
+    let format = match global.format {
+        Format::Html => Format::Html,
+        _ => listing_format(global, "rollback evaluate")?,
+    };
     let (plan, source) = run_input::plan_or_default(global, true)?;
     let input = run_input::obtain(global, (&plan, source), from)?;
     let store = super::open_store(&super::store_location(global, &plan)?);
     let decision =
         runbook::decide(&plan, &input.summary, store.as_ref()).map_err(CliError::input)?;
-    output::print_stdout(&render(format, &decision, render_decision)?)?;
+    let rendered = match format {
+        Format::Html => report::html::render(&input.summary, Some(&decision)),
+        _ => render(format, &decision, render_decision)?,
+    };
+    output::print_stdout(&rendered)?;
     Ok(record(store.as_ref(), &decision, input.summary_path))
 }
 

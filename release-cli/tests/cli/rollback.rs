@@ -43,6 +43,39 @@ fn evaluate_exits_by_decision() {
 }
 
 #[test]
+fn evaluate_as_html_is_the_runs_page_with_the_decision_and_exits_by_it() {
+    for (case, code, decision) in [("degraded", 3, "hold"), ("roles-blocked", 1, "rollback")] {
+        let (run, dir) = with_log(case)
+            .args([
+                "--plan",
+                &runbook_plan(),
+                "--format",
+                "html",
+                "rollback",
+                "evaluate",
+            ])
+            .arg("--from")
+            .arg(summary_arg(case))
+            .run();
+        assert_eq!(run.code, code, "{case}: {}", run.stderr);
+        assert!(run.stdout.starts_with("<!DOCTYPE html>"), "{case}");
+        assert!(
+            run.stdout.ends_with("</html>\n"),
+            "{case}: one document only"
+        );
+        let badge = format!("Rollback decision: <span class=\"badge is-{decision}\">");
+        assert!(run.stdout.contains(&badge), "{case}: {}", run.stdout);
+        // Recorded like any evaluation.
+        let log = std::fs::read_to_string(dir.path().join("artifacts/release/release-log.jsonl"));
+        let wanted = format!("\"decision\":\"{decision}\"");
+        assert!(
+            log.unwrap().lines().last().unwrap().contains(&wanted),
+            "{case}"
+        );
+    }
+}
+
+#[test]
 fn evaluate_is_byte_identical_on_replay_and_appends_each_decision_to_the_log() {
     let release = with_log("roles-blocked");
     let dir = release.dir().to_path_buf();
