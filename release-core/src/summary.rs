@@ -372,6 +372,18 @@ impl Summary {
 /// within it, and anything larger is not a summary of ours.
 pub const MAX_SUMMARY_BYTES: u64 = 256 * 1024 * 1024;
 
+/// The bytes of a summary file (a gate run's or a rollout's), at most [`MAX_SUMMARY_BYTES`].
+pub(crate) fn read_bounded(path: &std::path::Path) -> Result<Vec<u8>, SummaryReadError> {
+    crate::read::read_limited(path, MAX_SUMMARY_BYTES)
+        .map_err(|source| SummaryReadError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?
+        .ok_or_else(|| SummaryReadError::TooLarge {
+            path: path.to_path_buf(),
+        })
+}
+
 /// A summary file could not be read back.
 #[derive(Debug, thiserror::Error)]
 pub enum SummaryReadError {
@@ -432,14 +444,7 @@ impl Summary {
     /// assert!(err.to_string().contains("missing field"), "{err}");
     /// ```
     pub fn read_file(path: &std::path::Path) -> Result<Self, SummaryReadError> {
-        let bytes = crate::read::read_limited(path, MAX_SUMMARY_BYTES)
-            .map_err(|source| SummaryReadError::Read {
-                path: path.to_path_buf(),
-                source,
-            })?
-            .ok_or_else(|| SummaryReadError::TooLarge {
-                path: path.to_path_buf(),
-            })?;
+        let bytes = read_bounded(path)?;
         // Strict first: a duplicate key anywhere (which serde would let the last one win) and
         // malformed text are refused with their position.
         let text = crate::json::check(&bytes).map_err(|e| SummaryReadError::Invalid {

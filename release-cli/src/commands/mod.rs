@@ -1,8 +1,8 @@
 //! One file per command; each returns the exit code or a [`CliError`].
 
+mod completions;
 // Without its feature, a command's stand-in says what the binary lacks.
 #[cfg_attr(not(feature = "demo"), path = "demo_unavailable.rs")]
-mod completions;
 mod demo;
 mod dry_run;
 mod freeze;

@@ -42,14 +42,7 @@ impl Browser {
     pub(crate) fn start() -> Self {
         let program = ["chromium", "chromium-browser", "google-chrome"]
             .into_iter()
-            .find(|name| {
-                Command::new(name)
-                    .arg("--version")
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status()
-                    .is_ok_and(|s| s.success())
-            })
+            .find(|name| crate::support::installed(name))
             .unwrap_or_else(|| panic!("{INSTALL}"));
         let profile = tempfile::tempdir().expect("profile dir");
         let mut child = Command::new(program)

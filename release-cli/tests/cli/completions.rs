@@ -2,10 +2,10 @@
 //! shells installed here, and bash's actually completes.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use crate::help::subcommands;
-use crate::support::Release;
+use crate::support::{Release, installed};
 
 const SHELLS: [&str; 5] = ["bash", "zsh", "fish", "powershell", "elvish"];
 
@@ -71,16 +71,6 @@ fn every_script_names_every_subcommand() {
             assert!(script.contains(value), "{shell}: no {value}");
         }
     }
-}
-
-/// Whether `program` runs here.
-fn installed(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success())
 }
 
 #[test]

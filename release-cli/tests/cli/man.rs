@@ -2,10 +2,10 @@
 //! each naming its flags, rendered without a warning where man or groff is installed.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use crate::help::subcommands;
-use crate::support::Release;
+use crate::support::{Release, installed};
 
 /// The flags `release WORDS… -h` lists (`--plan`, `--dry-run`…), without `--help`.
 fn flags(path: &[String]) -> Vec<String> {
@@ -96,15 +96,6 @@ fn man_dir_writes_a_page_for_every_subcommand_naming_its_flags() {
         std::fs::read_to_string(pages.join("release.1")).unwrap(),
         printed.stdout
     );
-}
-
-fn installed(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success())
 }
 
 /// What a formatter says on stderr about `page`, and whether it rendered any text.

@@ -241,3 +241,13 @@ pub(crate) fn assert_nothing_acts(text: &str, context: &str) {
         panic!("{context}: {c:?} reaches the terminal raw in {text:?}");
     }
 }
+
+/// Whether `program` runs here (`program --version` exits 0).
+pub(crate) fn installed(program: &str) -> bool {
+    std::process::Command::new(program)
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}

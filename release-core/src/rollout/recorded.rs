@@ -12,7 +12,7 @@ use crate::log::ReleaseStore;
 use crate::report::{self, Format, RenderOptions, ReportError};
 use crate::rollback::Decision;
 use crate::runbook::{self, AfterLaunchError, LAUNCH_GATE};
-use crate::summary::{MAX_SUMMARY_BYTES, SummaryReadError, without_value};
+use crate::summary::{SummaryReadError, read_bounded, without_value};
 use crate::{Plan, Summary};
 
 /// A document read back from a file.
@@ -28,14 +28,7 @@ impl RecordedDocument {
     /// Reads `path`, bounded and strictly: a rollout summary when it lists `steps`, else a gate
     /// run's summary with every check [`Summary::read_file`] makes.
     pub fn read(path: &Path) -> Result<Self, SummaryReadError> {
-        let bytes = crate::read::read_limited(path, MAX_SUMMARY_BYTES)
-            .map_err(|source| SummaryReadError::Read {
-                path: path.to_path_buf(),
-                source,
-            })?
-            .ok_or_else(|| SummaryReadError::TooLarge {
-                path: path.to_path_buf(),
-            })?;
+        let bytes = read_bounded(path)?;
         let invalid = |line, column, message| SummaryReadError::Invalid {
             path: path.to_path_buf(),
             line,
