@@ -15,6 +15,7 @@ mod health_report;
 mod http_faults;
 #[cfg(feature = "health-check")]
 mod json_documents;
+mod junit_schema;
 mod kind_secrets;
 mod layers;
 mod metrics_contracts;
