@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use release_core::plan::Template;
 use release_core::report::Format;
 
 /// Release gates from a plan, and an exit code to branch on
@@ -232,6 +233,17 @@ fn formats() -> impl clap::builder::TypedValueParser<Value = Format> {
     .try_map(|name| name.parse::<Format>())
 }
 
+/// `release init`'s templates, each with what it holds.
+fn templates() -> clap::builder::PossibleValuesParser {
+    use clap::builder::PossibleValue;
+    clap::builder::PossibleValuesParser::new(Template::ALL.map(|template| {
+        PossibleValue::new(template.name()).help(match template {
+            Template::Minimal => "one environment, an env gate and two HTTP gates",
+            Template::Runbook => "every phase of the runbook, soak windows, rollback, the rollout",
+        })
+    }))
+}
+
 fn format_help(format: Format) -> &'static str {
     match format {
         Format::Human => "a table and explanations for people, coloured on a terminal",
@@ -346,6 +358,17 @@ pub(crate) enum Command {
         command: Option<RolloutCommand>,
         #[command(flatten)]
         args: RolloutArgs,
+    },
+    /// Write a commented plan to start from
+    ///
+    /// Writes `release.toml` (or the file `--plan` names) from a template, and never over an
+    /// existing file. `minimal`: one environment, an env gate and two HTTP gates, every key
+    /// explained. `runbook`: the whole production runbook as a plan (the one the demo runs).
+    /// Then `release plan check` validates it.
+    Init {
+        /// The plan to start from
+        #[arg(long, default_value = "minimal", value_parser = templates())]
+        template: String,
     },
     /// Render a recorded run again, in any format
     ///

@@ -9,6 +9,7 @@ mod freeze;
 #[cfg_attr(not(feature = "health-check"), path = "health_check_unavailable.rs")]
 mod health_check;
 mod health_report;
+mod init;
 mod log_show;
 mod log_transfer;
 mod man;
@@ -90,6 +91,7 @@ pub(crate) fn run(cli: Cli) -> Result<i32, CliError> {
             command: Some(RolloutCommand::Status),
             ..
         } => rollout::status(global),
+        Command::Init { template } => init::run(global, &template),
         Command::Report { from } => report::run(global, &from),
         Command::Schema { name } => {
             let name: SchemaName = name.parse().map_err(CliError::input)?;

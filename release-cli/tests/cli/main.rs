@@ -13,6 +13,7 @@ mod github;
 mod health_check;
 mod help;
 mod html_report;
+mod init;
 mod launch;
 mod log;
 mod man;

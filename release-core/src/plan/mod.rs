@@ -10,6 +10,7 @@ mod rollback;
 mod rollout;
 mod rollout_checks;
 mod schema;
+mod template;
 mod triggers;
 mod wording;
 
@@ -28,3 +29,4 @@ pub use rollout::{
     RolloutSection, RolloutStep,
 };
 pub use schema::PlanDocument;
+pub use template::{Template, TemplateError};

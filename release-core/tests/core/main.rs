@@ -23,6 +23,7 @@ mod metrics_real;
 mod outputs;
 mod plan_hostile;
 mod plan_load;
+mod plan_templates;
 mod platform;
 mod postgres_server;
 mod postgres_store;

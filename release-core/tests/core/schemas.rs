@@ -54,6 +54,18 @@ fn the_runbook_plan_validates_against_the_plan_schema() {
 }
 
 #[test]
+fn every_plan_template_validates_against_the_plan_schema() {
+    for template in release_core::plan::Template::ALL {
+        let plan: serde_json::Value = toml::from_str(template.text()).unwrap();
+        let errors: Vec<String> = validator(SchemaName::Plan)
+            .iter_errors(&plan)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{template}: {errors:#?}");
+    }
+}
+
+#[test]
 fn the_plan_schema_refuses_unknown_keys_and_kinds() {
     let v = validator(SchemaName::Plan);
     let bad_key = serde_json::json!({ "environments": { "a": {} }, "gates": [ { "id": "e", "kind": "env", "phases": ["preflight-env"], "vars": [], "colour": 1 } ] });
