@@ -1,7 +1,17 @@
 //! Reading health bodies in the formats services actually send: `application/health+json`
 //! (an expired draft, with aliases and any case), Spring Boot Actuator (current, legacy
-//! `details`, and 1.x top-level indicators), `{"status":"ok"}`, plain `ok`, and Kubernetes
-//! `/readyz?verbose` text. The HTTP status is authoritative: a 5xx is never a healthy reading.
+//! `details`, and 1.x top-level indicators), `{"status":"ok"}`, Kubernetes `/readyz?verbose`
+//! text, and plain text. The HTTP status is authoritative: a 5xx is never a healthy reading.
+//!
+//! Plain text is what readiness endpoints of real servers send (Prometheus `Prometheus Server
+//! is Ready.`, Alertmanager `OK`, and `healthy`, `UP`, `alive` elsewhere). One short line (at
+//! most 100 characters and 8 words, no markup) is read by its words, in any case, the product
+//! name and punctuation aside: a ready word (`ok`, `ready`, `healthy`, `up`, `alive`, `live`,
+//! `pass`, `running`) passes; a not-ready word (`down`, `unhealthy`, `unavailable`, `failed`,
+//! `error`, `starting`…) or a negated ready word (`not ready`) fails, whatever else the line
+//! says; `degraded` warns. Anything else (a page, a long message, a line that says neither) is
+//! `unknown`, which the gate reports `inconclusive` with the line quoted and the way out: judge
+//! by the status code alone with `health = false`. Never a pass on words it cannot read.
 //!
 //! A body is read as strictly as every other upstream body (`net::json`): bytes that are
 //! not UTF-8, a key twice in one object (two `status` keys) and nesting past 128 levels make
@@ -109,6 +119,14 @@ pub(crate) fn read(response: &HttpResponse) -> Result<HealthReading, String> {
             .map_err(|_| "the health body is not UTF-8 text".to_owned())?;
         read_text(text.trim())?
     };
+    // An error page whose words say nothing of health (`<html>Not Found`) explains nothing:
+    // the status code is the whole answer.
+    if response.status >= 400 && reading.status == HealthStatus::Unknown && !json_like {
+        return Err(format!(
+            "HTTP {} with {}",
+            response.status, reading.reported
+        ));
+    }
     if response.status >= 400 && reading.status != HealthStatus::Fail {
         reading.http_override = Some(response.status);
         reading.status = HealthStatus::Fail;
@@ -324,22 +342,21 @@ fn spring_components(prefix: &str, section: &Value, strict: bool, out: &mut Vec<
     }
 }
 
-/// Plain `ok`, or Kubernetes verbose output: `[+]name ok`, `[-]name failed: reason`, and a
-/// closing line `readyz check passed|failed`.
+/// Kubernetes verbose output (`[+]name ok`, `[-]name failed: reason`, and a closing line
+/// `readyz check passed|failed`), or else a plain-text status ([`read_plain`]).
 ///
 /// Any failed line fails the body, named: a `[-]` check, or a closing line that says
 /// `failed`, whatever another line says. A body that says both `check failed` and `check
 /// passed` contradicts itself, and a contradiction is never read as a pass.
 fn read_text(text: &str) -> Result<HealthReading, String> {
-    if text.eq_ignore_ascii_case("ok") {
-        return Ok(HealthReading {
-            status: HealthStatus::Pass,
-            reported: "ok".to_owned(),
-            format: "plain text",
-            output: None,
-            components: Vec::new(),
-            http_override: None,
-        });
+    let kubernetes = text.lines().map(str::trim).any(|line| {
+        line.starts_with("[+]")
+            || line.starts_with("[-]")
+            || line.ends_with(" check passed")
+            || line.ends_with(" check failed")
+    });
+    if !kubernetes {
+        return Ok(read_plain(text));
     }
     let mut components = Vec::new();
     let mut closing: Vec<(HealthStatus, &str)> = Vec::new();
@@ -358,9 +375,10 @@ fn read_text(text: &str) -> Result<HealthReading, String> {
         } else if line.ends_with(" check failed") {
             closing.push((HealthStatus::Fail, line));
         } else {
-            return Err(
-                "the health body is neither JSON, `ok`, nor Kubernetes check output".to_owned(),
-            );
+            return Err(format!(
+                "a line of Kubernetes check output is neither a check nor a verdict: `{}`",
+                names::escaped(&line.chars().take(PLAIN_MAX_CHARS).collect::<String>())
+            ));
         }
     }
     if closing.is_empty() {
@@ -398,6 +416,115 @@ fn read_text(text: &str) -> Result<HealthReading, String> {
         components,
         http_override: None,
     })
+}
+
+/// The longest body read as a plain-text status: one line such as `Prometheus Server is Ready.`.
+/// A longer text is a page or a message, not a status word, and is not guessed at.
+const PLAIN_MAX_CHARS: usize = 100;
+/// At most this many words on that line.
+const PLAIN_MAX_WORDS: usize = 8;
+
+/// Words that say a service is fine.
+const READY_WORDS: [&str; 10] = [
+    "ok", "okay", "ready", "healthy", "up", "alive", "live", "pass", "passing", "running",
+];
+/// Words that say it is not; they win over any word of the list above.
+const NOT_READY_WORDS: [&str; 12] = [
+    "down",
+    "unhealthy",
+    "unready",
+    "unavailable",
+    "fail",
+    "failed",
+    "failing",
+    "failure",
+    "error",
+    "dead",
+    "unreachable",
+    "starting",
+];
+/// Words that say it is degraded but serving.
+const WARN_WORDS: [&str; 3] = ["degraded", "warn", "warning"];
+/// Words that turn the next status word around: `not ready`, `isn't healthy`.
+const NEGATIONS: [&str; 5] = ["not", "no", "isn't", "isnt", "never"];
+
+/// A short plain-text body, read for the words a service uses to say how it is: `OK`, `ready`,
+/// `Prometheus Server is Ready.` pass; `not ready`, `unhealthy`, `Service Unavailable` fail;
+/// `degraded` warns. Anything else (a page, a long message, words that say neither) is
+/// unknown, quoted, with the way out: judge by the status code alone.
+fn read_plain(text: &str) -> HealthReading {
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or_default();
+    let one_line = lines.next().is_none();
+    let words: Vec<String> = first
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let short = one_line
+        && first.chars().count() <= PLAIN_MAX_CHARS
+        && words.len() <= PLAIN_MAX_WORDS
+        && !first.contains('<');
+    let status = short.then(|| plain_status(&words)).flatten();
+    let shown: String = names::escaped(first)
+        .chars()
+        .take(PLAIN_MAX_CHARS)
+        .collect();
+    let reported = match first.chars().count() > PLAIN_MAX_CHARS || !one_line {
+        true => format!("{shown}…"),
+        false => shown,
+    };
+    match status {
+        Some(status) => HealthReading {
+            status,
+            reported,
+            format: "plain text",
+            output: None,
+            components: Vec::new(),
+            http_override: None,
+        },
+        None => HealthReading {
+            status: HealthStatus::Unknown,
+            reported: format!("plain text `{reported}`"),
+            format: "plain text",
+            output: Some(
+                "it says neither ready nor down; `health = false` judges by the status code alone"
+                    .to_owned(),
+            ),
+            components: Vec::new(),
+            http_override: None,
+        },
+    }
+}
+
+/// What the words of a short body say: the worst they say, a negated ready word being a
+/// not-ready one (a negated not-ready word says nothing); `None` when they say nothing of the
+/// kind.
+fn plain_status(words: &[String]) -> Option<HealthStatus> {
+    let (mut ready, mut warn, mut not_ready, mut negated) = (false, false, false, false);
+    for word in words {
+        let word = word.as_str();
+        if NEGATIONS.contains(&word) {
+            negated = true;
+        } else if NOT_READY_WORDS.contains(&word) {
+            // `no error` says nothing bad; nor does it say anything good.
+            not_ready |= !negated;
+            negated = false;
+        } else if READY_WORDS.contains(&word) || WARN_WORDS.contains(&word) {
+            match negated {
+                true => not_ready = true,
+                false if WARN_WORDS.contains(&word) => warn = true,
+                false => ready = true,
+            }
+            negated = false;
+        }
+    }
+    match (not_ready, warn, ready) {
+        (true, _, _) => Some(HealthStatus::Fail),
+        (false, true, _) => Some(HealthStatus::Warn),
+        (false, false, true) => Some(HealthStatus::Pass),
+        (false, false, false) => None,
+    }
 }
 
 #[cfg(test)]
@@ -750,6 +877,108 @@ mod tests {
         );
     }
 
+    /// Every plain-text body of the table, on HTTP 200 unless said, with its status and what
+    /// the reading reports.
+    #[test]
+    fn plain_text_bodies_are_read_by_their_words() {
+        use HealthStatus::*;
+        let long = "all good ".repeat(20);
+        for (code, body, expected, reported) in [
+            (200, "ready", Pass, "ready"),
+            (200, "healthy", Pass, "healthy"),
+            (200, "OK", Pass, "OK"),
+            (200, "ok\n", Pass, "ok"),
+            (200, "UP", Pass, "UP"),
+            (200, "alive", Pass, "alive"),
+            (
+                200,
+                "Prometheus Server is Ready.",
+                Pass,
+                "Prometheus Server is Ready.",
+            ),
+            (
+                200,
+                "Prometheus Server is Healthy.",
+                Pass,
+                "Prometheus Server is Healthy.",
+            ),
+            (200, "  Ready!  ", Pass, "Ready!"),
+            (200, "OK, no errors", Pass, "OK, no errors"),
+            (200, "Service Unavailable", Fail, "Service Unavailable"),
+            (200, "not ready", Fail, "not ready"),
+            (200, "NOT READY", Fail, "NOT READY"),
+            (200, "Server isn't healthy", Fail, "Server isn't healthy"),
+            (200, "unhealthy", Fail, "unhealthy"),
+            (
+                200,
+                "ready: false, database down",
+                Fail,
+                "ready: false, database down",
+            ),
+            (200, "DOWN", Fail, "DOWN"),
+            (200, "degraded", Warn, "degraded"),
+            (503, "OK", Fail, "OK"),
+            (
+                500,
+                "Prometheus Server is Ready.",
+                Fail,
+                "Prometheus Server is Ready.",
+            ),
+            (
+                200,
+                "<html><body>It works!</body></html>",
+                Unknown,
+                "plain text `<html><body>It works!</body></html>`",
+            ),
+            (200, "hello world", Unknown, "plain text `hello world`"),
+            (200, "no", Unknown, "plain text `no`"),
+            (200, "ready\nsteady\ngo", Unknown, "plain text `ready…`"),
+            (200, long.as_str(), Unknown, ""),
+            // Terminal escapes are not words: quoted, escaped, and not guessed through.
+            (
+                200,
+                "\u{1b}[32mready\u{1b}[0m",
+                Unknown,
+                "plain text `\\u{1b}[32mready\\u{1b}[0m`",
+            ),
+            (200, "up\u{202e}", Pass, "up\\u{202e}"),
+        ] {
+            let reading = read(&response(code, "text/plain; charset=utf-8", body))
+                .unwrap_or_else(|e| panic!("{body:?}: {e}"));
+            assert_eq!(reading.status, expected, "{body:?}");
+            assert_eq!(reading.format, "plain text", "{body:?}");
+            if !reported.is_empty() {
+                assert_eq!(reading.reported, reported, "{body:?}");
+            }
+            // Unknown words are never a pass, and say how to judge by the status alone.
+            let hint = reading.output.as_deref().unwrap_or_default();
+            assert_eq!(
+                expected == Unknown,
+                hint.contains("`health = false`"),
+                "{body:?}"
+            );
+        }
+        // The long one is quoted clipped, not whole.
+        let reading = read(&response(200, "text/plain", &long)).unwrap();
+        assert!(
+            reading.reported.ends_with("…`") && reading.reported.len() < 130,
+            "{}",
+            reading.reported
+        );
+        // An empty body and bytes that are not text stay unreadable.
+        assert!(
+            read(&response(200, "text/plain", " \n "))
+                .unwrap_err()
+                .contains("empty body")
+        );
+        let mut bytes = response(200, "text/plain", "");
+        bytes.body = b"OK\xff".to_vec();
+        assert_eq!(
+            read(&bytes).unwrap_err(),
+            "the health body is not UTF-8 text"
+        );
+    }
+
     #[test]
     fn the_http_code_is_authoritative() {
         let reading = read(&response(503, "application/json", r#"{"status":"ok"}"#)).unwrap();
@@ -768,7 +997,6 @@ mod tests {
             "the health body's `status` is a number, not a string"
         );
         assert!(err(200, "application/json", "[1]").contains("must be an object"));
-        assert!(err(200, "text/html", "<html>").contains("neither JSON"));
         assert!(
             err(200, "text/plain", "[+]ping ok").contains("closing"),
             "check lines without a verdict line"
