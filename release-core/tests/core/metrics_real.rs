@@ -741,3 +741,121 @@ fn only_a_silenced_alert_passes() {
         "{evaluation:#?}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// What the real servers answer that mocks did not (issue 17)
+
+/// An `http` gate that reads the health body: `expect = { status = 200, health = true }`.
+fn readiness_gate(url: &str) -> release_core::gates::http::HttpGate {
+    let spec: release_core::gates::http::HttpGateSpec = toml::from_str(&format!(
+        "url = \"{url}\"\nexpect = {{ status = 200, health = true }}\n"
+    ))
+    .unwrap_or_else(|e| panic!("spec: {e}"));
+    release_core::gates::http::HttpGate::new(GateInfo::new("ready", "http"), spec)
+        .unwrap_or_else(|e| panic!("gate: {e}"))
+}
+
+#[test]
+fn the_plain_text_readiness_answers_of_prometheus_and_alertmanager_pass_with_health_true() {
+    let prometheus = prometheus();
+    let alertmanager = alertmanager();
+    for url in [
+        format!("{}/-/ready", prometheus.url()),
+        format!("{}/-/healthy", prometheus.url()),
+        format!("{}/-/ready", alertmanager.url()),
+        format!("{}/-/healthy", alertmanager.url()),
+    ] {
+        let evaluation = evaluate(&readiness_gate(&url), &staging());
+        assert_eq!(evaluation.verdict, Verdict::Pass, "{url}: {evaluation:#?}");
+    }
+    // The same server's error page on a path that is not there is never a healthy reading.
+    let missing = format!("{}/-/nothing-here", prometheus.url());
+    let evaluation = evaluate(&readiness_gate(&missing), &staging());
+    assert_eq!(evaluation.verdict, Verdict::Fail, "{evaluation:#?}");
+}
+
+#[test]
+fn an_alert_of_severity_none_is_listed_and_not_counted_by_the_default_order() {
+    let alertmanager = alertmanager();
+    let now = jiff::Timestamp::now();
+    let later = now + jiff::SignedDuration::from_hours(1);
+    let alert = |name: &str, severity: &str| {
+        json!({
+            "labels": { "alertname": name, "severity": severity, "env": ENV },
+            "annotations": { "summary": format!("{name} fires") },
+            "startsAt": now.to_string(),
+            "endsAt": later.to_string(),
+        })
+    };
+    // kube-prometheus: Watchdog and InfoInhibitor always fire, with severity none.
+    alertmanager.call(
+        "POST",
+        "/api/v2/alerts",
+        Some(&json!([
+            alert("Watchdog", "none"),
+            alert("InfoInhibitor", "none")
+        ])),
+    );
+    let gate = alerts_gate(&format!(
+        "url = \"{}\"\nfilters = ['env=\"{ENV}\"']\n",
+        alertmanager.url()
+    ));
+    let start = Instant::now();
+    let evaluation = loop {
+        let evaluation = evaluate(&gate, &staging());
+        if evidence(&evaluation, "below min_severity").len() == 2 {
+            break evaluation;
+        }
+        assert!(
+            start.elapsed() < READY_WITHIN,
+            "Alertmanager did not list both alerts: {evaluation:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(evaluation.verdict, Verdict::Pass, "{evaluation:#?}");
+    assert!(
+        evaluation
+            .summary
+            .starts_with("no alert firing (2 not counted)"),
+        "{evaluation:#?}"
+    );
+    let listed = evidence(&evaluation, "below min_severity");
+    assert!(
+        listed
+            .iter()
+            .any(|l| l.starts_with("Watchdog (none) firing since")),
+        "{listed:?}"
+    );
+    let order = evidence(&evaluation, "severity order");
+    assert_eq!(
+        order,
+        [
+            "none < info < warning < critical (the default); counted from warning, failing from critical; another severity counts as critical"
+        ]
+    );
+    // A critical alert beside them is counted, and fails.
+    alertmanager.call(
+        "POST",
+        "/api/v2/alerts",
+        Some(&json!([alert("ApiDown", "critical")])),
+    );
+    let start = Instant::now();
+    let evaluation = loop {
+        let evaluation = evaluate(&gate, &staging());
+        if evaluation.verdict != Verdict::Pass {
+            break evaluation;
+        }
+        assert!(
+            start.elapsed() < READY_WITHIN,
+            "ApiDown never counted: {evaluation:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(evaluation.verdict, Verdict::Fail, "{evaluation:#?}");
+    assert!(
+        evaluation
+            .summary
+            .starts_with("1 alert firing: ApiDown (critical) (2 not counted)"),
+        "{evaluation:#?}"
+    );
+}

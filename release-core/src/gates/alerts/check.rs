@@ -69,6 +69,22 @@ impl AlertsGate {
         })
     }
 
+    /// The order the gate judged by, in words: `none < info < warning < critical (the default);
+    /// counted from warning, failing from critical`.
+    fn severity_order(&self) -> String {
+        let whose = match self.spec.severities == super::spec::default_severities() {
+            true => "the default",
+            false => "the plan's",
+        };
+        format!(
+            "{} ({whose}); counted from {}, failing from {}; another severity counts as {}",
+            self.spec.severities.join(" < "),
+            self.spec.min_severity,
+            self.spec.fail_severity,
+            self.spec.fail_severity
+        )
+    }
+
     /// An alert's severity rank; unknown or missing severities count as the fail level.
     fn rank(&self, alert: &Alert) -> (usize, String) {
         match alert.labels.get("severity") {
@@ -140,6 +156,7 @@ impl Gate for AlertsGate {
         let budget = probe::Budget::start(self.info.timeout);
         let exchange = probe::send(cx, request.clone(), policy, budget).await;
         let mut evidence = exchange_evidence("GET", &request, &exchange);
+        evidence.push(Evidence::new("severity order", self.severity_order()));
         if !self.spec.filters.is_empty() {
             evidence.push(Evidence::new("filters", self.spec.filters.join(", ")));
         }

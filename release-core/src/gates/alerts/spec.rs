@@ -29,8 +29,9 @@ pub struct AlertsGateSpec {
     /// Only alerts routed to receivers matching this regular expression.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receiver: Option<String>,
-    /// The severities, lowest first (default `["info", "warning", "critical"]`), read from
-    /// the `severity` label.
+    /// The severities, lowest first (default `["none", "info", "warning", "critical"]`, the
+    /// words kube-prometheus's rules use: its `Watchdog` and `InfoInhibitor` carry `none`),
+    /// read from the `severity` label.
     #[serde(default = "default_severities")]
     pub severities: Vec<String>,
     /// Alerts below this severity are listed but do not count (default `warning`).
@@ -55,8 +56,11 @@ pub struct AlertsGateSpec {
     pub retries: u32,
 }
 
-fn default_severities() -> Vec<String> {
-    ["info", "warning", "critical"].map(str::to_owned).to_vec()
+/// The severity order unless a plan sets one, lowest first.
+pub(crate) fn default_severities() -> Vec<String> {
+    ["none", "info", "warning", "critical"]
+        .map(str::to_owned)
+        .to_vec()
 }
 
 fn default_min_severity() -> String {
