@@ -774,6 +774,23 @@ fn the_plain_text_readiness_answers_of_prometheus_and_alertmanager_pass_with_hea
     assert_eq!(evaluation.verdict, Verdict::Fail, "{evaluation:#?}");
 }
 
+/// Evaluates `gate` until `done` holds of its evaluation (Alertmanager shows posted alerts
+/// after a moment), failing the test after [`READY_WITHIN`].
+fn evaluate_until(gate: &AlertsGate, what: &str, done: impl Fn(&Evaluation) -> bool) -> Evaluation {
+    let start = Instant::now();
+    loop {
+        let evaluation = evaluate(gate, &staging());
+        if done(&evaluation) {
+            return evaluation;
+        }
+        assert!(
+            start.elapsed() < READY_WITHIN,
+            "not {what}: {evaluation:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 #[test]
 fn an_alert_of_severity_none_is_listed_and_not_counted_by_the_default_order() {
     let alertmanager = alertmanager();
@@ -800,18 +817,9 @@ fn an_alert_of_severity_none_is_listed_and_not_counted_by_the_default_order() {
         "url = \"{}\"\nfilters = ['env=\"{ENV}\"']\n",
         alertmanager.url()
     ));
-    let start = Instant::now();
-    let evaluation = loop {
-        let evaluation = evaluate(&gate, &staging());
-        if evidence(&evaluation, "below min_severity").len() == 2 {
-            break evaluation;
-        }
-        assert!(
-            start.elapsed() < READY_WITHIN,
-            "Alertmanager did not list both alerts: {evaluation:#?}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let evaluation = evaluate_until(&gate, "both alerts listed", |e| {
+        evidence(e, "below min_severity").len() == 2
+    });
     assert_eq!(evaluation.verdict, Verdict::Pass, "{evaluation:#?}");
     assert!(
         evaluation
@@ -839,18 +847,7 @@ fn an_alert_of_severity_none_is_listed_and_not_counted_by_the_default_order() {
         "/api/v2/alerts",
         Some(&json!([alert("ApiDown", "critical")])),
     );
-    let start = Instant::now();
-    let evaluation = loop {
-        let evaluation = evaluate(&gate, &staging());
-        if evaluation.verdict != Verdict::Pass {
-            break evaluation;
-        }
-        assert!(
-            start.elapsed() < READY_WITHIN,
-            "ApiDown never counted: {evaluation:#?}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let evaluation = evaluate_until(&gate, "ApiDown counted", |e| e.verdict != Verdict::Pass);
     assert_eq!(evaluation.verdict, Verdict::Fail, "{evaluation:#?}");
     assert!(
         evaluation
