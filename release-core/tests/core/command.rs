@@ -222,7 +222,9 @@ async fn a_cancelled_command_is_killed_within_a_second_whatever_its_grace() {
     let cancel = CancellationToken::new();
     let gate = gate(
         &format!(
-            "shell = \"echo working; (trap '' TERM; exec sleep 300) & echo $! > {}; wait\"\ngrace = \"5m\"",
+            // The grandchild writes its pid once it ignores SIGTERM, so the cancellation (sent
+            // when the pid appears) can never reach it before the trap is set.
+            "shell = \"echo working; sh -c 'trap \\\"\\\" TERM; echo $$ > {}; exec sleep 300' & wait\"\ngrace = \"5m\"",
             pidfile.display()
         ),
         None,

@@ -459,6 +459,18 @@ fn a_connection_cut_without_a_lock_is_made_again_on_the_next_call() {
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
          WHERE application_name = 'release' AND pid <> pg_backend_pid()",
     );
+    // pg_terminate_backend only signals the backend: wait until it is gone, so the cut is
+    // behind us and not in the middle of the next calls.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while database.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'release'")
+        != "0\n"
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the backend outlived its termination"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     // The first call after the cut may fail (it finds the connection gone); none loses data.
     let _ = pg.append_line(&LogLine::Run(run_record("g-2", "production", 1, 1.0)));
     pg.append_line(&LogLine::Run(run_record("g-3", "production", 2, 1.0)))
