@@ -51,6 +51,8 @@ impl Browser {
                 // Root in a container has no user namespace to sandbox with.
                 "--no-sandbox",
                 "--disable-gpu",
+                // Containers give /dev/shm 64 MiB; a renderer that runs out of it crashes.
+                "--disable-dev-shm-usage",
                 "--no-first-run",
                 "--no-default-browser-check",
                 "--remote-debugging-address=127.0.0.1",

@@ -88,6 +88,26 @@ fn an_unknown_template_or_an_unwritable_place_is_a_clear_error() {
         run.stderr
     );
     assert!(!dir.path().join("no").exists());
+    // A file where the plan's directory would be (root can write anywhere else).
+    let (run, dir) = Release::new()
+        .file("ops", "not a directory")
+        .args(["init", "--plan", "ops/release.toml"])
+        .run();
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .starts_with("error: cannot write ops/release.toml: Not a directory"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("ops")).unwrap(),
+        "not a directory"
+    );
+    assert!(
+        !dir.path().join("release.toml").exists(),
+        "nothing written elsewhere"
+    );
     // A directory where the plan would go.
     let (run, _dir) = Release::new()
         .file("release.toml/inside", "")

@@ -55,10 +55,20 @@ fn recorded_runs() -> Vec<(String, Summary)> {
 }
 
 #[test]
-fn every_recorded_run_validates() {
-    for (name, summary) in recorded_runs() {
+fn every_recorded_run_validates_as_run_and_under_strict() {
+    for (name, mut summary) in recorded_runs() {
         let xml = junit::render(&summary).unwrap();
         validate(&xml).unwrap_or_else(|e| panic!("{name}: {e}\n{xml}"));
+        // Under --strict, warnings and inconclusive results block: failures, not passes.
+        summary.strict = true;
+        for gate in &mut summary.gates {
+            gate.blocking |= matches!(
+                gate.verdict,
+                release_core::Verdict::Warn | release_core::Verdict::Inconclusive
+            );
+        }
+        let xml = junit::render(&summary).unwrap();
+        validate(&xml).unwrap_or_else(|e| panic!("{name} strict: {e}\n{xml}"));
     }
 }
 
