@@ -772,12 +772,28 @@ fn the_action_is_well_formed_and_builds_command_lines_the_cli_accepts() {
             );
         }
     }
+    // Each summary gets its page, and the page is uploaded with it.
+    let scripts: Vec<&str> = steps
+        .iter()
+        .filter_map(|step| step.get("run").and_then(Yaml::scalar))
+        .collect();
+    assert!(
+        scripts
+            .iter()
+            .any(|s| s.contains("report --from \"$summary\" --format html")),
+        "no step renders the HTML pages: {scripts:?}"
+    );
+    assert!(
+        ACTION.contains("${{ inputs.artifacts-dir }}/*-summary.html"),
+        "the pages are not uploaded"
+    );
     // The command line the run step builds: --plan, --env, then the command's words.
     for command in [
         "preflight",
         "launch-gate",
         "rollout --version 1.4.0",
         "rollback evaluate",
+        "report --from artifacts/release/production-launch-gate-summary.json --format html",
     ] {
         let (run, _dir) = Release::new()
             .args(["--plan", "release.toml", "--env", "production"])
