@@ -1375,3 +1375,44 @@ async fn an_ai_runtime_body_that_gives_two_answers_is_judged_on_the_worse() {
         "summary.rolesBlocked 0, rolesBlocked 2"
     );
 }
+
+#[tokio::test]
+async fn a_plain_text_health_body_that_echoes_a_secret_is_quoted_redacted() {
+    let env = MockEnvironment::start(Scenario::Healthy).await;
+    for (path, body) in [
+        ("/echo", format!("token {}", env.admin_token())),
+        (
+            "/down",
+            format!("down: token {} refused", env.admin_token()),
+        ),
+    ] {
+        env.inject(
+            path,
+            Fault::Body {
+                status: 200,
+                content_type: "text/plain".into(),
+                body: body.into_bytes(),
+            },
+        )
+        .await;
+    }
+    for (path, verdict) in [("/echo", Verdict::Inconclusive), ("/down", Verdict::Fail)] {
+        let evaluation = http_gate(
+            &format!("url = '{{api_url}}{path}'\nexpect = {{ health = true }}"),
+            None,
+        )
+        .evaluate(&context(&env))
+        .await;
+        assert_eq!(evaluation.verdict, verdict, "{}", dump(&evaluation));
+        assert!(
+            !dump(&evaluation).contains(env.admin_token()),
+            "{}",
+            dump(&evaluation)
+        );
+        assert!(
+            evaluation.summary.contains("[redacted]"),
+            "{}",
+            evaluation.summary
+        );
+    }
+}

@@ -188,10 +188,15 @@ impl HttpGate {
         // page is read for what it explains (a health body's status and output), never judged
         // unreadable, and JSON assertions are for the answer the plan expects.
         if expect.health {
+            // A body quoted back (a plain-text line, a component's output) may echo a secret.
             findings.extend(
                 health_findings(response)
                     .into_iter()
-                    .filter(|(verdict, _)| status_ok || *verdict != Verdict::Error),
+                    .filter(|(verdict, _)| status_ok || *verdict != Verdict::Error)
+                    .map(|(verdict, mut observation)| {
+                        observation.redact(cx.redactor());
+                        (verdict, observation)
+                    }),
             );
         }
         if !self.assertions.is_empty() && status_ok {

@@ -7,8 +7,9 @@
 //! is Ready.`, Alertmanager `OK`, and `healthy`, `UP`, `alive` elsewhere). One short line (at
 //! most 100 characters and 8 words, no markup) is read by its words, in any case, the product
 //! name and punctuation aside: a ready word (`ok`, `ready`, `healthy`, `up`, `alive`, `live`,
-//! `pass`, `running`) passes; a not-ready word (`down`, `unhealthy`, `unavailable`, `failed`,
-//! `error`, `starting`…) or a negated ready word (`not ready`) fails, whatever else the line
+//! `pass`, `running`, `serving`) passes; a not-ready word (`down`, `unhealthy`, `unavailable`,
+//! `failed`, `error`, `starting`, `maintenance`, `false`…) or a negated ready word (`not
+//! ready`, `ready: false`) fails, whatever else the line
 //! says; `degraded` warns. Anything else (a page, a long message, a line that says neither) is
 //! `unknown`, which the gate reports `inconclusive` with the line quoted and the way out: judge
 //! by the status code alone with `health = false`. Never a pass on words it cannot read.
@@ -425,11 +426,12 @@ const PLAIN_MAX_CHARS: usize = 100;
 const PLAIN_MAX_WORDS: usize = 8;
 
 /// Words that say a service is fine.
-const READY_WORDS: [&str; 10] = [
+const READY_WORDS: [&str; 11] = [
     "ok", "okay", "ready", "healthy", "up", "alive", "live", "pass", "passing", "running",
+    "serving",
 ];
 /// Words that say it is not; they win over any word of the list above.
-const NOT_READY_WORDS: [&str; 12] = [
+const NOT_READY_WORDS: [&str; 14] = [
     "down",
     "unhealthy",
     "unready",
@@ -442,6 +444,9 @@ const NOT_READY_WORDS: [&str; 12] = [
     "dead",
     "unreachable",
     "starting",
+    "maintenance",
+    // `ready: false`, `healthy=false`.
+    "false",
 ];
 /// Words that say it is degraded but serving.
 const WARN_WORDS: [&str; 3] = ["degraded", "warn", "warning"];
@@ -916,6 +921,9 @@ mod tests {
                 "ready: false, database down",
             ),
             (200, "DOWN", Fail, "DOWN"),
+            (200, "ready: false", Fail, "ready: false"),
+            (200, "Down for maintenance", Fail, "Down for maintenance"),
+            (200, "SERVING", Pass, "SERVING"),
             (200, "degraded", Warn, "degraded"),
             (503, "OK", Fail, "OK"),
             (
