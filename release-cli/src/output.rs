@@ -164,6 +164,16 @@ pub(crate) fn print_stderr(text: &str) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
+/// A note for a person on stderr, `note:` per line, secrets replaced and what would act on a
+/// terminal shown escaped, as errors are.
+pub(crate) fn print_note(text: &str) {
+    let text = redacted(text);
+    let mut stderr = std::io::stderr().lock();
+    for line in text.lines() {
+        let _ = writeln!(stderr, "note: {}", release_core::names::escaped(line));
+    }
+}
+
 /// An error for a person: one line per problem, prefixed `error:`, secrets replaced. Whatever
 /// in it would act on a terminal (text from a file, an argument or an upstream that its maker
 /// did not escape) is shown escaped here, once for every error.

@@ -173,6 +173,38 @@ fn report_renders_a_recorded_run_in_every_format() {
         "{}",
         timeline.stdout
     );
+    // A rollout summary of another schema version is refused, not read as this one.
+    let mut newer = read_json(&rollout);
+    newer["schema_version"] = serde_json::json!(99);
+    let (run, _d) = Release::new()
+        .file("newer.json", newer.to_string())
+        .args(["report", "--from", "newer.json"])
+        .run();
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("schema_version 99, not 1"),
+        "{}",
+        run.stderr
+    );
+    // A plan that does not load stands in the way of nothing but the page's decision.
+    for format in ["json", "html"] {
+        let (run, _d) = Release::new()
+            .file("release.toml", "not = [a plan")
+            .args(["report", "--from", &from, "--format", format])
+            .run();
+        assert_eq!(run.code, 0, "{format}: {}", run.stderr);
+        assert!(!run.stdout.is_empty(), "{format}");
+        if format == "html" {
+            assert!(
+                run.stderr
+                    .starts_with("note: the page shows no rollback decision: "),
+                "{}",
+                run.stderr
+            );
+        } else {
+            assert!(run.stderr.is_empty(), "{}", run.stderr);
+        }
+    }
 }
 
 #[test]

@@ -63,6 +63,7 @@ impl Template {
         let written = file
             .write_all(self.text().as_bytes())
             .and_then(|()| file.sync_all());
+        drop(file);
         if let Err(source) = written {
             // A half-written plan would be refused later with a confusing error; none is better.
             let _ = std::fs::remove_file(path);

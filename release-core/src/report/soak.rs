@@ -93,8 +93,15 @@ pub(crate) fn sparkline(values: &[Option<f64>], width: usize) -> String {
             // A flat window sits in the middle rather than looking like all-zero or all-peak.
             Some(_) if high - low <= 0.0 => BARS[3],
             Some(v) => {
-                let step = (v - low) / (high - low) * (BARS.len() - 1) as f64;
-                BARS[(step.round() as usize).min(BARS.len() - 1)]
+                // Halves, so that values near f64::MAX do not overflow the span.
+                let step = (v / 2.0 - low / 2.0) / (high / 2.0 - low / 2.0);
+                match step.is_finite() {
+                    true => {
+                        BARS[((step * (BARS.len() - 1) as f64).round() as usize)
+                            .min(BARS.len() - 1)]
+                    }
+                    false => BARS[3],
+                }
             }
         })
         .collect()
@@ -114,6 +121,8 @@ mod tests {
             "···"
         );
         assert_eq!(sparkline(&[], 60), "");
+        assert_eq!(sparkline(&[Some(1.7e308), Some(-1.7e308)], 60), "█▁");
+        assert_eq!(sparkline(&[Some(0.0), Some(f64::MAX)], 60), "▁█");
     }
 
     #[test]

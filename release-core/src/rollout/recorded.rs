@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use super::report::render as render_rollout;
-use super::summary::RolloutSummary;
+use super::summary::{ROLLOUT_SCHEMA_VERSION, RolloutSummary};
 use crate::log::ReleaseStore;
 use crate::report::{self, Format, RenderOptions, ReportError};
 use crate::rollback::Decision;
@@ -42,15 +42,30 @@ impl RecordedDocument {
         if !is_rollout {
             return Summary::read_file(path).map(|s| Self::Run(Box::new(s)));
         }
-        crate::json::from_checked::<RolloutSummary>(text)
-            .map(|s| Self::Rollout(Box::new(s)))
-            .map_err(|e| {
-                invalid(
-                    e.line(),
-                    e.column(),
-                    format!("a rollout summary: {}", without_value(&e)),
-                )
-            })
+        let summary = crate::json::from_checked::<RolloutSummary>(text).map_err(|e| {
+            invalid(
+                e.line(),
+                e.column(),
+                format!("a rollout summary: {}", without_value(&e)),
+            )
+        })?;
+        if summary.schema_version != ROLLOUT_SCHEMA_VERSION {
+            return Err(invalid(
+                1,
+                1,
+                format!(
+                    "a rollout summary of schema_version {}, not {ROLLOUT_SCHEMA_VERSION}, the version this tool reads",
+                    summary.schema_version
+                ),
+            ));
+        }
+        Ok(Self::Rollout(Box::new(summary)))
+    }
+
+    /// Whether its page can show a rollback decision replayed from a plan: a launch gate's run
+    /// (a rollout carries its own).
+    pub fn replays_decision(&self) -> bool {
+        matches!(self, Self::Run(summary) if summary.phase == LAUNCH_GATE.label)
     }
 
     /// The rollback decision over it: a rollout's own, or for a launch-gate run the one the

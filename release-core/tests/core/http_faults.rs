@@ -1385,6 +1385,8 @@ async fn a_plain_text_health_body_that_echoes_a_secret_is_quoted_redacted() {
             "/down",
             format!("down: token {} refused", env.admin_token()),
         ),
+        // Where the quote is clipped, through the secret: it is replaced before the cut.
+        ("/long", format!("{} {}", "x".repeat(90), env.admin_token())),
     ] {
         env.inject(
             path,
@@ -1396,7 +1398,11 @@ async fn a_plain_text_health_body_that_echoes_a_secret_is_quoted_redacted() {
         )
         .await;
     }
-    for (path, verdict) in [("/echo", Verdict::Inconclusive), ("/down", Verdict::Fail)] {
+    for (path, verdict) in [
+        ("/echo", Verdict::Inconclusive),
+        ("/down", Verdict::Fail),
+        ("/long", Verdict::Inconclusive),
+    ] {
         let evaluation = http_gate(
             &format!("url = '{{api_url}}{path}'\nexpect = {{ health = true }}"),
             None,
@@ -1405,12 +1411,12 @@ async fn a_plain_text_health_body_that_echoes_a_secret_is_quoted_redacted() {
         .await;
         assert_eq!(evaluation.verdict, verdict, "{}", dump(&evaluation));
         assert!(
-            !dump(&evaluation).contains(env.admin_token()),
+            !dump(&evaluation).contains(&env.admin_token()[..6]),
             "{}",
             dump(&evaluation)
         );
         assert!(
-            evaluation.summary.contains("[redacted]"),
+            evaluation.summary.contains("[red"),
             "{}",
             evaluation.summary
         );

@@ -164,6 +164,40 @@ fn one_chart_per_soak_window_with_one_point_per_sample_against_its_levels() {
 }
 
 #[test]
+fn extreme_values_and_far_levels_keep_every_point_on_the_chart() {
+    let mut far = window("far", &[(Some(0.1), "pass"), (Some(0.2), "pass")]);
+    if let Some(details) = far.details.as_mut() {
+        details["thresholds"] = serde_json::json!([
+            { "label": "fail above", "value": 1e12, "level": "fail" },
+            { "label": "warn above", "value": 0.5, "level": "warn" },
+        ]);
+    }
+    let huge = window(
+        "huge",
+        &[
+            (Some(1.7e308), "fail"),
+            (Some(-1.7e308), "pass"),
+            (Some(0.0), "pass"),
+        ],
+    );
+    let page = html::render(&summary(vec![far, huge]), None);
+    assert!(!page.contains("NaN") && !page.contains("inf"), "{page}");
+    let far = chart(&page, "far");
+    // The level a trillion away is listed in the caption, not drawn to squash the points.
+    assert_eq!(count(far, "line", "threshold-fail"), 0, "{far}");
+    assert_eq!(count(far, "line", "threshold-warn"), 1, "{far}");
+    assert!(page.contains("fail above 1000000000000"), "{page}");
+    let ys: Vec<&str> = far
+        .match_indices("cy=\"")
+        .map(|(at, _)| &far[at + 4..at + 9])
+        .collect();
+    assert_eq!(ys.len(), 2);
+    assert_ne!(ys[0], ys[1], "two values, two heights: {far}");
+    let huge = chart(&page, "huge");
+    assert_eq!(count(huge, "circle", "sample"), 3);
+}
+
+#[test]
 fn the_page_fetches_nothing_and_runs_nothing() {
     let page = html::render(&soak_run(), None);
     assert!(page.contains("content=\"default-src 'none'; style-src 'unsafe-inline'\""));

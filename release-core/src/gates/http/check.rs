@@ -190,7 +190,7 @@ impl HttpGate {
         if expect.health {
             // A body quoted back (a plain-text line, a component's output) may echo a secret.
             findings.extend(
-                health_findings(response)
+                health_findings(response, cx.redactor())
                     .into_iter()
                     .filter(|(verdict, _)| status_ok || *verdict != Verdict::Error)
                     .map(|(verdict, mut observation)| {
@@ -232,8 +232,11 @@ fn latency_observation(ms: u64, limit: Duration, rule: &str) -> Observation {
     Observation::new("latency", ms, format!("<= {limit_ms}"), rule).unit("ms")
 }
 
-fn health_findings(response: &HttpResponse) -> Vec<(Verdict, Observation)> {
-    let reading = match health::read(response) {
+fn health_findings(
+    response: &HttpResponse,
+    redactor: &crate::Redactor,
+) -> Vec<(Verdict, Observation)> {
+    let reading = match health::read_redacted(response, redactor) {
         Ok(reading) => reading,
         Err(why) => {
             return vec![(

@@ -96,8 +96,17 @@ pub(crate) struct HealthReading {
 /// and a text body gets the same treatment.
 const BOM: &[u8] = b"\xef\xbb\xbf";
 
-/// Reads a health body, or says why it cannot be read.
-pub(crate) fn read(response: &HttpResponse) -> Result<HealthReading, String> {
+#[cfg(test)]
+fn read(response: &HttpResponse) -> Result<HealthReading, String> {
+    read_redacted(response, &crate::Redactor::new())
+}
+
+/// Reads a health body, or says why it cannot be read. Text quoted from the body has the
+/// redactor's secrets replaced before it is clipped, so a secret cut at the clip cannot show.
+pub(crate) fn read_redacted(
+    response: &HttpResponse,
+    redactor: &crate::Redactor,
+) -> Result<HealthReading, String> {
     if response.truncated {
         return Err(format!(
             "the health body is larger than the {} byte cap",
@@ -118,7 +127,7 @@ pub(crate) fn read(response: &HttpResponse) -> Result<HealthReading, String> {
     } else {
         let text = std::str::from_utf8(body)
             .map_err(|_| "the health body is not UTF-8 text".to_owned())?;
-        read_text(text.trim())?
+        read_text(text.trim(), redactor)?
     };
     // An error page whose words say nothing of health (`<html>Not Found`) explains nothing:
     // the status code is the whole answer.
@@ -349,7 +358,7 @@ fn spring_components(prefix: &str, section: &Value, strict: bool, out: &mut Vec<
 /// Any failed line fails the body, named: a `[-]` check, or a closing line that says
 /// `failed`, whatever another line says. A body that says both `check failed` and `check
 /// passed` contradicts itself, and a contradiction is never read as a pass.
-fn read_text(text: &str) -> Result<HealthReading, String> {
+fn read_text(text: &str, redactor: &crate::Redactor) -> Result<HealthReading, String> {
     let kubernetes = text.lines().map(str::trim).any(|line| {
         line.starts_with("[+]")
             || line.starts_with("[-]")
@@ -357,7 +366,7 @@ fn read_text(text: &str) -> Result<HealthReading, String> {
             || line.ends_with(" check failed")
     });
     if !kubernetes {
-        return Ok(read_plain(text));
+        return Ok(read_plain(text, redactor));
     }
     let mut components = Vec::new();
     let mut closing: Vec<(HealthStatus, &str)> = Vec::new();
@@ -378,7 +387,13 @@ fn read_text(text: &str) -> Result<HealthReading, String> {
         } else {
             return Err(format!(
                 "a line of Kubernetes check output is neither a check nor a verdict: `{}`",
-                names::escaped(&line.chars().take(PLAIN_MAX_CHARS).collect::<String>())
+                names::escaped(
+                    &redactor
+                        .redact(line)
+                        .chars()
+                        .take(PLAIN_MAX_CHARS)
+                        .collect::<String>()
+                )
             ));
         }
     }
@@ -431,7 +446,7 @@ const READY_WORDS: [&str; 11] = [
     "serving",
 ];
 /// Words that say it is not; they win over any word of the list above.
-const NOT_READY_WORDS: [&str; 14] = [
+const NOT_READY_WORDS: [&str; 15] = [
     "down",
     "unhealthy",
     "unready",
@@ -441,6 +456,7 @@ const NOT_READY_WORDS: [&str; 14] = [
     "failing",
     "failure",
     "error",
+    "errors",
     "dead",
     "unreachable",
     "starting",
@@ -450,19 +466,29 @@ const NOT_READY_WORDS: [&str; 14] = [
 ];
 /// Words that say it is degraded but serving.
 const WARN_WORDS: [&str; 3] = ["degraded", "warn", "warning"];
-/// Words that turn the next status word around: `not ready`, `isn't healthy`.
-const NEGATIONS: [&str; 5] = ["not", "no", "isn't", "isnt", "never"];
+/// Words that turn the next status word around: `not ready`, `never healthy` (and any word in
+/// `n't`, and `cannot`).
+const NEGATIONS: [&str; 5] = ["not", "no", "isnt", "never", "without"];
+/// Words that leave a ready line unread rather than passed: `ready: unknown`, `ready: pending`.
+const DOUBTFUL_WORDS: [&str; 5] = ["unknown", "pending", "maybe", "0", "off"];
+/// Words before `up` that make it a way to go rather than a state: `warming up`.
+const WARMING_WORDS: [&str; 6] = [
+    "warming", "catching", "coming", "spinning", "booting", "starting",
+];
 
 /// A short plain-text body, read for the words a service uses to say how it is: `OK`, `ready`,
 /// `Prometheus Server is Ready.` pass; `not ready`, `unhealthy`, `Service Unavailable` fail;
 /// `degraded` warns. Anything else (a page, a long message, words that say neither) is
 /// unknown, quoted, with the way out: judge by the status code alone.
-fn read_plain(text: &str) -> HealthReading {
+fn read_plain(text: &str, redactor: &crate::Redactor) -> HealthReading {
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
     let first = lines.next().unwrap_or_default();
+    let quoted = redactor.redact(first);
     let one_line = lines.next().is_none();
     let words: Vec<String> = first
+        .replace('\u{2019}', "'")
         .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .map(|w| w.trim_matches('\''))
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect();
@@ -471,7 +497,7 @@ fn read_plain(text: &str) -> HealthReading {
         && words.len() <= PLAIN_MAX_WORDS
         && !first.contains('<');
     let status = short.then(|| plain_status(&words)).flatten();
-    let shown: String = names::escaped(first)
+    let shown: String = names::escaped(&quoted)
         .chars()
         .take(PLAIN_MAX_CHARS)
         .collect();
@@ -502,18 +528,28 @@ fn read_plain(text: &str) -> HealthReading {
     }
 }
 
-/// What the words of a short body say: the worst they say, a negated ready word being a
-/// not-ready one (a negated not-ready word says nothing); `None` when they say nothing of the
-/// kind.
+/// What the words of a short body say: the worst they say; `None` when they say nothing of
+/// the kind. A negation turns the next status word around (`not ready` fails; `no errors` says
+/// nothing), and one that turns no word around (`ready: no`, `Ready? Not yet.`) negates the
+/// line: it is never a pass. A word such as `unknown` or `pending` beside a ready word leaves
+/// the line unread rather than passed, and `up` after `warming` is on its way, not there.
 fn plain_status(words: &[String]) -> Option<HealthStatus> {
-    let (mut ready, mut warn, mut not_ready, mut negated) = (false, false, false, false);
+    let (mut ready, mut warn, mut not_ready, mut doubtful) = (false, false, false, false);
+    let mut negated = false;
+    let mut previous = "";
     for word in words {
         let word = word.as_str();
-        if NEGATIONS.contains(&word) {
+        if NEGATIONS.contains(&word) || word.ends_with("n't") || word == "cannot" {
             negated = true;
         } else if NOT_READY_WORDS.contains(&word) {
             // `no error` says nothing bad; nor does it say anything good.
             not_ready |= !negated;
+            negated = false;
+        } else if DOUBTFUL_WORDS.contains(&word) {
+            doubtful = true;
+            negated = false;
+        } else if word == "up" && WARMING_WORDS.contains(&previous) {
+            not_ready = true;
             negated = false;
         } else if READY_WORDS.contains(&word) || WARN_WORDS.contains(&word) {
             match negated {
@@ -523,8 +559,11 @@ fn plain_status(words: &[String]) -> Option<HealthStatus> {
             }
             negated = false;
         }
+        previous = word;
     }
-    match (not_ready, warn, ready) {
+    // A negation left over negates what came before it.
+    not_ready |= negated && ready;
+    match (not_ready, warn, ready && !doubtful) {
         (true, _, _) => Some(HealthStatus::Fail),
         (false, true, _) => Some(HealthStatus::Warn),
         (false, false, true) => Some(HealthStatus::Pass),
@@ -924,6 +963,32 @@ mod tests {
             (200, "ready: false", Fail, "ready: false"),
             (200, "Down for maintenance", Fail, "Down for maintenance"),
             (200, "SERVING", Pass, "SERVING"),
+            // Negations after the word, quoted words, curly apostrophes, particles.
+            (200, "ready: no", Fail, "ready: no"),
+            (200, "Ready? Not yet.", Fail, "Ready? Not yet."),
+            (200, "ready='false'", Fail, "ready='false'"),
+            (
+                200,
+                "Server isn\u{2019}t ready",
+                Fail,
+                "Server isn\u{2019}t ready",
+            ),
+            (200, "Server aren't ready", Fail, "Server aren't ready"),
+            (200, "Warming up", Fail, "Warming up"),
+            (200, "catching up", Fail, "catching up"),
+            (
+                200,
+                "ready: pending",
+                Unknown,
+                "plain text `ready: pending`",
+            ),
+            (
+                200,
+                "ready: unknown",
+                Unknown,
+                "plain text `ready: unknown`",
+            ),
+            (200, "ready: 0", Unknown, "plain text `ready: 0`"),
             (200, "degraded", Warn, "degraded"),
             (503, "OK", Fail, "OK"),
             (

@@ -40,7 +40,7 @@ pub(crate) fn soak_chart(window: &SoakWindow<'_>) -> String {
             v = escape(&shortest(value)),
         );
     }
-    for threshold in &window.thresholds {
+    for threshold in window.thresholds.iter().filter(|t| scale.shows(t.value)) {
         let class = match threshold.level {
             ThresholdLevel::Warn => "threshold-warn",
             ThresholdLevel::Fail => "threshold-fail",
@@ -143,16 +143,21 @@ struct Scale {
 
 impl Scale {
     fn new(window: &SoakWindow<'_>) -> Self {
-        let levels = window.thresholds.iter().map(|t| t.value);
-        let (mut low, mut high) = window
-            .values()
-            .chain(levels)
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-                (lo.min(v), hi.max(v))
-            });
-        if !low.is_finite() || !high.is_finite() {
+        let values: Vec<f64> = window.values().map(bounded).collect();
+        let (mut low, mut high) = range(values.iter().copied());
+        if !low.is_finite() {
             (low, high) = (0.0, 1.0);
         }
+        // A level drawn far from every value would flatten them against one edge: only levels
+        // within twenty spans of the values widen the range (the caption lists them all).
+        let reach = (high - low)
+            .max(low.abs())
+            .max(high.abs())
+            .max(f64::MIN_POSITIVE)
+            * 20.0;
+        let levels = (window.thresholds.iter().map(|t| bounded(t.value)))
+            .filter(|v| *v >= low - reach && *v <= high + reach);
+        (low, high) = range(values.iter().copied().chain(levels).chain([low, high]));
         let pad = match high - low {
             span if span > 0.0 => span * 0.08,
             // A flat window: a band around its value, not one from zero to far above it.
@@ -178,7 +183,28 @@ impl Scale {
 
     fn y(&self, value: f64) -> f64 {
         let height = HEIGHT - TOP - BOTTOM;
-        let share = ((value - self.low) / (self.high - self.low)).clamp(0.0, 1.0);
-        TOP + height * (1.0 - share)
+        let share = (bounded(value) - self.low) / (self.high - self.low);
+        match share.is_finite() {
+            true => TOP + height * (1.0 - share.clamp(0.0, 1.0)),
+            false => TOP + height,
+        }
     }
+
+    /// Whether a level is inside the drawn range.
+    fn shows(&self, value: f64) -> bool {
+        (self.low..=self.high).contains(&bounded(value))
+    }
+}
+
+/// A value the arithmetic of a scale cannot overflow with: spans and pads of values within
+/// ±1e300 stay finite.
+fn bounded(value: f64) -> f64 {
+    value.clamp(-1e300, 1e300)
+}
+
+/// The lowest and the highest, or infinities for none.
+fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    })
 }
