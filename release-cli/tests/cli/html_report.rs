@@ -186,6 +186,25 @@ fn report_renders_a_recorded_run_in_every_format() {
         "{}",
         run.stderr
     );
+    // What a hostile file says is shown, not obeyed by the terminal.
+    let mut hostile = read_json(&rollout);
+    hostile["reason"] = serde_json::json!("a\u{1b}]0;TITLE\u{7}b \u{1b}[2J");
+    hostile["steps"][0]["summary"] = serde_json::json!("\u{202e}evil");
+    let (run, _d) = Release::new()
+        .file("hostile.json", hostile.to_string())
+        .args(["report", "--from", "hostile.json"])
+        .run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        !run.stdout.contains('\u{1b}') && !run.stdout.contains('\u{202e}'),
+        "{:?}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("a\\u{1b}]0;TITLE\\u{7}b"),
+        "{}",
+        run.stdout
+    );
     // A plan that does not load stands in the way of nothing but the page's decision.
     for format in ["json", "html"] {
         let (run, _d) = Release::new()

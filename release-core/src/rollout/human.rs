@@ -25,18 +25,18 @@ use crate::duration::format_duration;
 pub fn render_rollout(summary: &RolloutSummary) -> String {
     let mut out = String::new();
     let release = match (&summary.release.version, &summary.release.commit) {
-        (Some(v), Some(c)) => format!(" {v} ({})", short(c)),
-        (Some(v), None) => format!(" {v}"),
-        (None, Some(c)) => format!(" {}", short(c)),
+        (Some(v), Some(c)) => format!(" {} ({})", e(v), e(short(c))),
+        (Some(v), None) => format!(" {}", e(v)),
+        (None, Some(c)) => format!(" {}", e(short(c))),
         (None, None) => String::new(),
     };
     let _ = writeln!(
         out,
         "{} of {}{release} to {}  (run {}{})",
         capitalized(summary.kind.as_str()),
-        summary.plan,
-        summary.environment,
-        summary.run_id,
+        e(&summary.plan),
+        e(&summary.environment),
+        e(&summary.run_id),
         if summary.resumed { ", resumed" } else { "" }
     );
     // A resumed run's earlier steps started before it did: offsets count from the first.
@@ -53,7 +53,8 @@ pub fn render_rollout(summary: &RolloutSummary) -> String {
         let _ = writeln!(
             out,
             "\nDecision: {}: {}",
-            decision.decision, decision.reason
+            decision.decision,
+            e(&decision.reason)
         );
         for assessment in decision
             .assessments
@@ -63,7 +64,9 @@ pub fn render_rollout(summary: &RolloutSummary) -> String {
             let _ = writeln!(
                 out,
                 "  {} {}: {}",
-                assessment.state, assessment.trigger, assessment.reason
+                assessment.state,
+                e(&assessment.trigger),
+                e(&assessment.reason)
             );
         }
     }
@@ -76,13 +79,13 @@ pub fn render_rollout(summary: &RolloutSummary) -> String {
         "\nOutcome: {} (exit {}): {}",
         summary.outcome.as_str(),
         summary.exit_code,
-        summary.reason
+        e(&summary.reason)
     );
     if let Some(command) = &summary.to_finish {
-        let _ = writeln!(out, "To finish: {command}");
+        let _ = writeln!(out, "To finish: {}", e(command));
     }
     for note in &summary.notes {
-        let _ = writeln!(out, "note: {note}");
+        let _ = writeln!(out, "note: {}", e(note));
     }
     out
 }
@@ -90,7 +93,7 @@ pub fn render_rollout(summary: &RolloutSummary) -> String {
 fn timeline(out: &mut String, start: Timestamp, steps: &[StepReport]) {
     let width = steps
         .iter()
-        .map(|s| s.id.chars().count())
+        .map(|s| e(&s.id).chars().count())
         .max()
         .unwrap_or(0);
     for step in steps {
@@ -109,10 +112,12 @@ fn timeline(out: &mut String, start: Timestamp, steps: &[StepReport]) {
             ),
         };
         let what = match (&step.target, step.summary.is_empty()) {
+            // Text from a summary file read back may hold what acts on a terminal.
             (Some(target), true) => target.clone(),
             (Some(target), false) => format!("{}; {target}", step.summary),
             (None, _) => step.summary.clone(),
         };
+        let what = e(&what);
         let resumed = if step.resumed {
             " (done before the resume)"
         } else {
@@ -122,7 +127,7 @@ fn timeline(out: &mut String, start: Timestamp, steps: &[StepReport]) {
             out,
             "  {at:>7}  {} {:<width$}  {what}{resumed}{took}",
             mark(step.status),
-            step.id,
+            e(&step.id),
         );
     }
 }
@@ -135,6 +140,11 @@ fn mark(status: StepStatus) -> &'static str {
         StepStatus::Skipped => "-",
         StepStatus::Planned => "·",
     }
+}
+
+/// Text from the summary as it prints: what would act on a terminal is shown escaped.
+fn e(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::names::escaped(text)
 }
 
 fn short(commit: &str) -> &str {
