@@ -1,7 +1,8 @@
 //! Reports of a run's [`Summary`](crate::Summary), one module per output format: a table for
 //! people ([`human`]), the JSON summary ([`json`]), JUnit XML for CI test views ([`junit`]),
-//! GitHub-flavoured Markdown ([`markdown`]) and GitHub Actions annotations and step summaries
-//! ([`github`]). Every format renders the same summary; none of them evaluates anything.
+//! GitHub-flavoured Markdown ([`markdown`]), one self-contained HTML page with a chart per soak
+//! window ([`html`]) and GitHub Actions annotations and step summaries ([`github`]). Every
+//! format renders the same summary; none of them evaluates anything.
 
 mod error;
 mod format;
