@@ -55,21 +55,17 @@ fn collect(command: &clap::Command, pages: &mut Vec<(String, String)>) -> Result
     Ok(())
 }
 
-/// Writes each page into `dir`, creating it; a page whose write fails is removed rather than
-/// left half written.
+/// Writes each page into `dir`, creating it; each page replaced atomically, so none is left
+/// half written.
 fn write_pages(dir: &Path, pages: &[(String, String)]) -> Result<(), CliError> {
     std::fs::create_dir_all(dir).map_err(|err| {
         CliError::input(format!("cannot create directory {}: {err}", dir.display()))
     })?;
     for (file, page) in pages {
         let path = dir.join(file);
-        if let Err(err) = std::fs::write(&path, page) {
-            let _ = std::fs::remove_file(&path);
-            return Err(CliError::input(format!(
-                "cannot write {}: {err}",
-                path.display()
-            )));
-        }
+        release_core::atomic::write(&path, page.as_bytes()).map_err(|err| {
+            CliError::input(format!("cannot write {}: {}", path.display(), err.source))
+        })?;
     }
     Ok(())
 }
