@@ -444,22 +444,15 @@ impl Summary {
     /// assert!(err.to_string().contains("missing field"), "{err}");
     /// ```
     pub fn read_file(path: &std::path::Path) -> Result<Self, SummaryReadError> {
-        let bytes = read_bounded(path)?;
-        // Strict first: a duplicate key anywhere (which serde would let the last one win) and
-        // malformed text are refused with their position.
-        let text = crate::json::check(&bytes).map_err(|e| SummaryReadError::Invalid {
-            path: path.to_path_buf(),
-            line: e.line,
-            column: e.column,
-            message: e.message,
-        })?;
-        let summary: Summary =
-            crate::json::from_checked(text).map_err(|e| SummaryReadError::Invalid {
-                path: path.to_path_buf(),
-                line: e.line(),
-                column: e.column(),
-                message: without_value(&e),
-            })?;
+        Self::from_file_bytes(path, &read_bounded(path)?)
+    }
+
+    /// The summary in `bytes`, read from `path`, with every check [`Summary::read_file`] makes.
+    pub(crate) fn from_file_bytes(
+        path: &std::path::Path,
+        bytes: &[u8],
+    ) -> Result<Self, SummaryReadError> {
+        let summary: Summary = read_checked(path, bytes)?;
         if summary.schema_version != SUMMARY_SCHEMA_VERSION {
             return Err(SummaryReadError::Invalid {
                 path: path.to_path_buf(),
@@ -476,17 +469,46 @@ impl Summary {
         let names = std::iter::once(("environment", &summary.environment))
             .chain(summary.gates.iter().map(|g| ("gate id", &g.id)));
         for (what, name) in names {
-            if let Err(problem) = crate::names::check_name(name) {
-                return Err(SummaryReadError::Name {
-                    path: path.to_path_buf(),
-                    what,
-                    name: name.clone(),
-                    problem: problem.to_string(),
-                });
-            }
+            check_recorded_name(path, what, name)?;
         }
         Ok(summary)
     }
+}
+
+/// A name read back from a recorded file (an environment, a gate id), held to the rule a
+/// plan's names keep: it names files and shows in reports.
+pub(crate) fn check_recorded_name(
+    path: &std::path::Path,
+    what: &'static str,
+    name: &str,
+) -> Result<(), SummaryReadError> {
+    crate::names::check_name(name).map_err(|problem| SummaryReadError::Name {
+        path: path.to_path_buf(),
+        what,
+        name: name.to_owned(),
+        problem: problem.to_string(),
+    })
+}
+
+/// A recorded JSON document (a summary of either kind) read strictly: a duplicate key anywhere
+/// (which serde would let the last one win) and malformed text are refused with their
+/// position, and no value from the file is quoted.
+pub(crate) fn read_checked<T: serde::de::DeserializeOwned>(
+    path: &std::path::Path,
+    bytes: &[u8],
+) -> Result<T, SummaryReadError> {
+    let text = crate::json::check(bytes).map_err(|e| SummaryReadError::Invalid {
+        path: path.to_path_buf(),
+        line: e.line,
+        column: e.column,
+        message: e.message,
+    })?;
+    crate::json::from_checked(text).map_err(|e| SummaryReadError::Invalid {
+        path: path.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        message: without_value(&e),
+    })
 }
 
 /// serde_json's message without the ` at line L column C` it appends (the error carries

@@ -12,7 +12,7 @@ use crate::log::ReleaseStore;
 use crate::report::{self, Format, RenderOptions, ReportError};
 use crate::rollback::Decision;
 use crate::runbook::{self, AfterLaunchError, LAUNCH_GATE};
-use crate::summary::{SummaryReadError, read_bounded, without_value};
+use crate::summary::{SummaryReadError, check_recorded_name, read_bounded, read_checked};
 use crate::{Plan, Summary};
 
 /// A document read back from a file.
@@ -29,36 +29,41 @@ impl RecordedDocument {
     /// run's summary with every check [`Summary::read_file`] makes.
     pub fn read(path: &Path) -> Result<Self, SummaryReadError> {
         let bytes = read_bounded(path)?;
-        let invalid = |line, column, message| SummaryReadError::Invalid {
-            path: path.to_path_buf(),
-            line,
-            column,
-            message,
-        };
-        let text = crate::json::check(&bytes).map_err(|e| invalid(e.line, e.column, e.message))?;
-        let is_rollout = crate::json::from_checked::<serde_json::Value>(text)
-            .ok()
-            .is_some_and(|value| value.get("steps").is_some_and(|s| s.is_array()));
-        if !is_rollout {
-            return Summary::read_file(path).map(|s| Self::Run(Box::new(s)));
+        // Which kind it is, without building the document twice: only `steps` is looked at.
+        #[derive(serde::Deserialize)]
+        struct Kind {
+            steps: Option<Vec<serde::de::IgnoredAny>>,
         }
-        let summary = crate::json::from_checked::<RolloutSummary>(text).map_err(|e| {
-            invalid(
-                e.line(),
-                e.column(),
-                format!("a rollout summary: {}", without_value(&e)),
-            )
+        let is_rollout = read_checked::<Kind>(path, &bytes).is_ok_and(|kind| kind.steps.is_some());
+        if !is_rollout {
+            return Summary::from_file_bytes(path, &bytes).map(|s| Self::Run(Box::new(s)));
+        }
+        let summary: RolloutSummary = read_checked(path, &bytes).map_err(|e| match e {
+            SummaryReadError::Invalid {
+                path,
+                line,
+                column,
+                message,
+            } => SummaryReadError::Invalid {
+                path,
+                line,
+                column,
+                message: format!("a rollout summary: {message}"),
+            },
+            other => other,
         })?;
         if summary.schema_version != ROLLOUT_SCHEMA_VERSION {
-            return Err(invalid(
-                1,
-                1,
-                format!(
+            return Err(SummaryReadError::Invalid {
+                path: path.to_path_buf(),
+                line: 1,
+                column: 1,
+                message: format!(
                     "a rollout summary of schema_version {}, not {ROLLOUT_SCHEMA_VERSION}, the version this tool reads",
                     summary.schema_version
                 ),
-            ));
+            });
         }
+        check_recorded_name(path, "environment", &summary.environment)?;
         Ok(Self::Rollout(Box::new(summary)))
     }
 
